@@ -1,0 +1,1 @@
+//! CME Desk core: the domain, its rules and the SQLite store. Being written.
