@@ -5,7 +5,12 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::{error::Result, store::Desk, store::sha256_hex};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::Result,
+    store::{Desk, hex},
+};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -28,20 +33,28 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// SHA-256 over the previous hash and every field, newline-separated (absent JSON as `-`).
     fn hash(&self) -> String {
-        let text = format!(
-            "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
-            self.prev_hash,
-            self.seq,
-            self.at,
-            self.operator,
-            self.action,
-            self.entity,
-            self.entity_id,
+        let mut h = Sha256::new();
+        let seq = self.seq.to_string();
+        let fields: [&str; 9] = [
+            &self.prev_hash,
+            &seq,
+            &self.at,
+            &self.operator,
+            &self.action,
+            &self.entity,
+            &self.entity_id,
             self.before.as_deref().unwrap_or("-"),
             self.after.as_deref().unwrap_or("-"),
-        );
-        sha256_hex(text.as_bytes())
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                h.update(b"\n");
+            }
+            h.update(f.as_bytes());
+        }
+        hex(&h.finalize())
     }
 }
 

@@ -63,10 +63,17 @@ pub fn normalize_key(raw: &str) -> Result<String> {
 pub fn issue(desk: &mut Desk, actor: &Actor, staff_id: &str, card_key: &str) -> Result<CardRecord> {
     actor.require(Permission::IssueCards)?;
     staff::get(desk, staff_id)?;
-    desk.change(actor, |c| issue_in(c, staff_id, card_key))
+    desk.change(actor, |c| issue_in(c, staff_id, card_key, false))
 }
 
-pub(crate) fn issue_in(c: &mut Change<'_>, staff_id: &str, card_key: &str) -> Result<CardRecord> {
+/// Issues inside an open change; `holder_is_new` skips the "already holds a card" lookup for a
+/// person created in the same change.
+pub(crate) fn issue_in(
+    c: &mut Change<'_>,
+    staff_id: &str,
+    card_key: &str,
+    holder_is_new: bool,
+) -> Result<CardRecord> {
     let key = normalize_key(card_key)?;
     if key.starts_with("rid:") {
         return Err(CoreError::invalid(
@@ -96,11 +103,16 @@ pub(crate) fn issue_in(c: &mut Change<'_>, staff_id: &str, card_key: &str) -> Re
             ),
         });
     }
-    let active: Option<String> = c
-        .tx()
-        .prepare_cached("SELECT card_key FROM cards WHERE staff_id = ?1 AND revoked_at IS NULL")?
-        .query_row([staff_id], |r| r.get(0))
-        .optional()?;
+    let active: Option<String> = if holder_is_new {
+        None
+    } else {
+        c.tx()
+            .prepare_cached(
+                "SELECT card_key FROM cards WHERE staff_id = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([staff_id], |r| r.get(0))
+            .optional()?
+    };
     if let Some(active) = active {
         return Err(CoreError::Conflict {
             code: "CARD_ALREADY_ISSUED",
@@ -141,7 +153,7 @@ pub fn replace(
     let new_key = normalize_key(new_key)?;
     desk.change(actor, |c| {
         revoke_in(c, &old, &reason, Some(&new_key))?;
-        issue_in(c, staff_id, &new_key)
+        issue_in(c, staff_id, &new_key, false)
     })
 }
 

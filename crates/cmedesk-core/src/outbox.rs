@@ -5,7 +5,15 @@ use rusqlite::{Connection, params};
 
 use crate::{audit_log::Entry, error::Result, store::Desk};
 
-pub(crate) fn append(conn: &Connection, op_id: &str, entry: &Entry) -> Result<()> {
+pub(crate) fn next_site_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(site_seq), 0) + 1 FROM outbox",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entry) -> Result<()> {
     let op = match (&entry.before, &entry.after) {
         (None, _) => "insert",
         (_, None) => "delete",
@@ -21,7 +29,7 @@ pub(crate) fn append(conn: &Connection, op_id: &str, entry: &Entry) -> Result<()
     );
     conn.prepare_cached(
         "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at)
-         VALUES ((SELECT COALESCE(MAX(site_seq), 0) + 1 FROM outbox), ?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         op_id,
@@ -29,7 +37,8 @@ pub(crate) fn append(conn: &Connection, op_id: &str, entry: &Entry) -> Result<()
         entry.entity_id,
         op,
         payload,
-        entry.at
+        entry.at,
+        site_seq
     ])?;
     Ok(())
 }

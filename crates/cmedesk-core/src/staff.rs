@@ -1,6 +1,8 @@
 //! Staff (卫生技术人员): the roster. Every person is keyed by their resident ID number, which
 //! joins our roster to the provincial platform; status changes and transfers keep their history.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -226,8 +228,9 @@ pub fn add_many(desk: &mut Desk, actor: &Actor, people: Vec<NewStaff>) -> Result
     desk.change(actor, |c| {
         let mut out = Vec::with_capacity(people.len());
         let many = people.len() > 1;
+        let mut known_departments = HashSet::new();
         for (index, new) in people.into_iter().enumerate() {
-            let staff = insert(c, new).map_err(|e| {
+            let staff = insert(c, new, &mut known_departments).map_err(|e| {
                 if many {
                     CoreError::in_batch(index, e)
                 } else {
@@ -240,7 +243,11 @@ pub fn add_many(desk: &mut Desk, actor: &Actor, people: Vec<NewStaff>) -> Result
     })
 }
 
-fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
+fn insert(
+    c: &mut Change<'_>,
+    new: NewStaff,
+    known_departments: &mut HashSet<String>,
+) -> Result<Staff> {
     let name = check_name(&new.name)?;
     let id = check_id(&new.id_number, new.gender, c.actor().today())?;
     if new.department_id.trim().is_empty() {
@@ -249,19 +256,22 @@ fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
             label_zh: "科室",
         });
     }
-    let dept_exists: Option<i64> = c
-        .tx()
-        .prepare_cached("SELECT 1 FROM departments WHERE id = ?1")?
-        .query_row([&new.department_id], |r| r.get(0))
-        .optional()?;
-    if dept_exists.is_none() {
-        return Err(CoreError::NotFound {
-            entity: "department",
-            entity_zh: "科室",
-            key: new.department_id,
-        });
+    // A batch names few departments many times: look each up once.
+    if !known_departments.contains(&new.department_id) {
+        let dept_exists: Option<i64> = c
+            .tx()
+            .prepare_cached("SELECT 1 FROM departments WHERE id = ?1")?
+            .query_row([&new.department_id], |r| r.get(0))
+            .optional()?;
+        if dept_exists.is_none() {
+            return Err(CoreError::NotFound {
+                entity: "department",
+                entity_zh: "科室",
+                key: new.department_id,
+            });
+        }
+        known_departments.insert(new.department_id.clone());
     }
-    ensure_id_free(c.tx(), &id.normalized, None)?;
     let staff = Staff {
         id: c.new_id(),
         name,
@@ -277,7 +287,8 @@ fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
         note: sql::clean(new.note.as_deref()),
     };
     let now = c.actor().timestamp();
-    c.tx()
+    let inserted = c
+        .tx()
         .prepare_cached(
             "INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, title, title_level,
                                profession, phone, status, note, created_at, updated_at)
@@ -297,10 +308,18 @@ fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
             staff.status,
             staff.note,
             now
-        ])?;
+        ])
+        .map(|_| ());
+    // The UNIQUE index is the duplicate check; on a violation, name the holder.
+    if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted
+        && e.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        ensure_id_free(c.tx(), &staff.id_number, None)?;
+    }
+    inserted?;
     c.record("staff.add", ENTITY, &staff.id, None, Some(&staff))?;
     if let Some(key) = new.card_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        cards::issue_in(c, &staff.id, key)?;
+        cards::issue_in(c, &staff.id, key, true)?;
     }
     Ok(staff)
 }

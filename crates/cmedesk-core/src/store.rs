@@ -136,9 +136,11 @@ impl Desk {
         let mut change = Change {
             tx,
             actor,
+            at: actor.timestamp(),
             ids: &self.ids,
             recorded: 0,
             chain: None,
+            next_site_seq: None,
         };
         let out = f(&mut change)?;
         if change.recorded == 0 {
@@ -156,9 +158,13 @@ pub struct Change<'d> {
     tx: Transaction<'d>,
     actor: &'d Actor,
     ids: &'d uuid::ContextV7,
+    /// The actor's time, formatted once: every row of one change carries the same instant.
+    at: String,
     recorded: usize,
     /// (next audit seq, hash of the previous row), read once per change.
     chain: Option<(i64, String)>,
+    /// The next outbox `site_seq`, read once per change.
+    next_site_seq: Option<i64>,
 }
 
 impl Change<'_> {
@@ -202,7 +208,7 @@ impl Change<'_> {
         };
         let entry = audit_log::Entry {
             seq,
-            at: self.actor.timestamp(),
+            at: self.at.clone(),
             operator: self.actor.operator.username.clone(),
             action: action.to_string(),
             entity: entity.to_string(),
@@ -214,7 +220,12 @@ impl Change<'_> {
         let hash = audit_log::append(&self.tx, &entry)?;
         self.chain = Some((seq + 1, hash));
         let op_id = self.new_id();
-        outbox::append(&self.tx, &op_id, &entry)?;
+        let site_seq = match self.next_site_seq {
+            Some(n) => n,
+            None => outbox::next_site_seq(&self.tx)?,
+        };
+        outbox::append(&self.tx, site_seq, &op_id, &entry)?;
+        self.next_site_seq = Some(site_seq + 1);
         self.recorded += 1;
         Ok(())
     }
@@ -267,8 +278,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex; hot in the audit chain, so no `format!` per byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 #[cfg(test)]

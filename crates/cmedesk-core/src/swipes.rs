@@ -119,7 +119,7 @@ pub struct BatchOutcome {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    crate::store::hex(bytes).to_ascii_uppercase()
 }
 
 /// Commits one swipe and returns it with its holder. A repeated `(terminal, seq)` returns the
