@@ -38,16 +38,21 @@ pub fn dump(desk: &Desk) -> String {
         .collect();
     let mut out = String::new();
     for t in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
-            .unwrap();
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
         let n = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
+        let mut lines = Vec::new();
         while let Some(r) = rows.next().unwrap() {
-            out.push_str(&t);
+            let mut line = t.clone();
             for i in 0..n {
-                out.push_str(&format!("|{:?}", r.get_ref(i).unwrap()));
+                line.push_str(&format!("|{:?}", r.get_ref(i).unwrap()));
             }
+            lines.push(line);
+        }
+        // Some tables have no rowid: sort for a stable order.
+        lines.sort();
+        for l in lines {
+            out.push_str(&l);
             out.push('\n');
         }
     }
