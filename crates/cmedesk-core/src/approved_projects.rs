@@ -236,6 +236,135 @@ pub fn add(desk: &mut Desk, actor: &Actor, new: NewApprovedProject) -> Result<Ap
     })
 }
 
+/// Adds many approved entries in one transaction (an imported list): all of them, or none — the
+/// error names the entry (`CoreError::InBatch`). Each entry is checked and audited exactly like
+/// [`add`]; a code repeated inside the batch is a duplicate too.
+pub fn add_many(
+    desk: &mut Desk,
+    actor: &Actor,
+    entries: Vec<NewApprovedProject>,
+) -> Result<Vec<ApprovedProject>> {
+    actor.require(Permission::EditProjects)?;
+    let many = entries.len() > 1;
+    let wrap = |index: usize, e: CoreError| {
+        if many {
+            CoreError::in_batch(index, e)
+        } else {
+            e
+        }
+    };
+    let mut checked = Vec::with_capacity(entries.len());
+    let mut codes = std::collections::HashSet::new();
+    for (index, new) in entries.into_iter().enumerate() {
+        let (code, name) = check_new(desk, &new).map_err(|e| wrap(index, e))?;
+        if !codes.insert(code.clone()) {
+            return Err(wrap(
+                index,
+                CoreError::Duplicate {
+                    entity: ENTITY,
+                    entity_zh: "项目编号",
+                    field: "code",
+                    key: code,
+                },
+            ));
+        }
+        checked.push((code, name, new));
+    }
+    desk.change(actor, |c| {
+        let mut out = Vec::with_capacity(checked.len());
+        for (code, name, new) in checked {
+            let p = ApprovedProject {
+                id: c.new_id(),
+                credit_level: new.credit_level.unwrap_or(if new.code.contains('国') {
+                    CreditLevel::National
+                } else {
+                    CreditLevel::Provincial
+                }),
+                code,
+                year: new.year,
+                name,
+                discipline: sql::clean(new.discipline.as_deref()),
+                organizer: sql::clean(new.organizer.as_deref()),
+                lead: sql::clean(new.lead.as_deref()),
+                planned_start: new.planned_start,
+                planned_end: new.planned_end,
+                venue: sql::clean(new.venue.as_deref()),
+                credits: new.credits,
+                total_hours: new.total_hours,
+                planned_enrolment: new.planned_enrolment,
+                source: sql::clean(new.source.as_deref()).unwrap_or_else(|| "manual".into()),
+            };
+            c.tx().execute(
+                "INSERT INTO approved_projects(id, code, year, name, credit_level, discipline, organizer, lead, planned_start,
+                     planned_end, venue, credits, total_hours, planned_enrolment, source, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                params![
+                    p.id,
+                    p.code,
+                    p.year,
+                    p.name,
+                    p.credit_level,
+                    p.discipline,
+                    p.organizer,
+                    p.lead,
+                    p.planned_start.map(|d| d.to_string()),
+                    p.planned_end.map(|d| d.to_string()),
+                    p.venue,
+                    p.credits,
+                    p.total_hours,
+                    p.planned_enrolment,
+                    p.source,
+                    c.actor().timestamp()
+                ],
+            )?;
+            c.record("approved_project.add", ENTITY, &p.id, None, Some(&p))?;
+            out.push(p);
+        }
+        Ok(out)
+    })
+}
+
+/// The checks of [`add`] for one entry: (normalised code, trimmed name).
+fn check_new(desk: &Desk, new: &NewApprovedProject) -> Result<(String, String)> {
+    let code = check_code(&new.code)?;
+    let name = sql::required(&new.name, "name", "项目名称")?;
+    sql::max_chars(&name, 300, "name", "项目名称")?;
+    if !(2000..=2100).contains(&new.year) {
+        return Err(CoreError::invalid(
+            "year",
+            "YEAR_RANGE",
+            "年度不正确",
+            "year out of range",
+        ));
+    }
+    amount_in_range(new.credits, "credits", "学分", 99.0)?;
+    amount_in_range(new.total_hours, "total_hours", "总学时", 1000.0)?;
+    if let (Some(s), Some(e)) = (new.planned_start, new.planned_end)
+        && s > e
+    {
+        return Err(CoreError::invalid(
+            "planned_end",
+            "DATE_ORDER",
+            "拟举办截止日期早于起始日期",
+            "planned end before start",
+        ));
+    }
+    let existing: Option<String> = desk
+        .conn()
+        .prepare_cached("SELECT id FROM approved_projects WHERE code = ?1")?
+        .query_row([&code], |r| r.get(0))
+        .optional()?;
+    if existing.is_some() {
+        return Err(CoreError::Duplicate {
+            entity: ENTITY,
+            entity_zh: "项目编号",
+            field: "code",
+            key: code,
+        });
+    }
+    Ok((code, name))
+}
+
 const SELECT: &str = "SELECT a.id, a.code, a.year, a.name, a.credit_level, a.discipline, a.organizer, a.lead,
     a.planned_start, a.planned_end, a.venue, a.credits, a.total_hours, a.planned_enrolment, a.source,
     (SELECT p.id FROM projects p WHERE p.approved_project_id = a.id)

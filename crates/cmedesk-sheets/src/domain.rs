@@ -1,0 +1,304 @@
+//! The two templates the core can take and give today: records → `NewStaff` /
+//! `NewApprovedProject`, and roster / approved-list query rows → sheet rows. Field names follow
+//! the template files; no validation here beyond what the sheet itself says — the core decides.
+
+use std::collections::HashMap;
+
+use cmedesk_core::{
+    Desk,
+    approved_projects::{self, ApprovedFilter, CreditLevel, NewApprovedProject},
+    cards, departments,
+    id_number::Gender,
+    staff::{self, NewStaff, StaffFilter, StaffStatus, TitleLevel},
+};
+
+use crate::{
+    error::Result,
+    read::{Parsed, Record},
+    template::Template,
+    value::Value,
+};
+
+/// Looks a field up in a record by name.
+struct Fields<'a> {
+    template: &'a Template,
+    record: &'a Record,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, field: &str) -> &'a Value {
+        match self.template.column(field) {
+            Some((i, _)) => &self.record.values[i],
+            None => &Value::Empty,
+        }
+    }
+    fn text(&self, field: &str) -> Option<String> {
+        self.get(field).text().map(str::to_string)
+    }
+    fn number(&self, field: &str) -> Option<f64> {
+        match self.get(field) {
+            Value::Decimal(f) => Some(*f),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Turns roster records into core inputs, resolving department names through the core and
+/// rejecting rows whose department, card or ID cannot be used. Returns (sheet row, input).
+pub fn staff_inputs(
+    desk: &Desk,
+    template: &Template,
+    parsed: &mut Parsed,
+) -> Result<Vec<(u32, NewStaff)>> {
+    let mut departments_by_name: HashMap<String, std::result::Result<String, String>> =
+        HashMap::new();
+    let existing: HashMap<String, String> = staff::list(desk, &StaffFilter::default())?
+        .into_iter()
+        .map(|r| (r.staff.id_number, r.staff.name))
+        .collect();
+    let records = std::mem::take(&mut parsed.records);
+    let mut out = Vec::with_capacity(records.len());
+    for record in &records {
+        let f = Fields { template, record };
+        let row = record.row;
+        let mut ok = true;
+        let department = f.text("department").unwrap_or_default();
+        let department_id = departments_by_name
+            .entry(department.clone())
+            .or_insert_with(|| {
+                departments::resolve(desk, &department)
+                    .map(|d| d.id)
+                    .map_err(|e| e.message_zh())
+            })
+            .clone();
+        let department_id = match department_id {
+            Ok(id) => id,
+            Err(reason) => {
+                parsed.reject(row, Some("department"), reason);
+                ok = false;
+                String::new()
+            }
+        };
+        let id_number = f.text("id_number").unwrap_or_default();
+        if let Some(name) = existing.get(&id_number) {
+            parsed.reject(
+                row,
+                Some("id_number"),
+                format!("身份证号已在人员库中（{name}）"),
+            );
+            ok = false;
+        }
+        let card_key = match f.text("card_no") {
+            Some(c) => match cards::normalize_key(&c) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    parsed.reject(row, Some("card_no"), e.message_zh());
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        if !ok {
+            continue;
+        }
+        out.push((
+            row,
+            NewStaff {
+                name: f.text("name").unwrap_or_default(),
+                gender: f.text("gender").as_deref().and_then(Gender::parse),
+                id_number,
+                department_id,
+                title: f.text("title"),
+                title_level: f.text("title_level").as_deref().and_then(TitleLevel::parse),
+                profession: f.text("profession"),
+                phone: f.text("phone"),
+                status: f.text("status").as_deref().and_then(StaffStatus::parse),
+                note: None,
+                card_key,
+            },
+        ));
+    }
+    parsed.records = records;
+    Ok(out)
+}
+
+/// Turns approved-list records into core inputs. The year comes from the 年度 column, else from
+/// the code's `YYYY-` prefix, else from the start date.
+pub fn approved_inputs(
+    desk: &Desk,
+    template: &Template,
+    parsed: &mut Parsed,
+) -> Result<Vec<(u32, NewApprovedProject)>> {
+    let existing: HashMap<String, String> =
+        approved_projects::list(desk, &ApprovedFilter::default())?
+            .into_iter()
+            .map(|r| (r.approved.code, r.approved.name))
+            .collect();
+    let records = std::mem::take(&mut parsed.records);
+    let mut out = Vec::with_capacity(records.len());
+    for record in &records {
+        let f = Fields { template, record };
+        let row = record.row;
+        let code = approved_projects::normalize_code(&f.text("code").unwrap_or_default());
+        if let Some(name) = existing.get(&code) {
+            parsed.reject(
+                row,
+                Some("code"),
+                format!("项目编号已在项目目录中（{name}）"),
+            );
+            continue;
+        }
+        let (start, end) = match f.get("period") {
+            Value::DateRange(s, e) => (Some(*s), Some(*e)),
+            _ => (None, None),
+        };
+        let year = f
+            .number("year")
+            .map(|y| y as i32)
+            .or_else(|| code.get(..4).and_then(|y| y.parse().ok()))
+            .or_else(|| start.map(|s| chrono::Datelike::year(&s)));
+        let Some(year) = year else {
+            parsed.reject(
+                row,
+                Some("code"),
+                "无法确定年度：请填写年度列或使用 YYYY- 开头的项目编号".into(),
+            );
+            continue;
+        };
+        out.push((
+            row,
+            NewApprovedProject {
+                code,
+                year,
+                name: f.text("name").unwrap_or_default(),
+                credit_level: f
+                    .text("credit_level")
+                    .as_deref()
+                    .and_then(CreditLevel::parse),
+                discipline: f.text("discipline"),
+                organizer: f.text("organizer"),
+                lead: f.text("lead"),
+                planned_start: start,
+                planned_end: end,
+                venue: f.text("venue"),
+                credits: f.number("credits").unwrap_or_default(),
+                total_hours: f.number("total_hours").unwrap_or_default(),
+                planned_enrolment: f.number("planned_enrolment").map(|n| n as i32),
+                source: Some("import".into()),
+            },
+        ));
+    }
+    parsed.records = records;
+    Ok(out)
+}
+
+fn text(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::Text(s.to_string()),
+        _ => Value::Empty,
+    }
+}
+
+/// Builds a row in template column order from (field, value) pairs.
+fn row_of(template: &Template, pairs: Vec<(&str, Value)>) -> Vec<Value> {
+    let mut row = vec![Value::Empty; template.columns.len()];
+    for (field, v) in pairs {
+        if let Some((i, _)) = template.column(field) {
+            row[i] = v;
+        }
+    }
+    row
+}
+
+/// The roster as sheet rows (`department` limits it to that department and below).
+pub fn staff_rows(
+    desk: &Desk,
+    template: &Template,
+    department: Option<&str>,
+) -> Result<Vec<Vec<Value>>> {
+    let department_id = match department {
+        Some(d) => Some(departments::resolve(desk, d)?.id),
+        None => None,
+    };
+    let rows = staff::list(
+        desk,
+        &StaffFilter {
+            department_id,
+            ..StaffFilter::default()
+        },
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let s = r.staff;
+            // `ic:3201…` is shown as the bare number people know; other kinds keep their prefix.
+            let card = r
+                .card_key
+                .map(|k| k.strip_prefix("ic:").map(str::to_string).unwrap_or(k));
+            row_of(
+                template,
+                vec![
+                    ("name", text(Some(&s.name))),
+                    ("gender", text(Some(s.gender.as_str()))),
+                    ("id_number", text(Some(&s.id_number))),
+                    ("card_no", text(card.as_deref())),
+                    ("department", text(Some(&r.department_name))),
+                    ("title", text(s.title.as_deref())),
+                    ("title_level", text(s.title_level.map(|t| t.as_str()))),
+                    ("profession", text(s.profession.as_deref())),
+                    ("phone", text(s.phone.as_deref())),
+                    ("status", text(Some(s.status.as_str()))),
+                ],
+            )
+        })
+        .collect())
+}
+
+/// The approved project list as sheet rows, optionally for one year.
+pub fn approved_rows(
+    desk: &Desk,
+    template: &Template,
+    year: Option<i32>,
+) -> Result<Vec<Vec<Value>>> {
+    let rows = approved_projects::list(
+        desk,
+        &ApprovedFilter {
+            year,
+            ..ApprovedFilter::default()
+        },
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let a = r.approved;
+            let period = match (a.planned_start, a.planned_end) {
+                (Some(s), Some(e)) => Value::DateRange(s, e),
+                (Some(s), None) => Value::DateRange(s, s),
+                _ => Value::Empty,
+            };
+            row_of(
+                template,
+                vec![
+                    ("discipline", text(a.discipline.as_deref())),
+                    ("code", text(Some(&a.code))),
+                    ("name", text(Some(&a.name))),
+                    ("organizer", text(a.organizer.as_deref())),
+                    ("lead", text(a.lead.as_deref())),
+                    ("period", period),
+                    ("venue", text(a.venue.as_deref())),
+                    ("credits", Value::Decimal(a.credits)),
+                    ("total_hours", Value::Decimal(a.total_hours)),
+                    (
+                        "planned_enrolment",
+                        a.planned_enrolment
+                            .map_or(Value::Empty, |n| Value::Integer(n.into())),
+                    ),
+                    ("year", Value::Integer(a.year.into())),
+                    ("credit_level", text(Some(a.credit_level.as_str()))),
+                ],
+            )
+        })
+        .collect())
+}

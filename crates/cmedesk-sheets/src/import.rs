@@ -1,0 +1,204 @@
+//! Import as officers expect it: read and check everything first (preview / dry run), then
+//! commit all rows through one core batch, or nothing. A row the core refuses at commit time is
+//! reported by its spreadsheet row like any other.
+
+use std::path::Path;
+
+use cmedesk_core::{Actor, CoreError, Desk, approved_projects, staff};
+use serde::Serialize;
+
+use crate::{
+    domain,
+    error::{Result, SheetsError},
+    read::{self, MappedColumn, Parsed, ReadOptions, Rejection, Warning},
+    report,
+    template::{Target, Template},
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Write the error report (a copy of the sheet with 错误原因) here when rows are rejected.
+    pub report: Option<std::path::PathBuf>,
+    pub read: ReadOptions,
+}
+
+/// What an import did, or would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub template: String,
+    pub sheet: String,
+    pub header_row: u32,
+    pub mapping: Vec<MappedColumn>,
+    pub unmapped: Vec<String>,
+    pub dry_run: bool,
+    /// Rows written to the desk (0 on a dry run or when any row was rejected).
+    pub imported: usize,
+    /// Rows that would be written (all good rows).
+    pub ready: usize,
+    pub data_rows: usize,
+    pub skipped_blank: usize,
+    pub skipped_notes: usize,
+    pub rejected: Vec<Rejection>,
+    pub warnings: Vec<Warning>,
+    /// Where the error report was written, if it was.
+    pub report: Option<String>,
+}
+
+impl ImportReport {
+    pub fn rejected_rows(&self) -> usize {
+        let mut rows: Vec<u32> = self.rejected.iter().map(|r| r.row).collect();
+        rows.dedup();
+        rows.len()
+    }
+}
+
+/// The first rows of a sheet with the detected header and mapping, for the wizard's preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub parsed: Parsed,
+    /// The first `rows` rows of the sheet as text, from its top (titles included).
+    pub head: Vec<Vec<String>>,
+}
+
+pub fn preview(
+    template: &Template,
+    path: &Path,
+    today: chrono::NaiveDate,
+    rows: usize,
+) -> Result<Preview> {
+    let sheet = read::open(path)?;
+    let head = sheet
+        .range
+        .rows()
+        .take(rows)
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let parsed = read::parse(
+        template,
+        &sheet,
+        today,
+        &ReadOptions::default(),
+        &mut |_, _| {},
+    )?;
+    Ok(Preview { parsed, head })
+}
+
+/// Reads `path` against `template`, checks every row (including against the desk), and — unless
+/// it is a dry run or any row was rejected — commits all rows in one core batch.
+pub fn import(
+    desk: &mut Desk,
+    actor: &Actor,
+    template: &Template,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let Some(target) = template.target else {
+        if !opts.dry_run {
+            return Err(SheetsError::NotImportable {
+                template: template.name.clone(),
+            });
+        }
+        // Definition-only templates can still be checked.
+        let sheet = read::open(path)?;
+        let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
+        let ready = parsed.records.len();
+        return finish(&sheet, &mut parsed, opts, ready, 0);
+    };
+    let sheet = read::open(path)?;
+    let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
+    let imported = match target {
+        Target::Staff => {
+            let inputs = domain::staff_inputs(desk, template, &mut parsed)?;
+            let ready = inputs.len();
+            if opts.dry_run || !parsed.rejected.is_empty() {
+                return finish(&sheet, &mut parsed, opts, ready, 0);
+            }
+            let (rows, people): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
+            commit(
+                &mut parsed,
+                &rows,
+                staff::add_many(desk, actor, people).map(|v| v.len()),
+            )?
+        }
+        Target::ApprovedProject => {
+            let inputs = domain::approved_inputs(desk, template, &mut parsed)?;
+            let ready = inputs.len();
+            if opts.dry_run || !parsed.rejected.is_empty() {
+                return finish(&sheet, &mut parsed, opts, ready, 0);
+            }
+            let (rows, projects): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
+            commit(
+                &mut parsed,
+                &rows,
+                approved_projects::add_many(desk, actor, projects).map(|v| v.len()),
+            )?
+        }
+    };
+    let ready = parsed.records.len();
+    finish(&sheet, &mut parsed, opts, ready, imported)
+}
+
+/// Maps a batch refusal back to its sheet row; other core errors (permissions, the database)
+/// are errors of the whole import.
+fn commit(parsed: &mut Parsed, rows: &[u32], result: cmedesk_core::Result<usize>) -> Result<usize> {
+    match result {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            let (index, source) = match &e {
+                CoreError::InBatch { index, source } => (*index, source.as_ref()),
+                _ if rows.len() == 1 && e.field().is_some() => (0, &e),
+                _ => return Err(e.into()),
+            };
+            let row = rows.get(index).copied().unwrap_or(parsed.header_row);
+            let field = source.field().map(|f| match f {
+                "department_id" => "department",
+                "card_key" => "card_no",
+                "planned_end" | "planned_start" => "period",
+                other => other,
+            });
+            let field = field.filter(|f| parsed.mapped(f).is_some());
+            parsed.reject(row, field, source.message_zh());
+            Ok(0)
+        }
+    }
+}
+
+fn finish(
+    sheet: &read::Sheet,
+    parsed: &mut Parsed,
+    opts: &ImportOptions,
+    ready: usize,
+    imported: usize,
+) -> Result<ImportReport> {
+    parsed.rejected.sort_by_key(|r| r.row);
+    let report = match &opts.report {
+        Some(p) if !parsed.rejected.is_empty() => {
+            report::write_error_report(sheet, parsed, p)?;
+            Some(p.display().to_string())
+        }
+        _ => None,
+    };
+    Ok(ImportReport {
+        template: parsed.template.clone(),
+        sheet: parsed.sheet.clone(),
+        header_row: parsed.header_row,
+        mapping: parsed.mapping.clone(),
+        unmapped: parsed.unmapped.clone(),
+        dry_run: opts.dry_run,
+        imported,
+        ready: if parsed.rejected.is_empty() {
+            ready
+        } else {
+            ready.min(parsed.records.len())
+        },
+        data_rows: parsed.data_rows,
+        skipped_blank: parsed.skipped_blank,
+        skipped_notes: parsed.skipped_notes,
+        rejected: parsed.rejected.clone(),
+        warnings: parsed.warnings.clone(),
+        report,
+    })
+}

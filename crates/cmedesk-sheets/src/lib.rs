@@ -1,0 +1,42 @@
+//! CME Desk spreadsheets (表格导入导出): provincial and hospital templates defined in
+//! `schema/templates/*.toml`, imported from `.xlsx`/`.xls` (calamine) into the core's input types
+//! and exported from the core's query results (rust_xlsxwriter). No SQL and no business rules
+//! here: the core validates and stores; this crate finds headers, cleans cells, and names every
+//! problem by the row and column an officer sees in Excel.
+
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod read;
+pub mod report;
+pub mod template;
+pub mod value;
+
+pub use error::{Result, SheetsError};
+pub use export::{Exported, write as write_xlsx};
+pub use import::{ImportOptions, ImportReport, Preview, import, preview};
+pub use read::{Parsed, ReadOptions, Rejection, Warning};
+pub use template::{ColumnType, Template};
+pub use value::Value;
+
+/// Exports `template` from the desk to `path`; `year` filters the approved list, `department`
+/// the roster. Templates whose data the core does not hold yet are refused.
+pub fn export(
+    desk: &cmedesk_core::Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+    path: &std::path::Path,
+) -> Result<Exported> {
+    let rows = match template.target {
+        Some(template::Target::Staff) => domain::staff_rows(desk, template, department)?,
+        Some(template::Target::ApprovedProject) => domain::approved_rows(desk, template, year)?,
+        None => {
+            return Err(SheetsError::NotExportable {
+                template: template.name.clone(),
+            });
+        }
+    };
+    export::write(template, &rows, path)
+}

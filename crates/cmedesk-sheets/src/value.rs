@@ -1,0 +1,378 @@
+//! Cell values after cleaning, and the cleaning itself: what people type (full-width digits,
+//! `2015年8月3日`, a lowercase `x`, a 15-digit ID) turned into what the core expects, or a Chinese
+//! reason why not.
+
+use calamine::Data;
+use chrono::{Datelike, NaiveDate};
+use cmedesk_core::id_number;
+use serde::Serialize;
+
+use crate::template::{Column, ColumnType, fold_char};
+
+/// A cleaned cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Integer(i64),
+    Decimal(f64),
+    Date(NaiveDate),
+    DateRange(NaiveDate, NaiveDate),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Value::Empty)
+    }
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Largest integer an f64 holds exactly; a number cell beyond it has lost digits.
+const F64_EXACT: f64 = 9_007_199_254_740_992.0;
+
+/// The outcome of cleaning one cell: the value, or a reason in Chinese; plus an optional warning
+/// for a value that was accepted but deserves a look.
+pub struct Cleaned {
+    pub value: Result<Value, String>,
+    pub warning: Option<String>,
+}
+
+impl Cleaned {
+    fn ok(v: Value) -> Cleaned {
+        Cleaned {
+            value: Ok(v),
+            warning: None,
+        }
+    }
+    fn err(reason: String) -> Cleaned {
+        Cleaned {
+            value: Err(reason),
+            warning: None,
+        }
+    }
+}
+
+/// Trims, folds full-width forms to ASCII, and turns an ideographic space into a normal one.
+pub fn clean_text(raw: &str) -> String {
+    let needs_fold = raw
+        .chars()
+        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
+    if needs_fold {
+        raw.chars()
+            .map(fold_char)
+            .collect::<String>()
+            .trim()
+            .to_string()
+    } else {
+        raw.trim().to_string()
+    }
+}
+
+/// A number cell as the digits a person typed (no `.0`, no exponent) when it is integral.
+fn integral_digits(f: f64) -> Option<String> {
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < F64_EXACT).then(|| format!("{}", f as i64))
+}
+
+/// Cleans one cell for `column`; `today` bounds ID birth dates.
+pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
+    // A cell of only spaces is empty, whatever its type.
+    let text = match cell {
+        Data::Empty => return Cleaned::ok(Value::Empty),
+        Data::String(s) => {
+            let t = clean_text(s);
+            if t.is_empty() {
+                return Cleaned::ok(Value::Empty);
+            }
+            Some(t)
+        }
+        _ => None,
+    };
+    match column.kind {
+        ColumnType::Text => Cleaned::ok(Value::Text(match (text, cell) {
+            (Some(t), _) => {
+                if let Some(max) = column.max_chars
+                    && t.chars().count() > max
+                {
+                    return Cleaned::err(format!("超过{max}个字符"));
+                }
+                t
+            }
+            (None, Data::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
+            (None, Data::Int(i)) => i.to_string(),
+            (None, Data::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+            (None, Data::DateTime(dt)) => match excel_date(dt) {
+                Some(d) => d.to_string(),
+                None => dt.as_f64().to_string(),
+            },
+            (None, Data::DateTimeIso(s) | Data::DurationIso(s)) => s.clone(),
+            (None, Data::Error(e)) => return Cleaned::err(format!("单元格错误值 {e}")),
+            (None, Data::String(_) | Data::Empty) => return Cleaned::ok(Value::Empty),
+        })),
+        ColumnType::Integer | ColumnType::Decimal => clean_number(column, text.as_deref(), cell),
+        ColumnType::Date => match date_of(text.as_deref(), cell) {
+            Ok(d) => Cleaned::ok(Value::Date(d)),
+            Err(e) => Cleaned::err(e),
+        },
+        ColumnType::DateRange => clean_range(text.as_deref(), cell),
+        ColumnType::Enum => {
+            let t = match (text, cell) {
+                (Some(t), _) => t,
+                (None, Data::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
+                (None, Data::Int(i)) => i.to_string(),
+                _ => return Cleaned::err("应为文字选项".into()),
+            };
+            match column.choice(&t) {
+                Some(c) => Cleaned::ok(Value::Text(c.value.clone())),
+                None => Cleaned::err(format!(
+                    "「{t}」不是可选值（{}）",
+                    column
+                        .choices
+                        .iter()
+                        .map(|c| c.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                )),
+            }
+        }
+        ColumnType::IdNumber => clean_id(text.as_deref(), cell, today),
+        ColumnType::CardNumber => clean_card(text.as_deref(), cell),
+    }
+}
+
+fn clean_number(column: &Column, text: Option<&str>, cell: &Data) -> Cleaned {
+    let n = match (text, cell) {
+        (Some(t), _) => {
+            let t: String = t
+                .chars()
+                .filter(|c| *c != ',' && !c.is_whitespace())
+                .collect();
+            match t.parse::<f64>() {
+                Ok(n) if n.is_finite() => n,
+                _ => return Cleaned::err(format!("「{t}」不是数字")),
+            }
+        }
+        (None, Data::Float(f)) => *f,
+        (None, Data::Int(i)) => *i as f64,
+        (None, Data::DateTime(_) | Data::DateTimeIso(_)) => {
+            return Cleaned::err("单元格为日期格式，应为数字".into());
+        }
+        _ => return Cleaned::err("应为数字".into()),
+    };
+    if let Some(lo) = column.min
+        && n < lo
+    {
+        return Cleaned::err(format!("{n} 小于下限 {lo}"));
+    }
+    if let Some(hi) = column.max
+        && n > hi
+    {
+        return Cleaned::err(format!("{n} 超过上限 {hi}"));
+    }
+    if column.kind == ColumnType::Integer {
+        if n.fract() != 0.0 {
+            return Cleaned::err(format!("{n} 应为整数"));
+        }
+        Cleaned::ok(Value::Integer(n as i64))
+    } else {
+        Cleaned::ok(Value::Decimal(n))
+    }
+}
+
+/// A cell Excel formats as a date, converted without trusting plain numbers (pitfalls: any
+/// number would "convert"). Serial 60 is Excel's phantom 1900-02-29 and is refused.
+fn excel_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
+    if !dt.is_datetime() || dt.as_f64() < 1.0 {
+        return None;
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
+}
+
+fn date_of(text: Option<&str>, cell: &Data) -> Result<NaiveDate, String> {
+    match (text, cell) {
+        (Some(t), _) => parse_text_date(t).ok_or_else(|| {
+            format!(
+                "日期「{t}」无法识别（应如 2015-8-3、2015/8/3、2015.8.3、2015年8月3日、20150803）"
+            )
+        }),
+        (None, Data::DateTime(dt)) => {
+            excel_date(dt).ok_or_else(|| "单元格是时间或无效日期，不是日期".to_string())
+        }
+        (None, Data::DateTimeIso(s)) => s
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| format!("日期「{s}」无法识别")),
+        // An 8-digit number typed into a General cell: 20150803.
+        (None, Data::Int(_) | Data::Float(_)) => {
+            let digits = match cell {
+                Data::Int(i) => Some(i.to_string()),
+                Data::Float(f) => integral_digits(*f),
+                _ => None,
+            };
+            digits
+                .filter(|d| d.len() == 8)
+                .and_then(|d| parse_text_date(&d))
+                .ok_or_else(|| {
+                    "单元格是数字而不是日期格式，无法确定日期（请设为日期格式或写成 2015-8-3）"
+                        .to_string()
+                })
+        }
+        _ => Err("应为日期".into()),
+    }
+}
+
+/// Parses the text dates officers type: `2015-8-3`, `2015/8/3`, `2015.8.3`, `2015年8月3日`,
+/// `20150803` (full-width forms already folded by [`clean_text`]).
+pub fn parse_text_date(t: &str) -> Option<NaiveDate> {
+    let t = t.trim();
+    // A date-time text keeps only its date part.
+    let t = t.split([' ', 'T']).next().unwrap_or(t);
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
+    }
+    let parts: Vec<&str> = t
+        .trim_end_matches('日')
+        .split(['-', '/', '.', '年', '月'])
+        .collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let y: i32 = parts[0].parse().ok()?;
+    let m: u32 = parts[1].parse().ok()?;
+    let d: u32 = parts[2].parse().ok()?;
+    if parts[0].len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn clean_range(text: Option<&str>, cell: &Data) -> Cleaned {
+    let Some(t) = text else {
+        // One date cell: a one-day event.
+        return match date_of(None, cell) {
+            Ok(d) => Cleaned::ok(Value::DateRange(d, d)),
+            Err(e) => Cleaned::err(e),
+        };
+    };
+    let separators = ["至", "～", "~", "—", "－－", "--", "到"];
+    let split = separators.iter().find_map(|s| t.split_once(s));
+    // `2015-8-3-2015-8-5`: a hyphen between two hyphenated dates.
+    let split = split.or_else(|| {
+        let hyphens: Vec<usize> = t.match_indices('-').map(|(i, _)| i).collect();
+        (hyphens.len() == 5).then(|| (&t[..hyphens[2]], &t[hyphens[2] + 1..]))
+    });
+    let (a, b) = match split {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (t, t),
+    };
+    let (Some(start), Some(end)) = (parse_text_date(a), parse_range_end(a, b)) else {
+        return Cleaned::err(format!(
+            "日期范围「{t}」无法识别（应如 2015-8-3至2015-8-5）"
+        ));
+    };
+    if end < start {
+        return Cleaned::err(format!("日期范围「{t}」结束早于开始"));
+    }
+    Cleaned::ok(Value::DateRange(start, end))
+}
+
+/// The end of a range may omit the year (`2015年8月3日至8月5日`, `2015.8.3-8.5`).
+fn parse_range_end(start: &str, end: &str) -> Option<NaiveDate> {
+    parse_text_date(end).or_else(|| {
+        let s = parse_text_date(start)?;
+        parse_text_date(&format!(
+            "{}-{}",
+            s.year(),
+            end.replace(['月', '.', '/'], "-").trim_end_matches('日')
+        ))
+    })
+}
+
+fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
+    let raw = match (text, cell) {
+        (Some(t), _) => t.to_string(),
+        // A 15-digit legacy number survives as a number; an 18-digit one has lost digits.
+        (None, Data::Float(f)) => match integral_digits(*f) {
+            Some(d) if d.len() == 15 => d,
+            _ => {
+                return Cleaned::err(
+                    "身份证号以数字格式保存，后几位已丢失；请将该列设为文本后重新填写".into(),
+                );
+            }
+        },
+        (None, Data::Int(i)) if i.to_string().len() == 15 => i.to_string(),
+        (None, Data::Int(_)) => {
+            return Cleaned::err(
+                "身份证号以数字格式保存，已丢失位数；请将该列设为文本后重新填写".into(),
+            );
+        }
+        _ => return Cleaned::err("身份证号应为文本".into()),
+    };
+    match id_number::validate(&raw, today) {
+        Ok(id) => Cleaned {
+            warning: id
+                .upgraded_from_15
+                .then(|| format!("15位身份证号 {raw} 已升级为 {}", id.normalized)),
+            value: Ok(Value::Text(id.normalized)),
+        },
+        Err(e) => Cleaned::err(e.message_zh()),
+    }
+}
+
+fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
+    match (text, cell) {
+        (Some(t), _) => {
+            let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if t.len() > 40
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-')
+            {
+                return Cleaned::err(format!("卡号「{t}」含有无效字符"));
+            }
+            Cleaned::ok(Value::Text(t))
+        }
+        (None, Data::Float(f)) => match integral_digits(*f) {
+            Some(d) if *f < 1e15 => Cleaned {
+                warning: Some(format!(
+                    "卡号 {d} 以数字格式保存，若原卡号有前导零已丢失，请核对"
+                )),
+                value: Ok(Value::Text(d)),
+            },
+            _ => Cleaned::err(format!(
+                "卡号以数字格式保存（{f}），位数已丢失；请将该列设为文本后重新填写"
+            )),
+        },
+        (None, Data::Int(i)) => Cleaned {
+            warning: Some(format!(
+                "卡号 {i} 以数字格式保存，若原卡号有前导零已丢失，请核对"
+            )),
+            value: Ok(Value::Text(i.to_string())),
+        },
+        _ => Cleaned::err("卡号应为文本".into()),
+    }
+}
+
+/// `0` → `A`, `27` → `AB`: the column letter Excel shows.
+pub fn column_letter(mut index: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
