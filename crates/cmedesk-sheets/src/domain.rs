@@ -8,7 +8,7 @@ use cmedesk_core::{
     Desk,
     approved_projects::{self, ApprovedFilter, CreditLevel, NewApprovedProject},
     cards, departments,
-    id_number::Gender,
+    id_number::{self, Gender},
     staff::{self, NewStaff, StaffFilter, StaffStatus, TitleLevel},
 };
 
@@ -50,6 +50,7 @@ pub fn staff_inputs(
     desk: &Desk,
     template: &Template,
     parsed: &mut Parsed,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<(u32, NewStaff)>> {
     let mut departments_by_name: HashMap<String, std::result::Result<String, String>> =
         HashMap::new();
@@ -81,6 +82,13 @@ pub fn staff_inputs(
             }
         };
         let id_number = f.text("id_number").unwrap_or_default();
+        let gender = f.text("gender").as_deref().and_then(Gender::parse);
+        if let Some(given) = gender
+            && let Err(e) = id_number::validate_with_gender(&id_number, Some(given), today)
+        {
+            parsed.reject(row, Some("gender"), e.message_zh());
+            ok = false;
+        }
         if let Some(name) = existing.get(&id_number) {
             parsed.reject(
                 row,
@@ -107,7 +115,7 @@ pub fn staff_inputs(
             row,
             NewStaff {
                 name: f.text("name").unwrap_or_default(),
-                gender: f.text("gender").as_deref().and_then(Gender::parse),
+                gender,
                 id_number,
                 department_id,
                 title: f.text("title"),
@@ -141,7 +149,13 @@ pub fn approved_inputs(
     for record in &records {
         let f = Fields { template, record };
         let row = record.row;
-        let code = approved_projects::normalize_code(&f.text("code").unwrap_or_default());
+        let code = match approved_projects::check_code(&f.text("code").unwrap_or_default()) {
+            Ok(c) => c,
+            Err(e) => {
+                parsed.reject(row, Some("code"), e.message_zh());
+                continue;
+            }
+        };
         if let Some(name) = existing.get(&code) {
             parsed.reject(
                 row,

@@ -229,13 +229,13 @@ fn find_header(
                     let sheet_col = col0 + i as u32;
                     mapped.push(MappedColumn {
                         field: template.columns[ti].field.clone(),
-                        header: text.trim().to_string(),
+                        header: text.split_whitespace().collect::<Vec<_>>().join(" "),
                         letter: column_letter(sheet_col),
                         sheet_col,
                         template_index: ti,
                     })
                 }
-                _ => unmapped.push(text.trim().to_string()),
+                _ => unmapped.push(text.split_whitespace().collect::<Vec<_>>().join(" ")),
             }
         }
         (mapped, unmapped)

@@ -266,10 +266,11 @@ fn clean_range(text: Option<&str>, cell: &Data) -> Cleaned {
     };
     let separators = ["至", "～", "~", "—", "－－", "--", "到"];
     let split = separators.iter().find_map(|s| t.split_once(s));
-    // `2015-8-3-2015-8-5`: a hyphen between two hyphenated dates.
+    // `2015-8-3-2015-8-5`, `2015/9/1-2015/9/3`: the hyphen whose both sides are dates.
     let split = split.or_else(|| {
-        let hyphens: Vec<usize> = t.match_indices('-').map(|(i, _)| i).collect();
-        (hyphens.len() == 5).then(|| (&t[..hyphens[2]], &t[hyphens[2] + 1..]))
+        t.match_indices('-')
+            .map(|(i, _)| (&t[..i], &t[i + 1..]))
+            .find(|(a, b)| parse_text_date(a).is_some() && parse_range_end(a, b).is_some())
     });
     let (a, b) = match split {
         Some((a, b)) => (a.trim(), b.trim()),
