@@ -1,0 +1,283 @@
+//! Every export read back through import: the synthetic hospital's roster and approved list,
+//! a generic credit list, and a sheet large enough to be streamed in constant-memory mode.
+
+mod support;
+
+use calamine::{Data, Reader, open_workbook_auto};
+use chrono::NaiveDate;
+use cmedesk_core::{
+    approved_projects,
+    departments::{self, NewDepartment},
+    staff, synthetic,
+};
+use cmedesk_sheets::{ImportOptions, Template, Value, export, import, read, write_xlsx};
+use support::actor;
+
+fn hospital_desk(staff_count: usize) -> (cmedesk_core::Desk, synthetic::Hospital) {
+    let mut d = cmedesk_core::Desk::open_in_memory().unwrap();
+    let h = synthetic::generate(7, staff_count, actor().today());
+    synthetic::load(&mut d, &actor(), &h).unwrap();
+    (d, h)
+}
+
+/// An empty desk with the same department tree as `h`.
+fn same_departments(h: &synthetic::Hospital) -> cmedesk_core::Desk {
+    let mut d = cmedesk_core::Desk::open_in_memory().unwrap();
+    let mut ids: Vec<String> = Vec::new();
+    for (parent, name) in &h.departments {
+        let dep = departments::add(
+            &mut d,
+            &actor(),
+            NewDepartment {
+                name: name.to_string(),
+                parent_id: parent.map(|p| ids[p].clone()),
+                sort: None,
+            },
+        )
+        .unwrap();
+        ids.push(dep.id);
+    }
+    d
+}
+
+#[test]
+fn roster_export_is_styled_and_imports_back_identically() {
+    let (source, h) = hospital_desk(300);
+    let t = Template::get("staff-roster").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.xlsx");
+    let out = export(&source, &t, None, None, &path).unwrap();
+    assert_eq!(out.rows, 300);
+    assert!(!out.constant_memory);
+
+    // ID and card cells are text (no 1.1E+17), dates and enums as labels.
+    let mut wb = open_workbook_auto(&path).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        range.get_value((0, 2)),
+        Some(&Data::String("身份证号".into()))
+    );
+    assert!(matches!(range.get_value((1, 2)), Some(Data::String(s)) if s.len() == 18));
+    assert!(matches!(range.get_value((1, 1)), Some(Data::String(s)) if s == "男" || s == "女"));
+
+    let mut target = same_departments(&h);
+    let r = import(
+        &mut target,
+        &actor(),
+        &t,
+        &path,
+        &ImportOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(
+        r.rejected.is_empty(),
+        "{:?}",
+        &r.rejected[..r.rejected.len().min(5)]
+    );
+    assert_eq!(r.imported, 300);
+    let key = |rows: Vec<staff::StaffRow>| {
+        let mut v: Vec<String> = rows
+            .into_iter()
+            .map(|r| {
+                let s = r.staff;
+                format!(
+                    "{}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                    s.name,
+                    s.gender,
+                    s.id_number,
+                    r.department_name,
+                    s.title,
+                    s.title_level,
+                    s.profession,
+                    s.phone,
+                    s.status,
+                    r.card_key
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        key(staff::list(&target, &Default::default()).unwrap()),
+        key(staff::list(&source, &Default::default()).unwrap())
+    );
+}
+
+#[test]
+fn approved_list_export_imports_back_identically() {
+    let (source, _) = hospital_desk(10);
+    let t = Template::get("approved-projects").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("approved.xlsx");
+    let out = export(&source, &t, None, None, &path).unwrap();
+    let before = approved_projects::list(&source, &Default::default()).unwrap();
+    assert_eq!(out.rows, before.len());
+    assert!(out.rows > 0);
+    let mut target = cmedesk_core::Desk::open_in_memory().unwrap();
+    let r = import(
+        &mut target,
+        &actor(),
+        &t,
+        &path,
+        &ImportOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let key = |rows: Vec<approved_projects::ApprovedProjectRow>| {
+        let mut v: Vec<String> = rows
+            .into_iter()
+            .map(|r| {
+                let a = r.approved;
+                format!(
+                    "{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+                    a.code,
+                    a.year,
+                    a.name,
+                    a.credit_level,
+                    a.discipline,
+                    a.organizer,
+                    a.lead,
+                    a.planned_start,
+                    a.planned_end,
+                    a.venue,
+                    a.credits,
+                    a.total_hours,
+                    a.planned_enrolment
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        key(approved_projects::list(&target, &Default::default()).unwrap()),
+        key(before)
+    );
+
+    // --year filters.
+    let year_path = dir.path().join("approved-1999.xlsx");
+    assert_eq!(
+        export(&source, &t, Some(1999), None, &year_path)
+            .unwrap()
+            .rows,
+        0
+    );
+}
+
+/// Credit-like rows for the credit list, deterministic.
+pub fn credit_rows(n: usize) -> Vec<Vec<Value>> {
+    let levels = ["national", "provincial", "municipal", "hospital"];
+    let states = ["pending", "returned", "rejected", "approved"];
+    (0..n)
+        .map(|i| {
+            let day =
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new((i % 330) as u64);
+            vec![
+                Value::Text(format!("测试人员{}", i % 997)),
+                Value::Text(cmedesk_core::id_number::compose(
+                    "110105",
+                    NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
+                        + chrono::Days::new((i % 7000) as u64),
+                    (i % 900) as u16 + 1,
+                )),
+                Value::Date(day),
+                Value::Text(format!("2026-{:02}-01-{:03}(国)", i % 30 + 1, i % 1000)),
+                Value::Text(format!("第{}期心血管疾病诊疗进展学习班", i % 50)),
+                Value::Text("继续医学教育项目".into()),
+                Value::Text(levels[i % 4].into()),
+                Value::Text("内科学".into()),
+                Value::Text("培训班".into()),
+                Value::Decimal(((i % 12) as f64 + 1.0) * 1.5),
+                Value::Decimal(((i % 12) as f64 + 1.0) * 0.5),
+                Value::Text(states[i % 4].into()),
+            ]
+        })
+        .collect()
+}
+
+fn read_back(t: &Template, path: &std::path::Path) -> read::Parsed {
+    let sheet = read::open(path).unwrap();
+    read::parse(
+        t,
+        &sheet,
+        actor().today(),
+        &Default::default(),
+        &mut |_, _| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn generic_credit_list_export_reads_back_value_for_value() {
+    let t = Template::get("credit-list").unwrap();
+    let rows = credit_rows(500);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credits.xlsx");
+    write_xlsx(&t, &rows, &path).unwrap();
+    let parsed = read_back(&t, &path);
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    assert_eq!(parsed.header_row, 1);
+    let got: Vec<Vec<Value>> = parsed.records.into_iter().map(|r| r.values).collect();
+    assert_eq!(got, rows);
+}
+
+#[test]
+fn large_export_streams_in_constant_memory_and_reads_back() {
+    let t = Template::get("credit-list").unwrap();
+    let rows = credit_rows(30_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credits-big.xlsx");
+    let out = write_xlsx(&t, &rows, &path).unwrap();
+    assert!(out.constant_memory);
+    let mut progress = Vec::new();
+    let sheet = read::open(&path).unwrap();
+    let opts = cmedesk_sheets::ReadOptions {
+        progress_every: 10_000,
+        ..Default::default()
+    };
+    let parsed = read::parse(&t, &sheet, actor().today(), &opts, &mut |done, total| {
+        progress.push((done, total))
+    })
+    .unwrap();
+    assert_eq!(
+        progress,
+        vec![
+            (10_000, 30_000),
+            (20_000, 30_000),
+            (30_000, 30_000),
+            (30_000, 30_000)
+        ]
+    );
+    assert_eq!(parsed.records.len(), 30_000);
+    assert_eq!(parsed.records[29_999].values, rows[29_999]);
+    assert_eq!(parsed.records[29_999].row, 30_001);
+}
+
+#[test]
+fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
+    let (d, _) = hospital_desk(5);
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "credit-list",
+        "annual-review",
+        "attendance-detail",
+        "compliance-report",
+        "remote-learning",
+        "remote-credit-upload",
+    ] {
+        let t = Template::get(name).unwrap();
+        let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
+        assert_eq!(e.code(), "TEMPLATE_NOT_EXPORTABLE", "{name}");
+    }
+    let t = Template::get("compliance-report").unwrap();
+    let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];
+    assert_eq!(
+        write_xlsx(&t, &too_many, &dir.path().join("big.xlsx"))
+            .unwrap_err()
+            .code(),
+        "TOO_MANY_ROWS"
+    );
+}
