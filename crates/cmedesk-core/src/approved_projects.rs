@@ -226,11 +226,7 @@ pub fn add_many(
     actor.require(Permission::EditProjects)?;
     let many = entries.len() > 1;
     let wrap = |index: usize, e: CoreError| {
-        if many {
-            CoreError::in_batch(index, e)
-        } else {
-            e
-        }
+        if many { CoreError::in_batch(index, e) } else { e }
     };
     let mut checked = Vec::with_capacity(entries.len());
     let mut codes = std::collections::HashSet::new();
@@ -239,12 +235,7 @@ pub fn add_many(
         if !codes.insert(code.clone()) {
             return Err(wrap(
                 index,
-                CoreError::Duplicate {
-                    entity: ENTITY,
-                    entity_zh: "项目编号",
-                    field: "code",
-                    key: code,
-                },
+                CoreError::Duplicate { entity: ENTITY, entity_zh: "项目编号", field: "code", key: code },
             ));
         }
         checked.push((code, name, new));
@@ -309,12 +300,7 @@ fn check_new(desk: &Desk, new: &NewApprovedProject) -> Result<(String, String)> 
     let name = sql::required(&new.name, "name", "项目名称")?;
     sql::max_chars(&name, 300, "name", "项目名称")?;
     if !(2000..=2100).contains(&new.year) {
-        return Err(CoreError::invalid(
-            "year",
-            "YEAR_RANGE",
-            "年度不正确",
-            "year out of range",
-        ));
+        return Err(CoreError::invalid("year", "YEAR_RANGE", "年度不正确", "year out of range"));
     }
     amount_in_range(new.credits, "credits", "学分", 99.0)?;
     amount_in_range(new.total_hours, "total_hours", "总学时", 1000.0)?;
@@ -335,10 +321,7 @@ fn check_new(desk: &Desk, new: &NewApprovedProject) -> Result<(String, String)> 
         .optional()?;
     if existing.is_some() {
         return Err(CoreError::Duplicate {
-            entity: ENTITY,
-            entity_zh: "项目编号",
-            field: "code",
-            key: code,
+            entity: ENTITY, entity_zh: "项目编号", field: "code", key: code
         });
     }
     Ok((code, name))

@@ -52,8 +52,7 @@ pub fn staff_inputs(
     parsed: &mut Parsed,
     today: chrono::NaiveDate,
 ) -> Result<Vec<(u32, NewStaff)>> {
-    let mut departments_by_name: HashMap<String, std::result::Result<String, String>> =
-        HashMap::new();
+    let mut departments_by_name: HashMap<String, std::result::Result<String, String>> = HashMap::new();
     let existing: HashMap<String, String> = staff::list(desk, &StaffFilter::default())?
         .into_iter()
         .map(|r| (r.staff.id_number, r.staff.name))
@@ -68,9 +67,7 @@ pub fn staff_inputs(
         let department_id = departments_by_name
             .entry(department.clone())
             .or_insert_with(|| {
-                departments::resolve(desk, &department)
-                    .map(|d| d.id)
-                    .map_err(|e| e.message_zh())
+                departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh())
             })
             .clone();
         let department_id = match department_id {
@@ -90,11 +87,7 @@ pub fn staff_inputs(
             ok = false;
         }
         if let Some(name) = existing.get(&id_number) {
-            parsed.reject(
-                row,
-                Some("id_number"),
-                format!("身份证号已在人员库中（{name}）"),
-            );
+            parsed.reject(row, Some("id_number"), format!("身份证号已在人员库中（{name}）"));
             ok = false;
         }
         let card_key = match f.text("card_no") {
@@ -139,11 +132,10 @@ pub fn approved_inputs(
     template: &Template,
     parsed: &mut Parsed,
 ) -> Result<Vec<(u32, NewApprovedProject)>> {
-    let existing: HashMap<String, String> =
-        approved_projects::list(desk, &ApprovedFilter::default())?
-            .into_iter()
-            .map(|r| (r.approved.code, r.approved.name))
-            .collect();
+    let existing: HashMap<String, String> = approved_projects::list(desk, &ApprovedFilter::default())?
+        .into_iter()
+        .map(|r| (r.approved.code, r.approved.name))
+        .collect();
     let records = std::mem::take(&mut parsed.records);
     let mut out = Vec::with_capacity(records.len());
     for record in &records {
@@ -157,11 +149,7 @@ pub fn approved_inputs(
             }
         };
         if let Some(name) = existing.get(&code) {
-            parsed.reject(
-                row,
-                Some("code"),
-                format!("项目编号已在项目目录中（{name}）"),
-            );
+            parsed.reject(row, Some("code"), format!("项目编号已在项目目录中（{name}）"));
             continue;
         }
         let (start, end) = match f.get("period") {
@@ -174,11 +162,7 @@ pub fn approved_inputs(
             .or_else(|| code.get(..4).and_then(|y| y.parse().ok()))
             .or_else(|| start.map(|s| chrono::Datelike::year(&s)));
         let Some(year) = year else {
-            parsed.reject(
-                row,
-                Some("code"),
-                "无法确定年度：请填写年度列或使用 YYYY- 开头的项目编号".into(),
-            );
+            parsed.reject(row, Some("code"), "无法确定年度：请填写年度列或使用 YYYY- 开头的项目编号".into());
             continue;
         };
         out.push((
@@ -187,10 +171,7 @@ pub fn approved_inputs(
                 code,
                 year,
                 name: f.text("name").unwrap_or_default(),
-                credit_level: f
-                    .text("credit_level")
-                    .as_deref()
-                    .and_then(CreditLevel::parse),
+                credit_level: f.text("credit_level").as_deref().and_then(CreditLevel::parse),
                 discipline: f.text("discipline"),
                 organizer: f.text("organizer"),
                 lead: f.text("lead"),
@@ -227,30 +208,18 @@ fn row_of(template: &Template, pairs: Vec<(&str, Value)>) -> Vec<Value> {
 }
 
 /// The roster as sheet rows (`department` limits it to that department and below).
-pub fn staff_rows(
-    desk: &Desk,
-    template: &Template,
-    department: Option<&str>,
-) -> Result<Vec<Vec<Value>>> {
+pub fn staff_rows(desk: &Desk, template: &Template, department: Option<&str>) -> Result<Vec<Vec<Value>>> {
     let department_id = match department {
         Some(d) => Some(departments::resolve(desk, d)?.id),
         None => None,
     };
-    let rows = staff::list(
-        desk,
-        &StaffFilter {
-            department_id,
-            ..StaffFilter::default()
-        },
-    )?;
+    let rows = staff::list(desk, &StaffFilter { department_id, ..StaffFilter::default() })?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let s = r.staff;
             // `ic:3201…` is shown as the bare number people know; other kinds keep their prefix.
-            let card = r
-                .card_key
-                .map(|k| k.strip_prefix("ic:").map(str::to_string).unwrap_or(k));
+            let card = r.card_key.map(|k| k.strip_prefix("ic:").map(str::to_string).unwrap_or(k));
             row_of(
                 template,
                 vec![
@@ -271,18 +240,8 @@ pub fn staff_rows(
 }
 
 /// The approved project list as sheet rows, optionally for one year.
-pub fn approved_rows(
-    desk: &Desk,
-    template: &Template,
-    year: Option<i32>,
-) -> Result<Vec<Vec<Value>>> {
-    let rows = approved_projects::list(
-        desk,
-        &ApprovedFilter {
-            year,
-            ..ApprovedFilter::default()
-        },
-    )?;
+pub fn approved_rows(desk: &Desk, template: &Template, year: Option<i32>) -> Result<Vec<Vec<Value>>> {
+    let rows = approved_projects::list(desk, &ApprovedFilter { year, ..ApprovedFilter::default() })?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -306,8 +265,7 @@ pub fn approved_rows(
                     ("total_hours", Value::Decimal(a.total_hours)),
                     (
                         "planned_enrolment",
-                        a.planned_enrolment
-                            .map_or(Value::Empty, |n| Value::Integer(n.into())),
+                        a.planned_enrolment.map_or(Value::Empty, |n| Value::Integer(n.into())),
                     ),
                     ("year", Value::Integer(a.year.into())),
                     ("credit_level", text(Some(a.credit_level.as_str()))),

@@ -30,9 +30,7 @@ pub struct Exported {
 
 /// Display width in Excel's units (the width of `0`): a CJK or full-width character takes two.
 pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| if (c as u32) < 0x1100 { 1 } else { 2 })
-        .sum()
+    s.chars().map(|c| if (c as u32) < 0x1100 { 1 } else { 2 }).sum()
 }
 
 fn date_text(d: chrono::NaiveDate) -> String {
@@ -44,11 +42,9 @@ fn shown(template: &Template, index: usize, v: &Value) -> String {
     let column = &template.columns[index];
     match v {
         Value::Empty => String::new(),
-        Value::Text(t) if column.kind == ColumnType::Enum => column
-            .choices
-            .iter()
-            .find(|c| &c.value == t)
-            .map_or_else(|| t.clone(), |c| c.label.clone()),
+        Value::Text(t) if column.kind == ColumnType::Enum => {
+            column.choices.iter().find(|c| &c.value == t).map_or_else(|| t.clone(), |c| c.label.clone())
+        }
         Value::Text(t) => t.clone(),
         Value::Integer(i) => i.to_string(),
         Value::Decimal(f) => f.to_string(),
@@ -70,10 +66,7 @@ pub fn widths(template: &Template, rows: &[Vec<Value>]) -> Vec<f64> {
             let cells = rows
                 .iter()
                 .take(2_000)
-                .map(|r| {
-                    r.get(i)
-                        .map_or(0, |v| display_width(&shown(template, i, v)))
-                })
+                .map(|r| r.get(i).map_or(0, |v| display_width(&shown(template, i, v))))
                 .max()
                 .unwrap_or(0);
             let w = display_width(&c.header).max(cells) + 3;
@@ -83,20 +76,14 @@ pub fn widths(template: &Template, rows: &[Vec<Value>]) -> Vec<f64> {
 }
 
 fn write_err(path: &Path) -> impl Fn(XlsxError) -> SheetsError + '_ {
-    move |e| SheetsError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    }
+    move |e| SheetsError::Write { path: path.display().to_string(), reason: e.to_string() }
 }
 
 /// Writes `rows` (values in template column order) to a new `.xlsx` at `path`; large sheets are
 /// streamed in constant-memory mode.
 pub fn write(template: &Template, rows: &[Vec<Value>], path: &Path) -> Result<Exported> {
     if rows.len() > XLSX_MAX_DATA_ROWS {
-        return Err(SheetsError::TooManyRows {
-            rows: rows.len(),
-            limit: XLSX_MAX_DATA_ROWS,
-        });
+        return Err(SheetsError::TooManyRows { rows: rows.len(), limit: XLSX_MAX_DATA_ROWS });
     }
     let constant_memory = rows.len() >= CONSTANT_MEMORY_FROM;
     let mut wb = Workbook::new();
@@ -118,26 +105,13 @@ pub fn write(template: &Template, rows: &[Vec<Value>], path: &Path) -> Result<Ex
 
 fn fill(ws: &mut Worksheet, template: &Template, rows: &[Vec<Value>]) -> Result<(), XlsxError> {
     // Sheet names cannot hold []:*?/\ and are at most 31 characters.
-    let name: String = template
-        .title
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
+    let name: String = template.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
     ws.set_name(name)?;
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(0xDDEBF7)
-        .set_border(FormatBorder::Thin);
+    let header = Format::new().set_bold().set_background_color(0xDDEBF7).set_border(FormatBorder::Thin);
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let plain = Format::new();
-    for (i, (column, width)) in template
-        .columns
-        .iter()
-        .zip(widths(template, rows))
-        .enumerate()
-    {
+    for (i, (column, width)) in template.columns.iter().zip(widths(template, rows)).enumerate() {
         let col = i as u16;
         ws.set_column_width(col, width)?;
         if column.kind.is_text_key() {
@@ -163,16 +137,11 @@ fn fill(ws: &mut Worksheet, template: &Template, rows: &[Vec<Value>]) -> Result<
                     ws.write_number_with_format(r, col, *f, &plain)?;
                 }
                 Value::Date(d) => {
-                    let dt =
-                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                    let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     ws.write_datetime_with_format(r, col, &dt, &date)?;
                 }
                 _ => {
-                    let f = if column.kind.is_text_key() {
-                        &text
-                    } else {
-                        &plain
-                    };
+                    let f = if column.kind.is_text_key() { &text } else { &plain };
                     ws.write_string_with_format(r, col, shown(template, i, v), f)?;
                 }
             }

@@ -62,26 +62,10 @@ pub struct Preview {
     pub head: Vec<Vec<String>>,
 }
 
-pub fn preview(
-    template: &Template,
-    path: &Path,
-    today: chrono::NaiveDate,
-    rows: usize,
-) -> Result<Preview> {
+pub fn preview(template: &Template, path: &Path, today: chrono::NaiveDate, rows: usize) -> Result<Preview> {
     let sheet = read::open(path)?;
-    let head = sheet
-        .range
-        .rows()
-        .take(rows)
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
-    let parsed = read::parse(
-        template,
-        &sheet,
-        today,
-        &ReadOptions::default(),
-        &mut |_, _| {},
-    )?;
+    let head = sheet.range.rows().take(rows).map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let parsed = read::parse(template, &sheet, today, &ReadOptions::default(), &mut |_, _| {})?;
     Ok(Preview { parsed, head })
 }
 
@@ -97,9 +81,7 @@ pub fn import(
 ) -> Result<ImportReport> {
     let Some(target) = template.target else {
         if !opts.dry_run {
-            return Err(SheetsError::NotImportable {
-                template: template.name.clone(),
-            });
+            return Err(SheetsError::NotImportable { template: template.name.clone() });
         }
         // Definition-only templates can still be checked.
         let sheet = read::open(path)?;
@@ -117,11 +99,7 @@ pub fn import(
                 return finish(&sheet, &mut parsed, opts, ready, 0);
             }
             let (rows, people): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
-            commit(
-                &mut parsed,
-                &rows,
-                staff::add_many(desk, actor, people).map(|v| v.len()),
-            )?
+            commit(&mut parsed, &rows, staff::add_many(desk, actor, people).map(|v| v.len()))?
         }
         Target::ApprovedProject => {
             let inputs = domain::approved_inputs(desk, template, &mut parsed)?;
@@ -130,11 +108,7 @@ pub fn import(
                 return finish(&sheet, &mut parsed, opts, ready, 0);
             }
             let (rows, projects): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
-            commit(
-                &mut parsed,
-                &rows,
-                approved_projects::add_many(desk, actor, projects).map(|v| v.len()),
-            )?
+            commit(&mut parsed, &rows, approved_projects::add_many(desk, actor, projects).map(|v| v.len()))?
         }
     };
     let ready = parsed.records.len();
@@ -189,11 +163,7 @@ fn finish(
         unmapped: parsed.unmapped.clone(),
         dry_run: opts.dry_run,
         imported,
-        ready: if parsed.rejected.is_empty() {
-            ready
-        } else {
-            ready.min(parsed.records.len())
-        },
+        ready: if parsed.rejected.is_empty() { ready } else { ready.min(parsed.records.len()) },
         data_rows: parsed.data_rows,
         skipped_blank: parsed.skipped_blank,
         skipped_notes: parsed.skipped_notes,

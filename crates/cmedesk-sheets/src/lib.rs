@@ -33,9 +33,7 @@ pub fn export(
         Some(template::Target::Staff) => domain::staff_rows(desk, template, department)?,
         Some(template::Target::ApprovedProject) => domain::approved_rows(desk, template, year)?,
         None => {
-            return Err(SheetsError::NotExportable {
-                template: template.name.clone(),
-            });
+            return Err(SheetsError::NotExportable { template: template.name.clone() });
         }
     };
     export::write(template, &rows, path)

@@ -46,22 +46,15 @@ pub struct Sheet {
 
 /// Opens `.xlsx`, `.xls`, `.xlsm`, `.ods`, and returns the first worksheet that holds cells.
 pub fn open(path: &Path) -> Result<Sheet> {
-    let read_err = |reason: String| SheetsError::Read {
-        path: path.display().to_string(),
-        reason,
-    };
+    let read_err = |reason: String| SheetsError::Read { path: path.display().to_string(), reason };
     let mut wb = open_workbook_auto(path).map_err(|e| read_err(e.to_string()))?;
     for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| read_err(e.to_string()))?;
+        let range = wb.worksheet_range(&name).map_err(|e| read_err(e.to_string()))?;
         if !range.is_empty() {
             return Ok(Sheet { name, range });
         }
     }
-    Err(SheetsError::EmptyWorkbook {
-        path: path.display().to_string(),
-    })
+    Err(SheetsError::EmptyWorkbook { path: path.display().to_string() })
 }
 
 /// A sheet column mapped to a template column.
@@ -166,13 +159,9 @@ fn rejection(row: u32, m: Option<&MappedColumn>, reason: String) -> Rejection {
             letter: m.letter.clone(),
             reason,
         },
-        None => Rejection {
-            row,
-            column: String::new(),
-            header: String::new(),
-            letter: String::new(),
-            reason,
-        },
+        None => {
+            Rejection { row, column: String::new(), header: String::new(), letter: String::new(), reason }
+        }
     }
 }
 
@@ -193,9 +182,7 @@ fn is_notes_row(row: &[Data]) -> bool {
         .find_map(cell_text)
         .map(|t| {
             let f = fold_header(&t);
-            NOTES_PREFIXES
-                .iter()
-                .any(|p| f.starts_with(&fold_header(p)))
+            NOTES_PREFIXES.iter().any(|p| f.starts_with(&fold_header(p)))
         })
         .unwrap_or(false)
 }
@@ -208,11 +195,8 @@ fn find_header(
     opts: &ReadOptions,
 ) -> Result<(usize, Vec<MappedColumn>, Vec<String>)> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
-    let overrides: HashMap<String, &str> = opts
-        .header_map
-        .iter()
-        .map(|(h, f)| (fold_header(h), f.as_str()))
-        .collect();
+    let overrides: HashMap<String, &str> =
+        opts.header_map.iter().map(|(h, f)| (fold_header(h), f.as_str())).collect();
     let map_row = |row: &[Data]| {
         let mut mapped: Vec<MappedColumn> = Vec::new();
         let mut unmapped = Vec::new();
@@ -248,9 +232,7 @@ fn find_header(
         .max_by_key(|(i, (m, _))| (m.len(), std::cmp::Reverse(*i)))
         .filter(|(_, (m, _))| m.len() >= 2.min(template.columns.len()));
     let Some((index, (mapped, unmapped))) = best else {
-        return Err(SheetsError::HeaderNotFound {
-            scanned: HEADER_SCAN_ROWS.min(range.height()),
-        });
+        return Err(SheetsError::HeaderNotFound { scanned: HEADER_SCAN_ROWS.min(range.height()) });
     };
     let missing: Vec<&str> = template
         .columns
@@ -353,11 +335,7 @@ pub fn parse(
             if column.required && values[ti].is_empty() && !bad_at(&parsed, excel_row, ti) {
                 bad = true;
                 let m = parsed.mapping.iter().find(|m| m.template_index == ti);
-                parsed.rejected.push(rejection(
-                    excel_row,
-                    m,
-                    format!("{}不能为空", column.header),
-                ));
+                parsed.rejected.push(rejection(excel_row, m, format!("{}不能为空", column.header)));
             }
         }
         for (ti, seen) in &mut firsts {
@@ -367,8 +345,7 @@ pub fn parse(
                     Some(first) => {
                         bad = true;
                         let m = parsed.mapping.iter().find(|m| m.template_index == *ti);
-                        let reason =
-                            format!("{}「{key}」与第{first}行重复", template.columns[*ti].header);
+                        let reason = format!("{}「{key}」与第{first}行重复", template.columns[*ti].header);
                         parsed.rejected.push(rejection(excel_row, m, reason));
                     }
                     None => {
@@ -378,10 +355,7 @@ pub fn parse(
             }
         }
         if !bad {
-            parsed.records.push(Record {
-                row: excel_row,
-                values,
-            });
+            parsed.records.push(Record { row: excel_row, values });
         }
     }
     progress(total, total);
@@ -394,10 +368,5 @@ fn bad_at(parsed: &Parsed, row: u32, template_index: usize) -> bool {
         .iter()
         .rev()
         .take_while(|r| r.row == row)
-        .any(|r| {
-            parsed
-                .mapping
-                .iter()
-                .any(|m| m.template_index == template_index && m.letter == r.letter)
-        })
+        .any(|r| parsed.mapping.iter().any(|m| m.template_index == template_index && m.letter == r.letter))
 }

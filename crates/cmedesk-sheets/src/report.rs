@@ -14,23 +14,16 @@ use crate::{
 
 /// Writes the report for `parsed` (read from `sheet`) to `path`; returns how many rows it marks.
 pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result<usize> {
-    let err = |e: XlsxError| SheetsError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
+    let err = |e: XlsxError| SheetsError::Write { path: path.display().to_string(), reason: e.to_string() };
     let mut reasons: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for r in &parsed.rejected {
-        let text = if r.column.is_empty() {
-            r.reason.clone()
-        } else {
-            format!("{}：{}", r.column, r.reason)
-        };
+        let text =
+            if r.column.is_empty() { r.reason.clone() } else { format!("{}：{}", r.column, r.reason) };
         reasons.entry(r.row).or_default().push(text);
     }
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(sheet.name.chars().take(31).collect::<String>())
-        .map_err(err)?;
+    ws.set_name(sheet.name.chars().take(31).collect::<String>()).map_err(err)?;
     let (row0, col0) = sheet.range.start().unwrap_or((0, 0));
     let (_, col_end) = sheet.range.end().unwrap_or((0, 0));
     let reason_col = (col_end + 1) as u16;
@@ -53,40 +46,29 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
                     }
                 }
                 Data::String(s) => {
-                    ws.write_string_with_format(r, c, s, fmt_text)
-                        .map_err(err)?;
+                    ws.write_string_with_format(r, c, s, fmt_text).map_err(err)?;
                 }
                 Data::Float(f) => {
-                    ws.write_number_with_format(r, c, *f, fmt_text)
-                        .map_err(err)?;
+                    ws.write_number_with_format(r, c, *f, fmt_text).map_err(err)?;
                 }
                 Data::Int(n) => {
-                    ws.write_number_with_format(r, c, *n as f64, fmt_text)
-                        .map_err(err)?;
+                    ws.write_number_with_format(r, c, *n as f64, fmt_text).map_err(err)?;
                 }
                 Data::DateTime(dt) => {
                     let f = if marked.is_some() { &bad } else { &date };
-                    ws.write_number_with_format(
-                        r,
-                        c,
-                        dt.as_f64(),
-                        &f.clone().set_num_format("yyyy-mm-dd"),
-                    )
-                    .map_err(err)?;
+                    ws.write_number_with_format(r, c, dt.as_f64(), &f.clone().set_num_format("yyyy-mm-dd"))
+                        .map_err(err)?;
                 }
                 other => {
-                    ws.write_string_with_format(r, c, other.to_string(), fmt_text)
-                        .map_err(err)?;
+                    ws.write_string_with_format(r, c, other.to_string(), fmt_text).map_err(err)?;
                 }
             }
         }
         if excel_row == parsed.header_row {
-            ws.write_string_with_format(r, reason_col, "错误原因", &bold)
-                .map_err(err)?;
+            ws.write_string_with_format(r, reason_col, "错误原因", &bold).map_err(err)?;
         }
         if let Some(list) = marked {
-            ws.write_string_with_format(r, reason_col, list.join("；"), &bad_reason)
-                .map_err(err)?;
+            ws.write_string_with_format(r, reason_col, list.join("；"), &bad_reason).map_err(err)?;
         }
     }
     ws.set_column_width(reason_col, 60).map_err(err)?;

@@ -8,38 +8,14 @@ use crate::error::{Result, SheetsError};
 
 /// The shipped template files, embedded at build time.
 const SOURCES: &[(&str, &str)] = &[
-    (
-        "staff-roster",
-        include_str!("../../../schema/templates/staff-roster.toml"),
-    ),
-    (
-        "approved-projects",
-        include_str!("../../../schema/templates/approved-projects.toml"),
-    ),
-    (
-        "credit-list",
-        include_str!("../../../schema/templates/credit-list.toml"),
-    ),
-    (
-        "annual-review",
-        include_str!("../../../schema/templates/annual-review.toml"),
-    ),
-    (
-        "attendance-detail",
-        include_str!("../../../schema/templates/attendance-detail.toml"),
-    ),
-    (
-        "compliance-report",
-        include_str!("../../../schema/templates/compliance-report.toml"),
-    ),
-    (
-        "remote-learning",
-        include_str!("../../../schema/templates/remote-learning.toml"),
-    ),
-    (
-        "remote-credit-upload",
-        include_str!("../../../schema/templates/remote-credit-upload.toml"),
-    ),
+    ("staff-roster", include_str!("../../../schema/templates/staff-roster.toml")),
+    ("approved-projects", include_str!("../../../schema/templates/approved-projects.toml")),
+    ("credit-list", include_str!("../../../schema/templates/credit-list.toml")),
+    ("annual-review", include_str!("../../../schema/templates/annual-review.toml")),
+    ("attendance-detail", include_str!("../../../schema/templates/attendance-detail.toml")),
+    ("compliance-report", include_str!("../../../schema/templates/compliance-report.toml")),
+    ("remote-learning", include_str!("../../../schema/templates/remote-learning.toml")),
+    ("remote-credit-upload", include_str!("../../../schema/templates/remote-credit-upload.toml")),
 ];
 
 /// What a column holds, and so how its cells are cleaned on import and written on export.
@@ -109,8 +85,7 @@ pub struct Column {
 impl Column {
     /// True when `folded` (already passed through [`fold_header`]) names this column.
     pub fn matches(&self, folded: &str) -> bool {
-        fold_header(&self.header) == folded
-            || self.synonyms.iter().any(|s| fold_header(s) == folded)
+        fold_header(&self.header) == folded || self.synonyms.iter().any(|s| fold_header(s) == folded)
     }
 
     /// The choice a cleaned text names, by value, label or alias (full-width folded, case-blind).
@@ -153,33 +128,22 @@ impl Template {
 
     /// The shipped template called `name` (the CLI's `TEMPLATE` argument).
     pub fn get(name: &str) -> Result<Template> {
-        let (n, src) = SOURCES
-            .iter()
-            .find(|(n, _)| *n == name.trim())
-            .ok_or_else(|| SheetsError::UnknownTemplate {
+        let (n, src) =
+            SOURCES.iter().find(|(n, _)| *n == name.trim()).ok_or_else(|| SheetsError::UnknownTemplate {
                 name: name.to_string(),
-                known: SOURCES
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                known: SOURCES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
             })?;
         parse(n, src)
     }
 
     pub fn column(&self, field: &str) -> Option<(usize, &Column)> {
-        self.columns
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.field == field)
+        self.columns.iter().enumerate().find(|(_, c)| c.field == field)
     }
 }
 
 fn parse(name: &str, src: &str) -> Result<Template> {
-    let t: Template = toml::from_str(src).map_err(|e| SheetsError::BadTemplate {
-        name: name.to_string(),
-        reason: e.to_string(),
-    })?;
+    let t: Template = toml::from_str(src)
+        .map_err(|e| SheetsError::BadTemplate { name: name.to_string(), reason: e.to_string() })?;
     check(name, &t)?;
     Ok(t)
 }
@@ -187,10 +151,7 @@ fn parse(name: &str, src: &str) -> Result<Template> {
 /// A template must be unambiguous: file name and `name` agree, fields unique, no header synonym
 /// claimed by two columns, enums with choices, numeric bounds ordered.
 fn check(file: &str, t: &Template) -> Result<()> {
-    let bad = |reason: String| SheetsError::BadTemplate {
-        name: file.to_string(),
-        reason,
-    };
+    let bad = |reason: String| SheetsError::BadTemplate { name: file.to_string(), reason };
     if t.name != file {
         return Err(bad(format!("name {:?} differs from the file name", t.name)));
     }
@@ -211,10 +172,7 @@ fn check(file: &str, t: &Template) -> Result<()> {
             if let Some(other) = seen_headers.insert(f.clone(), &c.field)
                 && other != c.field
             {
-                return Err(bad(format!(
-                    "header {h:?} claimed by both {other:?} and {:?}",
-                    c.field
-                )));
+                return Err(bad(format!("header {h:?} claimed by both {other:?} and {:?}", c.field)));
             }
         }
         if (c.kind == ColumnType::Enum) != !c.choices.is_empty() {

@@ -45,30 +45,18 @@ pub struct Cleaned {
 
 impl Cleaned {
     fn ok(v: Value) -> Cleaned {
-        Cleaned {
-            value: Ok(v),
-            warning: None,
-        }
+        Cleaned { value: Ok(v), warning: None }
     }
     fn err(reason: String) -> Cleaned {
-        Cleaned {
-            value: Err(reason),
-            warning: None,
-        }
+        Cleaned { value: Err(reason), warning: None }
     }
 }
 
 /// Trims, folds full-width forms to ASCII, and turns an ideographic space into a normal one.
 pub fn clean_text(raw: &str) -> String {
-    let needs_fold = raw
-        .chars()
-        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
+    let needs_fold = raw.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
     if needs_fold {
-        raw.chars()
-            .map(fold_char)
-            .collect::<String>()
-            .trim()
-            .to_string()
+        raw.chars().map(fold_char).collect::<String>().trim().to_string()
     } else {
         raw.trim().to_string()
     }
@@ -131,12 +119,7 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
                 Some(c) => Cleaned::ok(Value::Text(c.value.clone())),
                 None => Cleaned::err(format!(
                     "「{t}」不是可选值（{}）",
-                    column
-                        .choices
-                        .iter()
-                        .map(|c| c.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join("/")
+                    column.choices.iter().map(|c| c.label.as_str()).collect::<Vec<_>>().join("/")
                 )),
             }
         }
@@ -148,10 +131,7 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
 fn clean_number(column: &Column, text: Option<&str>, cell: &Data) -> Cleaned {
     let n = match (text, cell) {
         (Some(t), _) => {
-            let t: String = t
-                .chars()
-                .filter(|c| *c != ',' && !c.is_whitespace())
-                .collect();
+            let t: String = t.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
             match t.parse::<f64>() {
                 Ok(n) if n.is_finite() => n,
                 _ => return Cleaned::err(format!("「{t}」不是数字")),
@@ -197,9 +177,7 @@ fn excel_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
 fn date_of(text: Option<&str>, cell: &Data) -> Result<NaiveDate, String> {
     match (text, cell) {
         (Some(t), _) => parse_text_date(t).ok_or_else(|| {
-            format!(
-                "日期「{t}」无法识别（应如 2015-8-3、2015/8/3、2015.8.3、2015年8月3日、20150803）"
-            )
+            format!("日期「{t}」无法识别（应如 2015-8-3、2015/8/3、2015.8.3、2015年8月3日、20150803）")
         }),
         (None, Data::DateTime(dt)) => {
             excel_date(dt).ok_or_else(|| "单元格是时间或无效日期，不是日期".to_string())
@@ -215,13 +193,9 @@ fn date_of(text: Option<&str>, cell: &Data) -> Result<NaiveDate, String> {
                 Data::Float(f) => integral_digits(*f),
                 _ => None,
             };
-            digits
-                .filter(|d| d.len() == 8)
-                .and_then(|d| parse_text_date(&d))
-                .ok_or_else(|| {
-                    "单元格是数字而不是日期格式，无法确定日期（请设为日期格式或写成 2015-8-3）"
-                        .to_string()
-                })
+            digits.filter(|d| d.len() == 8).and_then(|d| parse_text_date(&d)).ok_or_else(|| {
+                "单元格是数字而不是日期格式，无法确定日期（请设为日期格式或写成 2015-8-3）".to_string()
+            })
         }
         _ => Err("应为日期".into()),
     }
@@ -236,15 +210,8 @@ pub fn parse_text_date(t: &str) -> Option<NaiveDate> {
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
     }
-    let parts: Vec<&str> = t
-        .trim_end_matches('日')
-        .split(['-', '/', '.', '年', '月'])
-        .collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
+    let parts: Vec<&str> = t.trim_end_matches('日').split(['-', '/', '.', '年', '月']).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     let y: i32 = parts[0].parse().ok()?;
@@ -277,9 +244,7 @@ fn clean_range(text: Option<&str>, cell: &Data) -> Cleaned {
         None => (t, t),
     };
     let (Some(start), Some(end)) = (parse_text_date(a), parse_range_end(a, b)) else {
-        return Cleaned::err(format!(
-            "日期范围「{t}」无法识别（应如 2015-8-3至2015-8-5）"
-        ));
+        return Cleaned::err(format!("日期范围「{t}」无法识别（应如 2015-8-3至2015-8-5）"));
     };
     if end < start {
         return Cleaned::err(format!("日期范围「{t}」结束早于开始"));
@@ -313,17 +278,13 @@ fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
         },
         (None, Data::Int(i)) if i.to_string().len() == 15 => i.to_string(),
         (None, Data::Int(_)) => {
-            return Cleaned::err(
-                "身份证号以数字格式保存，已丢失位数；请将该列设为文本后重新填写".into(),
-            );
+            return Cleaned::err("身份证号以数字格式保存，已丢失位数；请将该列设为文本后重新填写".into());
         }
         _ => return Cleaned::err("身份证号应为文本".into()),
     };
     match id_number::validate(&raw, today) {
         Ok(id) => Cleaned {
-            warning: id
-                .upgraded_from_15
-                .then(|| format!("15位身份证号 {raw} 已升级为 {}", id.normalized)),
+            warning: id.upgraded_from_15.then(|| format!("15位身份证号 {raw} 已升级为 {}", id.normalized)),
             value: Ok(Value::Text(id.normalized)),
         },
         Err(e) => Cleaned::err(e.message_zh()),
@@ -334,30 +295,20 @@ fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
     match (text, cell) {
         (Some(t), _) => {
             let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if t.len() > 40
-                || !t
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-')
-            {
+            if t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-') {
                 return Cleaned::err(format!("卡号「{t}」含有无效字符"));
             }
             Cleaned::ok(Value::Text(t))
         }
         (None, Data::Float(f)) => match integral_digits(*f) {
             Some(d) if *f < 1e15 => Cleaned {
-                warning: Some(format!(
-                    "卡号 {d} 以数字格式保存，若原卡号有前导零已丢失，请核对"
-                )),
+                warning: Some(format!("卡号 {d} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
                 value: Ok(Value::Text(d)),
             },
-            _ => Cleaned::err(format!(
-                "卡号以数字格式保存（{f}），位数已丢失；请将该列设为文本后重新填写"
-            )),
+            _ => Cleaned::err(format!("卡号以数字格式保存（{f}），位数已丢失；请将该列设为文本后重新填写")),
         },
         (None, Data::Int(i)) => Cleaned {
-            warning: Some(format!(
-                "卡号 {i} 以数字格式保存，若原卡号有前导零已丢失，请核对"
-            )),
+            warning: Some(format!("卡号 {i} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
             value: Ok(Value::Text(i.to_string())),
         },
         _ => Cleaned::err("卡号应为文本".into()),

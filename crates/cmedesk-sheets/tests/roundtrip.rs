@@ -28,11 +28,7 @@ fn same_departments(h: &synthetic::Hospital) -> cmedesk_core::Desk {
         let dep = departments::add(
             &mut d,
             &actor(),
-            NewDepartment {
-                name: name.to_string(),
-                parent_id: parent.map(|p| ids[p].clone()),
-                sort: None,
-            },
+            NewDepartment { name: name.to_string(), parent_id: parent.map(|p| ids[p].clone()), sort: None },
         )
         .unwrap();
         ids.push(dep.id);
@@ -53,28 +49,13 @@ fn roster_export_is_styled_and_imports_back_identically() {
     // ID and card cells are text (no 1.1E+17), dates and enums as labels.
     let mut wb = open_workbook_auto(&path).unwrap();
     let range = wb.worksheet_range_at(0).unwrap().unwrap();
-    assert_eq!(
-        range.get_value((0, 2)),
-        Some(&Data::String("身份证号".into()))
-    );
+    assert_eq!(range.get_value((0, 2)), Some(&Data::String("身份证号".into())));
     assert!(matches!(range.get_value((1, 2)), Some(Data::String(s)) if s.len() == 18));
     assert!(matches!(range.get_value((1, 1)), Some(Data::String(s)) if s == "男" || s == "女"));
 
     let mut target = same_departments(&h);
-    let r = import(
-        &mut target,
-        &actor(),
-        &t,
-        &path,
-        &ImportOptions::default(),
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert!(
-        r.rejected.is_empty(),
-        "{:?}",
-        &r.rejected[..r.rejected.len().min(5)]
-    );
+    let r = import(&mut target, &actor(), &t, &path, &ImportOptions::default(), &mut |_, _| {}).unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", &r.rejected[..r.rejected.len().min(5)]);
     assert_eq!(r.imported, 300);
     let key = |rows: Vec<staff::StaffRow>| {
         let mut v: Vec<String> = rows
@@ -116,15 +97,7 @@ fn approved_list_export_imports_back_identically() {
     assert_eq!(out.rows, before.len());
     assert!(out.rows > 0);
     let mut target = cmedesk_core::Desk::open_in_memory().unwrap();
-    let r = import(
-        &mut target,
-        &actor(),
-        &t,
-        &path,
-        &ImportOptions::default(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let r = import(&mut target, &actor(), &t, &path, &ImportOptions::default(), &mut |_, _| {}).unwrap();
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     let key = |rows: Vec<approved_projects::ApprovedProjectRow>| {
         let mut v: Vec<String> = rows
@@ -152,19 +125,11 @@ fn approved_list_export_imports_back_identically() {
         v.sort();
         v
     };
-    assert_eq!(
-        key(approved_projects::list(&target, &Default::default()).unwrap()),
-        key(before)
-    );
+    assert_eq!(key(approved_projects::list(&target, &Default::default()).unwrap()), key(before));
 
     // --year filters.
     let year_path = dir.path().join("approved-1999.xlsx");
-    assert_eq!(
-        export(&source, &t, Some(1999), None, &year_path)
-            .unwrap()
-            .rows,
-        0
-    );
+    assert_eq!(export(&source, &t, Some(1999), None, &year_path).unwrap().rows, 0);
 }
 
 /// Credit-like rows for the credit list, deterministic.
@@ -173,14 +138,12 @@ pub fn credit_rows(n: usize) -> Vec<Vec<Value>> {
     let states = ["pending", "returned", "rejected", "approved"];
     (0..n)
         .map(|i| {
-            let day =
-                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new((i % 330) as u64);
+            let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new((i % 330) as u64);
             vec![
                 Value::Text(format!("测试人员{}", i % 997)),
                 Value::Text(cmedesk_core::id_number::compose(
                     "110105",
-                    NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
-                        + chrono::Days::new((i % 7000) as u64),
+                    NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + chrono::Days::new((i % 7000) as u64),
                     (i % 900) as u16 + 1,
                 )),
                 Value::Date(day),
@@ -200,14 +163,7 @@ pub fn credit_rows(n: usize) -> Vec<Vec<Value>> {
 
 fn read_back(t: &Template, path: &std::path::Path) -> read::Parsed {
     let sheet = read::open(path).unwrap();
-    read::parse(
-        t,
-        &sheet,
-        actor().today(),
-        &Default::default(),
-        &mut |_, _| {},
-    )
-    .unwrap()
+    read::parse(t, &sheet, actor().today(), &Default::default(), &mut |_, _| {}).unwrap()
 }
 
 #[test]
@@ -234,23 +190,11 @@ fn large_export_streams_in_constant_memory_and_reads_back() {
     assert!(out.constant_memory);
     let mut progress = Vec::new();
     let sheet = read::open(&path).unwrap();
-    let opts = cmedesk_sheets::ReadOptions {
-        progress_every: 10_000,
-        ..Default::default()
-    };
-    let parsed = read::parse(&t, &sheet, actor().today(), &opts, &mut |done, total| {
-        progress.push((done, total))
-    })
-    .unwrap();
-    assert_eq!(
-        progress,
-        vec![
-            (10_000, 30_000),
-            (20_000, 30_000),
-            (30_000, 30_000),
-            (30_000, 30_000)
-        ]
-    );
+    let opts = cmedesk_sheets::ReadOptions { progress_every: 10_000, ..Default::default() };
+    let parsed =
+        read::parse(&t, &sheet, actor().today(), &opts, &mut |done, total| progress.push((done, total)))
+            .unwrap();
+    assert_eq!(progress, vec![(10_000, 30_000), (20_000, 30_000), (30_000, 30_000), (30_000, 30_000)]);
     assert_eq!(parsed.records.len(), 30_000);
     assert_eq!(parsed.records[29_999].values, rows[29_999]);
     assert_eq!(parsed.records[29_999].row, 30_001);
@@ -274,10 +218,5 @@ fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     }
     let t = Template::get("compliance-report").unwrap();
     let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];
-    assert_eq!(
-        write_xlsx(&t, &too_many, &dir.path().join("big.xlsx"))
-            .unwrap_err()
-            .code(),
-        "TOO_MANY_ROWS"
-    );
+    assert_eq!(write_xlsx(&t, &too_many, &dir.path().join("big.xlsx")).unwrap_err().code(), "TOO_MANY_ROWS");
 }

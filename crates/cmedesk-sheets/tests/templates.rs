@@ -23,32 +23,18 @@ const NAMES: [&str; 8] = [
 #[test]
 fn every_shipped_template_parses_and_is_unambiguous() {
     let all = Template::all().unwrap();
-    assert_eq!(
-        all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-        NAMES
-    );
+    assert_eq!(all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), NAMES);
     for t in &all {
-        assert!(
-            !t.title.is_empty() && !t.description.is_empty(),
-            "{}",
-            t.name
-        );
+        assert!(!t.title.is_empty() && !t.description.is_empty(), "{}", t.name);
         // Every synonym maps to exactly one column.
         for c in &t.columns {
             for s in c.synonyms.iter().chain([&c.header]) {
-                let hits = t
-                    .columns
-                    .iter()
-                    .filter(|o| o.matches(&fold_header(s)))
-                    .count();
+                let hits = t.columns.iter().filter(|o| o.matches(&fold_header(s))).count();
                 assert_eq!(hits, 1, "{}: {s}", t.name);
             }
         }
     }
-    assert_eq!(
-        Template::get("nope").unwrap_err().code(),
-        "UNKNOWN_TEMPLATE"
-    );
+    assert_eq!(Template::get("nope").unwrap_err().code(), "UNKNOWN_TEMPLATE");
 }
 
 #[test]
@@ -56,11 +42,7 @@ fn the_issue_columns_are_there() {
     let has = |t: &str, headers: &[&str]| {
         let t = Template::get(t).unwrap();
         for h in headers {
-            assert!(
-                t.columns.iter().any(|c| c.matches(&fold_header(h))),
-                "{}: {h}",
-                t.name
-            );
+            assert!(t.columns.iter().any(|c| c.matches(&fold_header(h))), "{}: {h}", t.name);
         }
     };
     has(
@@ -134,14 +116,8 @@ fn the_issue_columns_are_there() {
         ],
     );
     let roster = Template::get("staff-roster").unwrap();
-    assert_eq!(
-        roster.column("id_number").unwrap().1.kind,
-        ColumnType::IdNumber
-    );
-    assert_eq!(
-        roster.column("card_no").unwrap().1.kind,
-        ColumnType::CardNumber
-    );
+    assert_eq!(roster.column("id_number").unwrap().1.kind, ColumnType::IdNumber);
+    assert_eq!(roster.column("card_no").unwrap().1.kind, ColumnType::CardNumber);
 }
 
 #[test]
@@ -157,56 +133,30 @@ fn headers_fold_whitespace_full_width_and_markers() {
 #[test]
 fn text_dates_in_every_form_people_type() {
     let d = |s: &str| parse_text_date(s).map(|d| d.to_string());
-    for s in [
-        "2015-8-3",
-        "2015/8/3",
-        "2015.8.3",
-        "2015年8月3日",
-        "20150803",
-        "2015-08-03 10:00",
-    ] {
+    for s in ["2015-8-3", "2015/8/3", "2015.8.3", "2015年8月3日", "20150803", "2015-08-03 10:00"] {
         assert_eq!(d(s).as_deref(), Some("2015-08-03"), "{s}");
     }
-    for s in [
-        "2015-2-30",
-        "15-8-3",
-        "2015803",
-        "8/3/2015",
-        "二〇一五年八月三日",
-        "",
-    ] {
+    for s in ["2015-2-30", "15-8-3", "2015803", "8/3/2015", "二〇一五年八月三日", ""] {
         assert_eq!(d(s), None, "{s}");
     }
 }
 
 fn column(template: &str, field: &str) -> cmedesk_sheets::template::Column {
-    Template::get(template)
-        .unwrap()
-        .column(field)
-        .unwrap()
-        .1
-        .clone()
+    Template::get(template).unwrap().column(field).unwrap().1.clone()
 }
 
 #[test]
 fn cells_are_cleaned_by_type() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let ok = |c: &cmedesk_sheets::template::Column, d: Data| clean(c, &d, today).value.unwrap();
-    let err =
-        |c: &cmedesk_sheets::template::Column, d: Data| clean(c, &d, today).value.unwrap_err();
+    let err = |c: &cmedesk_sheets::template::Column, d: Data| clean(c, &d, today).value.unwrap_err();
     let date = column("credit-list", "date");
     assert_eq!(
         ok(&date, Data::String("２０１５－０８－０３".into())),
         Value::Date(NaiveDate::from_ymd_opt(2015, 8, 3).unwrap())
     );
-    assert_eq!(
-        ok(&date, Data::Float(20150803.0)),
-        Value::Date(NaiveDate::from_ymd_opt(2015, 8, 3).unwrap())
-    );
-    assert!(
-        err(&date, Data::Float(42217.0)).contains("不是日期格式"),
-        "a bare serial is not trusted"
-    );
+    assert_eq!(ok(&date, Data::Float(20150803.0)), Value::Date(NaiveDate::from_ymd_opt(2015, 8, 3).unwrap()));
+    assert!(err(&date, Data::Float(42217.0)).contains("不是日期格式"), "a bare serial is not trusted");
     assert!(err(&date, Data::Float(2.5)).contains("不是日期格式"));
     let range = column("approved-projects", "period");
     let span = |a: (i32, u32, u32), b: (i32, u32, u32)| {
@@ -223,11 +173,7 @@ fn cells_are_cleaned_by_type() {
         "2015年8月3日至8月5日",
         "2015-8-3 至 2015-8-5",
     ] {
-        assert_eq!(
-            ok(&range, Data::String(s.into())),
-            span((2015, 8, 3), (2015, 8, 5)),
-            "{s}"
-        );
+        assert_eq!(ok(&range, Data::String(s.into())), span((2015, 8, 3), (2015, 8, 5)), "{s}");
     }
     assert!(err(&range, Data::String("2015-8-5至2015-8-3".into())).contains("结束早于开始"));
     let id = column("staff-roster", "id_number");
@@ -236,38 +182,21 @@ fn cells_are_cleaned_by_type() {
         Value::Text("11010519491231002X".into())
     );
     let upgraded = clean(&id, &Data::Float(110105491231002.0), today);
-    assert_eq!(
-        upgraded.value.unwrap(),
-        Value::Text("11010519491231002X".into())
-    );
+    assert_eq!(upgraded.value.unwrap(), Value::Text("11010519491231002X".into()));
     assert!(upgraded.warning.unwrap().contains("15位"));
     assert!(err(&id, Data::Float(1.10105194912310e17)).contains("数字格式"));
     assert!(err(&id, Data::String("110105210001010015".into())).contains("晚于今天"));
     let card = column("staff-roster", "card_no");
-    assert_eq!(
-        ok(&card, Data::String("0032010001".into())),
-        Value::Text("0032010001".into())
-    );
-    assert!(
-        clean(&card, &Data::Int(32010001), today)
-            .warning
-            .unwrap()
-            .contains("前导零")
-    );
+    assert_eq!(ok(&card, Data::String("0032010001".into())), Value::Text("0032010001".into()));
+    assert!(clean(&card, &Data::Int(32010001), today).warning.unwrap().contains("前导零"));
     assert!(err(&card, Data::Float(3.2010219800101e16)).contains("位数已丢失"));
     let credits = column("approved-projects", "credits");
-    assert_eq!(
-        ok(&credits, Data::String("１２.５".into())),
-        Value::Decimal(12.5)
-    );
+    assert_eq!(ok(&credits, Data::String("１２.５".into())), Value::Decimal(12.5));
     assert!(err(&credits, Data::Float(120.0)).contains("超过上限"));
     let enrol = column("approved-projects", "planned_enrolment");
     assert!(err(&enrol, Data::Float(10.5)).contains("应为整数"));
     let level = column("staff-roster", "title_level");
-    assert_eq!(
-        ok(&level, Data::String("副高级".into())),
-        Value::Text("associate_senior".into())
-    );
+    assert_eq!(ok(&level, Data::String("副高级".into())), Value::Text("associate_senior".into()));
     let name = column("staff-roster", "name");
     assert_eq!(ok(&name, Data::String("   ".into())), Value::Empty);
     assert!(err(&name, Data::String("名".repeat(51))).contains("超过50个字符"));
@@ -275,9 +204,6 @@ fn cells_are_cleaned_by_type() {
 
 #[test]
 fn column_letters_match_excel() {
-    let got: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
-        .into_iter()
-        .map(column_letter)
-        .collect();
+    let got: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702].into_iter().map(column_letter).collect();
     assert_eq!(got, ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
 }

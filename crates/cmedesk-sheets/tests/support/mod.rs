@@ -31,26 +31,12 @@ pub fn actor() -> Actor {
 pub fn desk() -> Desk {
     let mut desk = Desk::open_in_memory().expect("in-memory desk");
     let a = actor();
-    let internal = departments::add(
-        &mut desk,
-        &a,
-        NewDepartment {
-            name: "内科".into(),
-            ..Default::default()
-        },
-    )
-    .expect("内科");
+    let internal =
+        departments::add(&mut desk, &a, NewDepartment { name: "内科".into(), ..Default::default() })
+            .expect("内科");
     for (name, parent) in [("心血管内科", Some(internal.id)), ("护理部", None)] {
-        departments::add(
-            &mut desk,
-            &a,
-            NewDepartment {
-                name: name.into(),
-                parent_id: parent,
-                sort: None,
-            },
-        )
-        .expect("department");
+        departments::add(&mut desk, &a, NewDepartment { name: name.into(), parent_id: parent, sort: None })
+            .expect("department");
     }
     desk
 }
@@ -68,14 +54,8 @@ impl Foreign {
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what} could not start ({e}); CI needs it installed"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not start ({e}); CI needs it installed"));
+    assert!(out.status.success(), "{what} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -98,14 +78,7 @@ pub fn foreign() -> &'static Foreign {
             Command::new("soffice")
                 .args([&profile, "--headless", "--convert-to", "xls", "--outdir"])
                 .arg(dir.join("xls"))
-                .args(
-                    [
-                        "roster_messy.xlsx",
-                        "approved_list.xlsx",
-                        "credit_list.xlsx",
-                    ]
-                    .map(|f| dir.join(f)),
-                ),
+                .args(["roster_messy.xlsx", "approved_list.xlsx", "credit_list.xlsx"].map(|f| dir.join(f))),
             "soffice (apt-get install libreoffice-calc-nogui)",
         );
         run(
