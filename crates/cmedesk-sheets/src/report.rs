@@ -30,6 +30,8 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let bad = Format::new().set_background_color(0xFFC7CE);
+    let bad_date = bad.clone().set_num_format("yyyy-mm-dd");
+    let plain = Format::new();
     let bold = Format::new().set_bold();
     let bad_reason = Format::new().set_font_color(0x9C0006).set_text_wrap();
     for (i, row) in sheet.range.rows().enumerate() {
@@ -38,7 +40,10 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
         let marked = reasons.get(&excel_row);
         for (j, cell) in row.iter().enumerate() {
             let c = (col0 + j as u32) as u16;
-            let fmt_text = if marked.is_some() { &bad } else { &text };
+            // Strings stay text (an ID typed as text must not turn into a number), numbers stay
+            // numbers; a rejected row is filled red.
+            let (fmt_text, fmt_number, fmt_date) =
+                if marked.is_some() { (&bad, &bad, &bad_date) } else { (&text, &plain, &date) };
             match cell {
                 Data::Empty => {
                     if marked.is_some() {
@@ -49,15 +54,13 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
                     ws.write_string_with_format(r, c, s, fmt_text).map_err(err)?;
                 }
                 Data::Float(f) => {
-                    ws.write_number_with_format(r, c, *f, fmt_text).map_err(err)?;
+                    ws.write_number_with_format(r, c, *f, fmt_number).map_err(err)?;
                 }
                 Data::Int(n) => {
-                    ws.write_number_with_format(r, c, *n as f64, fmt_text).map_err(err)?;
+                    ws.write_number_with_format(r, c, *n as f64, fmt_number).map_err(err)?;
                 }
                 Data::DateTime(dt) => {
-                    let f = if marked.is_some() { &bad } else { &date };
-                    ws.write_number_with_format(r, c, dt.as_f64(), &f.clone().set_num_format("yyyy-mm-dd"))
-                        .map_err(err)?;
+                    ws.write_number_with_format(r, c, dt.as_f64(), fmt_date).map_err(err)?;
                 }
                 other => {
                     ws.write_string_with_format(r, c, other.to_string(), fmt_text).map_err(err)?;

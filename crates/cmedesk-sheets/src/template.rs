@@ -175,7 +175,7 @@ fn check(file: &str, t: &Template) -> Result<()> {
                 return Err(bad(format!("header {h:?} claimed by both {other:?} and {:?}", c.field)));
             }
         }
-        if (c.kind == ColumnType::Enum) != !c.choices.is_empty() {
+        if (c.kind == ColumnType::Enum) == c.choices.is_empty() {
             return Err(bad(format!(
                 "column {:?}: choices belong to enum columns, and enum columns need them",
                 c.field
