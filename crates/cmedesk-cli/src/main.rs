@@ -52,6 +52,13 @@ enum Command {
     AuditLog(commands::audit::AuditArgs),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
+    /// Import a spreadsheet through a template (导入): checked first, then all rows or none
+    Import(commands::sheets::ImportArgs),
+    /// Export a template's sheet from the desk (导出 .xlsx)
+    Export(commands::sheets::ExportArgs),
+    /// Spreadsheet templates (表格模板)
+    #[command(subcommand)]
+    Templates(commands::sheets::TemplatesCommand),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +77,9 @@ fn main() -> ExitCode {
         Command::User(c) => commands::user::run(&mut ctx, c),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
+        Command::Import(a) => commands::sheets::import(&mut ctx, a),
+        Command::Export(a) => commands::sheets::export(&mut ctx, a),
+        Command::Templates(c) => commands::sheets::templates(c),
     };
     match result {
         Ok(reply) => {

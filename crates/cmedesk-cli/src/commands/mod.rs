@@ -7,5 +7,6 @@ pub mod dept;
 pub mod id;
 pub mod init;
 pub mod project;
+pub mod sheets;
 pub mod staff;
 pub mod user;

@@ -1,0 +1,147 @@
+//! `import`, `export`, `templates`: provincial and hospital spreadsheets through the templates in
+//! `schema/templates/` (crate cmedesk-sheets). An import is checked in full first; it commits all
+//! rows or none, and names every rejected row by the row number Excel shows.
+
+use std::{io::IsTerminal, path::PathBuf};
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use cmedesk_sheets::{ImportOptions, ImportReport, ReadOptions, Template};
+use serde_json::json;
+
+use crate::{
+    context::{Context, Reply, to_json},
+    table,
+};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Template name (see `cmedesk templates list`), e.g. staff-roster, approved-projects
+    template: String,
+    /// The .xlsx / .xls file
+    file: PathBuf,
+    /// Check every row and report, write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Write an error report (a copy of the sheet with a 错误原因 column) here when rows are rejected
+    #[arg(long, value_name = "OUT.xlsx")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Template name, e.g. staff-roster, approved-projects
+    template: String,
+    /// Only this year (approved-projects)
+    #[arg(long)]
+    year: Option<i32>,
+    /// Only this department and below (staff-roster; id, name or path)
+    #[arg(long)]
+    department: Option<String>,
+    /// The .xlsx file to write
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+pub enum TemplatesCommand {
+    /// List the shipped templates and what each can do today
+    List,
+}
+
+fn import_text(r: &ImportReport) -> String {
+    let mut text = format!(
+        "模板 {}，工作表「{}」，表头在第{}行；数据{}行（跳过空行{}、说明行{}）\n",
+        r.template, r.sheet, r.header_row, r.data_rows, r.skipped_blank, r.skipped_notes
+    );
+    if !r.unmapped.is_empty() {
+        text.push_str(&format!("未使用的列：{}\n", r.unmapped.join("、")));
+    }
+    if !r.rejected.is_empty() {
+        let rows: Vec<Vec<String>> =
+            r.rejected.iter().map(|x| vec![x.row.to_string(), x.column.clone(), x.reason.clone()]).collect();
+        text.push_str(&table::render(&["行", "列", "原因"], &rows));
+        text.push('\n');
+        text.push_str(&format!("{}行有误，未导入任何数据", r.rejected_rows()));
+        if let Some(p) = &r.report {
+            text.push_str(&format!("；错误报告已写入 {p}"));
+        }
+        text.push('\n');
+    } else if r.dry_run {
+        text.push_str(&format!("检查通过：{}行可导入（未写入）\n", r.ready));
+    } else {
+        text.push_str(&format!("已导入{}行\n", r.imported));
+    }
+    for w in &r.warnings {
+        text.push_str(&format!("提示 第{}行 {}：{}\n", w.row, w.column, w.message));
+    }
+    text
+}
+
+pub fn import(ctx: &mut Context, a: ImportArgs) -> Result<Reply> {
+    let template = Template::get(&a.template)?;
+    let show_progress = !ctx.args.json && std::io::stderr().is_terminal();
+    let (desk, actor) = ctx.actor()?;
+    let opts = ImportOptions {
+        dry_run: a.dry_run,
+        report: a.report,
+        read: ReadOptions { progress_every: if show_progress { 10_000 } else { 0 }, ..Default::default() },
+    };
+    let r = cmedesk_sheets::import(desk, &actor, &template, &a.file, &opts, &mut |done, total| {
+        eprint!("\r已读取 {done}/{total} 行");
+        if done == total {
+            eprintln!();
+        }
+    })?;
+    let mut reply = Reply::new(to_json(&r), import_text(&r));
+    reply.failed = !r.rejected.is_empty();
+    Ok(reply)
+}
+
+pub fn export(ctx: &mut Context, a: ExportArgs) -> Result<Reply> {
+    let template = Template::get(&a.template)?;
+    let (desk, _) = ctx.actor()?;
+    let out = cmedesk_sheets::export(desk, &template, a.year, a.department.as_deref(), &a.out)?;
+    let text = format!("已导出 {} 行到 {}", out.rows, out.path);
+    Ok(Reply::new(to_json(&out), text))
+}
+
+pub fn templates(cmd: TemplatesCommand) -> Result<Reply> {
+    match cmd {
+        TemplatesCommand::List => {
+            let all = Template::all()?;
+            let list: Vec<_> = all
+                .iter()
+                .map(|t| {
+                    json!({
+                        "name": t.name,
+                        "title": t.title,
+                        "description": t.description,
+                        // Definition-only templates can be checked with --dry-run but not committed.
+                        "importable": t.target.is_some(),
+                        "exportable": t.target.is_some(),
+                        "columns": t.columns.iter().map(|c| json!({
+                            "field": c.field, "header": c.header, "synonyms": c.synonyms,
+                            "type": c.kind, "required": c.required,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let rows: Vec<Vec<String>> = all
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.name.clone(),
+                        t.title.clone(),
+                        if t.target.is_some() { "导入/导出" } else { "仅检查" }.to_string(),
+                        t.columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>().join("、"),
+                    ]
+                })
+                .collect();
+            Ok(Reply::new(
+                json!({ "templates": list, "count": all.len() }),
+                table::render(&["模板", "名称", "用途", "列"], &rows),
+            ))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `cmedesk import`, `export` and `templates` as scripts use them: JSON replies, exit codes,
+//! all-or-nothing imports with rejected rows named by their Excel row, and the error report.
+
+use std::{path::Path, process::Command};
+
+use serde_json::Value;
+
+fn run(db: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cmedesk"))
+        .env("CMEDESK_DB", db)
+        .env("CMEDESK_PASSWORD", "secret123")
+        .env("CMEDESK_NOW", "2026-11-22T10:00:00+08:00")
+        .env_remove("CMEDESK_OPERATOR")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn ok(db: &Path, args: &[&str]) -> Value {
+    let (code, v) = run(db, args);
+    assert_eq!(code, 0, "{args:?} failed: {v}");
+    v
+}
+
+#[test]
+fn templates_list_names_all_eight() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = ok(&dir.path().join("none.db"), &["templates", "list"]);
+    let names: Vec<&str> =
+        v["templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "staff-roster",
+            "approved-projects",
+            "credit-list",
+            "annual-review",
+            "attendance-detail",
+            "compliance-report",
+            "remote-learning",
+            "remote-credit-upload"
+        ]
+    );
+    let importable: Vec<bool> =
+        v["templates"].as_array().unwrap().iter().map(|t| t["importable"].as_bool().unwrap()).collect();
+    assert_eq!(importable, [true, true, false, false, false, false, false, false]);
+}
+
+#[test]
+fn export_then_import_elsewhere_all_or_nothing_with_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.db");
+    ok(&demo, &["demo", "--staff", "60"]);
+    let roster = dir.path().join("roster.xlsx");
+    let approved = dir.path().join("approved.xlsx");
+    let v = ok(&demo, &["export", "staff-roster", "--out", roster.to_str().unwrap()]);
+    assert_eq!(v["rows"], 60);
+    let v = ok(&demo, &["export", "approved-projects", "--out", approved.to_str().unwrap()]);
+    let approved_rows = v["rows"].as_u64().unwrap();
+    assert_eq!(approved_rows, 44);
+    let dept = dir.path().join("dept.xlsx");
+    let some =
+        ok(&demo, &["export", "staff-roster", "--department", "护理部", "--out", dept.to_str().unwrap()]);
+    assert!(some["rows"].as_u64().unwrap() < 60);
+
+    // A fresh desk takes the approved list: dry run first, then the commit.
+    let fresh = dir.path().join("fresh.db");
+    ok(&fresh, &["init"]);
+    let v = ok(&fresh, &["import", "approved-projects", approved.to_str().unwrap(), "--dry-run"]);
+    assert_eq!((v["imported"].as_u64(), v["ready"].as_u64()), (Some(0), Some(approved_rows)));
+    assert_eq!(ok(&fresh, &["approved", "list"])["count"], 0, "a dry run writes nothing");
+    let v = ok(&fresh, &["import", "approved-projects", approved.to_str().unwrap()]);
+    assert_eq!(v["imported"].as_u64(), Some(approved_rows));
+    assert_eq!(ok(&fresh, &["approved", "list"])["count"].as_u64(), Some(approved_rows));
+
+    // The same file again: every row is rejected by its Excel row, exit 1, report written.
+    let report = dir.path().join("errors.xlsx");
+    let (code, v) = run(
+        &fresh,
+        &["import", "approved-projects", approved.to_str().unwrap(), "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["imported"], 0);
+    let rejected = v["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len() as u64, approved_rows);
+    assert_eq!(rejected[0]["row"], 2, "the first data row under the header");
+    assert_eq!(rejected[0]["column"], "项目编号（B列）");
+    assert!(rejected[0]["reason"].as_str().unwrap().contains("已在项目目录中"));
+    assert!(report.exists());
+    assert!(v["warnings"].is_array());
+
+    // Roster rows need the departments: the fresh desk has none, so nothing goes in.
+    let (code, v) = run(&fresh, &["import", "staff-roster", roster.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(v["imported"], 0);
+    assert!(v["rejected"][0]["reason"].as_str().unwrap().contains("未找到科室"));
+    assert_eq!(ok(&fresh, &["staff", "list"])["count"], 0);
+}
+
+#[test]
+fn refusals_are_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    ok(&db, &["init"]);
+    let (code, v) = run(&db, &["import", "no-such", "x.xlsx"]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("UNKNOWN_TEMPLATE")));
+    let (code, v) = run(&db, &["import", "staff-roster", dir.path().join("missing.xlsx").to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("SHEET_READ")));
+    let out = dir.path().join("c.xlsx");
+    let (code, v) = run(&db, &["export", "credit-list", "--out", out.to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("TEMPLATE_NOT_EXPORTABLE")));
+}
