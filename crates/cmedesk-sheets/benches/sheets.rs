@@ -1,0 +1,268 @@
+//! Import of a 100,000-row roster against calamine's bare parse of the same file (target
+//! ≤ 1.3×), and export of 100,000 credit-like rows against a bare rust_xlsxwriter write of the
+//! same cells (target ≤ 1.2×). Prints both ratios at the end of the run, from the medians of the
+//! very samples criterion measured.
+//!
+//! "Import" here is everything before the database: open, find the header, clean and validate
+//! every cell (ID checksums, dates, enums), in-file duplicate checks, department lookup and
+//! building the core's `NewStaff` inputs. The core's batch insert is measured once, separately,
+//! and printed too (it is the core's cost, benchmarked by the core's own roster bench).
+
+use std::{
+    hint::black_box,
+    path::Path,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use calamine::{Reader, open_workbook_auto};
+use chrono::{DateTime, Datelike, Days, NaiveDate};
+use cmedesk_core::{
+    Actor, Desk, Operator, Role,
+    departments::{self, NewDepartment},
+    id_number, staff,
+};
+use cmedesk_sheets::{ImportOptions, Template, Value, domain, read, write_xlsx};
+use criterion::{Criterion, criterion_group};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+const ROWS: usize = 100_000;
+const DEPARTMENTS: usize = 12;
+
+fn actor() -> Actor {
+    Actor::new(
+        Operator {
+            username: "bench".into(),
+            display_name: "bench".into(),
+            role: Role::Admin,
+            department_id: None,
+        },
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").expect("fixed time"),
+    )
+}
+
+fn desk_with_departments() -> Desk {
+    let mut d = Desk::open_in_memory().expect("desk");
+    for i in 0..DEPARTMENTS {
+        departments::add(&mut d, &actor(), NewDepartment { name: format!("科室{i}"), ..Default::default() })
+            .expect("department");
+    }
+    d
+}
+
+fn roster_rows() -> Vec<Vec<Value>> {
+    let titles = [("住院医师", "junior"), ("主治医师", "intermediate"), ("副主任医师", "associate_senior")];
+    (0..ROWS)
+        .map(|i| {
+            let birth = NaiveDate::from_ymd_opt(1960, 1, 1).expect("date") + Days::new((i / 400) as u64);
+            let seq = (i % 400) as u16 * 2 + 1 + (i % 2) as u16;
+            let id = id_number::compose("110105", birth, seq);
+            let (title, level) = titles[i % 3];
+            vec![
+                Value::Text(format!("测试{}号", i)),
+                Value::Text(if seq % 2 == 1 { "male" } else { "female" }.into()),
+                Value::Text(id),
+                Value::Text(format!("32{:08}", i)),
+                Value::Text(format!("科室{}", i % DEPARTMENTS)),
+                Value::Text(title.into()),
+                Value::Text(level.into()),
+                Value::Text("医师".into()),
+                Value::Text(format!("138{:08}", i)),
+                Value::Text("active".into()),
+            ]
+        })
+        .collect()
+}
+
+fn credit_rows() -> Vec<Vec<Value>> {
+    let levels = ["national", "provincial", "municipal", "hospital"];
+    let states = ["pending", "returned", "rejected", "approved"];
+    (0..ROWS)
+        .map(|i| {
+            let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + Days::new((i % 330) as u64);
+            let birth = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date") + Days::new((i % 9000) as u64);
+            vec![
+                Value::Text(format!("测试人员{}", i % 997)),
+                Value::Text(id_number::compose("110105", birth, (i % 900) as u16 + 1)),
+                Value::Date(day),
+                Value::Text(format!("2026-{:02}-01-{:03}(国)", i % 30 + 1, i % 1000)),
+                Value::Text(format!("第{}期心血管疾病诊疗进展学习班", i % 50)),
+                Value::Text("继续医学教育项目".into()),
+                Value::Text(levels[i % 4].into()),
+                Value::Text("内科学".into()),
+                Value::Text("培训班".into()),
+                Value::Decimal(((i % 12) as f64 + 1.0) * 1.5),
+                Value::Decimal(((i % 12) as f64 + 1.0) * 0.5),
+                Value::Text(states[i % 4].into()),
+            ]
+        })
+        .collect()
+}
+
+/// The same cells, already in their final form, for the bare writer.
+enum Cell {
+    S(String),
+    N(f64),
+    D(ExcelDateTime),
+}
+
+fn bare_cells(t: &Template, rows: &[Vec<Value>]) -> Vec<Vec<Cell>> {
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::Decimal(f) => Cell::N(*f),
+                    Value::Integer(n) => Cell::N(*n as f64),
+                    Value::Date(d) => Cell::D(
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                            .expect("date"),
+                    ),
+                    Value::Text(s) => {
+                        let c = &t.columns[i];
+                        Cell::S(
+                            c.choices
+                                .iter()
+                                .find(|x| &x.value == s)
+                                .map_or_else(|| s.clone(), |x| x.label.clone()),
+                        )
+                    }
+                    _ => Cell::S(String::new()),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn bare_write(t: &Template, cells: &[Vec<Cell>], path: &Path) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet_with_constant_memory().expect("worksheet");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, col) in t.columns.iter().enumerate() {
+        ws.write_string(0, c as u16, &col.header).expect("header");
+    }
+    for (r, row) in cells.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::S(s) => ws.write_string(r, c, s).map(|_| ()),
+                Cell::N(n) => ws.write_number(r, c, *n).map(|_| ()),
+                Cell::D(d) => ws.write_datetime_with_format(r, c, d, &date).map(|_| ()),
+            }
+            .expect("cell");
+        }
+    }
+    wb.save(path).expect("save");
+}
+
+type Samples = Arc<Mutex<Vec<Duration>>>;
+
+fn timed(samples: &Samples, iters: u64, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    let d = start.elapsed();
+    samples.lock().expect("samples").push(d / iters.max(1) as u32);
+    d
+}
+
+fn median(samples: &Samples) -> Duration {
+    let mut v = samples.lock().expect("samples").clone();
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let roster_t = Template::get("staff-roster").expect("template");
+    let roster_path = dir.path().join("roster-100k.xlsx");
+    write_xlsx(&roster_t, &roster_rows(), &roster_path).expect("roster file");
+    let desk = desk_with_departments();
+    let today = actor().today();
+
+    let (bare_parse, import): (Samples, Samples) = Default::default();
+    let mut g = c.benchmark_group("import_roster_100k");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+    g.bench_function("calamine_bare_parse", |b| {
+        b.iter_custom(|iters| {
+            timed(&bare_parse, iters, || {
+                let mut wb = open_workbook_auto(&roster_path).expect("open");
+                let range = wb.worksheet_range_at(0).expect("sheet").expect("range");
+                black_box(range.height());
+            })
+        })
+    });
+    g.bench_function("import_dry_run", |b| {
+        b.iter_custom(|iters| {
+            timed(&import, iters, || {
+                let sheet = read::open(&roster_path).expect("open");
+                let mut parsed = read::parse(&roster_t, &sheet, today, &Default::default(), &mut |_, _| {})
+                    .expect("parse");
+                let inputs = domain::staff_inputs(&desk, &roster_t, &mut parsed, today).expect("inputs");
+                assert_eq!((inputs.len(), parsed.rejected.len()), (ROWS, 0));
+                black_box(inputs);
+            })
+        })
+    });
+    g.finish();
+
+    let credit_t = Template::get("credit-list").expect("template");
+    let rows = credit_rows();
+    let cells = bare_cells(&credit_t, &rows);
+    let (bare_write_s, export): (Samples, Samples) = Default::default();
+    let out = dir.path().join("credits.xlsx");
+    let mut g = c.benchmark_group("export_credits_100k");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+    g.bench_function("rust_xlsxwriter_bare_write", |b| {
+        b.iter_custom(|iters| timed(&bare_write_s, iters, || bare_write(&credit_t, &cells, &out)))
+    });
+    g.bench_function("export", |b| {
+        b.iter_custom(|iters| {
+            timed(&export, iters, || {
+                write_xlsx(&credit_t, &rows, &out).expect("export");
+            })
+        })
+    });
+    g.finish();
+
+    // The full import once, commit included (the core's batch insert of 100,000 people).
+    let mut d = desk_with_departments();
+    let start = Instant::now();
+    let r = cmedesk_sheets::import(
+        &mut d,
+        &actor(),
+        &roster_t,
+        &roster_path,
+        &ImportOptions::default(),
+        &mut |_, _| {},
+    )
+    .expect("import");
+    let full = start.elapsed();
+    assert_eq!((r.imported, staff::count(&d).expect("count")), (ROWS, ROWS as i64));
+
+    let (p, i) = (median(&bare_parse), median(&import));
+    let (w, e) = (median(&bare_write_s), median(&export));
+    println!("\n=== cmedesk-sheets, {ROWS} rows (medians of the samples above) ===");
+    println!(
+        "import roster: calamine bare parse {:.3} s, import (dry run, to NewStaff) {:.3} s, ratio {:.2}x (target <= 1.30x)",
+        p.as_secs_f64(),
+        i.as_secs_f64(),
+        i.as_secs_f64() / p.as_secs_f64()
+    );
+    println!(
+        "export credits: bare rust_xlsxwriter write {:.3} s, export {:.3} s, ratio {:.2}x (target <= 1.20x)",
+        w.as_secs_f64(),
+        e.as_secs_f64(),
+        e.as_secs_f64() / w.as_secs_f64()
+    );
+    println!("full import with the core's commit of {ROWS} people (once): {:.3} s", full.as_secs_f64());
+}
+
+criterion_group!(sheets, benches);
+
+fn main() {
+    sheets();
+    Criterion::default().configure_from_args().final_summary();
+}
