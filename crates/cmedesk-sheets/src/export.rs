@@ -20,7 +20,8 @@ pub const XLSX_MAX_DATA_ROWS: usize = 1_048_575;
 /// Rows above which [`write`] streams the sheet (constant memory) instead of building it.
 pub const CONSTANT_MEMORY_FROM: usize = 20_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export, rename = "SheetExported")]
 pub struct Exported {
     pub template: String,
     pub path: String,

@@ -25,7 +25,8 @@ pub struct ImportOptions {
 }
 
 /// What an import did, or would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportReport {
     pub template: String,
     pub sheet: String,
@@ -55,7 +56,8 @@ impl ImportReport {
 }
 
 /// The first rows of a sheet with the detected header and mapping, for the wizard's preview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export, rename = "SheetPreview")]
 pub struct Preview {
     pub parsed: Parsed,
     /// The first `rows` rows of the sheet as text, from its top (titles included).

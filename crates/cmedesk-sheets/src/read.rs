@@ -58,7 +58,8 @@ pub fn open(path: &Path) -> Result<Sheet> {
 }
 
 /// A sheet column mapped to a template column.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct MappedColumn {
     pub field: String,
     /// The header as written in the file.
@@ -67,13 +68,16 @@ pub struct MappedColumn {
     pub letter: String,
     /// 0-based absolute sheet column.
     #[serde(skip)]
+    #[ts(skip)]
     pub sheet_col: u32,
     #[serde(skip)]
+    #[ts(skip)]
     pub template_index: usize,
 }
 
 /// One rejected cell (or row, when `letter` is empty): the row is not imported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Rejection {
     /// The row number Excel shows (1-based).
     pub row: u32,
@@ -86,7 +90,8 @@ pub struct Rejection {
 }
 
 /// Accepted with a remark (an upgraded 15-digit ID, a card number stored as a number).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export, rename = "SheetWarning")]
 pub struct Warning {
     pub row: u32,
     pub column: String,
@@ -110,7 +115,8 @@ pub struct ReadOptions {
 }
 
 /// A sheet read against a template, before anything touches the desk.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export, rename = "ParsedSheet")]
 pub struct Parsed {
     pub template: String,
     pub sheet: String,
@@ -120,6 +126,7 @@ pub struct Parsed {
     /// Headers present in the file that map to nothing (ignored).
     pub unmapped: Vec<String>,
     #[serde(skip)]
+    #[ts(skip)]
     pub records: Vec<Record>,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Warning>,

@@ -19,8 +19,9 @@ const SOURCES: &[(&str, &str)] = &[
 ];
 
 /// What a column holds, and so how its cells are cleaned on import and written on export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ColumnType {
     Text,
     Integer,
@@ -43,8 +44,9 @@ impl ColumnType {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export, rename = "TemplateChoice")]
 pub struct Choice {
     /// The stable value handed to the core (`male`, `associate_senior`, …).
     pub value: String,
@@ -54,8 +56,9 @@ pub struct Choice {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export, rename = "TemplateColumn")]
 pub struct Column {
     /// The target field name in the core input type.
     pub field: String,
@@ -100,15 +103,17 @@ impl Column {
 }
 
 /// Where a template's imported rows go in the core.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export, rename = "TemplateTarget")]
 pub enum Target {
     Staff,
     ApprovedProject,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export, rename = "SheetTemplate")]
 pub struct Template {
     pub name: String,
     /// The sheet title (also the worksheet name on export).

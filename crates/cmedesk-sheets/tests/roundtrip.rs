@@ -220,3 +220,56 @@ fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];
     assert_eq!(write_xlsx(&t, &too_many, &dir.path().join("big.xlsx")).unwrap_err().code(), "TOO_MANY_ROWS");
 }
+
+/// A header the template does not know, mapped once by the user (the wizard remembers it and
+/// passes it back), and a batch the core refuses as a whole.
+#[test]
+fn user_header_mapping_and_core_batch_refusal() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd-headers.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["项目代码", "项目名称", "学分", "学时"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (code, name)) in [("2026-01-01-001(国)", "甲"), ("2026-01-01-002(国)", "乙")].iter().enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *code).unwrap();
+        ws.write_string(r, 1, *name).unwrap();
+        ws.write_number(r, 2, 5).unwrap();
+        ws.write_number(r, 3, 15).unwrap();
+    }
+    wb.save(&path).unwrap();
+    let t = Template::get("approved-projects").unwrap();
+    let mut d = cmedesk_core::Desk::open_in_memory().unwrap();
+    let e = import(&mut d, &actor(), &t, &path, &ImportOptions::default(), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "MISSING_COLUMNS");
+    assert!(e.message_zh().contains("项目编号"), "{}", e.message_zh());
+    let mut opts = ImportOptions::default();
+    opts.read.header_map.insert("项目 代码".into(), "code".into());
+    let r = import(&mut d, &actor(), &t, &path, &opts, &mut |_, _| {}).unwrap();
+    assert_eq!(r.imported, 2, "{:?}", r.rejected);
+    assert_eq!(r.mapping[0].field, "code");
+
+    // The core's own batch: a code repeated inside it refuses the whole batch, naming entry 2.
+    let entry = |code: &str| approved_projects::NewApprovedProject {
+        code: code.into(),
+        year: 2026,
+        name: "丙".into(),
+        credits: 1.0,
+        total_hours: 3.0,
+        ..Default::default()
+    };
+    let before = approved_projects::list(&d, &Default::default()).unwrap().len();
+    let e = approved_projects::add_many(
+        &mut d,
+        &actor(),
+        vec![entry("2026-01-01-003(国)"), entry("2026-01-01-003（国）")],
+    )
+    .unwrap_err();
+    assert!(matches!(e, cmedesk_core::CoreError::InBatch { index: 1, .. }), "{e:?}");
+    assert_eq!(e.code(), "DUPLICATE");
+    assert_eq!(approved_projects::list(&d, &Default::default()).unwrap().len(), before);
+}
