@@ -50,6 +50,13 @@ fn desk_with_departments() -> Desk {
     d
 }
 
+/// A made-up name (the core refuses digits in names).
+fn name(i: usize) -> String {
+    const FAMILY: [char; 10] = ['赵', '钱', '孙', '李', '周', '吴', '郑', '王', '冯', '陈'];
+    const GIVEN: [char; 10] = ['一', '明', '华', '芳', '伟', '静', '强', '丽', '军', '敏'];
+    [FAMILY[i % 10], GIVEN[(i / 10) % 10], GIVEN[(i / 100) % 10]].iter().collect()
+}
+
 fn roster_rows() -> Vec<Vec<Value>> {
     let titles = [("住院医师", "junior"), ("主治医师", "intermediate"), ("副主任医师", "associate_senior")];
     (0..ROWS)
@@ -59,7 +66,7 @@ fn roster_rows() -> Vec<Vec<Value>> {
             let id = id_number::compose("110105", birth, seq);
             let (title, level) = titles[i % 3];
             vec![
-                Value::Text(format!("测试{}号", i)),
+                Value::Text(name(i)),
                 Value::Text(if seq % 2 == 1 { "male" } else { "female" }.into()),
                 Value::Text(id),
                 Value::Text(format!("32{:08}", i)),

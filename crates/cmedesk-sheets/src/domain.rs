@@ -22,18 +22,26 @@ use crate::{
 /// Looks a field up in a record by name.
 struct Fields<'a> {
     template: &'a Template,
-    record: &'a Record,
+    record: &'a mut Record,
 }
 
-impl<'a> Fields<'a> {
-    fn get(&self, field: &str) -> &'a Value {
+impl Fields<'_> {
+    fn get(&self, field: &str) -> &Value {
         match self.template.column(field) {
             Some((i, _)) => &self.record.values[i],
             None => &Value::Empty,
         }
     }
-    fn text(&self, field: &str) -> Option<String> {
-        self.get(field).text().map(str::to_string)
+    /// Moves the text out (each field is read once; moving spares a copy per cell).
+    fn text(&mut self, field: &str) -> Option<String> {
+        let i = self.template.column(field)?.0;
+        match std::mem::replace(&mut self.record.values[i], Value::Empty) {
+            Value::Text(s) => Some(s),
+            other => {
+                self.record.values[i] = other;
+                None
+            }
+        }
     }
     fn number(&self, field: &str) -> Option<f64> {
         match self.get(field) {
@@ -57,11 +65,11 @@ pub fn staff_inputs(
         .into_iter()
         .map(|r| (r.staff.id_number, r.staff.name))
         .collect();
-    let records = std::mem::take(&mut parsed.records);
+    let mut records = std::mem::take(&mut parsed.records);
     let mut out = Vec::with_capacity(records.len());
-    for record in &records {
-        let f = Fields { template, record };
+    for record in &mut records {
         let row = record.row;
+        let mut f = Fields { template, record };
         let mut ok = true;
         let department = f.text("department").unwrap_or_default();
         let department_id = departments_by_name
@@ -136,11 +144,11 @@ pub fn approved_inputs(
         .into_iter()
         .map(|r| (r.approved.code, r.approved.name))
         .collect();
-    let records = std::mem::take(&mut parsed.records);
+    let mut records = std::mem::take(&mut parsed.records);
     let mut out = Vec::with_capacity(records.len());
-    for record in &records {
-        let f = Fields { template, record };
+    for record in &mut records {
         let row = record.row;
+        let mut f = Fields { template, record };
         let code = match approved_projects::check_code(&f.text("code").unwrap_or_default()) {
             Ok(c) => c,
             Err(e) => {

@@ -38,6 +38,16 @@ fn date_text(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// An enum value's label (what the sheet shows), or the text itself.
+fn label<'a>(template: &'a Template, index: usize, t: &'a str) -> &'a str {
+    let column = &template.columns[index];
+    if column.kind == ColumnType::Enum {
+        column.choices.iter().find(|c| c.value == t).map_or(t, |c| c.label.as_str())
+    } else {
+        t
+    }
+}
+
 /// The text a cell shows, for widths and for text-typed cells.
 fn shown(template: &Template, index: usize, v: &Value) -> String {
     let column = &template.columns[index];
@@ -111,7 +121,6 @@ fn fill(ws: &mut Worksheet, template: &Template, rows: &[Vec<Value>]) -> Result<
     let header = Format::new().set_bold().set_background_color(0xDDEBF7).set_border(FormatBorder::Thin);
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let plain = Format::new();
     for (i, (column, width)) in template.columns.iter().zip(widths(template, rows)).enumerate() {
         let col = i as u16;
         ws.set_column_width(col, width)?;
@@ -128,22 +137,25 @@ fn fill(ws: &mut Worksheet, template: &Template, rows: &[Vec<Value>]) -> Result<
         let r = r as u32 + 1;
         for (i, v) in row.iter().enumerate().take(template.columns.len()) {
             let col = i as u16;
-            let column = &template.columns[i];
+            // Cells without their own format take the column's (text for IDs and cards); a
+            // per-cell format costs a hash lookup per cell, so only dates carry one.
             match v {
                 Value::Empty => {}
                 Value::Integer(n) => {
-                    ws.write_number_with_format(r, col, *n as f64, &plain)?;
+                    ws.write_number(r, col, *n as f64)?;
                 }
                 Value::Decimal(f) => {
-                    ws.write_number_with_format(r, col, *f, &plain)?;
+                    ws.write_number(r, col, *f)?;
                 }
                 Value::Date(d) => {
                     let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     ws.write_datetime_with_format(r, col, &dt, &date)?;
                 }
-                _ => {
-                    let f = if column.kind.is_text_key() { &text } else { &plain };
-                    ws.write_string_with_format(r, col, shown(template, i, v), f)?;
+                Value::Text(t) => {
+                    ws.write_string(r, col, label(template, i, t))?;
+                }
+                Value::DateRange(..) => {
+                    ws.write_string(r, col, shown(template, i, v))?;
                 }
             }
         }

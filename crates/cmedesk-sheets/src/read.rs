@@ -184,14 +184,19 @@ fn cell_text(c: &Data) -> Option<String> {
     .filter(|s| !s.trim().is_empty())
 }
 
+/// [`NOTES_PREFIXES`] folded once.
+fn notes_prefixes() -> &'static [String] {
+    static FOLDED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FOLDED.get_or_init(|| NOTES_PREFIXES.iter().map(|p| fold_header(p)).collect())
+}
+
 fn is_notes_row(row: &[Data]) -> bool {
-    row.iter()
-        .find_map(cell_text)
-        .map(|t| {
-            let f = fold_header(&t);
-            NOTES_PREFIXES.iter().any(|p| f.starts_with(&fold_header(p)))
-        })
-        .unwrap_or(false)
+    // Only a text cell can open a notes row; look at the first non-empty cell's first characters.
+    let Some(first) = row.iter().find(|c| !matches!(c, Data::Empty)) else { return false };
+    let Data::String(s) = first else { return false };
+    let head: String = s.chars().filter(|c| !c.is_whitespace()).take(12).collect();
+    let f = fold_header(&head);
+    notes_prefixes().iter().any(|p| f.starts_with(p.as_str()))
 }
 
 /// Finds the header row: the row among the first [`HEADER_SCAN_ROWS`] naming the most template
@@ -347,7 +352,11 @@ pub fn parse(
         }
         for (ti, seen) in &mut firsts {
             if let Some(key) = values[*ti].text() {
-                let key = key.to_uppercase();
+                let key = if key.bytes().any(|b| b.is_ascii_lowercase()) {
+                    key.to_ascii_uppercase()
+                } else {
+                    key.to_string()
+                };
                 match seen.get(&key) {
                     Some(first) => {
                         bad = true;

@@ -93,6 +93,14 @@ impl Column {
 
     /// The choice a cleaned text names, by value, label or alias (full-width folded, case-blind).
     pub fn choice(&self, text: &str) -> Option<&Choice> {
+        // Most cells hold a label exactly as the template writes it: no folding, no allocation.
+        let exact = self
+            .choices
+            .iter()
+            .find(|c| c.label == text || c.value == text || c.aliases.iter().any(|a| a == text));
+        if exact.is_some() {
+            return exact;
+        }
         let t = fold_header(text);
         self.choices.iter().find(|c| {
             fold_header(&c.value) == t
