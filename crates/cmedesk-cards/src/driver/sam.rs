@@ -1,0 +1,213 @@
+//! SAM (resident ID card) driver: baud probe with the status command, then a polling state
+//! machine — find, select, read, then wait for the card to leave the field (a find answering
+//! `80`) before the same card may count again. Select and read failures are retried; a device
+//! that stops answering counts as gone so the supervisor reconnects and re-probes.
+
+use super::{Ctx, Exit, Rejection};
+use crate::card::{CardRead, ReaderKind};
+use crate::codec::sam::{self, SamDecoder, SamFrame};
+use crate::error::CardsError;
+use crate::ReaderEvent;
+use serialport::SerialPort;
+use std::time::{Duration, Instant};
+
+/// A reply, or why there was none.
+enum Reply {
+    Frame(SamFrame, Instant),
+    Timeout,
+    Corrupt(crate::error::DecodeError),
+}
+
+struct Link {
+    dec: SamDecoder,
+    buf: Vec<u8>,
+    /// Decoded but not yet consumed frames (a reply may arrive together with a late one).
+    pending: std::collections::VecDeque<Result<SamFrame, crate::error::DecodeError>>,
+}
+
+impl Link {
+    fn new() -> Self {
+        Self { dec: SamDecoder::new(), buf: vec![0u8; 2048], pending: Default::default() }
+    }
+
+    /// Sends a command and waits for the next frame.
+    fn transact(
+        &mut self,
+        ctx: &Ctx,
+        port: &mut dyn SerialPort,
+        cmd: [u8; 2],
+        timeout: Duration,
+    ) -> Result<Reply, Exit> {
+        // Anything still queued belongs to an earlier, abandoned exchange.
+        self.pending.clear();
+        let frame = sam::command(cmd);
+        if let Err(e) = port.write_all(&frame).and_then(|_| port.flush()) {
+            return Err(Exit::Lost(e.to_string()));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Ok(match item {
+                    Ok(f) => Reply::Frame(f, Instant::now()),
+                    Err(e) => Reply::Corrupt(e),
+                });
+            }
+            if Instant::now() >= deadline {
+                return Ok(Reply::Timeout);
+            }
+            let n = ctx.read(port, &mut self.buf)?;
+            if n == 0 {
+                continue;
+            }
+            let at = Instant::now();
+            for item in self.dec.push(&self.buf[..n]) {
+                match item {
+                    Ok(f) => {
+                        if self.pending.is_empty() {
+                            // Stamp with the arrival of the bytes that completed it.
+                            return Ok(Reply::Frame(f, at)).inspect(|_| self.pending.clear());
+                        }
+                        self.pending.push_back(Ok(f));
+                    }
+                    Err(crate::error::DecodeError::Garbage { .. }) => {}
+                    Err(e) => self.pending.push_back(Err(e)),
+                }
+            }
+        }
+    }
+}
+
+/// Finds the baud rate at which the reader answers the status command. Returns the inner error
+/// when nothing answers; `Err(Exit)` only when stopped.
+pub(super) fn probe(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<Result<u32, CardsError>, Exit> {
+    let mut link = Link::new();
+    for &baud in &ctx.cfg.sam.probe_bauds {
+        if let Err(e) = port.set_baud_rate(baud) {
+            return Ok(Err(CardsError::Io { path: port.name().unwrap_or_default(), detail: e.to_string() }));
+        }
+        // Two tries per rate: the first command after power-up is often lost.
+        for _ in 0..2 {
+            match link.transact(ctx, port, sam::CMD_STATUS, ctx.cfg.sam.reply_timeout) {
+                Ok(Reply::Frame(f, _)) if f.sw3() == Some(sam::SW_OK) => return Ok(Ok(baud)),
+                Ok(_) => {}
+                Err(Exit::Stopped) => return Err(Exit::Stopped),
+                Err(Exit::Lost(detail)) => {
+                    return Ok(Err(CardsError::Io { path: port.name().unwrap_or_default(), detail }));
+                }
+            }
+        }
+    }
+    Ok(Err(CardsError::Timeout { what: "ID card reader status probe at every baud rate".into(), millis: ctx.cfg.sam.reply_timeout.as_millis() as u64 }))
+}
+
+pub(super) fn run(ctx: &Ctx, port: &mut dyn SerialPort) -> Exit {
+    match run_inner(ctx, port) {
+        Ok(()) => Exit::Stopped,
+        Err(e) => e,
+    }
+}
+
+fn run_inner(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<(), Exit> {
+    let opts = &ctx.cfg.sam;
+    let mut link = Link::new();
+    // True after a read until a find says the field is empty.
+    let mut card_in_field = false;
+    let mut silent = 0u32;
+    let mut next_poll = Instant::now();
+    loop {
+        let now = Instant::now();
+        if next_poll > now {
+            ctx.sleep(next_poll - now);
+        }
+        if ctx.stopped() {
+            return Err(Exit::Stopped);
+        }
+        next_poll = Instant::now() + opts.poll_interval;
+        let find = link.transact(ctx, port, sam::CMD_FIND, opts.reply_timeout)?;
+        let sw = match find {
+            Reply::Frame(f, _) => {
+                silent = 0;
+                f.sw3()
+            }
+            Reply::Timeout => {
+                silent += 1;
+                if silent >= opts.max_silent {
+                    return Err(Exit::Lost(format!("reader stopped answering ({silent} commands)")));
+                }
+                continue;
+            }
+            Reply::Corrupt(_) => continue,
+        };
+        match sw {
+            Some(sam::SW_NO_CARD) => card_in_field = false,
+            Some(sam::SW_FIND_OK) if !card_in_field => {
+                // Whatever happens, this presentation is handled once: a card we could not read
+                // must also leave the field before we try it again.
+                card_in_field = true;
+                read_card(ctx, port, &mut link)?;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Select + read with retries; emits a `Card` or a `Rejected`.
+fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<(), Exit> {
+    let opts = &ctx.cfg.sam;
+    let mut last_error = CardsError::Timeout { what: "ID card read".into(), millis: opts.reply_timeout.as_millis() as u64 };
+    for attempt in 0..opts.attempts.max(1) {
+        if attempt > 0 {
+            // A failed select usually means the card was moved: find it again first.
+            match link.transact(ctx, port, sam::CMD_FIND, opts.reply_timeout)? {
+                Reply::Frame(f, _) if f.sw3() == Some(sam::SW_NO_CARD) => {
+                    ctx.reject(Rejection::Card(last_error));
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        match link.transact(ctx, port, sam::CMD_SELECT, opts.reply_timeout)? {
+            Reply::Frame(f, _) if f.sw3() == Some(sam::SW_OK) => {}
+            Reply::Frame(f, _) => {
+                last_error = CardsError::ReadFailed { sw3: f.sw3().unwrap_or(0) };
+                continue;
+            }
+            Reply::Timeout => continue,
+            Reply::Corrupt(e) => {
+                last_error = CardsError::Protocol { detail: e.to_string() };
+                continue;
+            }
+        }
+        // The read reply is 1,295 bytes: about 112 ms of wire time at 115200 baud.
+        let timeout = opts.reply_timeout + Duration::from_millis(200);
+        match link.transact(ctx, port, sam::CMD_READ, timeout)? {
+            Reply::Frame(f, at) if f.sw3() == Some(sam::SW_OK) => {
+                let parsed = f.take_text_block().and_then(|text| {
+                    let holder = sam::parse_text_block(&text)?;
+                    Ok((text, holder))
+                });
+                match parsed {
+                    Ok((text, holder)) => {
+                        ctx.send(ReaderEvent::Card(CardRead {
+                            reader_id: ctx.cfg.reader_id.clone(),
+                            reader: ReaderKind::Sam,
+                            card_key: sam::card_key(&holder),
+                            raw: text.to_vec(),
+                            frame_end: at,
+                            holder: Some(holder),
+                        }));
+                    }
+                    // A card that reads cleanly but carries a bad number will not improve.
+                    Err(e) => ctx.reject(Rejection::Card(e)),
+                }
+                return Ok(());
+            }
+            Reply::Frame(f, _) => last_error = CardsError::ReadFailed { sw3: f.sw3().unwrap_or(0) },
+            Reply::Timeout => {}
+            Reply::Corrupt(e) => last_error = CardsError::Protocol { detail: e.to_string() },
+        }
+    }
+    ctx.reject(Rejection::Card(last_error));
+    Ok(())
+}
+
