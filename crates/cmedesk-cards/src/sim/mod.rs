@@ -392,7 +392,6 @@ impl Sim {
                 }
                 self.done.fetch_add(1, Ordering::SeqCst);
             }
-            let host_baud = self.pty.as_ref().and_then(|(_, s)| s.baud_rate().ok());
             let mut got = 0;
             if let Some((master, _)) = self.pty.as_mut() {
                 match self.wire.pump(master, now) {
@@ -418,6 +417,8 @@ impl Sim {
             } else {
                 std::thread::sleep(Duration::from_millis(5));
             }
+            // Read the rate after the bytes arrived: the host sets it before it writes.
+            let host_baud = self.pty.as_ref().and_then(|(_, s)| s.baud_rate().ok());
             let mut ctx = DevCtx { wire: &mut self.wire, now: Instant::now(), stats: &self.stats, host_baud };
             if got > 0 {
                 self.device.on_bytes(&buf[..got], &mut ctx);
