@@ -4,6 +4,7 @@
 //! and reconnects when the device returns, possibly on a new path.
 
 mod sam;
+pub use sam::{read_once, IdCardReadout};
 mod stream;
 
 use crate::card::{CardRead, ReaderKind};
@@ -197,15 +198,19 @@ impl Ctx {
 
     /// One read with the port timeout: `Ok(0)` on a quiet line, `Err` when the device is gone.
     pub(crate) fn read(&self, port: &mut dyn SerialPort, buf: &mut [u8]) -> Result<usize, Exit> {
-        if self.stopped() {
-            return Err(Exit::Stopped);
-        }
-        match port.read(buf) {
-            Ok(0) => Err(Exit::Lost("port closed".into())),
-            Ok(n) => Ok(n),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => Ok(0),
-            Err(e) => Err(Exit::Lost(e.to_string())),
-        }
+        read_port(&self.stop, port, buf)
+    }
+}
+
+pub(crate) fn read_port(stop: &AtomicBool, port: &mut dyn SerialPort, buf: &mut [u8]) -> Result<usize, Exit> {
+    if stop.load(Ordering::SeqCst) {
+        return Err(Exit::Stopped);
+    }
+    match port.read(buf) {
+        Ok(0) => Err(Exit::Lost("port closed".into())),
+        Ok(n) => Ok(n),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => Ok(0),
+        Err(e) => Err(Exit::Lost(e.to_string())),
     }
 }
 

@@ -3,7 +3,8 @@
 //! `80`) before the same card may count again. Select and read failures are retried; a device
 //! that stops answering counts as gone so the supervisor reconnects and re-probes.
 
-use super::{Ctx, Exit, Rejection};
+use super::{read_port, Ctx, Exit, Rejection};
+use std::sync::atomic::AtomicBool;
 use crate::card::{CardRead, ReaderKind};
 use crate::codec::sam::{self, SamDecoder, SamFrame};
 use crate::error::CardsError;
@@ -33,7 +34,7 @@ impl Link {
     /// Sends a command and waits for the next frame.
     fn transact(
         &mut self,
-        ctx: &Ctx,
+        stop: &AtomicBool,
         port: &mut dyn SerialPort,
         cmd: [u8; 2],
         timeout: Duration,
@@ -55,7 +56,7 @@ impl Link {
             if Instant::now() >= deadline {
                 return Ok(Reply::Timeout);
             }
-            let n = ctx.read(port, &mut self.buf)?;
+            let n = read_port(stop, port, &mut self.buf)?;
             if n == 0 {
                 continue;
             }
@@ -87,7 +88,7 @@ pub(super) fn probe(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<Result<u32, 
         }
         // Two tries per rate: the first command after power-up is often lost.
         for _ in 0..2 {
-            match link.transact(ctx, port, sam::CMD_STATUS, ctx.cfg.sam.reply_timeout) {
+            match link.transact(&ctx.stop, port, sam::CMD_STATUS, ctx.cfg.sam.reply_timeout) {
                 Ok(Reply::Frame(f, _)) if f.sw3() == Some(sam::SW_OK) => return Ok(Ok(baud)),
                 Ok(_) => {}
                 Err(Exit::Stopped) => return Err(Exit::Stopped),
@@ -123,7 +124,7 @@ fn run_inner(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<(), Exit> {
             return Err(Exit::Stopped);
         }
         next_poll = Instant::now() + opts.poll_interval;
-        let find = link.transact(ctx, port, sam::CMD_FIND, opts.reply_timeout)?;
+        let find = link.transact(&ctx.stop, port, sam::CMD_FIND, opts.reply_timeout)?;
         let sw = match find {
             Reply::Frame(f, _) => {
                 silent = 0;
@@ -158,7 +159,7 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
     for attempt in 0..opts.attempts.max(1) {
         if attempt > 0 {
             // A failed select usually means the card was moved: find it again first.
-            match link.transact(ctx, port, sam::CMD_FIND, opts.reply_timeout)? {
+            match link.transact(&ctx.stop, port, sam::CMD_FIND, opts.reply_timeout)? {
                 Reply::Frame(f, _) if f.sw3() == Some(sam::SW_NO_CARD) => {
                     ctx.reject(Rejection::Card(last_error));
                     return Ok(());
@@ -166,7 +167,7 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
                 _ => {}
             }
         }
-        match link.transact(ctx, port, sam::CMD_SELECT, opts.reply_timeout)? {
+        match link.transact(&ctx.stop, port, sam::CMD_SELECT, opts.reply_timeout)? {
             Reply::Frame(f, _) if f.sw3() == Some(sam::SW_OK) => {}
             Reply::Frame(f, _) => {
                 last_error = CardsError::ReadFailed { sw3: f.sw3().unwrap_or(0) };
@@ -180,7 +181,7 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
         }
         // The read reply is 1,295 bytes: about 112 ms of wire time at 115200 baud.
         let timeout = opts.reply_timeout + Duration::from_millis(200);
-        match link.transact(ctx, port, sam::CMD_READ, timeout)? {
+        match link.transact(&ctx.stop, port, sam::CMD_READ, timeout)? {
             Reply::Frame(f, at) if f.sw3() == Some(sam::SW_OK) => {
                 let parsed = f.take_text_block().and_then(|text| {
                     let holder = sam::parse_text_block(&text)?;
@@ -211,3 +212,46 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
     Ok(())
 }
 
+
+/// What [`read_once`] returns: the holder, the 256-byte text block, and when the read reply's
+/// last byte arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdCardReadout {
+    pub holder: crate::card::IdCardHolder,
+    pub text: Vec<u8>,
+    pub frame_end: Instant,
+}
+
+/// One find → select → read exchange on an open port, outside the supervisor (diagnostics,
+/// the read-cycle benchmark). Uses the same exchange code as the driver. `Ok(None)`: no card.
+pub fn read_once(port: &mut dyn SerialPort, reply_timeout: Duration) -> Result<Option<IdCardReadout>, CardsError> {
+    let stop = AtomicBool::new(false);
+    let mut link = Link::new();
+    let path = port.name().unwrap_or_default();
+    let lost = |e: Exit| match e {
+        Exit::Lost(detail) => CardsError::Io { path: path.clone(), detail },
+        Exit::Stopped => CardsError::Io { path: path.clone(), detail: "stopped".into() },
+    };
+    let mut step = |cmd: [u8; 2], timeout: Duration| -> Result<(SamFrame, Instant), CardsError> {
+        match link.transact(&stop, port, cmd, timeout).map_err(lost)? {
+            Reply::Frame(f, at) => Ok((f, at)),
+            Reply::Timeout => Err(CardsError::Timeout { what: format!("command {:02X} {:02X}", cmd[0], cmd[1]), millis: timeout.as_millis() as u64 }),
+            Reply::Corrupt(e) => Err(CardsError::Protocol { detail: e.to_string() }),
+        }
+    };
+    let (find, _) = step(sam::CMD_FIND, reply_timeout)?;
+    if find.sw3() != Some(sam::SW_FIND_OK) {
+        return Ok(None);
+    }
+    let (select, _) = step(sam::CMD_SELECT, reply_timeout)?;
+    if select.sw3() != Some(sam::SW_OK) {
+        return Err(CardsError::ReadFailed { sw3: select.sw3().unwrap_or(0) });
+    }
+    let (read, at) = step(sam::CMD_READ, reply_timeout + Duration::from_millis(200))?;
+    if read.sw3() != Some(sam::SW_OK) {
+        return Err(CardsError::ReadFailed { sw3: read.sw3().unwrap_or(0) });
+    }
+    let text = read.take_text_block()?;
+    let holder = sam::parse_text_block(&text)?;
+    Ok(Some(IdCardReadout { holder, text: text.to_vec(), frame_end: at }))
+}
