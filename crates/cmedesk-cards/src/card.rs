@@ -88,5 +88,6 @@ pub struct CardRead {
     pub raw: Vec<u8>,
     /// When the last byte of the frame that completed the read was received.
     pub frame_end: Instant,
-    pub holder: Option<IdCardHolder>,
+    /// Boxed: most reads carry none, and it keeps events small on the channel.
+    pub holder: Option<Box<IdCardHolder>>,
 }

@@ -50,7 +50,10 @@ mod tests {
         assert!(is_valid("11010519491231002X"));
         assert!(is_valid("11010519491231002x"));
         assert!(!is_valid("110105194912310021"));
-        assert_eq!(complete("51010719900307123").as_deref().map(str::len), Some(18));
+        assert_eq!(
+            complete("51010719900307123").as_deref().map(str::len),
+            Some(18)
+        );
         assert!(!is_valid("5101071990030712"));
         assert!(!is_valid("51010719901307123X"));
     }

@@ -18,5 +18,5 @@ pub mod terminal;
 pub use card::{CardRead, IdCardHolder, IdCardType, ReaderKind};
 pub use driver::{ReaderConfig, ReaderEvent, ReaderHandle, ReaderStatus};
 pub use error::{CardsError, DecodeError};
-pub use ports::{list_ports, PortInfo, PortLocator};
+pub use ports::{PortInfo, PortLocator, list_ports};
 pub use terminal::StoringTerminal;

@@ -47,7 +47,10 @@ pub struct LogParse {
 fn split_fields(line: &str) -> Vec<&str> {
     for sep in [',', ';', '\t'] {
         if line.contains(sep) {
-            return line.split(sep).map(|f| f.trim().trim_matches('"').trim()).collect();
+            return line
+                .split(sep)
+                .map(|f| f.trim().trim_matches('"').trim())
+                .collect();
         }
     }
     // Space separated: the time itself holds a space, so glue date and time back together.
@@ -55,7 +58,9 @@ fn split_fields(line: &str) -> Vec<&str> {
     if words.len() >= 4 && words[2].contains(':') {
         let mut v = vec![words[0]];
         let start = line.find(words[1]).unwrap_or(0);
-        let end = line[start..].find(words[2]).map_or(line.len(), |p| start + p + words[2].len());
+        let end = line[start..]
+            .find(words[2])
+            .map_or(line.len(), |p| start + p + words[2].len());
         v.push(&line[start..end]);
         v.extend(&words[3..]);
         return v;
@@ -82,13 +87,20 @@ pub fn card_key_of(text: &str, format: NumberFormat) -> Result<String, String> {
         return if id_number::is_valid(t) {
             Ok(format!("rid:{}", t.to_ascii_uppercase()))
         } else {
-            Err(format!("{t} looks like an ID number but its check digit is wrong"))
+            Err(format!(
+                "{t} looks like an ID number but its check digit is wrong"
+            ))
         };
     }
-    if t.len() == 10 && t.bytes().all(|b| b.is_ascii_hexdigit()) && t.bytes().any(|b| b.is_ascii_alphabetic()) {
+    if t.len() == 10
+        && t.bytes().all(|b| b.is_ascii_hexdigit())
+        && t.bytes().any(|b| b.is_ascii_alphabetic())
+    {
         return Ok(format!("em:{}", t.to_ascii_uppercase()));
     }
-    format.parse(t).map(|uid| format!("uid:{}", hex_upper(&uid)))
+    format
+        .parse(t)
+        .map(|uid| format!("uid:{}", hex_upper(&uid)))
 }
 
 /// Parses a whole log file.
@@ -102,31 +114,53 @@ pub fn parse(text: &str, format: NumberFormat) -> LogParse {
             continue;
         }
         let f = split_fields(trimmed);
-        let err = |code, message: String| LogLineError { line, code, message };
+        let err = |code, message: String| LogLineError {
+            line,
+            code,
+            message,
+        };
         if f.len() < 3 || f.len() > 4 {
-            if out.swipes.is_empty() && out.errors.is_empty() && parse_time(f.get(1).copied().unwrap_or("")).is_none() && f.len() >= 3 {
+            if out.swipes.is_empty()
+                && out.errors.is_empty()
+                && parse_time(f.get(1).copied().unwrap_or("")).is_none()
+                && f.len() >= 3
+            {
                 continue;
             }
-            out.errors.push(err("LOG_FIELDS", format!("expected 3 or 4 fields (card, time, device[, seq]), found {}", f.len())));
+            out.errors.push(err(
+                "LOG_FIELDS",
+                format!(
+                    "expected 3 or 4 fields (card, time, device[, seq]), found {}",
+                    f.len()
+                ),
+            ));
             continue;
         }
         let Some(time) = parse_time(f[1]) else {
             // A header line: first line, no parsable time, card field not a number.
-            if out.swipes.is_empty() && out.errors.is_empty() && !f[0].bytes().any(|b| b.is_ascii_digit()) {
+            if out.swipes.is_empty()
+                && out.errors.is_empty()
+                && !f[0].bytes().any(|b| b.is_ascii_digit())
+            {
                 continue;
             }
-            out.errors.push(err("LOG_TIME", format!("time {:?} is not YYYY-MM-DD HH:MM:SS", f[1])));
+            out.errors.push(err(
+                "LOG_TIME",
+                format!("time {:?} is not YYYY-MM-DD HH:MM:SS", f[1]),
+            ));
             continue;
         };
         let card_key = match card_key_of(f[0], format) {
             Ok(k) => k,
             Err(m) => {
-                out.errors.push(err("LOG_CARD", format!("card number {:?}: {m}", f[0])));
+                out.errors
+                    .push(err("LOG_CARD", format!("card number {:?}: {m}", f[0])));
                 continue;
             }
         };
         if f[2].is_empty() {
-            out.errors.push(err("LOG_FIELDS", "device id is empty".into()));
+            out.errors
+                .push(err("LOG_FIELDS", "device id is empty".into()));
             continue;
         }
         let seq = match f.get(3) {
@@ -134,12 +168,20 @@ pub fn parse(text: &str, format: NumberFormat) -> LogParse {
             Some(s) => match s.parse::<u32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    out.errors.push(err("LOG_SEQ", format!("seq {s:?} is not a number")));
+                    out.errors
+                        .push(err("LOG_SEQ", format!("seq {s:?} is not a number")));
                     continue;
                 }
             },
         };
-        out.swipes.push(LogSwipe { line, card_key, card_raw: f[0].to_string(), time, device_id: f[2].to_string(), seq });
+        out.swipes.push(LogSwipe {
+            line,
+            card_key,
+            card_raw: f[0].to_string(),
+            time,
+            device_id: f[2].to_string(),
+            seq,
+        });
     }
     out
 }

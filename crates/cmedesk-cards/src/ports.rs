@@ -27,8 +27,10 @@ pub fn list_ports() -> Result<Vec<PortInfo>, CardsError> {
     if cfg!(target_os = "linux") && !std::path::Path::new("/sys/class/tty").exists() {
         return Ok(Vec::new());
     }
-    let ports = serialport::available_ports()
-        .map_err(|e| CardsError::PortOpen { path: "(listing)".into(), detail: e.to_string() })?;
+    let ports = serialport::available_ports().map_err(|e| CardsError::PortOpen {
+        path: "(listing)".into(),
+        detail: e.to_string(),
+    })?;
     Ok(ports
         .into_iter()
         .map(|p| {
@@ -65,7 +67,11 @@ pub fn list_ports() -> Result<Vec<PortInfo>, CardsError> {
 #[derive(Debug, Clone)]
 pub enum PortLocator {
     Path(String),
-    Usb { vid: u16, pid: u16, serial_number: Option<String> },
+    Usb {
+        vid: u16,
+        pid: u16,
+        serial_number: Option<String>,
+    },
     Slot(Arc<Mutex<Option<String>>>),
 }
 
@@ -74,7 +80,11 @@ impl PortLocator {
     pub fn locate(&self) -> Option<String> {
         match self {
             Self::Path(p) => Some(p.clone()),
-            Self::Usb { vid, pid, serial_number } => list_ports().ok()?.into_iter().find_map(|p| {
+            Self::Usb {
+                vid,
+                pid,
+                serial_number,
+            } => list_ports().ok()?.into_iter().find_map(|p| {
                 let same = p.vid == Some(*vid)
                     && p.pid == Some(*pid)
                     && (serial_number.is_none() || p.serial_number == *serial_number);
@@ -88,11 +98,19 @@ impl PortLocator {
     pub fn describe(&self) -> String {
         match self {
             Self::Path(p) => p.clone(),
-            Self::Usb { vid, pid, serial_number } => match serial_number {
+            Self::Usb {
+                vid,
+                pid,
+                serial_number,
+            } => match serial_number {
                 Some(s) => format!("usb {vid:04x}:{pid:04x} serial {s}"),
                 None => format!("usb {vid:04x}:{pid:04x}"),
             },
-            Self::Slot(s) => s.lock().ok().and_then(|p| p.clone()).unwrap_or_else(|| "(unplugged)".into()),
+            Self::Slot(s) => s
+                .lock()
+                .ok()
+                .and_then(|p| p.clone())
+                .unwrap_or_else(|| "(unplugged)".into()),
         }
     }
 }
@@ -100,17 +118,25 @@ impl PortLocator {
 /// Opens `path` exclusively, 8N1, at `baud` with a read timeout, mapping failures to the errors
 /// an officer can act on (missing, busy, permission).
 pub fn open(path: &str, baud: u32, timeout: Duration) -> Result<Box<dyn SerialPort>, CardsError> {
-    serialport::new(path, baud).timeout(timeout).open().map_err(|e| classify_open_error(path, &e))
+    serialport::new(path, baud)
+        .timeout(timeout)
+        .open()
+        .map_err(|e| classify_open_error(path, &e))
 }
 
 fn classify_open_error(path: &str, e: &serialport::Error) -> CardsError {
     use serialport::ErrorKind;
     let path = path.to_string();
     match e.kind() {
-        ErrorKind::NoDevice if std::path::Path::new(&path).exists() => CardsError::PortBusy { path },
+        ErrorKind::NoDevice if std::path::Path::new(&path).exists() => {
+            CardsError::PortBusy { path }
+        }
         ErrorKind::NoDevice => CardsError::PortNotFound { path },
         ErrorKind::Io(std::io::ErrorKind::NotFound) => CardsError::PortNotFound { path },
         ErrorKind::Io(std::io::ErrorKind::PermissionDenied) => CardsError::PortPermission { path },
-        _ => CardsError::PortOpen { path, detail: e.to_string() },
+        _ => CardsError::PortOpen {
+            path,
+            detail: e.to_string(),
+        },
     }
 }

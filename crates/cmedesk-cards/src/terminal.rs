@@ -8,7 +8,8 @@
 //! lose swipes; the device refuses the latter.
 
 use crate::codec::terminal::{
-    self as proto, DeviceInfo, ErrorReply, PullPage, Reader, RosterEntry, SwipeRecord, TerminalDecoder,
+    self as proto, DeviceInfo, ErrorReply, PullPage, Reader, RosterEntry, SwipeRecord,
+    TerminalDecoder,
 };
 use crate::error::{CardsError, DecodeError};
 use crate::ports;
@@ -44,7 +45,8 @@ impl Pulled {
     pub fn clear_args(&self) -> Option<(u32, u32)> {
         let first = self.records.first()?;
         let last = self.records.last()?;
-        (first.seq == self.info.cleared_through + 1).then(|| (last.seq, self.records.len() as u32))
+        (first.seq == self.info.cleared_through + 1)
+            .then_some((last.seq, self.records.len() as u32))
     }
 }
 
@@ -64,7 +66,10 @@ pub struct StoringTerminal {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl StoringTerminal {
@@ -88,17 +93,26 @@ impl StoringTerminal {
     }
 
     fn io_err(&self, e: impl ToString) -> CardsError {
-        CardsError::Io { path: self.path.clone(), detail: e.to_string() }
+        CardsError::Io {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
     }
 
     /// One request/reply exchange; stale replies (other request ids) are skipped.
     fn request(&mut self, kind: u8, payload: &[u8]) -> Result<Vec<u8>, CardsError> {
-        let mut last = CardsError::Timeout { what: format!("request 0x{kind:02X}"), millis: self.timeout.as_millis() as u64 };
+        let mut last = CardsError::Timeout {
+            what: format!("request 0x{kind:02X}"),
+            millis: self.timeout.as_millis() as u64,
+        };
         for _ in 0..=self.retries {
             self.req_id = self.req_id.wrapping_add(1);
             let id = self.req_id;
             let frame = proto::encode(kind, id, payload);
-            self.port.write_all(&frame).and_then(|_| self.port.flush()).map_err(|e| self.io_err(e))?;
+            self.port
+                .write_all(&frame)
+                .and_then(|_| self.port.flush())
+                .map_err(|e| self.io_err(e))?;
             match self.await_reply(kind, id)? {
                 Ok(p) => return Ok(p),
                 Err(e) => last = e,
@@ -145,16 +159,27 @@ impl StoringTerminal {
                     Err(DecodeError::Garbage { .. }) => {}
                     Err(e) => {
                         // A corrupt reply: retry the request (it is idempotent).
-                        return Ok(Err(CardsError::Protocol { detail: e.to_string() }));
+                        return Ok(Err(CardsError::Protocol {
+                            detail: e.to_string(),
+                        }));
                     }
                 }
             }
             match result {
                 Some(Ok(p)) => return Ok(Ok(p)),
                 Some(Err(e)) if e.code == proto::E_COUNT_MISMATCH => {
-                    return Err(CardsError::CountMismatch { up_to: 0, expected: 0, device: e.detail });
+                    return Err(CardsError::CountMismatch {
+                        up_to: 0,
+                        expected: 0,
+                        device: e.detail,
+                    });
                 }
-                Some(Err(e)) => return Err(CardsError::Device { code: e.code, message: e.message }),
+                Some(Err(e)) => {
+                    return Err(CardsError::Device {
+                        code: e.code,
+                        message: e.message,
+                    });
+                }
                 None => {}
             }
         }
@@ -176,7 +201,11 @@ impl StoringTerminal {
         let after = now_ms();
         let device_time = Reader::new(&p).u32().map_err(Self::protocol)?;
         let host_time_ms = before + (after - before) / 2;
-        Ok(ClockReading { device_time, host_time_ms, offset_ms: i64::from(device_time) * 1000 - host_time_ms })
+        Ok(ClockReading {
+            device_time,
+            host_time_ms,
+            offset_ms: i64::from(device_time) * 1000 - host_time_ms,
+        })
     }
 
     /// Sets the device clock; returns the device time it replaced.
@@ -188,7 +217,10 @@ impl StoringTerminal {
     /// Replaces the device roster: begin, chunks, commit with the total (the device keeps the
     /// old roster unless the commit's count matches what it received).
     pub fn roster_download(&mut self, roster: &[RosterEntry]) -> Result<u32, CardsError> {
-        let total = u32::try_from(roster.len()).map_err(|_| CardsError::Config { field: "roster", detail: "too many entries".into() })?;
+        let total = u32::try_from(roster.len()).map_err(|_| CardsError::Config {
+            field: "roster",
+            detail: "too many entries".into(),
+        })?;
         self.request(proto::T_ROSTER_BEGIN, &total.to_be_bytes())?;
         let mut index = 0usize;
         while index < roster.len() {
@@ -233,11 +265,18 @@ impl StoringTerminal {
             let page = self.pull(cursor, self.page_size)?;
             for r in &page.records {
                 let expected = records.last().map_or_else(
-                    || cursor.max(info.cleared_through).max(info.first_seq.saturating_sub(1)) + 1,
+                    || {
+                        cursor
+                            .max(info.cleared_through)
+                            .max(info.first_seq.saturating_sub(1))
+                            + 1
+                    },
                     |l| l.seq + 1,
                 );
                 if r.seq != expected {
-                    return Err(CardsError::Protocol { detail: format!("record seq {} where {expected} was expected", r.seq) });
+                    return Err(CardsError::Protocol {
+                        detail: format!("record seq {} where {expected} was expected", r.seq),
+                    });
                 }
                 records.push(r.clone());
             }
@@ -246,7 +285,11 @@ impl StoringTerminal {
                 _ => break,
             }
         }
-        Ok(Pulled { info, records, clock })
+        Ok(Pulled {
+            info,
+            records,
+            clock,
+        })
     }
 
     /// Clears records with seq ≤ `up_to` if the device holds exactly `count` of them. A retry of
@@ -256,9 +299,11 @@ impl StoringTerminal {
         req.extend_from_slice(&count.to_be_bytes());
         match self.request(proto::T_CLEAR, &req) {
             Ok(p) => Reader::new(&p).u32().map_err(Self::protocol),
-            Err(CardsError::CountMismatch { device, .. }) => {
-                Err(CardsError::CountMismatch { up_to, expected: count, device })
-            }
+            Err(CardsError::CountMismatch { device, .. }) => Err(CardsError::CountMismatch {
+                up_to,
+                expected: count,
+                device,
+            }),
             Err(e) => Err(e),
         }
     }

@@ -8,8 +8,11 @@ mod common;
 use cmedesk_cards::codec::ascii::{AsciiConfig, NumberFormat};
 use cmedesk_cards::driver::Rejection;
 use cmedesk_cards::sim::{self, SimKind, SimOptions, Step};
-use cmedesk_cards::{id_number, ports, PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, ReaderStatus};
-use common::{cards, Events, T};
+use cmedesk_cards::{
+    PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, ReaderStatus, id_number,
+    ports,
+};
+use common::{Events, T, cards};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -18,7 +21,10 @@ fn ms(n: u64) -> Duration {
 }
 
 fn place(card: &str) -> Step {
-    Step::Place { card: card.to_string(), name: None }
+    Step::Place {
+        card: card.to_string(),
+        name: None,
+    }
 }
 
 /// After a disconnect the driver closes its port (within one reconnect interval), freeing the
@@ -41,7 +47,10 @@ fn sam_config(locator: PortLocator) -> ReaderConfig {
 
 fn start(cfg: ReaderConfig) -> (ReaderHandle, Events) {
     let (tx, rx) = mpsc::channel();
-    (ReaderHandle::spawn(cfg, tx).expect("reader starts"), Events::new(rx))
+    (
+        ReaderHandle::spawn(cfg, tx).expect("reader starts"),
+        Events::new(rx),
+    )
 }
 
 #[test]
@@ -52,13 +61,20 @@ fn sam_reads_a_card_once_per_presentation() {
     assert_eq!(Some(path), sim.path());
     assert_eq!(baud, 115_200);
     let id = id_number::complete("51010719850615432").expect("id");
-    sim.step(Step::Place { card: id.clone(), name: Some("李华".into()) });
+    sim.step(Step::Place {
+        card: id.clone(),
+        name: Some("李华".into()),
+    });
     let card = ev.card(T).expect("card read");
     assert_eq!(card.card_key, format!("rid:{id}"));
     assert_eq!(card.reader, ReaderKind::Sam);
     let holder = card.holder.expect("holder");
     assert_eq!(holder.name, "李华");
-    assert_eq!(card.raw.len(), 256, "text block only: the photo is never kept");
+    assert_eq!(
+        card.raw.len(),
+        256,
+        "text block only: the photo is never kept"
+    );
     // The card stays on the reader: no second read however long it sits there.
     assert!(cards(&ev.drain_for(ms(600))).is_empty());
     // It leaves and comes back: counts again.
@@ -82,14 +98,21 @@ fn sam_failed_reads_are_retried_then_rejected() {
     sim.step(place(&id));
     let card = ev.card(T).expect("read after two failures");
     assert_eq!(card.card_key, format!("rid:{id}"));
-    assert!(!ev.log.iter().any(|e| matches!(e, ReaderEvent::Rejected { .. })));
+    assert!(
+        !ev.log
+            .iter()
+            .any(|e| matches!(e, ReaderEvent::Rejected { .. }))
+    );
     sim.step(Step::Remove);
     sim.step(Step::Wait(ms(200)));
     // Five failures: rejected with the card's status, once, and no card event.
     sim.step(Step::FailRead(5));
     sim.step(place(&id));
     let r = ev.rejection(T).expect("rejection");
-    assert_eq!(r, Rejection::Card(cmedesk_cards::CardsError::ReadFailed { sw3: 0x41 }));
+    assert_eq!(
+        r,
+        Rejection::Card(cmedesk_cards::CardsError::ReadFailed { sw3: 0x41 })
+    );
     assert!(cards(&ev.drain_for(ms(400))).is_empty());
     reader.stop();
 }
@@ -130,8 +153,16 @@ fn sam_unplug_and_replug_on_a_new_path() {
     let (reader, mut ev) = start(sam_config(PortLocator::Slot(sim.slot())));
     ev.connected(T).expect("connected");
     sim.step(Step::Unplug);
-    ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Disconnected { .. }, .. }))
-        .expect("disconnected");
+    ev.wait_for(T, |e| {
+        matches!(
+            e,
+            ReaderEvent::Status {
+                status: ReaderStatus::Disconnected { .. },
+                ..
+            }
+        )
+    })
+    .expect("disconnected");
     // Another device takes the freed pty number, so the reader returns on a different path.
     let _other = hold_freed_pty();
     sim.step(Step::Replug);
@@ -139,7 +170,10 @@ fn sam_unplug_and_replug_on_a_new_path() {
     assert_ne!(path, first_path, "the device came back on a new path");
     let id = id_number::complete("51010719850615432").expect("id");
     sim.step(place(&id));
-    assert_eq!(ev.card(T).expect("card after replug").card_key, format!("rid:{id}"));
+    assert_eq!(
+        ev.card(T).expect("card after replug").card_key,
+        format!("rid:{id}")
+    );
     reader.stop();
 }
 
@@ -160,7 +194,10 @@ fn em4100_repeats_are_suppressed_until_silence() {
     assert_eq!(c.raw, [&[0x02][..], b"67003B51C6CB", &[0x03]].concat());
     // The reader repeats the frame every 100 ms while the card stays: no more events.
     assert!(cards(&ev.drain_for(ms(800))).is_empty());
-    assert!(sim.stats.reads.load(std::sync::atomic::Ordering::SeqCst) >= 5, "the simulator did repeat");
+    assert!(
+        sim.stats.reads.load(std::sync::atomic::Ordering::SeqCst) >= 5,
+        "the simulator did repeat"
+    );
     // Another card counts at once.
     sim.step(place("0100ABCDEF"));
     assert_eq!(ev.card(T).expect("other card").card_key, "em:0100ABCDEF");
@@ -181,11 +218,26 @@ fn em4100_garbage_bad_checksums_and_slow_drip() {
     sim.step(Step::FailRead(2));
     sim.step(Step::Drip(ms(4)));
     sim.step(place("1234567890"));
-    let c = ev.card(T).expect("card after garbage, two corrupt frames and a slow drip");
+    let c = ev
+        .card(T)
+        .expect("card after garbage, two corrupt frames and a slow drip");
     assert_eq!(c.card_key, "em:1234567890");
-    let rejected: Vec<_> = ev.log.iter().filter(|e| matches!(e, ReaderEvent::Rejected { .. })).collect();
-    assert!(rejected.len() >= 2, "corrupt frames are reported: {rejected:?}");
-    assert!(rejected.iter().any(|e| matches!(e, ReaderEvent::Rejected { rejection: Rejection::Decode(cmedesk_cards::DecodeError::BadChecksum { .. }), .. })));
+    let rejected: Vec<_> = ev
+        .log
+        .iter()
+        .filter(|e| matches!(e, ReaderEvent::Rejected { .. }))
+        .collect();
+    assert!(
+        rejected.len() >= 2,
+        "corrupt frames are reported: {rejected:?}"
+    );
+    assert!(rejected.iter().any(|e| matches!(
+        e,
+        ReaderEvent::Rejected {
+            rejection: Rejection::Decode(cmedesk_cards::DecodeError::BadChecksum { .. }),
+            ..
+        }
+    )));
     reader.stop();
 }
 
@@ -200,8 +252,16 @@ fn em4100_unplug_mid_frame_then_replug() {
     sim.step(place("67003B51C6"));
     sim.step(Step::Wait(ms(45)));
     sim.step(Step::Unplug);
-    ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Disconnected { .. }, .. }))
-        .expect("disconnected");
+    ev.wait_for(T, |e| {
+        matches!(
+            e,
+            ReaderEvent::Status {
+                status: ReaderStatus::Disconnected { .. },
+                ..
+            }
+        )
+    })
+    .expect("disconnected");
     assert!(cards(&ev.log).is_empty(), "half a frame is no card");
     let _other = hold_freed_pty();
     sim.step(Step::Drip(Duration::ZERO));
@@ -209,7 +269,10 @@ fn em4100_unplug_mid_frame_then_replug() {
     let (path, _) = ev.connected(T).expect("reconnected");
     assert_ne!(path, first_path);
     // The card is still on the reader: its frames resume and count once.
-    assert_eq!(ev.card(T).expect("card after replug").card_key, "em:67003B51C6");
+    assert_eq!(
+        ev.card(T).expect("card after replug").card_key,
+        "em:67003B51C6"
+    );
     assert_eq!(cards(&ev.drain_for(ms(400))).len(), 0);
     reader.stop();
 }
@@ -217,10 +280,18 @@ fn em4100_unplug_mid_frame_then_replug() {
 #[test]
 fn ascii_reader_reversed_hex_with_cr() {
     let mut opts = SimOptions::for_kind(SimKind::Ascii);
-    let ascii = AsciiConfig { terminator: b"\r".to_vec(), format: NumberFormat::ReversedHex, max_len: 32 };
+    let ascii = AsciiConfig {
+        terminator: b"\r".to_vec(),
+        format: NumberFormat::ReversedHex,
+        max_len: 32,
+    };
     opts.ascii = ascii.clone();
     let sim = sim::start(SimKind::Ascii, opts).expect("sim");
-    let mut cfg = ReaderConfig::new("desk-ascii", ReaderKind::Ascii, PortLocator::Slot(sim.slot()));
+    let mut cfg = ReaderConfig::new(
+        "desk-ascii",
+        ReaderKind::Ascii,
+        PortLocator::Slot(sim.slot()),
+    );
     cfg.ascii = ascii;
     let (reader, mut ev) = start(cfg);
     ev.connected(T).expect("connected");
@@ -237,14 +308,44 @@ fn busy_port_is_a_clear_error_and_recovers() {
     let path = sim.path().expect("plugged");
     let holder = ports::open(&path, 9600, ms(50)).expect("first open");
     // A second open of the same port fails as busy, with the stable code.
-    let err = ports::open(&path, 9600, ms(50)).err().expect("second open fails");
+    let Err(err) = ports::open(&path, 9600, ms(50)) else {
+        panic!("second open must fail");
+    };
     assert_eq!(err.code(), "PORT_BUSY");
     assert!(err.message_zh().contains("被占用"));
     let (reader, mut ev) = start(em_config(PortLocator::Path(path.clone())));
-    let e = ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(_), .. })).expect("error status");
-    assert!(matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy { .. }), .. }));
+    let e = ev
+        .wait_for(T, |e| {
+            matches!(
+                e,
+                ReaderEvent::Status {
+                    status: ReaderStatus::Error(_),
+                    ..
+                }
+            )
+        })
+        .expect("error status");
+    assert!(matches!(
+        e,
+        ReaderEvent::Status {
+            status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy { .. }),
+            ..
+        }
+    ));
     // Reported once, not on every retry.
-    let repeats = ev.drain_for(ms(300)).iter().filter(|e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(_), .. })).count();
+    let repeats = ev
+        .drain_for(ms(300))
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                ReaderEvent::Status {
+                    status: ReaderStatus::Error(_),
+                    ..
+                }
+            )
+        })
+        .count();
     assert_eq!(repeats, 0);
     drop(holder);
     ev.connected(T).expect("connects once the port is free");
@@ -253,12 +354,22 @@ fn busy_port_is_a_clear_error_and_recovers() {
 
 #[test]
 fn missing_port_and_listing() {
-    let err = ports::open("/dev/ttyCMEDESK-none", 9600, ms(50)).err().expect("missing");
+    let Err(err) = ports::open("/dev/ttyCMEDESK-none", 9600, ms(50)) else {
+        panic!("a missing port must not open");
+    };
     assert_eq!(err.code(), "PORT_NOT_FOUND");
     assert_eq!(err.field(), Some("port"));
     let (reader, mut ev) = start(em_config(PortLocator::Path("/dev/ttyCMEDESK-none".into())));
-    let e = ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { .. })).expect("status");
-    assert!(matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(cmedesk_cards::CardsError::PortNotFound { .. }), .. }));
+    let e = ev
+        .wait_for(T, |e| matches!(e, ReaderEvent::Status { .. }))
+        .expect("status");
+    assert!(matches!(
+        e,
+        ReaderEvent::Status {
+            status: ReaderStatus::Error(cmedesk_cards::CardsError::PortNotFound { .. }),
+            ..
+        }
+    ));
     reader.stop();
     // Listing works without libudev; ptys are not listed (hence the manual path).
     let sim = sim::start(SimKind::Em4100, SimOptions::for_kind(SimKind::Em4100)).expect("sim");

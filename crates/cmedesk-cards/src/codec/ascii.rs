@@ -4,7 +4,7 @@
 //! Wiegand-26 "facility,card" form. The canonical key is `uid:<uppercase hex>` in the card's own
 //! byte order, so the same card gives the same key whatever the reader prints.
 
-use super::{hex_upper, GarbageRun, StreamBuf};
+use super::{GarbageRun, StreamBuf, hex_upper};
 use crate::error::{CardsError, DecodeError};
 
 /// How a reader prints the card number.
@@ -58,8 +58,11 @@ impl NumberFormat {
         };
         match self {
             Self::Hex | Self::ReversedHex => {
-                if text.len() < 2 || text.len() % 2 != 0 || text.len() > 32 {
-                    return Err(format!("{} hex digits (need an even count, 2–32)", text.len()));
+                if text.len() < 2 || !text.len().is_multiple_of(2) || text.len() > 32 {
+                    return Err(format!(
+                        "{} hex digits (need an even count, 2–32)",
+                        text.len()
+                    ));
                 }
                 let mut v = super::parse_hex(text).ok_or_else(|| format!("{text:?} is not hex"))?;
                 if self == Self::ReversedHex {
@@ -128,7 +131,11 @@ pub struct AsciiConfig {
 
 impl Default for AsciiConfig {
     fn default() -> Self {
-        Self { terminator: b"\r\n".to_vec(), format: NumberFormat::Hex, max_len: 40 }
+        Self {
+            terminator: b"\r\n".to_vec(),
+            format: NumberFormat::Hex,
+            max_len: 40,
+        }
     }
 }
 
@@ -160,12 +167,23 @@ pub struct AsciiDecoder {
 impl AsciiDecoder {
     pub fn new(cfg: AsciiConfig) -> Result<Self, CardsError> {
         if cfg.terminator.is_empty() {
-            return Err(CardsError::Config { field: "terminator", detail: "must not be empty".into() });
+            return Err(CardsError::Config {
+                field: "terminator",
+                detail: "must not be empty".into(),
+            });
         }
         if cfg.max_len == 0 {
-            return Err(CardsError::Config { field: "max_len", detail: "must be positive".into() });
+            return Err(CardsError::Config {
+                field: "max_len",
+                detail: "must be positive".into(),
+            });
         }
-        Ok(Self { cfg, buf: StreamBuf::default(), skipping: false, garbage: GarbageRun::default() })
+        Ok(Self {
+            cfg,
+            buf: StreamBuf::default(),
+            skipping: false,
+            garbage: GarbageRun::default(),
+        })
     }
 
     pub fn push(&mut self, bytes: &[u8]) -> std::vec::IntoIter<Result<AsciiFrame, DecodeError>> {
@@ -183,7 +201,10 @@ impl AsciiDecoder {
                     self.garbage.add(offset, n, &mut out);
                     self.buf.consume(n);
                 } else if b.len() > self.cfg.max_len + term.len() - 1 {
-                    out.push(Err(DecodeError::LineTooLong { offset, len: b.len() }));
+                    out.push(Err(DecodeError::LineTooLong {
+                        offset,
+                        len: b.len(),
+                    }));
                     self.skipping = true;
                     continue;
                 }
@@ -205,7 +226,10 @@ impl AsciiDecoder {
             }
             // Readers pad with spaces or wrap lines in STX/ETX; neither is part of the number.
             let line = &raw[..end];
-            let lead = line.iter().take_while(|&&c| c == 0x02 || c.is_ascii_whitespace()).count();
+            let lead = line
+                .iter()
+                .take_while(|&&c| c == 0x02 || c.is_ascii_whitespace())
+                .count();
             let trail = line[lead..]
                 .iter()
                 .rev()
@@ -215,14 +239,23 @@ impl AsciiDecoder {
             if text.is_empty() {
                 continue;
             }
-            if let Some(i) = text.iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b',')) {
-                out.push(Err(DecodeError::BadDigit { offset: offset + (lead + i) as u64, byte: text[i] }));
+            if let Some(i) = text
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b','))
+            {
+                out.push(Err(DecodeError::BadDigit {
+                    offset: offset + (lead + i) as u64,
+                    byte: text[i],
+                }));
                 continue;
             }
             let text_str: String = text.iter().map(|&c| c as char).collect();
             match self.cfg.format.parse(&text_str) {
                 Ok(uid) => out.push(Ok(AsciiFrame { uid, raw, offset })),
-                Err(detail) => out.push(Err(DecodeError::BadNumber { offset: offset + lead as u64, detail })),
+                Err(detail) => out.push(Err(DecodeError::BadNumber {
+                    offset: offset + lead as u64,
+                    detail,
+                })),
             }
         }
         self.garbage.flush(&mut out);

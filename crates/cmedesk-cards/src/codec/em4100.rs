@@ -2,7 +2,7 @@
 //! id) + 2 ASCII hex (xor of the five bytes) + `03`, 9600 8N1, repeated while the card stays on
 //! the reader (repeat suppression lives in the driver, not here).
 
-use super::{hex_upper, hex_val, GarbageRun, StreamBuf};
+use super::{GarbageRun, StreamBuf, hex_upper, hex_val};
 use crate::error::DecodeError;
 
 pub const STX: u8 = 0x02;
@@ -31,7 +31,10 @@ impl Em4100Frame {
 
     /// The 32-bit id as ten decimal digits ("8H10D").
     pub fn decimal10(&self) -> String {
-        format!("{:010}", u32::from_be_bytes([self.id[1], self.id[2], self.id[3], self.id[4]]))
+        format!(
+            "{:010}",
+            u32::from_be_bytes([self.id[1], self.id[2], self.id[3], self.id[4]])
+        )
     }
 }
 
@@ -72,14 +75,16 @@ impl Em4100Decoder {
             }
             let offset = self.buf.offset();
             // A premature ETX or STX means a cut frame: report its real length and resync.
-            if let Some(k) = b[1..b.len().min(FRAME_LEN)].iter().position(|&x| x == ETX || x == STX) {
-                if k + 1 < FRAME_LEN - 1 {
-                    self.garbage.flush(&mut out);
-                    let len = if b[k + 1] == ETX { k + 2 } else { k + 1 };
-                    out.push(Err(DecodeError::BadLength { offset, len }));
-                    self.buf.consume(len);
-                    continue;
-                }
+            if let Some(k) = b[1..b.len().min(FRAME_LEN)]
+                .iter()
+                .position(|&x| x == ETX || x == STX)
+                && k + 1 < FRAME_LEN - 1
+            {
+                self.garbage.flush(&mut out);
+                let len = if b[k + 1] == ETX { k + 2 } else { k + 1 };
+                out.push(Err(DecodeError::BadLength { offset, len }));
+                self.buf.consume(len);
+                continue;
             }
             if b.len() < FRAME_LEN {
                 break;
@@ -100,7 +105,10 @@ impl Em4100Decoder {
                 }
             }
             if let Some((at, byte)) = bad {
-                out.push(Err(DecodeError::BadDigit { offset: offset + at as u64, byte }));
+                out.push(Err(DecodeError::BadDigit {
+                    offset: offset + at as u64,
+                    byte,
+                }));
                 self.buf.consume(1);
                 continue;
             }

@@ -55,7 +55,12 @@ pub(crate) struct GarbageRun {
 }
 
 impl GarbageRun {
-    pub(crate) fn add<T>(&mut self, offset: u64, len: usize, out: &mut Vec<Result<T, DecodeError>>) {
+    pub(crate) fn add<T>(
+        &mut self,
+        offset: u64,
+        len: usize,
+        out: &mut Vec<Result<T, DecodeError>>,
+    ) {
         if len == 0 {
             return;
         }
@@ -101,7 +106,7 @@ pub fn hex_upper(bytes: &[u8]) -> String {
 /// Parses an even-length hex string (whitespace allowed between bytes).
 pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

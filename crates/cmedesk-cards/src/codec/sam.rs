@@ -5,7 +5,7 @@
 //! `SW1 SW2 SW3` (only SW3 is status) and data. The read reply (`30 01`) carries text length,
 //! photo length, 256 text bytes and 1024 photo bytes; the photo is wiped and never returned.
 
-use super::{find_start, GarbageRun, StreamBuf};
+use super::{GarbageRun, StreamBuf, find_start};
 use crate::card::{IdCardHolder, IdCardType};
 use crate::error::{CardsError, DecodeError};
 use crate::id_number;
@@ -97,7 +97,9 @@ impl SamFrame {
     pub fn take_text_block(mut self) -> Result<[u8; TEXT_LEN], CardsError> {
         let data_len = self.payload.len().saturating_sub(3);
         if data_len < 4 {
-            return Err(CardsError::BadTextBlock { detail: format!("reply data is {data_len} bytes") });
+            return Err(CardsError::BadTextBlock {
+                detail: format!("reply data is {data_len} bytes"),
+            });
         }
         let d = &self.payload[3..];
         let text_len = usize::from(u16::from_be_bytes([d[0], d[1]]));
@@ -177,10 +179,14 @@ impl SamDecoder {
 }
 
 fn ucs2_field(text: &[u8; TEXT_LEN], from: usize, to: usize) -> Result<String, CardsError> {
-    let units = text[from..to].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = text[from..to]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     let s: String = char::decode_utf16(units)
         .collect::<Result<_, _>>()
-        .map_err(|_| CardsError::BadTextBlock { detail: format!("bytes {from}..{to} are not UCS-2") })?;
+        .map_err(|_| CardsError::BadTextBlock {
+            detail: format!("bytes {from}..{to} are not UCS-2"),
+        })?;
     Ok(s.trim_end_matches([' ', '\0']).trim().to_string())
 }
 
@@ -226,12 +232,15 @@ pub fn parse_text_block(text: &[u8; TEXT_LEN]) -> Result<IdCardHolder, CardsErro
     };
     let id_ok = match holder.card_type {
         IdCardType::ForeignPermanent => {
-            holder.id_number.len() == 15 && holder.id_number.bytes().all(|b| b.is_ascii_alphanumeric())
+            holder.id_number.len() == 15
+                && holder.id_number.bytes().all(|b| b.is_ascii_alphanumeric())
         }
         _ => id_number::is_valid(&holder.id_number),
     };
     if !id_ok {
-        return Err(CardsError::InvalidIdNumber { value: holder.id_number });
+        return Err(CardsError::InvalidIdNumber {
+            value: holder.id_number,
+        });
     }
     Ok(holder)
 }
@@ -281,11 +290,14 @@ pub fn build_text_block(h: &IdCardHolder) -> [u8; TEXT_LEN] {
 pub fn synthetic_holder(id_number: &str, name: &str) -> IdCardHolder {
     let birth = id_number.get(6..14).unwrap_or("19900101").to_string();
     let sex = match id_number.as_bytes().get(16) {
-        Some(d) if d.is_ascii_digit() && (d - b'0') % 2 == 0 => "2",
+        Some(d) if d.is_ascii_digit() && (d - b'0').is_multiple_of(2) => "2",
         _ => "1",
     };
     IdCardHolder {
-        card_type: if id_number.starts_with("81") || id_number.starts_with("82") || id_number.starts_with("83") {
+        card_type: if id_number.starts_with("81")
+            || id_number.starts_with("82")
+            || id_number.starts_with("83")
+        {
             IdCardType::HkMacaoTaiwan
         } else {
             IdCardType::Resident

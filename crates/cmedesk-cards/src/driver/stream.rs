@@ -3,11 +3,11 @@
 //! `repeat_silence` without frames of it, while a different card counts at once.
 
 use super::{Ctx, Exit, Rejection};
+use crate::ReaderEvent;
 use crate::card::{CardRead, ReaderKind};
 use crate::codec::ascii::AsciiDecoder;
 use crate::codec::em4100::Em4100Decoder;
 use crate::error::DecodeError;
-use crate::ReaderEvent;
 use serialport::SerialPort;
 use std::time::Instant;
 
@@ -39,8 +39,13 @@ pub(super) fn run(ctx: &Ctx, port: &mut dyn SerialPort) -> Exit {
         let at = Instant::now();
         let mut reads: Vec<Result<(String, Vec<u8>), DecodeError>> = Vec::new();
         match &mut dec {
-            Decoder::Em(d) => reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw.to_vec())))),
-            Decoder::Ascii(d) => reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw)))),
+            Decoder::Em(d) => reads.extend(
+                d.push(&buf[..n])
+                    .map(|r| r.map(|f| (f.card_key(), f.raw.to_vec()))),
+            ),
+            Decoder::Ascii(d) => {
+                reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw))))
+            }
         }
         for r in reads {
             match r {

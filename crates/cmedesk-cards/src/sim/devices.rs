@@ -3,7 +3,9 @@
 
 use super::{DevCtx, Device, SimKind, SimOptions, Step};
 use crate::codec::ascii::AsciiConfig;
-use crate::codec::terminal::{self as proto, DeviceInfo, ErrorReply, PullPage, Reader, SwipeRecord, TerminalDecoder};
+use crate::codec::terminal::{
+    self as proto, DeviceInfo, ErrorReply, PullPage, Reader, SwipeRecord, TerminalDecoder,
+};
 use crate::codec::{em4100, parse_hex, sam};
 use crate::error::CardsError;
 use std::collections::VecDeque;
@@ -12,19 +14,42 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(super) fn make(kind: SimKind, opts: &SimOptions) -> Box<dyn Device> {
     match kind {
-        SimKind::Sam => Box::new(SamReader { dec: sam::SamDecoder::new(), card: None, fail_reads: 0, accept: opts.sam_accept_bauds.clone(), photo_seed: 1 }),
-        SimKind::Em4100 => Box::new(EmReader { card: None, fail: 0, repeat: opts.em_repeat, next: Instant::now() }),
-        SimKind::Ascii => Box::new(AsciiReader { cfg: opts.ascii.clone(), card: None, fail: 0, repeat: opts.ascii_repeat, next: Instant::now() }),
+        SimKind::Sam => Box::new(SamReader {
+            dec: sam::SamDecoder::new(),
+            card: None,
+            fail_reads: 0,
+            accept: opts.sam_accept_bauds.clone(),
+            photo_seed: 1,
+        }),
+        SimKind::Em4100 => Box::new(EmReader {
+            card: None,
+            fail: 0,
+            repeat: opts.em_repeat,
+            next: Instant::now(),
+        }),
+        SimKind::Ascii => Box::new(AsciiReader {
+            cfg: opts.ascii.clone(),
+            card: None,
+            fail: 0,
+            repeat: opts.ascii_repeat,
+            next: Instant::now(),
+        }),
         SimKind::Terminal => Box::new(Terminal::new(opts)),
     }
 }
 
 fn bad_card(step: &Step, detail: &str) -> CardsError {
-    CardsError::Script { line: 0, detail: format!("{step:?}: {detail}") }
+    CardsError::Script {
+        line: 0,
+        detail: format!("{step:?}: {detail}"),
+    }
 }
 
 fn step_unsupported(step: &Step, kind: &str) -> Result<(), CardsError> {
-    Err(CardsError::Script { line: 0, detail: format!("{step:?} does not apply to the {kind} simulator") })
+    Err(CardsError::Script {
+        line: 0,
+        detail: format!("{step:?} does not apply to the {kind} simulator"),
+    })
 }
 
 struct SamReader {
@@ -42,17 +67,24 @@ impl Device for SamReader {
             // The command's bytes took wire time to arrive; the reply starts after them.
             let start = ctx.now + ctx.wire.time_of(f.payload.len() + 8);
             ctx.stats.commands.fetch_add(1, Ordering::Relaxed);
-            if let (Some(accept), Some(baud)) = (&self.accept, ctx.host_baud) {
-                if !accept.contains(&baud) {
-                    // At the wrong rate a UART sees noise, and answers nothing sensible.
-                    ctx.wire.send_at(&[0xFF, 0x00, 0xF0], start);
-                    continue;
-                }
+            if let (Some(accept), Some(baud)) = (&self.accept, ctx.host_baud)
+                && !accept.contains(&baud)
+            {
+                // At the wrong rate a UART sees noise, and answers nothing sensible.
+                ctx.wire.send_at(&[0xFF, 0x00, 0xF0], start);
+                continue;
             }
             let reply = match f.command() {
                 Some(sam::CMD_STATUS) => sam::reply(sam::SW_OK, &[]),
-                Some(sam::CMD_SAM_ID) => sam::reply(sam::SW_OK, &[0x05, 0x00, 0x01, 0x00, 0x20, 0x26, 0x11, 0x22, 0, 0, 0, 1, 0, 0, 0, 1]),
-                Some(sam::CMD_FIND) if self.card.is_some() => sam::reply(sam::SW_FIND_OK, &[0, 0, 0, 0]),
+                Some(sam::CMD_SAM_ID) => sam::reply(
+                    sam::SW_OK,
+                    &[
+                        0x05, 0x00, 0x01, 0x00, 0x20, 0x26, 0x11, 0x22, 0, 0, 0, 1, 0, 0, 0, 1,
+                    ],
+                ),
+                Some(sam::CMD_FIND) if self.card.is_some() => {
+                    sam::reply(sam::SW_FIND_OK, &[0, 0, 0, 0])
+                }
                 Some(sam::CMD_FIND) => sam::reply(sam::SW_NO_CARD, &[]),
                 Some(sam::CMD_SELECT) if self.card.is_some() => sam::reply(sam::SW_OK, &[0; 8]),
                 Some(sam::CMD_SELECT) => sam::reply(sam::SW_SELECT_FAIL, &[]),
@@ -65,7 +97,10 @@ impl Device for SamReader {
                         // The photo is noise: a real one is a 1 KB wavelet image we never keep.
                         let mut photo = [0u8; sam::PHOTO_LEN];
                         for b in photo.iter_mut() {
-                            self.photo_seed = self.photo_seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                            self.photo_seed = self
+                                .photo_seed
+                                .wrapping_mul(1_103_515_245)
+                                .wrapping_add(12_345);
                             *b = (self.photo_seed >> 16) as u8;
                         }
                         ctx.stats.reads.fetch_add(1, Ordering::Relaxed);
@@ -149,7 +184,9 @@ struct AsciiReader {
 impl AsciiReader {
     fn emit(&mut self, ctx: &mut DevCtx<'_>) {
         let Some(uid) = &self.card else { return };
-        let Some(mut text) = self.cfg.format.format(uid) else { return };
+        let Some(mut text) = self.cfg.format.format(uid) else {
+            return;
+        };
         if self.fail > 0 {
             self.fail -= 1;
             text.replace_range(0..1, "?");
@@ -168,9 +205,14 @@ impl Device for AsciiReader {
     fn on_step(&mut self, step: &Step, ctx: &mut DevCtx<'_>) -> Result<(), CardsError> {
         match step {
             Step::Place { card, .. } => {
-                let uid = parse_hex(card).filter(|v| !v.is_empty()).ok_or_else(|| bad_card(step, "the UID must be hex"))?;
+                let uid = parse_hex(card)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| bad_card(step, "the UID must be hex"))?;
                 if self.cfg.format.format(&uid).is_none() {
-                    return Err(bad_card(step, "this UID cannot be printed in the configured format"));
+                    return Err(bad_card(
+                        step,
+                        "this UID cannot be printed in the configured format",
+                    ));
                 }
                 self.card = Some(uid);
                 self.emit(ctx);
@@ -184,11 +226,12 @@ impl Device for AsciiReader {
     }
 
     fn on_tick(&mut self, ctx: &mut DevCtx<'_>) {
-        if let Some(r) = self.repeat {
-            if self.card.is_some() && ctx.now >= self.next {
-                self.emit(ctx);
-                self.next = ctx.now + r;
-            }
+        if let Some(r) = self.repeat
+            && self.card.is_some()
+            && ctx.now >= self.next
+        {
+            self.emit(ctx);
+            self.next = ctx.now + r;
         }
     }
 }
@@ -222,7 +265,10 @@ impl Terminal {
     }
 
     fn device_time(&self) -> u32 {
-        let host = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let host = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         (host + self.clock_offset).clamp(0, i64::from(u32::MAX)) as u32
     }
 
@@ -238,7 +284,11 @@ impl Terminal {
     }
 
     fn handle(&mut self, kind: u8, payload: &[u8]) -> Result<Vec<u8>, ErrorReply> {
-        let bad = |m: String| ErrorReply { code: proto::E_BAD_PAYLOAD, message: m, detail: 0 };
+        let bad = |m: String| ErrorReply {
+            code: proto::E_BAD_PAYLOAD,
+            message: m,
+            detail: 0,
+        };
         let mut r = Reader::new(payload);
         match kind {
             proto::T_INFO => Ok(DeviceInfo {
@@ -257,7 +307,10 @@ impl Terminal {
             proto::T_CLOCK_SET => {
                 let t = r.u32().map_err(bad)?;
                 let old = self.device_time();
-                let host = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+                let host = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
                 self.clock_offset = i64::from(t) - host;
                 Ok(old.to_be_bytes().to_vec())
             }
@@ -270,7 +323,11 @@ impl Terminal {
                 let index = r.u32().map_err(bad)? as usize;
                 let n = r.u16().map_err(bad)?;
                 let Some((_, staged)) = self.staging.as_mut() else {
-                    return Err(ErrorReply { code: proto::E_ROSTER_SEQUENCE, message: "no roster transfer open".into(), detail: 0 });
+                    return Err(ErrorReply {
+                        code: proto::E_ROSTER_SEQUENCE,
+                        message: "no roster transfer open".into(),
+                        detail: 0,
+                    });
                 };
                 let mut entries = Vec::new();
                 for _ in 0..n {
@@ -278,7 +335,11 @@ impl Terminal {
                 }
                 // A retried chunk arrives with an index already received: replace, don't append.
                 if index > staged.len() {
-                    return Err(ErrorReply { code: proto::E_ROSTER_SEQUENCE, message: format!("chunk starts at {index}, have {}", staged.len()), detail: staged.len() as u32 });
+                    return Err(ErrorReply {
+                        code: proto::E_ROSTER_SEQUENCE,
+                        message: format!("chunk starts at {index}, have {}", staged.len()),
+                        detail: staged.len() as u32,
+                    });
                 }
                 staged.truncate(index);
                 staged.extend(entries);
@@ -287,14 +348,20 @@ impl Terminal {
             proto::T_ROSTER_COMMIT => {
                 let total = r.u32().map_err(bad)?;
                 match self.staging.take() {
-                    Some((announced, staged)) if announced == total && staged.len() as u32 == total => {
+                    Some((announced, staged))
+                        if announced == total && staged.len() as u32 == total =>
+                    {
                         self.roster = staged;
                         Ok(total.to_be_bytes().to_vec())
                     }
                     other => {
                         let have = other.as_ref().map_or(0, |(_, s)| s.len() as u32);
                         self.staging = other;
-                        Err(ErrorReply { code: proto::E_COUNT_MISMATCH, message: "roster count differs".into(), detail: have })
+                        Err(ErrorReply {
+                            code: proto::E_COUNT_MISMATCH,
+                            message: "roster count differs".into(),
+                            detail: have,
+                        })
                     }
                 }
             }
@@ -302,10 +369,15 @@ impl Terminal {
                 let after = r.u32().map_err(bad)?;
                 let max = r.u16().map_err(bad)?;
                 let start = self.records.partition_point(|x| x.seq <= after);
-                let mut page = PullPage { records: Vec::new(), more: false };
+                let mut page = PullPage {
+                    records: Vec::new(),
+                    more: false,
+                };
                 let mut size = 3;
                 for rec in self.records.iter().skip(start) {
-                    if page.records.len() >= usize::from(max) || size + rec.encoded_len() > proto::MAX_PAYLOAD {
+                    if page.records.len() >= usize::from(max)
+                        || size + rec.encoded_len() > proto::MAX_PAYLOAD
+                    {
                         page.more = true;
                         break;
                     }
@@ -323,10 +395,18 @@ impl Terminal {
                     self.cleared_through = self.cleared_through.max(up_to);
                     Ok(held.to_be_bytes().to_vec())
                 } else {
-                    Err(ErrorReply { code: proto::E_COUNT_MISMATCH, message: format!("{held} records up to {up_to}"), detail: held })
+                    Err(ErrorReply {
+                        code: proto::E_COUNT_MISMATCH,
+                        message: format!("{held} records up to {up_to}"),
+                        detail: held,
+                    })
                 }
             }
-            other => Err(ErrorReply { code: proto::E_UNKNOWN_TYPE, message: format!("unknown type 0x{other:02X}"), detail: 0 }),
+            other => Err(ErrorReply {
+                code: proto::E_UNKNOWN_TYPE,
+                message: format!("unknown type 0x{other:02X}"),
+                detail: 0,
+            }),
         }
     }
 }

@@ -27,7 +27,10 @@ static PAIR_LOCK: Mutex<()> = Mutex::new(());
 /// Creates a pseudo-terminal pair under the global lock. Returns `(master, slave)`.
 pub fn pty_pair() -> Result<(TTYPort, TTYPort), CardsError> {
     let _guard = PAIR_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    TTYPort::pair().map_err(|e| CardsError::PortOpen { path: "(pty pair)".into(), detail: e.to_string() })
+    TTYPort::pair().map_err(|e| CardsError::PortOpen {
+        path: "(pty pair)".into(),
+        detail: e.to_string(),
+    })
 }
 
 /// Which device to simulate.
@@ -115,8 +118,17 @@ pub(crate) struct Wire {
 
 impl Wire {
     fn new(baud: u32) -> Self {
-        let byte_time = if baud == 0 { Duration::ZERO } else { Duration::from_nanos(10_000_000_000 / u64::from(baud)) };
-        Self { queue: VecDeque::new(), byte_time, drip: None, last: Instant::now() }
+        let byte_time = if baud == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(10_000_000_000 / u64::from(baud))
+        };
+        Self {
+            queue: VecDeque::new(),
+            byte_time,
+            drip: None,
+            last: Instant::now(),
+        }
     }
 
     /// Wire time of `n` bytes.
@@ -227,7 +239,9 @@ impl SimHandle {
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         let until = Instant::now() + timeout;
         while Instant::now() < until {
-            if self.done.load(Ordering::SeqCst) >= self.queued.load(Ordering::SeqCst) && self.idle.load(Ordering::SeqCst) {
+            if self.done.load(Ordering::SeqCst) >= self.queued.load(Ordering::SeqCst)
+                && self.idle.load(Ordering::SeqCst)
+            {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -264,7 +278,11 @@ pub fn start(kind: SimKind, opts: SimOptions) -> Result<SimHandle, CardsError> {
 }
 
 /// Like [`start`], calling `on_path` with every new slave path (first plug and each replug).
-pub fn start_with(kind: SimKind, opts: SimOptions, on_path: Box<dyn FnMut(&str) + Send>) -> Result<SimHandle, CardsError> {
+pub fn start_with(
+    kind: SimKind,
+    opts: SimOptions,
+    on_path: Box<dyn FnMut(&str) + Send>,
+) -> Result<SimHandle, CardsError> {
     let (tx, rx) = mpsc::channel();
     let slot = Arc::new(Mutex::new(None));
     let mut handle = SimHandle {
@@ -295,7 +313,10 @@ pub fn start_with(kind: SimKind, opts: SimOptions, on_path: Box<dyn FnMut(&str) 
     let thread = std::thread::Builder::new()
         .name("card-sim".into())
         .spawn(move || sim.run())
-        .map_err(|e| CardsError::Config { field: "sim", detail: e.to_string() })?;
+        .map_err(|e| CardsError::Config {
+            field: "sim",
+            detail: e.to_string(),
+        })?;
     handle.thread = Some(thread);
     Ok(handle)
 }
@@ -348,7 +369,10 @@ impl Sim {
         let path = slave.name().unwrap_or_default();
         master
             .set_timeout(Duration::from_millis(1))
-            .map_err(|e| CardsError::PortOpen { path: path.clone(), detail: e.to_string() })?;
+            .map_err(|e| CardsError::PortOpen {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
         self.pty = Some((master, slave));
         if let Ok(mut s) = self.slot.lock() {
             *s = Some(path.clone());
@@ -386,7 +410,9 @@ impl Sim {
                 self.wait_until = None;
             }
             while self.wait_until.is_none() {
-                let Some(step) = self.steps.pop_front() else { break };
+                let Some(step) = self.steps.pop_front() else {
+                    break;
+                };
                 if let Err(e) = self.apply(&step, now) {
                     self.fail(e);
                 }
@@ -419,14 +445,20 @@ impl Sim {
             }
             // Read the rate after the bytes arrived: the host sets it before it writes.
             let host_baud = self.pty.as_ref().and_then(|(_, s)| s.baud_rate().ok());
-            let mut ctx = DevCtx { wire: &mut self.wire, now: Instant::now(), stats: &self.stats, host_baud };
+            let mut ctx = DevCtx {
+                wire: &mut self.wire,
+                now: Instant::now(),
+                stats: &self.stats,
+                host_baud,
+            };
             if got > 0 {
                 self.device.on_bytes(&buf[..got], &mut ctx);
             }
             if self.pty.is_some() {
                 self.device.on_tick(&mut ctx);
             }
-            let idle = self.steps.is_empty() && self.wait_until.is_none() && self.wire.queue.is_empty();
+            let idle =
+                self.steps.is_empty() && self.wait_until.is_none() && self.wire.queue.is_empty();
             self.idle.store(idle, Ordering::SeqCst);
         }
     }
@@ -444,7 +476,12 @@ impl Sim {
             Step::Drip(d) => self.wire.drip = (!d.is_zero()).then_some(*d),
             other => {
                 let host_baud = None;
-                let mut ctx = DevCtx { wire: &mut self.wire, now, stats: &self.stats, host_baud };
+                let mut ctx = DevCtx {
+                    wire: &mut self.wire,
+                    now,
+                    stats: &self.stats,
+                    host_baud,
+                };
                 self.device.on_step(other, &mut ctx)?;
             }
         }

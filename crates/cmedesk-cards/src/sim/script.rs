@@ -49,13 +49,18 @@ impl Script {
             if line.is_empty() {
                 continue;
             }
-            let err = |detail: String| CardsError::Script { line: line_no, detail };
+            let err = |detail: String| CardsError::Script {
+                line: line_no,
+                detail,
+            };
             let mut words = line.split_whitespace();
             let verb = words.next().unwrap_or("");
             let rest: Vec<&str> = words.collect();
             let number = |what: &str| -> Result<i64, CardsError> {
                 match rest.as_slice() {
-                    [n] => n.parse::<i64>().map_err(|_| err(format!("{verb}: {what} must be a number, got {n:?}"))),
+                    [n] => n
+                        .parse::<i64>()
+                        .map_err(|_| err(format!("{verb}: {what} must be a number, got {n:?}"))),
                     _ => Err(err(format!("{verb} takes one argument ({what})"))),
                 }
             };
@@ -76,15 +81,23 @@ impl Script {
                 "replug" if rest.is_empty() => Step::Replug,
                 "garbage" => {
                     let hex = rest.join("");
-                    let bytes = parse_hex(&hex).filter(|b| !b.is_empty()).ok_or_else(|| err(format!("garbage: {hex:?} is not hex bytes")))?;
+                    let bytes = parse_hex(&hex)
+                        .filter(|b| !b.is_empty())
+                        .ok_or_else(|| err(format!("garbage: {hex:?} is not hex bytes")))?;
                     Step::Garbage(bytes)
                 }
                 "drip" => Step::Drip(Duration::from_millis(unsigned("milliseconds")?)),
                 "wait" => Step::Wait(Duration::from_millis(unsigned("milliseconds")?)),
-                "fail-read" => Step::FailRead(u32::try_from(unsigned("count")?).map_err(|_| err("count too large".into()))?),
-                "swipes" => Step::Swipes(u32::try_from(unsigned("count")?).map_err(|_| err("count too large".into()))?),
+                "fail-read" => Step::FailRead(
+                    u32::try_from(unsigned("count")?).map_err(|_| err("count too large".into()))?,
+                ),
+                "swipes" => Step::Swipes(
+                    u32::try_from(unsigned("count")?).map_err(|_| err("count too large".into()))?,
+                ),
                 "clock-offset" => Step::ClockOffset(number("seconds")?),
-                "remove" | "unplug" | "replug" => return Err(err(format!("{verb} takes no arguments"))),
+                "remove" | "unplug" | "replug" => {
+                    return Err(err(format!("{verb} takes no arguments")));
+                }
                 other => return Err(err(format!("unknown step {other:?}"))),
             };
             steps.push((line_no, step));

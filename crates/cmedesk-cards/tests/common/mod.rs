@@ -13,11 +13,18 @@ pub struct Events {
 
 impl Events {
     pub fn new(rx: Receiver<ReaderEvent>) -> Self {
-        Self { rx, log: Vec::new() }
+        Self {
+            rx,
+            log: Vec::new(),
+        }
     }
 
     /// Waits for the first new event matching `pred`; every event received is logged.
-    pub fn wait_for(&mut self, timeout: Duration, pred: impl Fn(&ReaderEvent) -> bool) -> Option<ReaderEvent> {
+    pub fn wait_for(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&ReaderEvent) -> bool,
+    ) -> Option<ReaderEvent> {
         let until = Instant::now() + timeout;
         loop {
             let left = until.checked_duration_since(Instant::now())?;
@@ -57,8 +64,19 @@ impl Events {
     }
 
     pub fn connected(&mut self, timeout: Duration) -> Option<(String, u32)> {
-        match self.wait_for(timeout, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Connected { .. }, .. }))? {
-            ReaderEvent::Status { status: ReaderStatus::Connected { path, baud }, .. } => Some((path, baud)),
+        match self.wait_for(timeout, |e| {
+            matches!(
+                e,
+                ReaderEvent::Status {
+                    status: ReaderStatus::Connected { .. },
+                    ..
+                }
+            )
+        })? {
+            ReaderEvent::Status {
+                status: ReaderStatus::Connected { path, baud },
+                ..
+            } => Some((path, baud)),
             _ => None,
         }
     }
@@ -74,7 +92,13 @@ impl Events {
 pub fn cards(events: &[ReaderEvent]) -> Vec<&CardRead> {
     events
         .iter()
-        .filter_map(|e| if let ReaderEvent::Card(c) = e { Some(c) } else { None })
+        .filter_map(|e| {
+            if let ReaderEvent::Card(c) = e {
+                Some(c)
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
