@@ -293,7 +293,8 @@ impl StoringTerminal {
     }
 
     /// Clears records with seq ≤ `up_to` if the device holds exactly `count` of them. A retry of
-    /// a clear that already happened succeeds with 0 cleared.
+    /// a clear that already happened (its reply was lost) succeeds with 0 cleared; the request
+    /// layer retries blindly because of that.
     pub fn clear(&mut self, up_to: u32, count: u32) -> Result<u32, CardsError> {
         let mut req = up_to.to_be_bytes().to_vec();
         req.extend_from_slice(&count.to_be_bytes());

@@ -136,7 +136,7 @@ fn sam_baud_probe_finds_the_readers_rate() {
     opts.sam_accept_bauds = Some(vec![38_400]);
     let sim = sim::start(SimKind::Sam, opts).expect("sim");
     let mut cfg = sam_config(PortLocator::Slot(sim.slot()));
-    cfg.sam.reply_timeout = ms(100);
+    cfg.sam.reply_timeout = ms(150);
     let (reader, mut ev) = start(cfg);
     let (_, baud) = ev.connected(T).expect("connected");
     assert_eq!(baud, 38_400);

@@ -97,7 +97,7 @@ fn pull_clear_with_count_check() {
     assert_eq!(t.info().expect("info").stored, 1201);
     // The right count clears; a retried clear (reply lost) succeeds with nothing cleared.
     assert_eq!(t.clear(up_to, count).expect("clear"), 1201);
-    assert_eq!(t.clear(up_to, 0).expect("retry"), 0);
+    assert_eq!(t.clear(up_to, count).expect("retry after a lost reply"), 0);
     let info = t.info().expect("info");
     assert_eq!((info.stored, info.cleared_through), (0, 1201));
     // New swipes continue the sequence; a pull from the old cursor sees only them.

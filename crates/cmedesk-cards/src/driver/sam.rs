@@ -43,8 +43,12 @@ impl Link {
         cmd: [u8; 2],
         timeout: Duration,
     ) -> Result<Reply, Exit> {
-        // Anything still queued belongs to an earlier, abandoned exchange.
+        // Anything still queued or half-received belongs to an earlier, abandoned exchange (a
+        // reply that came after its timeout): drop it so replies never pair with the wrong
+        // command. The SAM protocol has no request ids, hence also `fits` below.
         self.pending.clear();
+        let _ = port.clear(serialport::ClearBuffer::Input);
+        self.dec = SamDecoder::new();
         let frame = sam::command(cmd);
         if let Err(e) = port.write_all(&frame).and_then(|_| port.flush()) {
             return Err(Exit::Lost(e.to_string()));
@@ -67,6 +71,7 @@ impl Link {
             let at = Instant::now();
             for item in self.dec.push(&self.buf[..n]) {
                 match item {
+                    Ok(f) if !fits(cmd, &f) => {}
                     Ok(f) => {
                         if self.pending.is_empty() {
                             // Stamp with the arrival of the bytes that completed it.
@@ -79,6 +84,23 @@ impl Link {
                 }
             }
         }
+    }
+}
+
+/// Whether a reply can answer `cmd`: successful replies have a fixed data length per command
+/// (find 4, select 8, status 0, read at least the two block lengths), so a stale success reply
+/// of another command is recognised and skipped. Failure replies carry no data and are taken.
+fn fits(cmd: [u8; 2], f: &SamFrame) -> bool {
+    let data = f.data().len();
+    match (cmd, f.sw3()) {
+        (_, None) => false,
+        (sam::CMD_FIND, Some(sam::SW_FIND_OK)) => data == 4,
+        (_, Some(sam::SW_FIND_OK)) => false,
+        (sam::CMD_SELECT, Some(sam::SW_OK)) => data == 8,
+        (sam::CMD_STATUS, Some(sam::SW_OK)) => data == 0,
+        (sam::CMD_READ, Some(sam::SW_OK)) => data >= 4,
+        (sam::CMD_FIND, Some(sam::SW_OK)) => false,
+        _ => true,
     }
 }
 

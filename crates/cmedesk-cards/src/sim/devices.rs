@@ -390,7 +390,9 @@ impl Terminal {
                 let up_to = r.u32().map_err(bad)?;
                 let count = r.u32().map_err(bad)?;
                 let held = self.records.partition_point(|x| x.seq <= up_to) as u32;
-                if held == count {
+                // A retry of a clear that already happened: nothing left up to a cleared seq.
+                let retried = held == 0 && up_to <= self.cleared_through;
+                if held == count || retried {
                     self.records.drain(..held as usize);
                     self.cleared_through = self.cleared_through.max(up_to);
                     Ok(held.to_be_bytes().to_vec())
