@@ -124,7 +124,8 @@ impl StoringTerminal {
     /// Waits for the reply to request `id`. Outer error: the port failed or the device refused;
     /// inner error: retryable (timeout, corrupt frame).
     fn await_reply(&mut self, kind: u8, id: u8) -> Result<Result<Vec<u8>, CardsError>, CardsError> {
-        let deadline = Instant::now() + self.timeout;
+        let start = Instant::now();
+        let mut deadline = start + self.timeout;
         loop {
             if Instant::now() >= deadline {
                 return Ok(Err(CardsError::Timeout {
@@ -138,6 +139,8 @@ impl StoringTerminal {
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
                 Err(e) => return Err(self.io_err(e)),
             };
+            // A long page on a slow line: the timeout counts from the last byte (bounded).
+            deadline = (Instant::now() + self.timeout).min(start + self.timeout * 10);
             let items: Vec<_> = self.dec.push(&self.buf[..n]).collect();
             let mut result = None;
             for item in items {

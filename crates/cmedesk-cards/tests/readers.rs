@@ -118,6 +118,22 @@ fn sam_failed_reads_are_retried_then_rejected() {
 }
 
 #[test]
+fn sam_slow_drip_and_garbage_before_frames() {
+    let sim = sim::start(SimKind::Sam, SimOptions::for_kind(SimKind::Sam)).expect("sim");
+    let (reader, mut ev) = start(sam_config(PortLocator::Slot(sim.slot())));
+    ev.connected(T).expect("connected");
+    // Noise on the line, then every byte 1 ms apart: the 1,295-byte read reply takes ≈ 1.3 s,
+    // far beyond the 300 ms reply timeout, and still arrives because bytes keep coming.
+    sim.step(Step::Garbage(vec![0xAA, 0xAA, 0x00, 0x96, 0x69, 0xFF]));
+    sim.step(Step::Drip(ms(1)));
+    let id = id_number::complete("51010719850615432").expect("id");
+    sim.step(place(&id));
+    let card = ev.card(T).expect("card through a slow drip");
+    assert_eq!(card.card_key, format!("rid:{id}"));
+    reader.stop();
+}
+
+#[test]
 fn sam_invalid_id_number_is_rejected() {
     let sim = sim::start(SimKind::Sam, SimOptions::for_kind(SimKind::Sam)).expect("sim");
     let (reader, mut ev) = start(sam_config(PortLocator::Slot(sim.slot())));

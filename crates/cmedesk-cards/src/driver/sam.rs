@@ -12,6 +12,9 @@ use serialport::SerialPort;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+/// Upper bound of one exchange however slowly its bytes trickle in.
+const MAX_EXCHANGE: Duration = Duration::from_secs(10);
+
 /// A reply, or why there was none.
 enum Reply {
     Frame(SamFrame, Instant),
@@ -53,7 +56,8 @@ impl Link {
         if let Err(e) = port.write_all(&frame).and_then(|_| port.flush()) {
             return Err(Exit::Lost(e.to_string()));
         }
-        let deadline = Instant::now() + timeout;
+        let start = Instant::now();
+        let mut deadline = start + timeout;
         loop {
             if let Some(item) = self.pending.pop_front() {
                 return Ok(match item {
@@ -69,6 +73,9 @@ impl Link {
                 continue;
             }
             let at = Instant::now();
+            // Bytes are still coming (a slow or dripping line): the timeout counts from the
+            // last byte, bounded so endless noise cannot hold the exchange open.
+            deadline = (at + timeout).min(start + MAX_EXCHANGE);
             for item in self.dec.push(&self.buf[..n]) {
                 match item {
                     Ok(f) if !fits(cmd, &f) => {}
