@@ -80,17 +80,29 @@ impl PortLocator {
     pub fn locate(&self) -> Option<String> {
         match self {
             Self::Path(p) => Some(p.clone()),
+            Self::Usb { .. } => self.find_in(&list_ports().ok()?),
+            Self::Slot(s) => s.lock().ok()?.clone(),
+        }
+    }
+
+    /// The port among `ports` this locator means: for a USB identity the first port with that
+    /// VID/PID (and serial number, when given), wherever it enumerated this time.
+    pub fn find_in(&self, ports: &[PortInfo]) -> Option<String> {
+        match self {
             Self::Usb {
                 vid,
                 pid,
                 serial_number,
-            } => list_ports().ok()?.into_iter().find_map(|p| {
-                let same = p.vid == Some(*vid)
-                    && p.pid == Some(*pid)
-                    && (serial_number.is_none() || p.serial_number == *serial_number);
-                same.then_some(p.path)
-            }),
-            Self::Slot(s) => s.lock().ok()?.clone(),
+            } => ports
+                .iter()
+                .find(|p| {
+                    p.vid == Some(*vid)
+                        && p.pid == Some(*pid)
+                        && (serial_number.is_none() || p.serial_number == *serial_number)
+                })
+                .map(|p| p.path.clone()),
+            Self::Path(p) => ports.iter().find(|x| x.path == *p).map(|x| x.path.clone()),
+            Self::Slot(_) => self.locate(),
         }
     }
 
@@ -138,5 +150,51 @@ fn classify_open_error(path: &str, e: &serialport::Error) -> CardsError {
             path,
             detail: e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usb(path: &str, vid: u16, pid: u16, serial: Option<&str>) -> PortInfo {
+        PortInfo {
+            path: path.into(),
+            kind: "usb",
+            vid: Some(vid),
+            pid: Some(pid),
+            serial_number: serial.map(Into::into),
+            manufacturer: None,
+            product: None,
+        }
+    }
+
+    #[test]
+    fn usb_locator_follows_the_device_to_a_new_path() {
+        // Two CH340 readers (1a86:7523) and a CP2102; the reader we want re-enumerated as ttyUSB2.
+        let ports = vec![
+            usb("/dev/ttyUSB0", 0x1a86, 0x7523, Some("A1")),
+            usb("/dev/ttyUSB1", 0x10c4, 0xea60, None),
+            usb("/dev/ttyUSB2", 0x1a86, 0x7523, Some("B7")),
+        ];
+        let by_serial = PortLocator::Usb {
+            vid: 0x1a86,
+            pid: 0x7523,
+            serial_number: Some("B7".into()),
+        };
+        assert_eq!(by_serial.find_in(&ports).as_deref(), Some("/dev/ttyUSB2"));
+        let any = PortLocator::Usb {
+            vid: 0x10c4,
+            pid: 0xea60,
+            serial_number: None,
+        };
+        assert_eq!(any.find_in(&ports).as_deref(), Some("/dev/ttyUSB1"));
+        let gone = PortLocator::Usb {
+            vid: 0x1a86,
+            pid: 0x7523,
+            serial_number: Some("C9".into()),
+        };
+        assert_eq!(gone.find_in(&ports), None);
+        assert_eq!(by_serial.describe(), "usb 1a86:7523 serial B7");
     }
 }

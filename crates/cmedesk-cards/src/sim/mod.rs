@@ -194,7 +194,8 @@ pub(crate) struct DevCtx<'a> {
 }
 
 enum Cmd {
-    Step(Step),
+    /// A step with its script line (0 for steps given directly).
+    Step(usize, Step),
     Stop,
 }
 
@@ -222,16 +223,20 @@ impl SimHandle {
     }
 
     pub fn step(&self, step: Step) {
+        self.step_at(0, step);
+    }
+
+    fn step_at(&self, line: usize, step: Step) {
         self.queued.fetch_add(1, Ordering::SeqCst);
         self.idle.store(false, Ordering::SeqCst);
-        if self.tx.send(Cmd::Step(step)).is_err() {
+        if self.tx.send(Cmd::Step(line, step)).is_err() {
             self.done.fetch_add(1, Ordering::SeqCst);
         }
     }
 
     pub fn play(&self, script: &Script) {
-        for (_, s) in &script.steps {
-            self.step(s.clone());
+        for (line, s) in &script.steps {
+            self.step_at(*line, s.clone());
         }
     }
 
@@ -355,7 +360,7 @@ struct Sim {
     slot: Arc<Mutex<Option<String>>>,
     on_path: Box<dyn FnMut(&str) + Send>,
     rx: Receiver<Cmd>,
-    steps: VecDeque<Step>,
+    steps: VecDeque<(usize, Step)>,
     wait_until: Option<Instant>,
     done: Arc<AtomicU64>,
     idle: Arc<AtomicBool>,
@@ -400,7 +405,7 @@ impl Sim {
         loop {
             loop {
                 match self.rx.try_recv() {
-                    Ok(Cmd::Step(s)) => self.steps.push_back(s),
+                    Ok(Cmd::Step(line, s)) => self.steps.push_back((line, s)),
                     Ok(Cmd::Stop) | Err(TryRecvError::Disconnected) => return,
                     Err(TryRecvError::Empty) => break,
                 }
@@ -410,11 +415,16 @@ impl Sim {
                 self.wait_until = None;
             }
             while self.wait_until.is_none() {
-                let Some(step) = self.steps.pop_front() else {
+                let Some((line, step)) = self.steps.pop_front() else {
                     break;
                 };
-                if let Err(e) = self.apply(&step, now) {
-                    self.fail(e);
+                match self.apply(&step, now) {
+                    // Device errors know the step, not where it was written.
+                    Err(CardsError::Script { line: 0, detail }) if line > 0 => {
+                        self.fail(CardsError::Script { line, detail })
+                    }
+                    Err(e) => self.fail(e),
+                    Ok(()) => {}
                 }
                 self.done.fetch_add(1, Ordering::SeqCst);
             }
