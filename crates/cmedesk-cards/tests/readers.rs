@@ -193,6 +193,48 @@ fn sam_unplug_and_replug_on_a_new_path() {
     reader.stop();
 }
 
+#[test]
+fn sam_unplug_mid_read_reply_then_replug() {
+    let sim = sim::start(SimKind::Sam, SimOptions::for_kind(SimKind::Sam)).expect("sim");
+    let (reader, mut ev) = start(sam_config(PortLocator::Slot(sim.slot())));
+    ev.connected(T).expect("connected");
+    // 1 ms per byte: find and select take ≈ 35 ms, the 1,295-byte read reply ≈ 1.3 s, so 400 ms
+    // after the card is placed the reply is partly on the wire when the cable is pulled.
+    sim.step(Step::Drip(ms(1)));
+    let id = id_number::complete("51012219900307124").expect("id");
+    sim.step(place(&id));
+    sim.step(Step::Wait(ms(400)));
+    sim.step(Step::Unplug);
+    ev.wait_for(T, |e| {
+        matches!(
+            e,
+            ReaderEvent::Status {
+                status: ReaderStatus::Disconnected { .. },
+                ..
+            }
+        )
+    })
+    .expect("disconnected");
+    assert!(cards(&ev.log).is_empty(), "a cut read reply is no card");
+    assert!(
+        !ev.log
+            .iter()
+            .any(|e| matches!(e, ReaderEvent::Rejected { .. })),
+        "nor a rejection: {:?}",
+        ev.log
+    );
+    sim.step(Step::Drip(Duration::ZERO));
+    sim.step(Step::Replug);
+    ev.connected(T).expect("reconnected");
+    // The card is still on the reader: read once after the replug, and only once.
+    assert_eq!(
+        ev.card(T).expect("card after replug").card_key,
+        format!("rid:{id}")
+    );
+    assert!(cards(&ev.drain_for(ms(400))).is_empty());
+    reader.stop();
+}
+
 fn em_config(locator: PortLocator) -> ReaderConfig {
     let mut cfg = ReaderConfig::new("desk-em", ReaderKind::Em4100, locator);
     cfg.reconnect_interval = ms(50);
