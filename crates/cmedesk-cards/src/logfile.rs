@@ -4,13 +4,14 @@
 //! fields separated by a comma, semicolon, tab, or runs of spaces:
 //! `card number, time, device id[, seq]`. A first line whose time field does not parse and that
 //! contains no digit-only card number is a header and skipped. The card number is an ID number
-//! (18 characters → `rid:`), 10 hex digits with a letter (→ `em:`), or a number in the format the
-//! caller configures (→ `uid:`). Times: `YYYY-MM-DD HH:MM[:SS]`, with `/` or `.` as date
-//! separators, or `YYYYMMDDHHMMSS`; they are the device's local wall time. Every bad line is
-//! reported with its number and the reason; good lines are still returned.
+//! (18 characters → `rid:`), or a number in the format configured for the device: `Printed`
+//! (digits → `ic:<digits>`, hex → `uid:<HEX>`, as the core keys typed-in card numbers) or a
+//! conversion to the card's UID (hex, reversed hex, "8H10D", Wiegand 26 → `uid:`).
+//! Times: `YYYY-MM-DD HH:MM[:SS]`, with `/` or `.` as date separators, or `YYYYMMDDHHMMSS`; they
+//! are the device's local wall time. Every bad line is reported with its number and the reason;
+//! good lines are still returned.
 
 use crate::codec::ascii::NumberFormat;
-use crate::codec::hex_upper;
 use crate::id_number;
 use chrono::NaiveDateTime;
 
@@ -80,10 +81,12 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
         .find_map(|f| NaiveDateTime::parse_from_str(&norm, f).ok())
 }
 
-/// Canonical key for a card number as vendor logs write it.
+/// Canonical key for a card number as vendor logs write it: an 18-character ID number gives
+/// `rid:`, anything else goes through the device's number format (`Printed` keeps the number:
+/// `ic:<digits>` or `uid:<HEX>`, as the core keys cards typed in by an officer).
 pub fn card_key_of(text: &str, format: NumberFormat) -> Result<String, String> {
     let t = text.trim();
-    if t.len() == 18 && t[..17].bytes().all(|b| b.is_ascii_digit()) {
+    if t.len() == 18 && t.is_char_boundary(17) && t[..17].bytes().all(|b| b.is_ascii_digit()) {
         return if id_number::is_valid(t) {
             Ok(format!("rid:{}", t.to_ascii_uppercase()))
         } else {
@@ -92,15 +95,7 @@ pub fn card_key_of(text: &str, format: NumberFormat) -> Result<String, String> {
             ))
         };
     }
-    if t.len() == 10
-        && t.bytes().all(|b| b.is_ascii_hexdigit())
-        && t.bytes().any(|b| b.is_ascii_alphabetic())
-    {
-        return Ok(format!("em:{}", t.to_ascii_uppercase()));
-    }
-    format
-        .parse(t)
-        .map(|uid| format!("uid:{}", hex_upper(&uid)))
+    format.card_key(t)
 }
 
 /// Parses a whole log file.

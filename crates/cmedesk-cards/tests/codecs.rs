@@ -302,6 +302,16 @@ fn ascii_formats_and_terminators() {
         NumberFormat::Decimal10.parse("9999999999").is_err(),
         "over 32 bits"
     );
+    // As printed: digits keep their leading zeros under ic:, hex becomes uid: (the core's keys).
+    assert_eq!(
+        NumberFormat::Printed.card_key("0077771716").as_deref(),
+        Ok("ic:0077771716")
+    );
+    assert_eq!(
+        NumberFormat::Printed.card_key("04a2b3c4").as_deref(),
+        Ok("uid:04A2B3C4")
+    );
+    assert!(NumberFormat::Printed.card_key("12").is_err());
 }
 
 #[test]
@@ -467,7 +477,7 @@ proptest! {
         let line = format!("{}\r\n", format.format(&uid).expect("4 bytes"));
         let f: Vec<_> = d.push(line.as_bytes()).collect();
         prop_assert_eq!(f.len(), 1);
-        prop_assert_eq!(f[0].as_ref().map(|f| f.uid.clone()), Ok(uid.to_vec()));
+        prop_assert_eq!(f[0].as_ref().map(|f| f.card_key()), Ok(format!("uid:{}", hex_upper(&uid))));
     }
 
     #[test]

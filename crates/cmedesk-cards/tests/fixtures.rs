@@ -38,11 +38,11 @@ fn demo_scripts_parse_and_use_valid_synthetic_ids() {
 
 #[test]
 fn sample_vendor_log_imports_cleanly() {
-    let p = logfile::parse(&fixture("mbox-export.csv"), NumberFormat::Decimal10);
+    let p = logfile::parse(&fixture("mbox-export.csv"), NumberFormat::Printed);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let keys: Vec<_> = p.swipes.iter().map(|s| s.card_key.as_str()).collect();
     assert_eq!(keys.len(), 4);
-    assert_eq!(keys[0], "uid:04A2B3C4");
+    assert_eq!(keys[0], "ic:0077771716");
     assert!(keys[1].starts_with("rid:"));
-    assert_eq!(keys[2], "em:67003B51C6");
+    assert_eq!(keys[2], "uid:67003B51C6");
 }

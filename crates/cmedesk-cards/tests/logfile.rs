@@ -16,7 +16,9 @@ fn parses_csv_and_txt_with_errors_per_line() {
                0077771716,2026-11-20 08:30:00,MBOX-01,x\n\
                \n\
                0077771716,2026.11.21 07:59:59,MBOX-01,6\n";
-    let p = logfile::parse(csv, NumberFormat::Decimal10);
+    // As printed (the default for vendor logs): the number keeps its digits, as the core keys a
+    // card an officer issued by typing the number printed on it.
+    let p = logfile::parse(csv, NumberFormat::Printed);
     let keys: Vec<_> = p
         .swipes
         .iter()
@@ -25,10 +27,10 @@ fn parses_csv_and_txt_with_errors_per_line() {
     assert_eq!(
         keys,
         [
-            (2, "uid:04A2B3C4", Some(1)),
+            (2, "ic:0077771716", Some(1)),
             (3, "rid:11010519491231002X", Some(2)),
-            (4, "em:67003B51C6", Some(3)),
-            (10, "uid:04A2B3C4", Some(6)),
+            (4, "uid:67003B51C6", Some(3)),
+            (10, "ic:0077771716", Some(6)),
         ]
     );
     assert_eq!(p.swipes[1].time.to_string(), "2026-11-20 08:05:00");
@@ -44,6 +46,13 @@ fn parses_csv_and_txt_with_errors_per_line() {
         ]
     );
     assert!(p.errors[0].message.contains("check digit"));
+    // The same log from a device that prints the UID as "8H10D": converted to the UID key.
+    let p = logfile::parse(csv, NumberFormat::Decimal10);
+    assert_eq!(p.swipes[0].card_key, "uid:04A2B3C4");
+    assert!(
+        p.errors.iter().any(|e| e.line == 4 && e.code == "LOG_CARD"),
+        "hex is not 8H10D"
+    );
 
     let txt = "04A2B3C4    2026-11-20 08:01:02    T7\n04A2B3C4\t2026-11-20 09:01:02\tT7\n";
     let p = logfile::parse(txt, NumberFormat::Hex);

@@ -2,6 +2,8 @@
 //! configurable terminator. The number format is configured per reader model: plain hex, hex with
 //! the byte order reversed, ten decimal digits of a 32-bit UID ("8H10D", also reversed), or the
 //! Wiegand-26 "facility,card" form. The canonical key is `uid:<uppercase hex>` in the card's own
+//! byte order, or — format `Printed`, for cards the office issues by typing the number printed
+//! on them — `ic:<digits>` / `uid:<hex>` exactly as printed, matching the core's card keys.
 //! byte order, so the same card gives the same key whatever the reader prints.
 
 use super::{GarbageRun, StreamBuf, hex_upper};
@@ -20,6 +22,9 @@ pub enum NumberFormat {
     Decimal10Reversed,
     /// Wiegand 26: facility code (0–255) and card number (0–65535), as `FFF,CCCCC` or `FFFCCCCC`.
     Wiegand26,
+    /// The number exactly as printed on the card: 4–20 digits give `ic:<digits>`, 4–32 hex
+    /// digits give `uid:<HEX>` (the core's keys for numbers typed in by an officer).
+    Printed,
 }
 
 impl std::str::FromStr for NumberFormat {
@@ -31,11 +36,12 @@ impl std::str::FromStr for NumberFormat {
             "dec10" | "8h10d" => Self::Decimal10,
             "dec10-reversed" => Self::Decimal10Reversed,
             "wiegand26" => Self::Wiegand26,
+            "printed" => Self::Printed,
             other => {
                 return Err(CardsError::Config {
                     field: "format",
                     detail: format!(
-                        "unknown number format {other:?} (hex, reversed-hex, dec10, dec10-reversed, wiegand26)"
+                        "unknown number format {other:?} (hex, reversed-hex, dec10, dec10-reversed, wiegand26, printed)"
                     ),
                 });
             }
@@ -44,7 +50,26 @@ impl std::str::FromStr for NumberFormat {
 }
 
 impl NumberFormat {
-    /// Turns the printed number into UID bytes in card order.
+    /// The canonical card key for a printed number.
+    pub fn card_key(self, text: &str) -> Result<String, String> {
+        if self == Self::Printed {
+            let t = text.to_ascii_uppercase();
+            return if (4..=20).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(format!("ic:{t}"))
+            } else if (4..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(format!("uid:{t}"))
+            } else {
+                Err(format!(
+                    "{text:?} is neither 4–20 digits nor 4–32 hex digits"
+                ))
+            };
+        }
+        self.parse(text)
+            .map(|uid| format!("uid:{}", hex_upper(&uid)))
+    }
+
+    /// Turns the printed number into UID bytes in card order (`Printed` numbers that are hex
+    /// give their bytes; decimal ones have no byte form and are refused).
     pub fn parse(self, text: &str) -> Result<Vec<u8>, String> {
         let decimal = |t: &str, max: u64| -> Result<u64, String> {
             if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -57,6 +82,7 @@ impl NumberFormat {
             Ok(v)
         };
         match self {
+            Self::Printed => super::parse_hex(text).ok_or_else(|| format!("{text:?} is not hex")),
             Self::Hex | Self::ReversedHex => {
                 if text.len() < 2 || !text.len().is_multiple_of(2) || text.len() > 32 {
                     return Err(format!(
@@ -98,7 +124,7 @@ impl NumberFormat {
     /// Prints UID bytes the way a reader of this format would (simulators, tests).
     pub fn format(self, uid: &[u8]) -> Option<String> {
         match self {
-            Self::Hex => Some(hex_upper(uid)),
+            Self::Hex | Self::Printed => Some(hex_upper(uid)),
             Self::ReversedHex => {
                 let mut v = uid.to_vec();
                 v.reverse();
@@ -142,7 +168,8 @@ impl Default for AsciiConfig {
 /// One decoded line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsciiFrame {
-    pub uid: Vec<u8>,
+    /// `uid:<HEX>`, or `ic:<digits>` for decimal numbers read with `NumberFormat::Printed`.
+    pub card_key: String,
     /// The line with its terminator, as received.
     pub raw: Vec<u8>,
     pub offset: u64,
@@ -150,7 +177,7 @@ pub struct AsciiFrame {
 
 impl AsciiFrame {
     pub fn card_key(&self) -> String {
-        format!("uid:{}", hex_upper(&self.uid))
+        self.card_key.clone()
     }
 }
 
@@ -250,8 +277,12 @@ impl AsciiDecoder {
                 continue;
             }
             let text_str: String = text.iter().map(|&c| c as char).collect();
-            match self.cfg.format.parse(&text_str) {
-                Ok(uid) => out.push(Ok(AsciiFrame { uid, raw, offset })),
+            match self.cfg.format.card_key(&text_str) {
+                Ok(card_key) => out.push(Ok(AsciiFrame {
+                    card_key,
+                    raw,
+                    offset,
+                })),
                 Err(detail) => out.push(Err(DecodeError::BadNumber {
                     offset: offset + lead as u64,
                     detail,

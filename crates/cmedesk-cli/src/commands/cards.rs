@@ -57,7 +57,7 @@ pub struct SimArgs {
     /// Wire pace in baud [default: sam 115200, em4100/ascii 9600, terminal 921600; 0 = unpaced]
     #[arg(long)]
     pub baud: Option<u32>,
-    /// ASCII reader number format: hex, reversed-hex, dec10, dec10-reversed, wiegand26
+    /// ASCII reader number format: hex, reversed-hex, dec10, dec10-reversed, wiegand26, printed
     #[arg(long, default_value = "hex")]
     pub format: String,
     /// ASCII reader line terminator: crlf, cr, lf, etx
