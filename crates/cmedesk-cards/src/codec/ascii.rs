@@ -216,11 +216,11 @@ impl AsciiDecoder {
     pub fn push(&mut self, bytes: &[u8]) -> std::vec::IntoIter<Result<AsciiFrame, DecodeError>> {
         self.buf.extend(bytes);
         let mut out = Vec::new();
-        let term = self.cfg.terminator.clone();
+        let term: &[u8] = &self.cfg.terminator;
         loop {
             let b = self.buf.bytes();
             let offset = self.buf.offset();
-            let Some(end) = b.windows(term.len()).position(|w| w == term.as_slice()) else {
+            let Some(end) = b.windows(term.len()).position(|w| w == term) else {
                 if self.skipping {
                     // Keep a possible partial terminator only.
                     let keep = term.len() - 1;
