@@ -427,6 +427,15 @@ fn hex_helpers() {
     assert_eq!(parse_hex("0af"), None);
 }
 
+const ALL_FORMATS: [NumberFormat; 6] = [
+    NumberFormat::Hex,
+    NumberFormat::ReversedHex,
+    NumberFormat::Decimal10,
+    NumberFormat::Decimal10Reversed,
+    NumberFormat::Wiegand26,
+    NumberFormat::Printed,
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -497,7 +506,13 @@ proptest! {
     }
 
     #[test]
-    fn logfile_never_panics(text in "\\PC{0,400}") {
-        let _ = cmedesk_cards::logfile::parse(&text, NumberFormat::Decimal10);
+    fn logfile_never_panics(text in "\\PC{0,400}", card in "\\PC{0,12}") {
+        for format in ALL_FORMATS {
+            let _ = cmedesk_cards::logfile::parse(&text, format);
+            // Card fields of every length and script, in a well-formed line.
+            let line = format!("{card},2026-11-20 08:00:00,T1\n");
+            let _ = cmedesk_cards::logfile::parse(&line, format);
+            let _ = format.card_key(&card);
+        }
     }
 }

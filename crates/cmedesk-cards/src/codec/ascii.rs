@@ -110,7 +110,7 @@ impl NumberFormat {
             Self::Wiegand26 => {
                 let (f, c) = match text.split_once(',') {
                     Some((f, c)) => (f, c),
-                    None if text.len() == 8 => text.split_at(3),
+                    None if text.len() == 8 && text.is_ascii() => text.split_at(3),
                     None => return Err("need FFF,CCCCC or 8 digits".to_string()),
                 };
                 let f = decimal(f, 255)? as u8;
