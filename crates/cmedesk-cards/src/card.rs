@@ -75,8 +75,9 @@ pub struct IdCardHolder {
     pub valid_to: String,
 }
 
-/// One card presentation, as the ingest writer receives it.
-#[derive(Debug, Clone, PartialEq)]
+/// One card presentation, as the ingest writer receives it. Serializes (for UI events) without
+/// `frame_end`, which is a monotonic instant with no meaning outside this process.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CardRead {
     /// The reader's configured id (the terminal id in the swipes table).
     pub reader_id: String,
@@ -87,6 +88,7 @@ pub struct CardRead {
     /// ID card text block (the photo is discarded before this is built).
     pub raw: Vec<u8>,
     /// When the last byte of the frame that completed the read was received.
+    #[serde(skip)]
     pub frame_end: Instant,
     /// Boxed: most reads carry none, and it keeps events small on the channel.
     pub holder: Option<Box<IdCardHolder>>,

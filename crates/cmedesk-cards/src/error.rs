@@ -191,3 +191,29 @@ impl DecodeError {
         }
     }
 }
+
+/// Errors travel to the UI as `{code, field, message_zh, message_en}`: the UI maps codes and
+/// never parses messages.
+impl serde::Serialize for CardsError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CardsError", 4)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("field", &self.field())?;
+        st.serialize_field("message_zh", &self.message_zh())?;
+        st.serialize_field("message_en", &self.message_en())?;
+        st.end()
+    }
+}
+
+impl serde::Serialize for DecodeError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("DecodeError", 4)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("offset", &self.offset())?;
+        st.serialize_field("message_zh", &self.message_zh())?;
+        st.serialize_field("message_en", &self.to_string())?;
+        st.end()
+    }
+}

@@ -434,3 +434,39 @@ fn missing_port_and_listing() {
     let listed = ports::list_ports().expect("listing");
     assert!(!listed.iter().any(|p| Some(&p.path) == sim.path().as_ref()));
 }
+
+#[test]
+fn events_serialize_for_the_ui() {
+    let sim = sim::start(SimKind::Em4100, SimOptions::for_kind(SimKind::Em4100)).expect("sim");
+    let (reader, mut ev) = start(em_config(PortLocator::Slot(sim.slot())));
+    ev.connected(T).expect("connected");
+    sim.step(place("67003B51C6"));
+    ev.card(T).expect("card");
+    reader.stop();
+    let json: Vec<String> = ev
+        .log
+        .iter()
+        .map(|e| serde_json::to_string(e).expect("serializes"))
+        .collect();
+    assert!(
+        json[0]
+            .starts_with(r#"{"type":"status","reader_id":"desk-em","status":{"state":"connected""#),
+        "{}",
+        json[0]
+    );
+    assert!(
+        json.iter()
+            .any(|j| j.contains(r#""type":"card""#) && j.contains(r#""card_key":"em:67003B51C6""#)),
+        "{json:?}"
+    );
+    let busy = ReaderEvent::Status {
+        reader_id: "k".into(),
+        status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy {
+            path: "/dev/ttyUSB0".into(),
+        }),
+    };
+    let v: serde_json::Value = serde_json::to_value(&busy).expect("serializes");
+    assert_eq!(v["status"]["state"], "error");
+    assert_eq!(v["status"]["code"], "PORT_BUSY");
+    assert_eq!(v["status"]["field"], "port");
+}

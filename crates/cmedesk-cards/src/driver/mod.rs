@@ -19,7 +19,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Connection state changes of a reader.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum ReaderStatus {
     /// The port is open and the device answered (SAM: status probe; others: port opened).
     Connected { path: String, baud: u32 },
@@ -31,7 +32,8 @@ pub enum ReaderStatus {
 }
 
 /// Why a card presentation produced no read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", content = "error", rename_all = "snake_case")]
 pub enum Rejection {
     /// A corrupt frame (bad checksum, length, digits); garbage between frames is only counted.
     Decode(DecodeError),
@@ -39,8 +41,10 @@ pub enum Rejection {
     Card(CardsError),
 }
 
-/// What reader threads send to the ingest writer.
-#[derive(Debug, Clone, PartialEq)]
+/// What reader threads send to the ingest writer. Serializes as `{"type": "card" | "status" |
+/// "rejected", ...}` for UI events.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReaderEvent {
     Card(CardRead),
     Status {
