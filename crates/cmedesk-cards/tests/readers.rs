@@ -361,6 +361,32 @@ fn ascii_reader_reversed_hex_with_cr() {
 }
 
 #[test]
+fn ascii_reader_printed_decimal_keeps_the_number() {
+    // A desktop reader typing the 10-digit number printed on staff IC cards, ETX-terminated,
+    // repeating while the card stays: ic:<digits>, once.
+    let mut opts = SimOptions::for_kind(SimKind::Ascii);
+    let ascii = AsciiConfig {
+        terminator: vec![0x03],
+        format: NumberFormat::Printed,
+        max_len: 32,
+    };
+    opts.ascii = ascii.clone();
+    opts.ascii_repeat = Some(ms(150));
+    let sim = sim::start(SimKind::Ascii, opts).expect("sim");
+    let mut cfg = ReaderConfig::new("desk-ic", ReaderKind::Ascii, PortLocator::Slot(sim.slot()));
+    cfg.ascii = ascii;
+    let (reader, mut ev) = start(cfg);
+    ev.connected(T).expect("connected");
+    sim.step(place("0077771716"));
+    assert_eq!(ev.card(T).expect("card").card_key, "ic:0077771716");
+    assert!(
+        cards(&ev.drain_for(ms(600))).is_empty(),
+        "repeats suppressed"
+    );
+    reader.stop();
+}
+
+#[test]
 fn busy_port_is_a_clear_error_and_recovers() {
     let sim = sim::start(SimKind::Em4100, SimOptions::for_kind(SimKind::Em4100)).expect("sim");
     let path = sim.path().expect("plugged");

@@ -2,7 +2,7 @@
 //! storing terminal speaking our protocol. Each reacts to host bytes, script steps and time.
 
 use super::{DevCtx, Device, SimKind, SimOptions, Step};
-use crate::codec::ascii::AsciiConfig;
+use crate::codec::ascii::{AsciiConfig, NumberFormat};
 use crate::codec::terminal::{
     self as proto, DeviceInfo, ErrorReply, PullPage, Reader, SwipeRecord, TerminalDecoder,
 };
@@ -175,7 +175,8 @@ impl Device for EmReader {
 
 struct AsciiReader {
     cfg: AsciiConfig,
-    card: Option<Vec<u8>>,
+    /// The line the reader prints for the card on it (without terminator).
+    card: Option<String>,
     fail: u32,
     repeat: Option<Duration>,
     next: Instant,
@@ -183,10 +184,8 @@ struct AsciiReader {
 
 impl AsciiReader {
     fn emit(&mut self, ctx: &mut DevCtx<'_>) {
-        let Some(uid) = &self.card else { return };
-        let Some(mut text) = self.cfg.format.format(uid) else {
-            return;
-        };
+        let Some(text) = &self.card else { return };
+        let mut text = text.clone();
         if self.fail > 0 {
             self.fail -= 1;
             text.replace_range(0..1, "?");
@@ -197,6 +196,22 @@ impl AsciiReader {
         line.extend_from_slice(&self.cfg.terminator);
         ctx.wire.send(&line);
     }
+
+    /// The printed form of a scripted card: the UID (hex) in the configured format, or for
+    /// `printed` readers the number exactly as given.
+    fn printed(&self, card: &str) -> Result<String, String> {
+        if self.cfg.format == NumberFormat::Printed {
+            self.cfg.format.card_key(card)?;
+            return Ok(card.to_string());
+        }
+        let uid = parse_hex(card)
+            .filter(|v| !v.is_empty())
+            .ok_or("the UID must be hex")?;
+        self.cfg
+            .format
+            .format(&uid)
+            .ok_or_else(|| "this UID cannot be printed in the configured format".to_string())
+    }
 }
 
 impl Device for AsciiReader {
@@ -205,16 +220,8 @@ impl Device for AsciiReader {
     fn on_step(&mut self, step: &Step, ctx: &mut DevCtx<'_>) -> Result<(), CardsError> {
         match step {
             Step::Place { card, .. } => {
-                let uid = parse_hex(card)
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| bad_card(step, "the UID must be hex"))?;
-                if self.cfg.format.format(&uid).is_none() {
-                    return Err(bad_card(
-                        step,
-                        "this UID cannot be printed in the configured format",
-                    ));
-                }
-                self.card = Some(uid);
+                let text = self.printed(card).map_err(|d| bad_card(step, &d))?;
+                self.card = Some(text);
                 self.emit(ctx);
                 self.next = ctx.now + self.repeat.unwrap_or_default();
             }
