@@ -2,7 +2,7 @@
 //! database that is intact, with the roster either fully loaded or not at all, and an unbroken
 //! audit chain whose rows match the outbox one for one.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cmedesk_e2e::{cmedesk, count, integrity_check, json};
 
