@@ -122,3 +122,51 @@ fn unknown_request_and_unplugged_terminal() {
     let err = t.info().expect_err("gone");
     assert_eq!(err.code(), "PORT_IO", "{err:?}");
 }
+
+#[test]
+fn a_swipe_during_the_pull_stays_on_the_device() {
+    let (sim, mut t) = terminal();
+    sim.step(Step::Swipes(300));
+    assert!(sim.wait_idle(Duration::from_secs(2)));
+    let pulled = t.pull_all(0).expect("pull");
+    // Someone swipes between the pull and the clear: seq 301 is above up_to, so it is neither
+    // counted nor cleared.
+    sim.step(Step::Place {
+        card: "uid:04A2B3C4".into(),
+        name: None,
+    });
+    assert!(sim.wait_idle(Duration::from_secs(2)));
+    let (up_to, count) = pulled.clear_args().expect("clearable");
+    assert_eq!(t.clear(up_to, count).expect("clear"), 300);
+    let next = t.pull_all(0).expect("pull");
+    assert_eq!(next.records.len(), 1);
+    assert_eq!(next.records[0].seq, 301);
+    assert_eq!(next.records[0].card_key().as_deref(), Some("uid:04A2B3C4"));
+}
+
+#[test]
+fn unplug_mid_pull_loses_nothing() {
+    let (sim, mut t) = terminal();
+    sim.step(Step::Swipes(5000));
+    assert!(sim.wait_idle(Duration::from_secs(5)));
+    // 5,000 records take ≈ 0.8 s on the wire at 921600 baud; pull the cable after 200 ms.
+    let puller = std::thread::spawn(move || {
+        let r = t.pull_all(0);
+        (r, t)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    sim.step(Step::Unplug);
+    let (result, _dead) = puller.join().expect("puller thread");
+    let err = result.expect_err("the pull fails, it does not return a partial batch");
+    assert!(
+        matches!(err.code(), "PORT_IO" | "DEVICE_TIMEOUT"),
+        "{err:?}"
+    );
+    // Back on a (new) path: everything is still there, nothing was cleared.
+    sim.step(Step::Replug);
+    assert!(sim.wait_idle(Duration::from_secs(2)));
+    let mut t = StoringTerminal::open(&sim.path().expect("plugged"), 921_600).expect("reopen");
+    let pulled = t.pull_all(0).expect("pull after replug");
+    assert_eq!(pulled.records.len(), 5000);
+    assert_eq!(pulled.clear_args(), Some((5000, 5000)));
+}
