@@ -39,16 +39,20 @@ pub(super) fn make(kind: SimKind, opts: &SimOptions) -> Box<dyn Device> {
 }
 
 fn bad_card(step: &Step, detail: &str) -> CardsError {
+    let card = match step {
+        Step::Place { card, .. } => card.as_str(),
+        _ => "",
+    };
     CardsError::Script {
         line: 0,
-        detail: format!("{step:?}: {detail}"),
+        detail: format!("{} {card}: {detail}", step.verb()),
     }
 }
 
 fn step_unsupported(step: &Step, kind: &str) -> Result<(), CardsError> {
     Err(CardsError::Script {
         line: 0,
-        detail: format!("{step:?} does not apply to the {kind} simulator"),
+        detail: format!("{} does not apply to the {kind} simulator", step.verb()),
     })
 }
 

@@ -34,6 +34,24 @@ pub enum Step {
     ClockOffset(i64),
 }
 
+impl Step {
+    /// The script verb of this step, for messages.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Place { .. } => "place",
+            Self::Remove => "remove",
+            Self::Garbage(_) => "garbage",
+            Self::Drip(_) => "drip",
+            Self::FailRead(_) => "fail-read",
+            Self::Unplug => "unplug",
+            Self::Replug => "replug",
+            Self::Wait(_) => "wait",
+            Self::Swipes(_) => "swipes",
+            Self::ClockOffset(_) => "clock-offset",
+        }
+    }
+}
+
 /// A parsed script: steps with their 1-based line numbers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Script {
