@@ -394,6 +394,13 @@ fn terminal_frames_round_trip_and_checksum() {
             |r| matches!(r, Err(DecodeError::BadChecksum { offset, .. }) if *offset == corrupt_at)
         ));
     }
+    assert_eq!(
+        page.records[0]
+            .device_time_utc()
+            .map(|t| t.to_rfc3339())
+            .as_deref(),
+        Some("2026-09-21T14:13:20+00:00")
+    );
     let keys: Vec<_> = page
         .records
         .iter()

@@ -282,6 +282,12 @@ impl SwipeRecord {
         }
     }
 
+    /// The device time as a UTC instant (by the device's clock: correct it with the offset
+    /// measured at the pull, `ClockReading::offset_ms`).
+    pub fn device_time_utc(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::from_timestamp(i64::from(self.device_time), 0)
+    }
+
     /// The record as it travelled (kept as the swipe's raw bytes).
     pub fn encode_into(&self, p: &mut Vec<u8>) {
         p.extend_from_slice(&self.seq.to_be_bytes());
