@@ -33,14 +33,8 @@ pub enum CardsError {
     BadTextBlock { detail: String },
     #[error("terminal refused the request: error {code} ({message})")]
     Device { code: u8, message: String },
-    #[error(
-        "terminal holds {device} records up to seq {up_to}, host counted {expected}: not cleared"
-    )]
-    CountMismatch {
-        up_to: u32,
-        expected: u32,
-        device: u32,
-    },
+    #[error("terminal holds {device} records up to seq {up_to}, host counted {expected}: not cleared")]
+    CountMismatch { up_to: u32, expected: u32, device: u32 },
     #[error("simulator script line {line}: {detail}")]
     Script { line: usize, detail: String },
     #[error("invalid setting {field}: {detail}")]
@@ -101,11 +95,7 @@ impl CardsError {
             Self::InvalidIdNumber { value } => format!("卡内身份证号无效：{value}"),
             Self::BadTextBlock { detail } => format!("身份证信息格式错误：{detail}"),
             Self::Device { code, message } => format!("考勤机拒绝请求：错误 {code}（{message}）"),
-            Self::CountMismatch {
-                up_to,
-                expected,
-                device,
-            } => format!(
+            Self::CountMismatch { up_to, expected, device } => format!(
                 "考勤机中序号 {up_to} 及以前的记录有 {device} 条，本机已保存 {expected} 条，数量不符，未清除"
             ),
             Self::Script { line, detail } => format!("模拟脚本第 {line} 行：{detail}"),
@@ -120,14 +110,8 @@ impl CardsError {
 pub enum DecodeError {
     #[error("skipped {len} bytes of garbage at offset {offset}")]
     Garbage { offset: u64, len: usize },
-    #[error(
-        "bad checksum in frame at offset {offset}: expected 0x{expected:04X}, found 0x{found:04X}"
-    )]
-    BadChecksum {
-        offset: u64,
-        expected: u16,
-        found: u16,
-    },
+    #[error("bad checksum in frame at offset {offset}: expected 0x{expected:04X}, found 0x{found:04X}")]
+    BadChecksum { offset: u64, expected: u16, found: u16 },
     #[error("bad length {len} in frame at offset {offset}")]
     BadLength { offset: u64, len: usize },
     #[error("frame at offset {offset} lacks its end marker")]

@@ -10,11 +10,7 @@ pub fn check_char(first17: &[u8]) -> Option<u8> {
     if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     Some(CHECK[(sum % 11) as usize])
 }
 
@@ -50,10 +46,7 @@ mod tests {
         assert!(is_valid("11010519491231002X"));
         assert!(is_valid("11010519491231002x"));
         assert!(!is_valid("110105194912310021"));
-        assert_eq!(
-            complete("51010719900307123").as_deref().map(str::len),
-            Some(18)
-        );
+        assert_eq!(complete("51010719900307123").as_deref().map(str::len), Some(18));
         assert!(!is_valid("5101071990030712"));
         assert!(!is_valid("51010719901307123X"));
     }

@@ -48,10 +48,7 @@ pub struct LogParse {
 fn split_fields(line: &str) -> Vec<&str> {
     for sep in [',', ';', '\t'] {
         if line.contains(sep) {
-            return line
-                .split(sep)
-                .map(|f| f.trim().trim_matches('"').trim())
-                .collect();
+            return line.split(sep).map(|f| f.trim().trim_matches('"').trim()).collect();
         }
     }
     // Space separated: the time itself holds a space, so glue date and time back together.
@@ -59,9 +56,7 @@ fn split_fields(line: &str) -> Vec<&str> {
     if words.len() >= 4 && words[2].contains(':') {
         let mut v = vec![words[0]];
         let start = line.find(words[1]).unwrap_or(0);
-        let end = line[start..]
-            .find(words[2])
-            .map_or(line.len(), |p| start + p + words[2].len());
+        let end = line[start..].find(words[2]).map_or(line.len(), |p| start + p + words[2].len());
         v.push(&line[start..end]);
         v.extend(&words[3..]);
         return v;
@@ -76,9 +71,7 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
         return NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok();
     }
     let norm = t.replace(['/', '.'], "-").replace('T', " ");
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&norm, f).ok())
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"].iter().find_map(|f| NaiveDateTime::parse_from_str(&norm, f).ok())
 }
 
 /// Canonical key for a card number as vendor logs write it: an 18-character ID number gives
@@ -90,9 +83,7 @@ pub fn card_key_of(text: &str, format: NumberFormat) -> Result<String, String> {
         return if id_number::is_valid(t) {
             Ok(format!("rid:{}", t.to_ascii_uppercase()))
         } else {
-            Err(format!(
-                "{t} looks like an ID number but its check digit is wrong"
-            ))
+            Err(format!("{t} looks like an ID number but its check digit is wrong"))
         };
     }
     format.card_key(t)
@@ -109,11 +100,7 @@ pub fn parse(text: &str, format: NumberFormat) -> LogParse {
             continue;
         }
         let f = split_fields(trimmed);
-        let err = |code, message: String| LogLineError {
-            line,
-            code,
-            message,
-        };
+        let err = |code, message: String| LogLineError { line, code, message };
         if f.len() < 3 || f.len() > 4 {
             if out.swipes.is_empty()
                 && out.errors.is_empty()
@@ -124,38 +111,27 @@ pub fn parse(text: &str, format: NumberFormat) -> LogParse {
             }
             out.errors.push(err(
                 "LOG_FIELDS",
-                format!(
-                    "expected 3 or 4 fields (card, time, device[, seq]), found {}",
-                    f.len()
-                ),
+                format!("expected 3 or 4 fields (card, time, device[, seq]), found {}", f.len()),
             ));
             continue;
         }
         let Some(time) = parse_time(f[1]) else {
             // A header line: first line, no parsable time, card field not a number.
-            if out.swipes.is_empty()
-                && out.errors.is_empty()
-                && !f[0].bytes().any(|b| b.is_ascii_digit())
-            {
+            if out.swipes.is_empty() && out.errors.is_empty() && !f[0].bytes().any(|b| b.is_ascii_digit()) {
                 continue;
             }
-            out.errors.push(err(
-                "LOG_TIME",
-                format!("time {:?} is not YYYY-MM-DD HH:MM:SS", f[1]),
-            ));
+            out.errors.push(err("LOG_TIME", format!("time {:?} is not YYYY-MM-DD HH:MM:SS", f[1])));
             continue;
         };
         let card_key = match card_key_of(f[0], format) {
             Ok(k) => k,
             Err(m) => {
-                out.errors
-                    .push(err("LOG_CARD", format!("card number {:?}: {m}", f[0])));
+                out.errors.push(err("LOG_CARD", format!("card number {:?}: {m}", f[0])));
                 continue;
             }
         };
         if f[2].is_empty() {
-            out.errors
-                .push(err("LOG_FIELDS", "device id is empty".into()));
+            out.errors.push(err("LOG_FIELDS", "device id is empty".into()));
             continue;
         }
         let seq = match f.get(3) {
@@ -163,8 +139,7 @@ pub fn parse(text: &str, format: NumberFormat) -> LogParse {
             Some(s) => match s.parse::<u32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    out.errors
-                        .push(err("LOG_SEQ", format!("seq {s:?} is not a number")));
+                    out.errors.push(err("LOG_SEQ", format!("seq {s:?} is not a number")));
                     continue;
                 }
             },

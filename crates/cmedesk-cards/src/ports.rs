@@ -27,10 +27,8 @@ pub fn list_ports() -> Result<Vec<PortInfo>, CardsError> {
     if cfg!(target_os = "linux") && !std::path::Path::new("/sys/class/tty").exists() {
         return Ok(Vec::new());
     }
-    let ports = serialport::available_ports().map_err(|e| CardsError::PortOpen {
-        path: "(listing)".into(),
-        detail: e.to_string(),
-    })?;
+    let ports = serialport::available_ports()
+        .map_err(|e| CardsError::PortOpen { path: "(listing)".into(), detail: e.to_string() })?;
     Ok(ports
         .into_iter()
         .map(|p| {
@@ -67,11 +65,7 @@ pub fn list_ports() -> Result<Vec<PortInfo>, CardsError> {
 #[derive(Debug, Clone)]
 pub enum PortLocator {
     Path(String),
-    Usb {
-        vid: u16,
-        pid: u16,
-        serial_number: Option<String>,
-    },
+    Usb { vid: u16, pid: u16, serial_number: Option<String> },
     Slot(Arc<Mutex<Option<String>>>),
 }
 
@@ -89,11 +83,7 @@ impl PortLocator {
     /// VID/PID (and serial number, when given), wherever it enumerated this time.
     pub fn find_in(&self, ports: &[PortInfo]) -> Option<String> {
         match self {
-            Self::Usb {
-                vid,
-                pid,
-                serial_number,
-            } => ports
+            Self::Usb { vid, pid, serial_number } => ports
                 .iter()
                 .find(|p| {
                     p.vid == Some(*vid)
@@ -110,19 +100,11 @@ impl PortLocator {
     pub fn describe(&self) -> String {
         match self {
             Self::Path(p) => p.clone(),
-            Self::Usb {
-                vid,
-                pid,
-                serial_number,
-            } => match serial_number {
+            Self::Usb { vid, pid, serial_number } => match serial_number {
                 Some(s) => format!("usb {vid:04x}:{pid:04x} serial {s}"),
                 None => format!("usb {vid:04x}:{pid:04x}"),
             },
-            Self::Slot(s) => s
-                .lock()
-                .ok()
-                .and_then(|p| p.clone())
-                .unwrap_or_else(|| "(unplugged)".into()),
+            Self::Slot(s) => s.lock().ok().and_then(|p| p.clone()).unwrap_or_else(|| "(unplugged)".into()),
         }
     }
 }
@@ -130,26 +112,18 @@ impl PortLocator {
 /// Opens `path` exclusively, 8N1, at `baud` with a read timeout, mapping failures to the errors
 /// an officer can act on (missing, busy, permission).
 pub fn open(path: &str, baud: u32, timeout: Duration) -> Result<Box<dyn SerialPort>, CardsError> {
-    serialport::new(path, baud)
-        .timeout(timeout)
-        .open()
-        .map_err(|e| classify_open_error(path, &e))
+    serialport::new(path, baud).timeout(timeout).open().map_err(|e| classify_open_error(path, &e))
 }
 
 fn classify_open_error(path: &str, e: &serialport::Error) -> CardsError {
     use serialport::ErrorKind;
     let path = path.to_string();
     match e.kind() {
-        ErrorKind::NoDevice if std::path::Path::new(&path).exists() => {
-            CardsError::PortBusy { path }
-        }
+        ErrorKind::NoDevice if std::path::Path::new(&path).exists() => CardsError::PortBusy { path },
         ErrorKind::NoDevice => CardsError::PortNotFound { path },
         ErrorKind::Io(std::io::ErrorKind::NotFound) => CardsError::PortNotFound { path },
         ErrorKind::Io(std::io::ErrorKind::PermissionDenied) => CardsError::PortPermission { path },
-        _ => CardsError::PortOpen {
-            path,
-            detail: e.to_string(),
-        },
+        _ => CardsError::PortOpen { path, detail: e.to_string() },
     }
 }
 
@@ -177,23 +151,11 @@ mod tests {
             usb("/dev/ttyUSB1", 0x10c4, 0xea60, None),
             usb("/dev/ttyUSB2", 0x1a86, 0x7523, Some("B7")),
         ];
-        let by_serial = PortLocator::Usb {
-            vid: 0x1a86,
-            pid: 0x7523,
-            serial_number: Some("B7".into()),
-        };
+        let by_serial = PortLocator::Usb { vid: 0x1a86, pid: 0x7523, serial_number: Some("B7".into()) };
         assert_eq!(by_serial.find_in(&ports).as_deref(), Some("/dev/ttyUSB2"));
-        let any = PortLocator::Usb {
-            vid: 0x10c4,
-            pid: 0xea60,
-            serial_number: None,
-        };
+        let any = PortLocator::Usb { vid: 0x10c4, pid: 0xea60, serial_number: None };
         assert_eq!(any.find_in(&ports).as_deref(), Some("/dev/ttyUSB1"));
-        let gone = PortLocator::Usb {
-            vid: 0x1a86,
-            pid: 0x7523,
-            serial_number: Some("C9".into()),
-        };
+        let gone = PortLocator::Usb { vid: 0x1a86, pid: 0x7523, serial_number: Some("C9".into()) };
         assert_eq!(gone.find_in(&ports), None);
         assert_eq!(by_serial.describe(), "usb 1a86:7523 serial B7");
     }

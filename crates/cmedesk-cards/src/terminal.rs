@@ -8,8 +8,7 @@
 //! lose swipes; the device refuses the latter.
 
 use crate::codec::terminal::{
-    self as proto, DeviceInfo, ErrorReply, PullPage, Reader, RosterEntry, SwipeRecord,
-    TerminalDecoder,
+    self as proto, DeviceInfo, ErrorReply, PullPage, Reader, RosterEntry, SwipeRecord, TerminalDecoder,
 };
 use crate::error::{CardsError, DecodeError};
 use crate::ports;
@@ -45,8 +44,7 @@ impl Pulled {
     pub fn clear_args(&self) -> Option<(u32, u32)> {
         let first = self.records.first()?;
         let last = self.records.last()?;
-        (first.seq == self.info.cleared_through + 1)
-            .then_some((last.seq, self.records.len() as u32))
+        (first.seq == self.info.cleared_through + 1).then_some((last.seq, self.records.len() as u32))
     }
 }
 
@@ -66,10 +64,7 @@ pub struct StoringTerminal {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl StoringTerminal {
@@ -93,10 +88,7 @@ impl StoringTerminal {
     }
 
     fn io_err(&self, e: impl ToString) -> CardsError {
-        CardsError::Io {
-            path: self.path.clone(),
-            detail: e.to_string(),
-        }
+        CardsError::Io { path: self.path.clone(), detail: e.to_string() }
     }
 
     /// One request/reply exchange; stale replies (other request ids) are skipped.
@@ -109,10 +101,7 @@ impl StoringTerminal {
             self.req_id = self.req_id.wrapping_add(1);
             let id = self.req_id;
             let frame = proto::encode(kind, id, payload);
-            self.port
-                .write_all(&frame)
-                .and_then(|_| self.port.flush())
-                .map_err(|e| self.io_err(e))?;
+            self.port.write_all(&frame).and_then(|_| self.port.flush()).map_err(|e| self.io_err(e))?;
             match self.await_reply(kind, id)? {
                 Ok(p) => return Ok(p),
                 Err(e) => last = e,
@@ -147,8 +136,8 @@ impl StoringTerminal {
                 match item {
                     Ok(f) if f.req_id != id => {}
                     Ok(f) if f.kind == proto::T_ERROR => {
-                        let e = ErrorReply::decode(&f.payload)
-                            .map_err(|d| CardsError::Protocol { detail: d })?;
+                        let e =
+                            ErrorReply::decode(&f.payload).map_err(|d| CardsError::Protocol { detail: d })?;
                         result.get_or_insert(Err(e));
                     }
                     Ok(f) if f.kind == kind | proto::REPLY => {
@@ -162,26 +151,17 @@ impl StoringTerminal {
                     Err(DecodeError::Garbage { .. }) => {}
                     Err(e) => {
                         // A corrupt reply: retry the request (it is idempotent).
-                        return Ok(Err(CardsError::Protocol {
-                            detail: e.to_string(),
-                        }));
+                        return Ok(Err(CardsError::Protocol { detail: e.to_string() }));
                     }
                 }
             }
             match result {
                 Some(Ok(p)) => return Ok(Ok(p)),
                 Some(Err(e)) if e.code == proto::E_COUNT_MISMATCH => {
-                    return Err(CardsError::CountMismatch {
-                        up_to: 0,
-                        expected: 0,
-                        device: e.detail,
-                    });
+                    return Err(CardsError::CountMismatch { up_to: 0, expected: 0, device: e.detail });
                 }
                 Some(Err(e)) => {
-                    return Err(CardsError::Device {
-                        code: e.code,
-                        message: e.message,
-                    });
+                    return Err(CardsError::Device { code: e.code, message: e.message });
                 }
                 None => {}
             }
@@ -220,10 +200,8 @@ impl StoringTerminal {
     /// Replaces the device roster: begin, chunks, commit with the total (the device keeps the
     /// old roster unless the commit's count matches what it received).
     pub fn roster_download(&mut self, roster: &[RosterEntry]) -> Result<u32, CardsError> {
-        let total = u32::try_from(roster.len()).map_err(|_| CardsError::Config {
-            field: "roster",
-            detail: "too many entries".into(),
-        })?;
+        let total = u32::try_from(roster.len())
+            .map_err(|_| CardsError::Config { field: "roster", detail: "too many entries".into() })?;
         self.request(proto::T_ROSTER_BEGIN, &total.to_be_bytes())?;
         let mut index = 0usize;
         while index < roster.len() {
@@ -268,12 +246,7 @@ impl StoringTerminal {
             let page = self.pull(cursor, self.page_size)?;
             for r in &page.records {
                 let expected = records.last().map_or_else(
-                    || {
-                        cursor
-                            .max(info.cleared_through)
-                            .max(info.first_seq.saturating_sub(1))
-                            + 1
-                    },
+                    || cursor.max(info.cleared_through).max(info.first_seq.saturating_sub(1)) + 1,
                     |l| l.seq + 1,
                 );
                 if r.seq != expected {
@@ -288,11 +261,7 @@ impl StoringTerminal {
                 _ => break,
             }
         }
-        Ok(Pulled {
-            info,
-            records,
-            clock,
-        })
+        Ok(Pulled { info, records, clock })
     }
 
     /// Clears records with seq ≤ `up_to` if the device holds exactly `count` of them. A retry of
@@ -303,11 +272,9 @@ impl StoringTerminal {
         req.extend_from_slice(&count.to_be_bytes());
         match self.request(proto::T_CLEAR, &req) {
             Ok(p) => Reader::new(&p).u32().map_err(Self::protocol),
-            Err(CardsError::CountMismatch { device, .. }) => Err(CardsError::CountMismatch {
-                up_to,
-                expected: count,
-                device,
-            }),
+            Err(CardsError::CountMismatch { device, .. }) => {
+                Err(CardsError::CountMismatch { up_to, expected: count, device })
+            }
             Err(e) => Err(e),
         }
     }

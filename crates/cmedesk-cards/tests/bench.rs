@@ -17,8 +17,7 @@ use cmedesk_cards::codec::terminal::{self as proto, PullPage, SwipeRecord, Termi
 use cmedesk_cards::driver::read_once;
 use cmedesk_cards::sim::{self, SimKind, SimOptions, Step};
 use cmedesk_cards::{
-    PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, StoringTerminal, id_number,
-    ports,
+    PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, StoringTerminal, id_number, ports,
 };
 use std::time::{Duration, Instant};
 
@@ -32,10 +31,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn bench_id_card_read_cycle_vs_wire_time() {
     let sim = sim::start(SimKind::Sam, SimOptions::for_kind(SimKind::Sam)).expect("sim");
     let id = id_number::complete("51010719850615432").expect("id");
-    sim.step(Step::Place {
-        card: id.clone(),
-        name: Some("李华".into()),
-    });
+    sim.step(Step::Place { card: id.clone(), name: Some("李华".into()) });
     assert!(sim.wait_idle(Duration::from_secs(2)));
     let path = sim.path().expect("plugged");
     let mut port = ports::open(&path, 115_200, Duration::from_millis(50)).expect("open");
@@ -45,9 +41,7 @@ fn bench_id_card_read_cycle_vs_wire_time() {
     let mut cycles = Vec::new();
     for _ in 0..30 {
         let t0 = Instant::now();
-        let r = read_once(port.as_mut(), Duration::from_millis(500))
-            .expect("cycle")
-            .expect("card present");
+        let r = read_once(port.as_mut(), Duration::from_millis(500)).expect("cycle").expect("card present");
         cycles.push(r.frame_end.duration_since(t0).as_secs_f64() * 1000.0);
         assert_eq!(r.holder.id_number, id);
     }
@@ -60,10 +54,7 @@ fn bench_id_card_read_cycle_vs_wire_time() {
         cycles[cycles.len() - 1],
         median / wire_ms
     );
-    assert!(
-        median / wire_ms <= 1.3,
-        "read cycle {median:.1} ms vs wire {wire_ms:.1} ms"
-    );
+    assert!(median / wire_ms <= 1.3, "read cycle {median:.1} ms vs wire {wire_ms:.1} ms");
 }
 
 fn pull_10k(baud: u32) -> f64 {
@@ -105,10 +96,7 @@ fn bench_em4100_frame_end_to_event() {
     cfg.repeat_silence = Duration::from_millis(0);
     let reader = ReaderHandle::spawn(cfg, tx).expect("reader");
     let mut lat = Vec::new();
-    sim.step(Step::Place {
-        card: "67003B51C6".into(),
-        name: None,
-    });
+    sim.step(Step::Place { card: "67003B51C6".into(), name: None });
     let until = Instant::now() + Duration::from_secs(8);
     while lat.len() < 60 && Instant::now() < until {
         if let Ok(ReaderEvent::Card(c)) = rx.recv_timeout(Duration::from_millis(500)) {
@@ -151,38 +139,27 @@ fn bench_decode_throughput() {
     let read = sam::read_reply(&text, &[7u8; sam::PHOTO_LEN]);
     let s: Vec<u8> = std::iter::repeat_n(read, 2000).flatten().collect();
     let mut d = SamDecoder::new();
-    throughput("sam_read_reply", &s, 2000, |c| {
-        d.push(c).filter(Result::is_ok).count()
-    });
+    throughput("sam_read_reply", &s, 2000, |c| d.push(c).filter(Result::is_ok).count());
 
-    let s: Vec<u8> = (0..100_000u32)
-        .flat_map(|i| em4100::encode([1, 0, 0, (i >> 8) as u8, i as u8]))
-        .collect();
+    let s: Vec<u8> =
+        (0..100_000u32).flat_map(|i| em4100::encode([1, 0, 0, (i >> 8) as u8, i as u8])).collect();
     let mut d = Em4100Decoder::new();
-    throughput("em4100", &s, 100_000, |c| {
-        d.push(c).filter(Result::is_ok).count()
-    });
+    throughput("em4100", &s, 100_000, |c| d.push(c).filter(Result::is_ok).count());
 
     let s: Vec<u8> = (0..100_000u32)
         .flat_map(|i| format!("{:08X}\r\n", i.wrapping_mul(2_654_435_761)).into_bytes())
         .collect();
     let mut d = AsciiDecoder::new(AsciiConfig::default()).expect("config");
-    throughput("ascii_hex", &s, 100_000, |c| {
-        d.push(c).filter(Result::is_ok).count()
-    });
+    throughput("ascii_hex", &s, 100_000, |c| d.push(c).filter(Result::is_ok).count());
 
     let page = PullPage {
         records: (0..500)
-            .map(|i| {
-                SwipeRecord::from_card_key(i + 1, 1_790_000_000 + i, "em:0100ABCDEF").expect("key")
-            })
+            .map(|i| SwipeRecord::from_card_key(i + 1, 1_790_000_000 + i, "em:0100ABCDEF").expect("key"))
             .collect(),
         more: true,
     };
     let frame = proto::encode(proto::T_PULL | proto::REPLY, 1, &page.encode());
     let s: Vec<u8> = std::iter::repeat_n(frame, 400).flatten().collect();
     let mut d = TerminalDecoder::new();
-    throughput("terminal_pull_page", &s, 400, |c| {
-        d.push(c).filter(Result::is_ok).count()
-    });
+    throughput("terminal_pull_page", &s, 400, |c| d.push(c).filter(Result::is_ok).count());
 }

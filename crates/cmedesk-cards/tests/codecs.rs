@@ -65,10 +65,7 @@ fn synthetic_read_reply() -> (Vec<u8>, String) {
 fn sam_read_reply_layout_and_text_block() {
     let (frame, id) = synthetic_read_reply();
     assert_eq!(frame.len(), 1295);
-    assert_eq!(
-        frame[..14],
-        h("AA AA AA 96 69 05 08 00 00 90 01 00 04 00")[..]
-    );
+    assert_eq!(frame[..14], h("AA AA AA 96 69 05 08 00 00 90 01 00 04 00")[..]);
     let (f, e) = sam_frames(&frame);
     assert!(e.is_empty());
     let f = f.into_iter().next().expect("one frame");
@@ -82,14 +79,7 @@ fn sam_read_reply_layout_and_text_block() {
     assert_eq!(holder.card_type, IdCardType::Resident);
     assert_eq!(sam::card_key(&holder), format!("rid:{id}"));
     // Field offsets are exactly those of design §5: name 0..30 UCS-2LE, ID number 122..158.
-    assert_eq!(
-        &text[0..2],
-        &"王"
-            .encode_utf16()
-            .next()
-            .map(u16::to_le_bytes)
-            .expect("char")
-    );
+    assert_eq!(&text[0..2], &"王".encode_utf16().next().map(u16::to_le_bytes).expect("char"));
     assert_eq!(text[122], id.as_bytes()[0]);
     assert_eq!(text[123], 0);
 }
@@ -101,19 +91,9 @@ fn sam_card_type_byte_248_and_bad_id_numbers() {
     assert_eq!(holder.card_type, IdCardType::HkMacaoTaiwan);
     let text = sam::build_text_block(&holder);
     assert_eq!(text[248], b'J');
-    assert_eq!(
-        sam::parse_text_block(&text).expect("permit").card_type,
-        IdCardType::HkMacaoTaiwan
-    );
+    assert_eq!(sam::parse_text_block(&text).expect("permit").card_type, IdCardType::HkMacaoTaiwan);
     // A check digit off by one is refused with the stable code.
-    holder.id_number.replace_range(
-        17..18,
-        if holder.id_number.ends_with('0') {
-            "1"
-        } else {
-            "0"
-        },
-    );
+    holder.id_number.replace_range(17..18, if holder.id_number.ends_with('0') { "1" } else { "0" });
     let e = sam::parse_text_block(&sam::build_text_block(&holder)).expect_err("bad check digit");
     assert_eq!(e.code(), "CARD_INVALID_ID_NUMBER");
 }
@@ -151,34 +131,16 @@ fn sam_random_splits_garbage_and_bad_checksum() {
         assert_eq!(frames.len(), 2, "find + read");
         assert_eq!(frames[0].sw3(), Some(0x9F));
         assert_eq!(frames[1].payload.len(), 1287);
-        let checksum: Vec<_> = errors
-            .iter()
-            .filter(|e| matches!(e, DecodeError::BadChecksum { .. }))
-            .collect();
+        let checksum: Vec<_> =
+            errors.iter().filter(|e| matches!(e, DecodeError::BadChecksum { .. })).collect();
         assert_eq!(checksum.len(), 1);
-        assert_eq!(
-            checksum[0].offset(),
-            bad_at,
-            "error names the frame's first byte"
-        );
-        let garbage: usize = errors
-            .iter()
-            .map(|e| {
-                if let DecodeError::Garbage { len, .. } = e {
-                    *len
-                } else {
-                    0
-                }
-            })
-            .sum();
+        assert_eq!(checksum[0].offset(), bad_at, "error names the frame's first byte");
+        let garbage: usize =
+            errors.iter().map(|e| if let DecodeError::Garbage { len, .. } = e { *len } else { 0 }).sum();
         // The 5 leading bytes plus the 10 bytes of the bad frame after its first byte.
         assert_eq!(garbage, 5 + bad.len() - 1);
-        assert!(
-            errors
-                .iter()
-                .any(|e| *e == DecodeError::Garbage { offset: 0, len: 5 }
-                    || matches!(e, DecodeError::Garbage { offset: 0, .. }))
-        );
+        assert!(errors.iter().any(|e| *e == DecodeError::Garbage { offset: 0, len: 5 }
+            || matches!(e, DecodeError::Garbage { offset: 0, .. })));
     }
 }
 
@@ -189,13 +151,7 @@ fn sam_bad_length_names_offset() {
     s.extend_from_slice(&sam::reply(sam::SW_OK, &[]));
     let (frames, errors) = sam_frames(&s);
     assert_eq!(frames.len(), 1);
-    assert!(
-        errors.contains(&DecodeError::BadLength {
-            offset: 2,
-            len: 0x2000
-        }),
-        "{errors:?}"
-    );
+    assert!(errors.contains(&DecodeError::BadLength { offset: 2, len: 0x2000 }), "{errors:?}");
     // Zero length is also refused.
     let (_, errors) = sam_frames(&h("AA AA AA 96 69 00 00 00"));
     assert!(errors.contains(&DecodeError::BadLength { offset: 0, len: 0 }));
@@ -204,10 +160,7 @@ fn sam_bad_length_names_offset() {
 #[test]
 fn em4100_design_vector() {
     let frame = [&[0x02][..], b"67003B51C6CB", &[0x03]].concat();
-    assert_eq!(
-        em4100::encode([0x67, 0x00, 0x3B, 0x51, 0xC6]).to_vec(),
-        frame
-    );
+    assert_eq!(em4100::encode([0x67, 0x00, 0x3B, 0x51, 0xC6]).to_vec(), frame);
     let mut d = Em4100Decoder::new();
     let got: Vec<_> = d.push(&frame).collect();
     let f = got[0].as_ref().expect("valid frame");
@@ -242,16 +195,11 @@ fn em4100_splits_garbage_bad_checksum_bad_digit_cut_frame() {
         assert_eq!(frames.len(), 1, "split {split}");
         assert_eq!(frames[0].offset, 38);
         assert!(
-            errors
-                .iter()
-                .any(|e| matches!(e, DecodeError::BadChecksum { offset: 3, .. })),
+            errors.iter().any(|e| matches!(e, DecodeError::BadChecksum { offset: 3, .. })),
             "split {split}: {errors:?}"
         );
         assert!(
-            errors.contains(&&DecodeError::BadDigit {
-                offset: 22,
-                byte: b'G'
-            }),
+            errors.contains(&&DecodeError::BadDigit { offset: 22, byte: b'G' }),
             "split {split}: {errors:?}"
         );
         assert!(
@@ -273,12 +221,8 @@ fn ascii_formats_and_terminators() {
     for (format, text) in cases {
         assert_eq!(format.format(&uid).as_deref(), Some(text));
         for term in [&b"\r\n"[..], b"\r", b"\n", &[0x03]] {
-            let mut d = AsciiDecoder::new(AsciiConfig {
-                terminator: term.to_vec(),
-                format,
-                max_len: 40,
-            })
-            .expect("config");
+            let mut d = AsciiDecoder::new(AsciiConfig { terminator: term.to_vec(), format, max_len: 40 })
+                .expect("config");
             let line = [text.as_bytes(), term].concat();
             let mut got = Vec::new();
             for b in &line {
@@ -290,77 +234,37 @@ fn ascii_formats_and_terminators() {
             assert_eq!(f.raw, line);
         }
     }
-    assert_eq!(
-        NumberFormat::Wiegand26.parse("059,20934"),
-        Ok(vec![59, 0x51, 0xC6])
-    );
-    assert_eq!(
-        NumberFormat::Wiegand26.parse("05920934"),
-        Ok(vec![59, 0x51, 0xC6])
-    );
-    assert!(
-        NumberFormat::Decimal10.parse("9999999999").is_err(),
-        "over 32 bits"
-    );
+    assert_eq!(NumberFormat::Wiegand26.parse("059,20934"), Ok(vec![59, 0x51, 0xC6]));
+    assert_eq!(NumberFormat::Wiegand26.parse("05920934"), Ok(vec![59, 0x51, 0xC6]));
+    assert!(NumberFormat::Decimal10.parse("9999999999").is_err(), "over 32 bits");
     // As printed: digits keep their leading zeros under ic:, hex becomes uid: (the core's keys).
-    assert_eq!(
-        NumberFormat::Printed.card_key("0077771716").as_deref(),
-        Ok("ic:0077771716")
-    );
-    assert_eq!(
-        NumberFormat::Printed.card_key("04a2b3c4").as_deref(),
-        Ok("uid:04A2B3C4")
-    );
+    assert_eq!(NumberFormat::Printed.card_key("0077771716").as_deref(), Ok("ic:0077771716"));
+    assert_eq!(NumberFormat::Printed.card_key("04a2b3c4").as_deref(), Ok("uid:04A2B3C4"));
     assert!(NumberFormat::Printed.card_key("12").is_err());
 }
 
 #[test]
 fn ascii_errors_name_offsets() {
-    let mut d = AsciiDecoder::new(AsciiConfig {
-        max_len: 16,
-        ..AsciiConfig::default()
-    })
-    .expect("config");
+    let mut d = AsciiDecoder::new(AsciiConfig { max_len: 16, ..AsciiConfig::default() }).expect("config");
     let mut s = b"04A2?3C4\r\n".to_vec(); // bad char at 4
     s.extend_from_slice(b"0123456789ABCDEF0123\r\n"); // too long, offset 10
     s.extend_from_slice(b"  \x0204A2B3C4\x03 \r\n"); // STX/ETX + spaces stripped, offset 32
     let got: Vec<_> = d.push(&s).collect();
-    assert!(
-        got.contains(&Err(DecodeError::BadDigit {
-            offset: 4,
-            byte: b'?'
-        })),
-        "{got:?}"
-    );
-    assert!(
-        got.iter()
-            .any(|r| matches!(r, Err(DecodeError::LineTooLong { offset: 10, .. }))),
-        "{got:?}"
-    );
+    assert!(got.contains(&Err(DecodeError::BadDigit { offset: 4, byte: b'?' })), "{got:?}");
+    assert!(got.iter().any(|r| matches!(r, Err(DecodeError::LineTooLong { offset: 10, .. }))), "{got:?}");
     let ok: Vec<_> = got.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(ok.len(), 1);
     assert_eq!(ok[0].offset, 32);
     assert_eq!(ok[0].card_key(), "uid:04A2B3C4");
     // An endless line without terminator is reported once and discarded, then decoding resumes.
-    let mut d = AsciiDecoder::new(AsciiConfig {
-        max_len: 8,
-        ..AsciiConfig::default()
-    })
-    .expect("config");
+    let mut d = AsciiDecoder::new(AsciiConfig { max_len: 8, ..AsciiConfig::default() }).expect("config");
     let mut errs = 0;
     for _ in 0..100 {
-        errs += d
-            .push(b"AAAAAAAAAA")
-            .filter(|r| matches!(r, Err(DecodeError::LineTooLong { .. })))
-            .count();
+        errs += d.push(b"AAAAAAAAAA").filter(|r| matches!(r, Err(DecodeError::LineTooLong { .. }))).count();
     }
     let tail: Vec<_> = d.push(b"\r\n04A2B3C4\r\n").collect();
     assert_eq!(errs, 1);
-    assert!(
-        tail.iter()
-            .any(|r| r.as_ref().is_ok_and(|f| f.card_key() == "uid:04A2B3C4")),
-        "{tail:?}"
-    );
+    assert!(tail.iter().any(|r| r.as_ref().is_ok_and(|f| f.card_key() == "uid:04A2B3C4")), "{tail:?}");
 }
 
 #[test]
@@ -390,41 +294,27 @@ fn terminal_frames_round_trip_and_checksum() {
         assert_eq!(frames.len(), 1);
         assert_eq!(frames[0].req_id, 42);
         assert_eq!(PullPage::decode(&frames[0].payload).expect("page"), page);
-        assert!(all.iter().any(
-            |r| matches!(r, Err(DecodeError::BadChecksum { offset, .. }) if *offset == corrupt_at)
-        ));
+        assert!(
+            all.iter()
+                .any(|r| matches!(r, Err(DecodeError::BadChecksum { offset, .. }) if *offset == corrupt_at))
+        );
     }
     assert_eq!(
-        page.records[0]
-            .device_time_utc()
-            .map(|t| t.to_rfc3339())
-            .as_deref(),
+        page.records[0].device_time_utc().map(|t| t.to_rfc3339()).as_deref(),
         Some("2026-09-21T14:13:20+00:00")
     );
-    let keys: Vec<_> = page
-        .records
-        .iter()
-        .map(|r| r.card_key().expect("key"))
-        .collect();
-    assert_eq!(
-        keys,
-        ["em:67003B51C6", "rid:11010519491231002X", "uid:04A2B3C4"]
-    );
+    let keys: Vec<_> = page.records.iter().map(|r| r.card_key().expect("key")).collect();
+    assert_eq!(keys, ["em:67003B51C6", "rid:11010519491231002X", "uid:04A2B3C4"]);
     // Unsupported version and oversize length are named with their offsets.
     let mut v2 = frame.clone();
     v2[2] = 2;
     let mut d = TerminalDecoder::new();
-    assert!(d.push(&v2).any(|r| r
-        == Err(DecodeError::BadVersion {
-            offset: 0,
-            version: 2
-        })));
+    assert!(d.push(&v2).any(|r| r == Err(DecodeError::BadVersion { offset: 0, version: 2 })));
     let mut d = TerminalDecoder::new();
-    assert!(d.push(&[0x5A, 0xA5, 1, 0x20, 1, 0xFF, 0xFF]).any(|r| r
-        == Err(DecodeError::BadLength {
-            offset: 0,
-            len: 0xFFFF
-        })));
+    assert!(
+        d.push(&[0x5A, 0xA5, 1, 0x20, 1, 0xFF, 0xFF])
+            .any(|r| r == Err(DecodeError::BadLength { offset: 0, len: 0xFFFF }))
+    );
 }
 
 #[test]

@@ -7,9 +7,7 @@ use cmedesk_cards::{id_number, logfile};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/cards")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cards").join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -23,13 +21,7 @@ fn demo_scripts_parse_and_use_valid_synthetic_ids() {
     let ids: Vec<&str> = sam
         .steps
         .iter()
-        .filter_map(|(_, s)| {
-            if let Step::Place { card, .. } = s {
-                Some(card.as_str())
-            } else {
-                None
-            }
-        })
+        .filter_map(|(_, s)| if let Step::Place { card, .. } = s { Some(card.as_str()) } else { None })
         .collect();
     assert_eq!(ids.len(), 6);
     assert!(ids.iter().all(|id| id_number::is_valid(id)), "{ids:?}");

@@ -19,11 +19,7 @@ fn parses_csv_and_txt_with_errors_per_line() {
     // As printed (the default for vendor logs): the number keeps its digits, as the core keys a
     // card an officer issued by typing the number printed on it.
     let p = logfile::parse(csv, NumberFormat::Printed);
-    let keys: Vec<_> = p
-        .swipes
-        .iter()
-        .map(|s| (s.line, s.card_key.as_str(), s.seq))
-        .collect();
+    let keys: Vec<_> = p.swipes.iter().map(|s| (s.line, s.card_key.as_str(), s.seq)).collect();
     assert_eq!(
         keys,
         [
@@ -36,31 +32,16 @@ fn parses_csv_and_txt_with_errors_per_line() {
     assert_eq!(p.swipes[1].time.to_string(), "2026-11-20 08:05:00");
     assert_eq!(p.swipes[2].device_id, "MBOX-02");
     let errs: Vec<_> = p.errors.iter().map(|e| (e.line, e.code)).collect();
-    assert_eq!(
-        errs,
-        [
-            (5, "LOG_CARD"),
-            (6, "LOG_TIME"),
-            (7, "LOG_FIELDS"),
-            (8, "LOG_SEQ")
-        ]
-    );
+    assert_eq!(errs, [(5, "LOG_CARD"), (6, "LOG_TIME"), (7, "LOG_FIELDS"), (8, "LOG_SEQ")]);
     assert!(p.errors[0].message.contains("check digit"));
     // The same log from a device that prints the UID as "8H10D": converted to the UID key.
     let p = logfile::parse(csv, NumberFormat::Decimal10);
     assert_eq!(p.swipes[0].card_key, "uid:04A2B3C4");
-    assert!(
-        p.errors.iter().any(|e| e.line == 4 && e.code == "LOG_CARD"),
-        "hex is not 8H10D"
-    );
+    assert!(p.errors.iter().any(|e| e.line == 4 && e.code == "LOG_CARD"), "hex is not 8H10D");
 
     let txt = "04A2B3C4    2026-11-20 08:01:02    T7\n04A2B3C4\t2026-11-20 09:01:02\tT7\n";
     let p = logfile::parse(txt, NumberFormat::Hex);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.swipes.len(), 2);
-    assert!(
-        p.swipes
-            .iter()
-            .all(|s| s.card_key == "uid:04A2B3C4" && s.device_id == "T7")
-    );
+    assert!(p.swipes.iter().all(|s| s.card_key == "uid:04A2B3C4" && s.device_id == "T7"));
 }

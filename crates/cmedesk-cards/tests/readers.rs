@@ -9,8 +9,7 @@ use cmedesk_cards::codec::ascii::{AsciiConfig, NumberFormat};
 use cmedesk_cards::driver::Rejection;
 use cmedesk_cards::sim::{self, SimKind, SimOptions, Step};
 use cmedesk_cards::{
-    PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, ReaderStatus, id_number,
-    ports,
+    PortLocator, ReaderConfig, ReaderEvent, ReaderHandle, ReaderKind, ReaderStatus, id_number, ports,
 };
 use common::{Events, T, cards};
 use std::sync::mpsc;
@@ -21,10 +20,7 @@ fn ms(n: u64) -> Duration {
 }
 
 fn place(card: &str) -> Step {
-    Step::Place {
-        card: card.to_string(),
-        name: None,
-    }
+    Step::Place { card: card.to_string(), name: None }
 }
 
 /// After a disconnect the driver closes its port (within one reconnect interval), freeing the
@@ -47,10 +43,7 @@ fn sam_config(locator: PortLocator) -> ReaderConfig {
 
 fn start(cfg: ReaderConfig) -> (ReaderHandle, Events) {
     let (tx, rx) = mpsc::channel();
-    (
-        ReaderHandle::spawn(cfg, tx).expect("reader starts"),
-        Events::new(rx),
-    )
+    (ReaderHandle::spawn(cfg, tx).expect("reader starts"), Events::new(rx))
 }
 
 #[test]
@@ -61,20 +54,13 @@ fn sam_reads_a_card_once_per_presentation() {
     assert_eq!(Some(path), sim.path());
     assert_eq!(baud, 115_200);
     let id = id_number::complete("51010719850615432").expect("id");
-    sim.step(Step::Place {
-        card: id.clone(),
-        name: Some("李华".into()),
-    });
+    sim.step(Step::Place { card: id.clone(), name: Some("李华".into()) });
     let card = ev.card(T).expect("card read");
     assert_eq!(card.card_key, format!("rid:{id}"));
     assert_eq!(card.reader, ReaderKind::Sam);
     let holder = card.holder.expect("holder");
     assert_eq!(holder.name, "李华");
-    assert_eq!(
-        card.raw.len(),
-        256,
-        "text block only: the photo is never kept"
-    );
+    assert_eq!(card.raw.len(), 256, "text block only: the photo is never kept");
     // The card stays on the reader: no second read however long it sits there.
     assert!(cards(&ev.drain_for(ms(600))).is_empty());
     // It leaves and comes back: counts again.
@@ -98,21 +84,14 @@ fn sam_failed_reads_are_retried_then_rejected() {
     sim.step(place(&id));
     let card = ev.card(T).expect("read after two failures");
     assert_eq!(card.card_key, format!("rid:{id}"));
-    assert!(
-        !ev.log
-            .iter()
-            .any(|e| matches!(e, ReaderEvent::Rejected { .. }))
-    );
+    assert!(!ev.log.iter().any(|e| matches!(e, ReaderEvent::Rejected { .. })));
     sim.step(Step::Remove);
     sim.step(Step::Wait(ms(200)));
     // Five failures: rejected with the card's status, once, and no card event.
     sim.step(Step::FailRead(5));
     sim.step(place(&id));
     let r = ev.rejection(T).expect("rejection");
-    assert_eq!(
-        r,
-        Rejection::Card(cmedesk_cards::CardsError::ReadFailed { sw3: 0x41 })
-    );
+    assert_eq!(r, Rejection::Card(cmedesk_cards::CardsError::ReadFailed { sw3: 0x41 }));
     assert!(cards(&ev.drain_for(ms(400))).is_empty());
     reader.stop();
 }
@@ -169,16 +148,8 @@ fn sam_unplug_and_replug_on_a_new_path() {
     let (reader, mut ev) = start(sam_config(PortLocator::Slot(sim.slot())));
     ev.connected(T).expect("connected");
     sim.step(Step::Unplug);
-    ev.wait_for(T, |e| {
-        matches!(
-            e,
-            ReaderEvent::Status {
-                status: ReaderStatus::Disconnected { .. },
-                ..
-            }
-        )
-    })
-    .expect("disconnected");
+    ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Disconnected { .. }, .. }))
+        .expect("disconnected");
     // Another device takes the freed pty number, so the reader returns on a different path.
     let _other = hold_freed_pty();
     sim.step(Step::Replug);
@@ -186,10 +157,7 @@ fn sam_unplug_and_replug_on_a_new_path() {
     assert_ne!(path, first_path, "the device came back on a new path");
     let id = id_number::complete("51010719850615432").expect("id");
     sim.step(place(&id));
-    assert_eq!(
-        ev.card(T).expect("card after replug").card_key,
-        format!("rid:{id}")
-    );
+    assert_eq!(ev.card(T).expect("card after replug").card_key, format!("rid:{id}"));
     reader.stop();
 }
 
@@ -205,21 +173,11 @@ fn sam_unplug_mid_read_reply_then_replug() {
     sim.step(place(&id));
     sim.step(Step::Wait(ms(400)));
     sim.step(Step::Unplug);
-    ev.wait_for(T, |e| {
-        matches!(
-            e,
-            ReaderEvent::Status {
-                status: ReaderStatus::Disconnected { .. },
-                ..
-            }
-        )
-    })
-    .expect("disconnected");
+    ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Disconnected { .. }, .. }))
+        .expect("disconnected");
     assert!(cards(&ev.log).is_empty(), "a cut read reply is no card");
     assert!(
-        !ev.log
-            .iter()
-            .any(|e| matches!(e, ReaderEvent::Rejected { .. })),
+        !ev.log.iter().any(|e| matches!(e, ReaderEvent::Rejected { .. })),
         "nor a rejection: {:?}",
         ev.log
     );
@@ -227,10 +185,7 @@ fn sam_unplug_mid_read_reply_then_replug() {
     sim.step(Step::Replug);
     ev.connected(T).expect("reconnected");
     // The card is still on the reader: read once after the replug, and only once.
-    assert_eq!(
-        ev.card(T).expect("card after replug").card_key,
-        format!("rid:{id}")
-    );
+    assert_eq!(ev.card(T).expect("card after replug").card_key, format!("rid:{id}"));
     assert!(cards(&ev.drain_for(ms(400))).is_empty());
     reader.stop();
 }
@@ -252,10 +207,7 @@ fn em4100_repeats_are_suppressed_until_silence() {
     assert_eq!(c.raw, [&[0x02][..], b"67003B51C6CB", &[0x03]].concat());
     // The reader repeats the frame every 100 ms while the card stays: no more events.
     assert!(cards(&ev.drain_for(ms(800))).is_empty());
-    assert!(
-        sim.stats.reads.load(std::sync::atomic::Ordering::SeqCst) >= 5,
-        "the simulator did repeat"
-    );
+    assert!(sim.stats.reads.load(std::sync::atomic::Ordering::SeqCst) >= 5, "the simulator did repeat");
     // Another card counts at once.
     sim.step(place("0100ABCDEF"));
     assert_eq!(ev.card(T).expect("other card").card_key, "em:0100ABCDEF");
@@ -276,19 +228,10 @@ fn em4100_garbage_bad_checksums_and_slow_drip() {
     sim.step(Step::FailRead(2));
     sim.step(Step::Drip(ms(4)));
     sim.step(place("1234567890"));
-    let c = ev
-        .card(T)
-        .expect("card after garbage, two corrupt frames and a slow drip");
+    let c = ev.card(T).expect("card after garbage, two corrupt frames and a slow drip");
     assert_eq!(c.card_key, "em:1234567890");
-    let rejected: Vec<_> = ev
-        .log
-        .iter()
-        .filter(|e| matches!(e, ReaderEvent::Rejected { .. }))
-        .collect();
-    assert!(
-        rejected.len() >= 2,
-        "corrupt frames are reported: {rejected:?}"
-    );
+    let rejected: Vec<_> = ev.log.iter().filter(|e| matches!(e, ReaderEvent::Rejected { .. })).collect();
+    assert!(rejected.len() >= 2, "corrupt frames are reported: {rejected:?}");
     assert!(rejected.iter().any(|e| matches!(
         e,
         ReaderEvent::Rejected {
@@ -310,16 +253,8 @@ fn em4100_unplug_mid_frame_then_replug() {
     sim.step(place("67003B51C6"));
     sim.step(Step::Wait(ms(45)));
     sim.step(Step::Unplug);
-    ev.wait_for(T, |e| {
-        matches!(
-            e,
-            ReaderEvent::Status {
-                status: ReaderStatus::Disconnected { .. },
-                ..
-            }
-        )
-    })
-    .expect("disconnected");
+    ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Disconnected { .. }, .. }))
+        .expect("disconnected");
     assert!(cards(&ev.log).is_empty(), "half a frame is no card");
     let _other = hold_freed_pty();
     sim.step(Step::Drip(Duration::ZERO));
@@ -327,10 +262,7 @@ fn em4100_unplug_mid_frame_then_replug() {
     let (path, _) = ev.connected(T).expect("reconnected");
     assert_ne!(path, first_path);
     // The card is still on the reader: its frames resume and count once.
-    assert_eq!(
-        ev.card(T).expect("card after replug").card_key,
-        "em:67003B51C6"
-    );
+    assert_eq!(ev.card(T).expect("card after replug").card_key, "em:67003B51C6");
     assert_eq!(cards(&ev.drain_for(ms(400))).len(), 0);
     reader.stop();
 }
@@ -338,18 +270,10 @@ fn em4100_unplug_mid_frame_then_replug() {
 #[test]
 fn ascii_reader_reversed_hex_with_cr() {
     let mut opts = SimOptions::for_kind(SimKind::Ascii);
-    let ascii = AsciiConfig {
-        terminator: b"\r".to_vec(),
-        format: NumberFormat::ReversedHex,
-        max_len: 32,
-    };
+    let ascii = AsciiConfig { terminator: b"\r".to_vec(), format: NumberFormat::ReversedHex, max_len: 32 };
     opts.ascii = ascii.clone();
     let sim = sim::start(SimKind::Ascii, opts).expect("sim");
-    let mut cfg = ReaderConfig::new(
-        "desk-ascii",
-        ReaderKind::Ascii,
-        PortLocator::Slot(sim.slot()),
-    );
+    let mut cfg = ReaderConfig::new("desk-ascii", ReaderKind::Ascii, PortLocator::Slot(sim.slot()));
     cfg.ascii = ascii;
     let (reader, mut ev) = start(cfg);
     ev.connected(T).expect("connected");
@@ -365,11 +289,7 @@ fn ascii_reader_printed_decimal_keeps_the_number() {
     // A desktop reader typing the 10-digit number printed on staff IC cards, ETX-terminated,
     // repeating while the card stays: ic:<digits>, once.
     let mut opts = SimOptions::for_kind(SimKind::Ascii);
-    let ascii = AsciiConfig {
-        terminator: vec![0x03],
-        format: NumberFormat::Printed,
-        max_len: 32,
-    };
+    let ascii = AsciiConfig { terminator: vec![0x03], format: NumberFormat::Printed, max_len: 32 };
     opts.ascii = ascii.clone();
     opts.ascii_repeat = Some(ms(150));
     let sim = sim::start(SimKind::Ascii, opts).expect("sim");
@@ -379,10 +299,7 @@ fn ascii_reader_printed_decimal_keeps_the_number() {
     ev.connected(T).expect("connected");
     sim.step(place("0077771716"));
     assert_eq!(ev.card(T).expect("card").card_key, "ic:0077771716");
-    assert!(
-        cards(&ev.drain_for(ms(600))).is_empty(),
-        "repeats suppressed"
-    );
+    assert!(cards(&ev.drain_for(ms(600))).is_empty(), "repeats suppressed");
     reader.stop();
 }
 
@@ -399,36 +316,17 @@ fn busy_port_is_a_clear_error_and_recovers() {
     assert!(err.message_zh().contains("被占用"));
     let (reader, mut ev) = start(em_config(PortLocator::Path(path.clone())));
     let e = ev
-        .wait_for(T, |e| {
-            matches!(
-                e,
-                ReaderEvent::Status {
-                    status: ReaderStatus::Error(_),
-                    ..
-                }
-            )
-        })
+        .wait_for(T, |e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(_), .. }))
         .expect("error status");
     assert!(matches!(
         e,
-        ReaderEvent::Status {
-            status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy { .. }),
-            ..
-        }
+        ReaderEvent::Status { status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy { .. }), .. }
     ));
     // Reported once, not on every retry.
     let repeats = ev
         .drain_for(ms(300))
         .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                ReaderEvent::Status {
-                    status: ReaderStatus::Error(_),
-                    ..
-                }
-            )
-        })
+        .filter(|e| matches!(e, ReaderEvent::Status { status: ReaderStatus::Error(_), .. }))
         .count();
     assert_eq!(repeats, 0);
     drop(holder);
@@ -444,9 +342,7 @@ fn missing_port_and_listing() {
     assert_eq!(err.code(), "PORT_NOT_FOUND");
     assert_eq!(err.field(), Some("port"));
     let (reader, mut ev) = start(em_config(PortLocator::Path("/dev/ttyCMEDESK-none".into())));
-    let e = ev
-        .wait_for(T, |e| matches!(e, ReaderEvent::Status { .. }))
-        .expect("status");
+    let e = ev.wait_for(T, |e| matches!(e, ReaderEvent::Status { .. })).expect("status");
     assert!(matches!(
         e,
         ReaderEvent::Status {
@@ -469,27 +365,19 @@ fn events_serialize_for_the_ui() {
     sim.step(place("67003B51C6"));
     ev.card(T).expect("card");
     reader.stop();
-    let json: Vec<String> = ev
-        .log
-        .iter()
-        .map(|e| serde_json::to_string(e).expect("serializes"))
-        .collect();
+    let json: Vec<String> = ev.log.iter().map(|e| serde_json::to_string(e).expect("serializes")).collect();
     assert!(
-        json[0]
-            .starts_with(r#"{"type":"status","reader_id":"desk-em","status":{"state":"connected""#),
+        json[0].starts_with(r#"{"type":"status","reader_id":"desk-em","status":{"state":"connected""#),
         "{}",
         json[0]
     );
     assert!(
-        json.iter()
-            .any(|j| j.contains(r#""type":"card""#) && j.contains(r#""card_key":"em:67003B51C6""#)),
+        json.iter().any(|j| j.contains(r#""type":"card""#) && j.contains(r#""card_key":"em:67003B51C6""#)),
         "{json:?}"
     );
     let busy = ReaderEvent::Status {
         reader_id: "k".into(),
-        status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy {
-            path: "/dev/ttyUSB0".into(),
-        }),
+        status: ReaderStatus::Error(cmedesk_cards::CardsError::PortBusy { path: "/dev/ttyUSB0".into() }),
     };
     let v: serde_json::Value = serde_json::to_value(&busy).expect("serializes");
     assert_eq!(v["status"]["state"], "error");

@@ -26,11 +26,8 @@ fn ports_lists_as_json() {
 fn sim_prints_its_path_and_plays_the_script() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("em.txt");
-    std::fs::write(
-        &script,
-        "# a card after the reader connected\nwait 400\nplace 67003B51C6\nwait 600\n",
-    )
-    .expect("script");
+    std::fs::write(&script, "# a card after the reader connected\nwait 400\nplace 67003B51C6\nwait 600\n")
+        .expect("script");
     let mut child = cmedesk()
         .args(["--json", "sim", "em4100", "--once", "--script"])
         .arg(&script)
@@ -43,11 +40,9 @@ fn sim_prints_its_path_and_plays_the_script() {
     assert_eq!(first["event"], "plugged");
     let path = first["path"].as_str().expect("path").to_string();
     let (tx, rx) = std::sync::mpsc::channel();
-    let reader = ReaderHandle::spawn(
-        ReaderConfig::new("cli", ReaderKind::Em4100, PortLocator::Path(path)),
-        tx,
-    )
-    .expect("reader");
+    let reader =
+        ReaderHandle::spawn(ReaderConfig::new("cli", ReaderKind::Em4100, PortLocator::Path(path)), tx)
+            .expect("reader");
     let card = loop {
         match rx.recv_timeout(Duration::from_secs(5)).expect("an event") {
             ReaderEvent::Card(c) => break c,
@@ -68,19 +63,10 @@ fn sim_script_errors_name_the_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("bad.txt");
     std::fs::write(&script, "place 11010519491231002X\nwiggle 3\n").expect("script");
-    let out = cmedesk()
-        .args(["--json", "sim", "sam", "--once", "--script"])
-        .arg(&script)
-        .output()
-        .expect("runs");
+    let out =
+        cmedesk().args(["--json", "sim", "sam", "--once", "--script"]).arg(&script).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["error"]["code"], "SIM_SCRIPT");
-    assert!(
-        v["error"]["message_zh"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("第 2 行"),
-        "{v}"
-    );
+    assert!(v["error"]["message_zh"].as_str().unwrap_or_default().contains("第 2 行"), "{v}");
 }

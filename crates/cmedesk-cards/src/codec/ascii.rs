@@ -59,13 +59,10 @@ impl NumberFormat {
             } else if (4..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
                 Ok(format!("uid:{t}"))
             } else {
-                Err(format!(
-                    "{text:?} is neither 4–20 digits nor 4–32 hex digits"
-                ))
+                Err(format!("{text:?} is neither 4–20 digits nor 4–32 hex digits"))
             };
         }
-        self.parse(text)
-            .map(|uid| format!("uid:{}", hex_upper(&uid)))
+        self.parse(text).map(|uid| format!("uid:{}", hex_upper(&uid)))
     }
 
     /// Turns the printed number into UID bytes in card order (`Printed` numbers that are hex
@@ -85,10 +82,7 @@ impl NumberFormat {
             Self::Printed => super::parse_hex(text).ok_or_else(|| format!("{text:?} is not hex")),
             Self::Hex | Self::ReversedHex => {
                 if text.len() < 2 || !text.len().is_multiple_of(2) || text.len() > 32 {
-                    return Err(format!(
-                        "{} hex digits (need an even count, 2–32)",
-                        text.len()
-                    ));
+                    return Err(format!("{} hex digits (need an even count, 2–32)", text.len()));
                 }
                 let mut v = super::parse_hex(text).ok_or_else(|| format!("{text:?} is not hex"))?;
                 if self == Self::ReversedHex {
@@ -157,11 +151,7 @@ pub struct AsciiConfig {
 
 impl Default for AsciiConfig {
     fn default() -> Self {
-        Self {
-            terminator: b"\r\n".to_vec(),
-            format: NumberFormat::Hex,
-            max_len: 40,
-        }
+        Self { terminator: b"\r\n".to_vec(), format: NumberFormat::Hex, max_len: 40 }
     }
 }
 
@@ -194,23 +184,12 @@ pub struct AsciiDecoder {
 impl AsciiDecoder {
     pub fn new(cfg: AsciiConfig) -> Result<Self, CardsError> {
         if cfg.terminator.is_empty() {
-            return Err(CardsError::Config {
-                field: "terminator",
-                detail: "must not be empty".into(),
-            });
+            return Err(CardsError::Config { field: "terminator", detail: "must not be empty".into() });
         }
         if cfg.max_len == 0 {
-            return Err(CardsError::Config {
-                field: "max_len",
-                detail: "must be positive".into(),
-            });
+            return Err(CardsError::Config { field: "max_len", detail: "must be positive".into() });
         }
-        Ok(Self {
-            cfg,
-            buf: StreamBuf::default(),
-            skipping: false,
-            garbage: GarbageRun::default(),
-        })
+        Ok(Self { cfg, buf: StreamBuf::default(), skipping: false, garbage: GarbageRun::default() })
     }
 
     pub fn push(&mut self, bytes: &[u8]) -> std::vec::IntoIter<Result<AsciiFrame, DecodeError>> {
@@ -228,10 +207,7 @@ impl AsciiDecoder {
                     self.garbage.add(offset, n, &mut out);
                     self.buf.consume(n);
                 } else if b.len() > self.cfg.max_len + term.len() - 1 {
-                    out.push(Err(DecodeError::LineTooLong {
-                        offset,
-                        len: b.len(),
-                    }));
+                    out.push(Err(DecodeError::LineTooLong { offset, len: b.len() }));
                     self.skipping = true;
                     continue;
                 }
@@ -253,40 +229,21 @@ impl AsciiDecoder {
             }
             // Readers pad with spaces or wrap lines in STX/ETX; neither is part of the number.
             let line = &raw[..end];
-            let lead = line
-                .iter()
-                .take_while(|&&c| c == 0x02 || c.is_ascii_whitespace())
-                .count();
-            let trail = line[lead..]
-                .iter()
-                .rev()
-                .take_while(|&&c| c == 0x03 || c.is_ascii_whitespace())
-                .count();
+            let lead = line.iter().take_while(|&&c| c == 0x02 || c.is_ascii_whitespace()).count();
+            let trail =
+                line[lead..].iter().rev().take_while(|&&c| c == 0x03 || c.is_ascii_whitespace()).count();
             let text = &line[lead..line.len() - trail];
             if text.is_empty() {
                 continue;
             }
-            if let Some(i) = text
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || *c == b','))
-            {
-                out.push(Err(DecodeError::BadDigit {
-                    offset: offset + (lead + i) as u64,
-                    byte: text[i],
-                }));
+            if let Some(i) = text.iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b',')) {
+                out.push(Err(DecodeError::BadDigit { offset: offset + (lead + i) as u64, byte: text[i] }));
                 continue;
             }
             let text_str: String = text.iter().map(|&c| c as char).collect();
             match self.cfg.format.card_key(&text_str) {
-                Ok(card_key) => out.push(Ok(AsciiFrame {
-                    card_key,
-                    raw,
-                    offset,
-                })),
-                Err(detail) => out.push(Err(DecodeError::BadNumber {
-                    offset: offset + lead as u64,
-                    detail,
-                })),
+                Ok(card_key) => out.push(Ok(AsciiFrame { card_key, raw, offset })),
+                Err(detail) => out.push(Err(DecodeError::BadNumber { offset: offset + lead as u64, detail })),
             }
         }
         self.garbage.flush(&mut out);

@@ -31,10 +31,7 @@ impl Em4100Frame {
 
     /// The 32-bit id as ten decimal digits ("8H10D").
     pub fn decimal10(&self) -> String {
-        format!(
-            "{:010}",
-            u32::from_be_bytes([self.id[1], self.id[2], self.id[3], self.id[4]])
-        )
+        format!("{:010}", u32::from_be_bytes([self.id[1], self.id[2], self.id[3], self.id[4]]))
     }
 }
 
@@ -75,9 +72,7 @@ impl Em4100Decoder {
             }
             let offset = self.buf.offset();
             // A premature ETX or STX means a cut frame: report its real length and resync.
-            if let Some(k) = b[1..b.len().min(FRAME_LEN)]
-                .iter()
-                .position(|&x| x == ETX || x == STX)
+            if let Some(k) = b[1..b.len().min(FRAME_LEN)].iter().position(|&x| x == ETX || x == STX)
                 && k + 1 < FRAME_LEN - 1
             {
                 self.garbage.flush(&mut out);
@@ -105,10 +100,7 @@ impl Em4100Decoder {
                 }
             }
             if let Some((at, byte)) = bad {
-                out.push(Err(DecodeError::BadDigit {
-                    offset: offset + at as u64,
-                    byte,
-                }));
+                out.push(Err(DecodeError::BadDigit { offset: offset + at as u64, byte }));
                 self.buf.consume(1);
                 continue;
             }

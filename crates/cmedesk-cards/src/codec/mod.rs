@@ -55,12 +55,7 @@ pub(crate) struct GarbageRun {
 }
 
 impl GarbageRun {
-    pub(crate) fn add<T>(
-        &mut self,
-        offset: u64,
-        len: usize,
-        out: &mut Vec<Result<T, DecodeError>>,
-    ) {
+    pub(crate) fn add<T>(&mut self, offset: u64, len: usize, out: &mut Vec<Result<T, DecodeError>>) {
         if len == 0 {
             return;
         }
@@ -86,10 +81,8 @@ pub(crate) fn find_start(hay: &[u8], needle: &[u8]) -> (usize, bool) {
     if let Some(p) = hay.windows(needle.len()).position(|w| w == needle) {
         return (p, true);
     }
-    let keep = (1..needle.len())
-        .rev()
-        .find(|&k| hay.len() >= k && hay[hay.len() - k..] == needle[..k])
-        .unwrap_or(0);
+    let keep =
+        (1..needle.len()).rev().find(|&k| hay.len() >= k && hay[hay.len() - k..] == needle[..k]).unwrap_or(0);
     (hay.len() - keep, false)
 }
 
@@ -109,10 +102,7 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
     if !digits.len().is_multiple_of(2) {
         return None;
     }
-    digits
-        .chunks(2)
-        .map(|p| Some(hex_val(p[0])? << 4 | hex_val(p[1])?))
-        .collect()
+    digits.chunks(2).map(|p| Some(hex_val(p[0])? << 4 | hex_val(p[1])?)).collect()
 }
 
 pub(crate) fn hex_val(b: u8) -> Option<u8> {

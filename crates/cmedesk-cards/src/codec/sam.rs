@@ -97,19 +97,14 @@ impl SamFrame {
     pub fn take_text_block(mut self) -> Result<[u8; TEXT_LEN], CardsError> {
         let data_len = self.payload.len().saturating_sub(3);
         if data_len < 4 {
-            return Err(CardsError::BadTextBlock {
-                detail: format!("reply data is {data_len} bytes"),
-            });
+            return Err(CardsError::BadTextBlock { detail: format!("reply data is {data_len} bytes") });
         }
         let d = &self.payload[3..];
         let text_len = usize::from(u16::from_be_bytes([d[0], d[1]]));
         let photo_len = usize::from(u16::from_be_bytes([d[2], d[3]]));
         if text_len != TEXT_LEN || d.len() < 4 + text_len + photo_len {
             return Err(CardsError::BadTextBlock {
-                detail: format!(
-                    "text length {text_len}, photo length {photo_len}, {} data bytes",
-                    d.len()
-                ),
+                detail: format!("text length {text_len}, photo length {photo_len}, {} data bytes", d.len()),
             });
         }
         let mut text = [0u8; TEXT_LEN];
@@ -179,14 +174,10 @@ impl SamDecoder {
 }
 
 fn ucs2_field(text: &[u8; TEXT_LEN], from: usize, to: usize) -> Result<String, CardsError> {
-    let units = text[from..to]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = text[from..to].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
     let s: String = char::decode_utf16(units)
         .collect::<Result<_, _>>()
-        .map_err(|_| CardsError::BadTextBlock {
-            detail: format!("bytes {from}..{to} are not UCS-2"),
-        })?;
+        .map_err(|_| CardsError::BadTextBlock { detail: format!("bytes {from}..{to} are not UCS-2") })?;
     Ok(s.trim_end_matches([' ', '\0']).trim().to_string())
 }
 
@@ -232,15 +223,12 @@ pub fn parse_text_block(text: &[u8; TEXT_LEN]) -> Result<IdCardHolder, CardsErro
     };
     let id_ok = match holder.card_type {
         IdCardType::ForeignPermanent => {
-            holder.id_number.len() == 15
-                && holder.id_number.bytes().all(|b| b.is_ascii_alphanumeric())
+            holder.id_number.len() == 15 && holder.id_number.bytes().all(|b| b.is_ascii_alphanumeric())
         }
         _ => id_number::is_valid(&holder.id_number),
     };
     if !id_ok {
-        return Err(CardsError::InvalidIdNumber {
-            value: holder.id_number,
-        });
+        return Err(CardsError::InvalidIdNumber { value: holder.id_number });
     }
     Ok(holder)
 }

@@ -43,11 +43,7 @@ pub fn crc16(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= u16::from(b) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
         }
     }
     crc
@@ -105,10 +101,7 @@ impl TerminalDecoder {
             let offset = self.buf.offset();
             if b[2] != VERSION {
                 self.garbage.flush(&mut out);
-                out.push(Err(DecodeError::BadVersion {
-                    offset,
-                    version: b[2],
-                }));
+                out.push(Err(DecodeError::BadVersion { offset, version: b[2] }));
                 self.buf.consume(1);
                 continue;
             }
@@ -127,20 +120,12 @@ impl TerminalDecoder {
             let expected = crc16(&b[2..end]);
             let found = u16::from_be_bytes([b[end], b[end + 1]]);
             if expected != found {
-                out.push(Err(DecodeError::BadChecksum {
-                    offset,
-                    expected,
-                    found,
-                }));
+                out.push(Err(DecodeError::BadChecksum { offset, expected, found }));
                 self.buf.consume(1);
                 continue;
             }
-            let frame = TerminalFrame {
-                kind: b[3],
-                req_id: b[4],
-                payload: b[HEADER_LEN..end].to_vec(),
-                offset,
-            };
+            let frame =
+                TerminalFrame { kind: b[3], req_id: b[4], payload: b[HEADER_LEN..end].to_vec(), offset };
             self.buf.consume(end + 2);
             out.push(Ok(frame));
         }
@@ -160,17 +145,9 @@ impl<'a> Reader<'a> {
         Self { data, pos: 0 }
     }
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| {
-                format!(
-                    "payload ends at byte {} but {} more were expected",
-                    self.data.len(),
-                    n
-                )
-            })?;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
+            format!("payload ends at byte {} but {} more were expected", self.data.len(), n)
+        })?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -306,12 +283,7 @@ impl SwipeRecord {
         let device_time = r.u32()?;
         let kind = r.u8()?;
         let n = usize::from(r.u8()?);
-        Ok(Self {
-            seq,
-            device_time,
-            kind,
-            card: r.bytes(n)?.to_vec(),
-        })
+        Ok(Self { seq, device_time, kind, card: r.bytes(n)?.to_vec() })
     }
 
     /// Builds a record from a canonical card key (`rid:`, `em:`, `uid:`).
@@ -325,12 +297,7 @@ impl SwipeRecord {
         } else {
             return None;
         };
-        Some(Self {
-            seq,
-            device_time,
-            kind,
-            card,
-        })
+        Some(Self { seq, device_time, kind, card })
     }
 }
 
@@ -343,13 +310,7 @@ pub struct PullPage {
 
 impl PullPage {
     pub fn encode(&self) -> Vec<u8> {
-        let mut p = Vec::with_capacity(
-            3 + self
-                .records
-                .iter()
-                .map(SwipeRecord::encoded_len)
-                .sum::<usize>(),
-        );
+        let mut p = Vec::with_capacity(3 + self.records.iter().map(SwipeRecord::encoded_len).sum::<usize>());
         p.extend_from_slice(&(self.records.len() as u16).to_be_bytes());
         p.push(u8::from(self.more));
         for r in &self.records {
@@ -361,9 +322,7 @@ impl PullPage {
         let mut r = Reader::new(payload);
         let n = r.u16()?;
         let more = r.u8()? != 0;
-        let records = (0..n)
-            .map(|_| SwipeRecord::decode_from(&mut r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let records = (0..n).map(|_| SwipeRecord::decode_from(&mut r)).collect::<Result<Vec<_>, _>>()?;
         if !r.done() {
             return Err("trailing bytes after the last record".into());
         }
@@ -396,10 +355,6 @@ impl ErrorReply {
     }
     pub fn decode(payload: &[u8]) -> Result<Self, String> {
         let mut r = Reader::new(payload);
-        Ok(Self {
-            code: r.u8()?,
-            message: r.str8()?,
-            detail: r.u32()?,
-        })
+        Ok(Self { code: r.u8()?, message: r.str8()?, detail: r.u32()? })
     }
 }

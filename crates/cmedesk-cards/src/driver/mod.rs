@@ -47,14 +47,8 @@ pub enum Rejection {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReaderEvent {
     Card(CardRead),
-    Status {
-        reader_id: String,
-        status: ReaderStatus,
-    },
-    Rejected {
-        reader_id: String,
-        rejection: Rejection,
-    },
+    Status { reader_id: String, status: ReaderStatus },
+    Rejected { reader_id: String, rejection: Rejection },
 }
 
 /// Options of the SAM (ID card) driver.
@@ -109,11 +103,7 @@ impl ReaderConfig {
             reader_id: reader_id.into(),
             kind,
             locator,
-            baud: if kind == ReaderKind::Sam {
-                115_200
-            } else {
-                9_600
-            },
+            baud: if kind == ReaderKind::Sam { 115_200 } else { 9_600 },
             read_timeout: Duration::from_millis(50),
             reconnect_interval: Duration::from_millis(200),
             repeat_silence: Duration::from_millis(500),
@@ -139,11 +129,7 @@ impl ReaderHandle {
             crate::codec::ascii::AsciiDecoder::new(cfg.ascii.clone())?;
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let ctx = Ctx {
-            cfg,
-            tx,
-            stop: stop.clone(),
-        };
+        let ctx = Ctx { cfg, tx, stop: stop.clone() };
         let thread = std::thread::Builder::new()
             .name(format!("reader-{}", ctx.cfg.reader_id))
             .spawn(move || supervise(ctx))
@@ -151,10 +137,7 @@ impl ReaderHandle {
                 field: "reader",
                 detail: format!("cannot start thread: {e}"),
             })?;
-        Ok(Self {
-            stop,
-            thread: Some(thread),
-        })
+        Ok(Self { stop, thread: Some(thread) })
     }
 
     /// Stops the thread and waits for it (at most about one read timeout).
@@ -201,17 +184,11 @@ impl Ctx {
     }
 
     pub(crate) fn status(&self, status: ReaderStatus) {
-        self.send(ReaderEvent::Status {
-            reader_id: self.cfg.reader_id.clone(),
-            status,
-        });
+        self.send(ReaderEvent::Status { reader_id: self.cfg.reader_id.clone(), status });
     }
 
     pub(crate) fn reject(&self, rejection: Rejection) {
-        self.send(ReaderEvent::Rejected {
-            reader_id: self.cfg.reader_id.clone(),
-            rejection,
-        });
+        self.send(ReaderEvent::Rejected { reader_id: self.cfg.reader_id.clone(), rejection });
     }
 
     /// Sleeps in short steps so a stop request is honoured promptly.
@@ -232,25 +209,14 @@ impl Ctx {
     }
 }
 
-pub(crate) fn read_port(
-    stop: &AtomicBool,
-    port: &mut dyn SerialPort,
-    buf: &mut [u8],
-) -> Result<usize, Exit> {
+pub(crate) fn read_port(stop: &AtomicBool, port: &mut dyn SerialPort, buf: &mut [u8]) -> Result<usize, Exit> {
     if stop.load(Ordering::SeqCst) {
         return Err(Exit::Stopped);
     }
     match port.read(buf) {
         Ok(0) => Err(Exit::Lost("port closed".into())),
         Ok(n) => Ok(n),
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
-            ) =>
-        {
-            Ok(0)
-        }
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted) => Ok(0),
         Err(e) => Err(Exit::Lost(e.to_string())),
     }
 }
@@ -265,13 +231,7 @@ fn supervise(ctx: Ctx) {
     };
     while !ctx.stopped() {
         let Some(path) = ctx.cfg.locator.locate() else {
-            report(
-                &ctx,
-                &mut last_error,
-                CardsError::PortNotFound {
-                    path: ctx.cfg.locator.describe(),
-                },
-            );
+            report(&ctx, &mut last_error, CardsError::PortNotFound { path: ctx.cfg.locator.describe() });
             ctx.sleep(ctx.cfg.reconnect_interval);
             continue;
         };
@@ -287,10 +247,7 @@ fn supervise(ctx: Ctx) {
             ReaderKind::Sam => match sam::probe(&ctx, port.as_mut()) {
                 Ok(Ok(baud)) => {
                     last_error = None;
-                    ctx.status(ReaderStatus::Connected {
-                        path: path.clone(),
-                        baud,
-                    });
+                    ctx.status(ReaderStatus::Connected { path: path.clone(), baud });
                     sam::run(&ctx, port.as_mut())
                 }
                 Ok(Err(e)) => {
@@ -303,10 +260,7 @@ fn supervise(ctx: Ctx) {
             },
             ReaderKind::Em4100 | ReaderKind::Ascii => {
                 last_error = None;
-                ctx.status(ReaderStatus::Connected {
-                    path: path.clone(),
-                    baud: ctx.cfg.baud,
-                });
+                ctx.status(ReaderStatus::Connected { path: path.clone(), baud: ctx.cfg.baud });
                 stream::run(&ctx, port.as_mut())
             }
         };

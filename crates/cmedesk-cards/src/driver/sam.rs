@@ -31,11 +31,7 @@ struct Link {
 
 impl Link {
     fn new() -> Self {
-        Self {
-            dec: SamDecoder::new(),
-            buf: vec![0u8; 2048],
-            pending: Default::default(),
-        }
+        Self { dec: SamDecoder::new(), buf: vec![0u8; 2048], pending: Default::default() }
     }
 
     /// Sends a command and waits for the next frame.
@@ -117,10 +113,7 @@ pub(super) fn probe(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<Result<u32, 
     let mut link = Link::new();
     for &baud in &ctx.cfg.sam.probe_bauds {
         if let Err(e) = port.set_baud_rate(baud) {
-            return Ok(Err(CardsError::Io {
-                path: port.name().unwrap_or_default(),
-                detail: e.to_string(),
-            }));
+            return Ok(Err(CardsError::Io { path: port.name().unwrap_or_default(), detail: e.to_string() }));
         }
         // Two tries per rate: the first command after power-up is often lost.
         for _ in 0..2 {
@@ -129,10 +122,7 @@ pub(super) fn probe(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<Result<u32, 
                 Ok(_) => {}
                 Err(Exit::Stopped) => return Err(Exit::Stopped),
                 Err(Exit::Lost(detail)) => {
-                    return Ok(Err(CardsError::Io {
-                        path: port.name().unwrap_or_default(),
-                        detail,
-                    }));
+                    return Ok(Err(CardsError::Io { path: port.name().unwrap_or_default(), detail }));
                 }
             }
         }
@@ -175,9 +165,7 @@ fn run_inner(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<(), Exit> {
             Reply::Timeout => {
                 silent += 1;
                 if silent >= opts.max_silent {
-                    return Err(Exit::Lost(format!(
-                        "reader stopped answering ({silent} commands)"
-                    )));
+                    return Err(Exit::Lost(format!("reader stopped answering ({silent} commands)")));
                 }
                 continue;
             }
@@ -199,10 +187,8 @@ fn run_inner(ctx: &Ctx, port: &mut dyn SerialPort) -> Result<(), Exit> {
 /// Select + read with retries; emits a `Card` or a `Rejected`.
 fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<(), Exit> {
     let opts = &ctx.cfg.sam;
-    let mut last_error = CardsError::Timeout {
-        what: "ID card read".into(),
-        millis: opts.reply_timeout.as_millis() as u64,
-    };
+    let mut last_error =
+        CardsError::Timeout { what: "ID card read".into(), millis: opts.reply_timeout.as_millis() as u64 };
     for attempt in 0..opts.attempts.max(1) {
         if attempt > 0 {
             // A failed select usually means the card was moved: find it again first.
@@ -217,16 +203,12 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
         match link.transact(&ctx.stop, port, sam::CMD_SELECT, opts.reply_timeout)? {
             Reply::Frame(f, _) if f.sw3() == Some(sam::SW_OK) => {}
             Reply::Frame(f, _) => {
-                last_error = CardsError::ReadFailed {
-                    sw3: f.sw3().unwrap_or(0),
-                };
+                last_error = CardsError::ReadFailed { sw3: f.sw3().unwrap_or(0) };
                 continue;
             }
             Reply::Timeout => continue,
             Reply::Corrupt(e) => {
-                last_error = CardsError::Protocol {
-                    detail: e.to_string(),
-                };
+                last_error = CardsError::Protocol { detail: e.to_string() };
                 continue;
             }
         }
@@ -254,17 +236,9 @@ fn read_card(ctx: &Ctx, port: &mut dyn SerialPort, link: &mut Link) -> Result<()
                 }
                 return Ok(());
             }
-            Reply::Frame(f, _) => {
-                last_error = CardsError::ReadFailed {
-                    sw3: f.sw3().unwrap_or(0),
-                }
-            }
+            Reply::Frame(f, _) => last_error = CardsError::ReadFailed { sw3: f.sw3().unwrap_or(0) },
             Reply::Timeout => {}
-            Reply::Corrupt(e) => {
-                last_error = CardsError::Protocol {
-                    detail: e.to_string(),
-                }
-            }
+            Reply::Corrupt(e) => last_error = CardsError::Protocol { detail: e.to_string() },
         }
     }
     ctx.reject(Rejection::Card(last_error));
@@ -290,14 +264,8 @@ pub fn read_once(
     let mut link = Link::new();
     let path = port.name().unwrap_or_default();
     let lost = |e: Exit| match e {
-        Exit::Lost(detail) => CardsError::Io {
-            path: path.clone(),
-            detail,
-        },
-        Exit::Stopped => CardsError::Io {
-            path: path.clone(),
-            detail: "stopped".into(),
-        },
+        Exit::Lost(detail) => CardsError::Io { path: path.clone(), detail },
+        Exit::Stopped => CardsError::Io { path: path.clone(), detail: "stopped".into() },
     };
     let mut step = |cmd: [u8; 2], timeout: Duration| -> Result<(SamFrame, Instant), CardsError> {
         match link.transact(&stop, port, cmd, timeout).map_err(lost)? {
@@ -306,9 +274,7 @@ pub fn read_once(
                 what: format!("command {:02X} {:02X}", cmd[0], cmd[1]),
                 millis: timeout.as_millis() as u64,
             }),
-            Reply::Corrupt(e) => Err(CardsError::Protocol {
-                detail: e.to_string(),
-            }),
+            Reply::Corrupt(e) => Err(CardsError::Protocol { detail: e.to_string() }),
         }
     };
     let (find, _) = step(sam::CMD_FIND, reply_timeout)?;
@@ -317,21 +283,13 @@ pub fn read_once(
     }
     let (select, _) = step(sam::CMD_SELECT, reply_timeout)?;
     if select.sw3() != Some(sam::SW_OK) {
-        return Err(CardsError::ReadFailed {
-            sw3: select.sw3().unwrap_or(0),
-        });
+        return Err(CardsError::ReadFailed { sw3: select.sw3().unwrap_or(0) });
     }
     let (read, at) = step(sam::CMD_READ, reply_timeout + Duration::from_millis(200))?;
     if read.sw3() != Some(sam::SW_OK) {
-        return Err(CardsError::ReadFailed {
-            sw3: read.sw3().unwrap_or(0),
-        });
+        return Err(CardsError::ReadFailed { sw3: read.sw3().unwrap_or(0) });
     }
     let text = read.take_text_block()?;
     let holder = sam::parse_text_block(&text)?;
-    Ok(Some(IdCardReadout {
-        holder,
-        text: text.to_vec(),
-        frame_end: at,
-    }))
+    Ok(Some(IdCardReadout { holder, text: text.to_vec(), frame_end: at }))
 }

@@ -39,13 +39,10 @@ pub(super) fn run(ctx: &Ctx, port: &mut dyn SerialPort) -> Exit {
         let at = Instant::now();
         let mut reads: Vec<Result<(String, Vec<u8>), DecodeError>> = Vec::new();
         match &mut dec {
-            Decoder::Em(d) => reads.extend(
-                d.push(&buf[..n])
-                    .map(|r| r.map(|f| (f.card_key(), f.raw.to_vec()))),
-            ),
-            Decoder::Ascii(d) => {
-                reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw))))
+            Decoder::Em(d) => {
+                reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw.to_vec()))))
             }
+            Decoder::Ascii(d) => reads.extend(d.push(&buf[..n]).map(|r| r.map(|f| (f.card_key(), f.raw)))),
         }
         for r in reads {
             match r {

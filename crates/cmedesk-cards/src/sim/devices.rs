@@ -21,12 +21,9 @@ pub(super) fn make(kind: SimKind, opts: &SimOptions) -> Box<dyn Device> {
             accept: opts.sam_accept_bauds.clone(),
             photo_seed: 1,
         }),
-        SimKind::Em4100 => Box::new(EmReader {
-            card: None,
-            fail: 0,
-            repeat: opts.em_repeat,
-            next: Instant::now(),
-        }),
+        SimKind::Em4100 => {
+            Box::new(EmReader { card: None, fail: 0, repeat: opts.em_repeat, next: Instant::now() })
+        }
         SimKind::Ascii => Box::new(AsciiReader {
             cfg: opts.ascii.clone(),
             card: None,
@@ -43,10 +40,7 @@ fn bad_card(step: &Step, detail: &str) -> CardsError {
         Step::Place { card, .. } => card.as_str(),
         _ => "",
     };
-    CardsError::Script {
-        line: 0,
-        detail: format!("{} {card}: {detail}", step.verb()),
-    }
+    CardsError::Script { line: 0, detail: format!("{} {card}: {detail}", step.verb()) }
 }
 
 fn step_unsupported(step: &Step, kind: &str) -> Result<(), CardsError> {
@@ -82,13 +76,9 @@ impl Device for SamReader {
                 Some(sam::CMD_STATUS) => sam::reply(sam::SW_OK, &[]),
                 Some(sam::CMD_SAM_ID) => sam::reply(
                     sam::SW_OK,
-                    &[
-                        0x05, 0x00, 0x01, 0x00, 0x20, 0x26, 0x11, 0x22, 0, 0, 0, 1, 0, 0, 0, 1,
-                    ],
+                    &[0x05, 0x00, 0x01, 0x00, 0x20, 0x26, 0x11, 0x22, 0, 0, 0, 1, 0, 0, 0, 1],
                 ),
-                Some(sam::CMD_FIND) if self.card.is_some() => {
-                    sam::reply(sam::SW_FIND_OK, &[0, 0, 0, 0])
-                }
+                Some(sam::CMD_FIND) if self.card.is_some() => sam::reply(sam::SW_FIND_OK, &[0, 0, 0, 0]),
                 Some(sam::CMD_FIND) => sam::reply(sam::SW_NO_CARD, &[]),
                 Some(sam::CMD_SELECT) if self.card.is_some() => sam::reply(sam::SW_OK, &[0; 8]),
                 Some(sam::CMD_SELECT) => sam::reply(sam::SW_SELECT_FAIL, &[]),
@@ -101,10 +91,8 @@ impl Device for SamReader {
                         // The photo is noise: a real one is a 1 KB wavelet image we never keep.
                         let mut photo = [0u8; sam::PHOTO_LEN];
                         for b in photo.iter_mut() {
-                            self.photo_seed = self
-                                .photo_seed
-                                .wrapping_mul(1_103_515_245)
-                                .wrapping_add(12_345);
+                            self.photo_seed =
+                                self.photo_seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                             *b = (self.photo_seed >> 16) as u8;
                         }
                         ctx.stats.reads.fetch_add(1, Ordering::Relaxed);
@@ -208,9 +196,7 @@ impl AsciiReader {
             self.cfg.format.card_key(card)?;
             return Ok(card.to_string());
         }
-        let uid = parse_hex(card)
-            .filter(|v| !v.is_empty())
-            .ok_or("the UID must be hex")?;
+        let uid = parse_hex(card).filter(|v| !v.is_empty()).ok_or("the UID must be hex")?;
         self.cfg
             .format
             .format(&uid)
@@ -276,10 +262,7 @@ impl Terminal {
     }
 
     fn device_time(&self) -> u32 {
-        let host = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let host = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         (host + self.clock_offset).clamp(0, i64::from(u32::MAX)) as u32
     }
 
@@ -295,11 +278,7 @@ impl Terminal {
     }
 
     fn handle(&mut self, kind: u8, payload: &[u8]) -> Result<Vec<u8>, ErrorReply> {
-        let bad = |m: String| ErrorReply {
-            code: proto::E_BAD_PAYLOAD,
-            message: m,
-            detail: 0,
-        };
+        let bad = |m: String| ErrorReply { code: proto::E_BAD_PAYLOAD, message: m, detail: 0 };
         let mut r = Reader::new(payload);
         match kind {
             proto::T_INFO => Ok(DeviceInfo {
@@ -318,10 +297,8 @@ impl Terminal {
             proto::T_CLOCK_SET => {
                 let t = r.u32().map_err(bad)?;
                 let old = self.device_time();
-                let host = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0);
+                let host =
+                    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
                 self.clock_offset = i64::from(t) - host;
                 Ok(old.to_be_bytes().to_vec())
             }
@@ -359,9 +336,7 @@ impl Terminal {
             proto::T_ROSTER_COMMIT => {
                 let total = r.u32().map_err(bad)?;
                 match self.staging.take() {
-                    Some((announced, staged))
-                        if announced == total && staged.len() as u32 == total =>
-                    {
+                    Some((announced, staged)) if announced == total && staged.len() as u32 == total => {
                         self.roster = staged;
                         Ok(total.to_be_bytes().to_vec())
                     }
@@ -380,14 +355,10 @@ impl Terminal {
                 let after = r.u32().map_err(bad)?;
                 let max = r.u16().map_err(bad)?;
                 let start = self.records.partition_point(|x| x.seq <= after);
-                let mut page = PullPage {
-                    records: Vec::new(),
-                    more: false,
-                };
+                let mut page = PullPage { records: Vec::new(), more: false };
                 let mut size = 3;
                 for rec in self.records.iter().skip(start) {
-                    if page.records.len() >= usize::from(max)
-                        || size + rec.encoded_len() > proto::MAX_PAYLOAD
+                    if page.records.len() >= usize::from(max) || size + rec.encoded_len() > proto::MAX_PAYLOAD
                     {
                         page.more = true;
                         break;

@@ -27,10 +27,7 @@ static PAIR_LOCK: Mutex<()> = Mutex::new(());
 /// Creates a pseudo-terminal pair under the global lock. Returns `(master, slave)`.
 pub fn pty_pair() -> Result<(TTYPort, TTYPort), CardsError> {
     let _guard = PAIR_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    TTYPort::pair().map_err(|e| CardsError::PortOpen {
-        path: "(pty pair)".into(),
-        detail: e.to_string(),
-    })
+    TTYPort::pair().map_err(|e| CardsError::PortOpen { path: "(pty pair)".into(), detail: e.to_string() })
 }
 
 /// Which device to simulate.
@@ -118,17 +115,9 @@ pub(crate) struct Wire {
 
 impl Wire {
     fn new(baud: u32) -> Self {
-        let byte_time = if baud == 0 {
-            Duration::ZERO
-        } else {
-            Duration::from_nanos(10_000_000_000 / u64::from(baud))
-        };
-        Self {
-            queue: VecDeque::new(),
-            byte_time,
-            drip: None,
-            last: Instant::now(),
-        }
+        let byte_time =
+            if baud == 0 { Duration::ZERO } else { Duration::from_nanos(10_000_000_000 / u64::from(baud)) };
+        Self { queue: VecDeque::new(), byte_time, drip: None, last: Instant::now() }
     }
 
     /// Wire time of `n` bytes.
@@ -318,10 +307,7 @@ pub fn start_with(
     let thread = std::thread::Builder::new()
         .name("card-sim".into())
         .spawn(move || sim.run())
-        .map_err(|e| CardsError::Config {
-            field: "sim",
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| CardsError::Config { field: "sim", detail: e.to_string() })?;
     handle.thread = Some(thread);
     Ok(handle)
 }
@@ -374,10 +360,7 @@ impl Sim {
         let path = slave.name().unwrap_or_default();
         master
             .set_timeout(Duration::from_millis(1))
-            .map_err(|e| CardsError::PortOpen {
-                path: path.clone(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| CardsError::PortOpen { path: path.clone(), detail: e.to_string() })?;
         self.pty = Some((master, slave));
         if let Ok(mut s) = self.slot.lock() {
             *s = Some(path.clone());
@@ -455,20 +438,14 @@ impl Sim {
             }
             // Read the rate after the bytes arrived: the host sets it before it writes.
             let host_baud = self.pty.as_ref().and_then(|(_, s)| s.baud_rate().ok());
-            let mut ctx = DevCtx {
-                wire: &mut self.wire,
-                now: Instant::now(),
-                stats: &self.stats,
-                host_baud,
-            };
+            let mut ctx = DevCtx { wire: &mut self.wire, now: Instant::now(), stats: &self.stats, host_baud };
             if got > 0 {
                 self.device.on_bytes(&buf[..got], &mut ctx);
             }
             if self.pty.is_some() {
                 self.device.on_tick(&mut ctx);
             }
-            let idle =
-                self.steps.is_empty() && self.wait_until.is_none() && self.wire.queue.is_empty();
+            let idle = self.steps.is_empty() && self.wait_until.is_none() && self.wire.queue.is_empty();
             self.idle.store(idle, Ordering::SeqCst);
         }
     }
@@ -486,12 +463,7 @@ impl Sim {
             Step::Drip(d) => self.wire.drip = (!d.is_zero()).then_some(*d),
             other => {
                 let host_baud = None;
-                let mut ctx = DevCtx {
-                    wire: &mut self.wire,
-                    now,
-                    stats: &self.stats,
-                    host_baud,
-                };
+                let mut ctx = DevCtx { wire: &mut self.wire, now, stats: &self.stats, host_baud };
                 self.device.on_step(other, &mut ctx)?;
             }
         }

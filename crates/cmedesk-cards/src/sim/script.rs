@@ -67,10 +67,7 @@ impl Script {
             if line.is_empty() {
                 continue;
             }
-            let err = |detail: String| CardsError::Script {
-                line: line_no,
-                detail,
-            };
+            let err = |detail: String| CardsError::Script { line: line_no, detail };
             let mut words = line.split_whitespace();
             let verb = words.next().unwrap_or("");
             let rest: Vec<&str> = words.collect();

@@ -13,10 +13,7 @@ pub struct Events {
 
 impl Events {
     pub fn new(rx: Receiver<ReaderEvent>) -> Self {
-        Self {
-            rx,
-            log: Vec::new(),
-        }
+        Self { rx, log: Vec::new() }
     }
 
     /// Waits for the first new event matching `pred`; every event received is logged.
@@ -65,18 +62,9 @@ impl Events {
 
     pub fn connected(&mut self, timeout: Duration) -> Option<(String, u32)> {
         match self.wait_for(timeout, |e| {
-            matches!(
-                e,
-                ReaderEvent::Status {
-                    status: ReaderStatus::Connected { .. },
-                    ..
-                }
-            )
+            matches!(e, ReaderEvent::Status { status: ReaderStatus::Connected { .. }, .. })
         })? {
-            ReaderEvent::Status {
-                status: ReaderStatus::Connected { path, baud },
-                ..
-            } => Some((path, baud)),
+            ReaderEvent::Status { status: ReaderStatus::Connected { path, baud }, .. } => Some((path, baud)),
             _ => None,
         }
     }
@@ -90,16 +78,7 @@ impl Events {
 }
 
 pub fn cards(events: &[ReaderEvent]) -> Vec<&CardRead> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let ReaderEvent::Card(c) = e {
-                Some(c)
-            } else {
-                None
-            }
-        })
-        .collect()
+    events.iter().filter_map(|e| if let ReaderEvent::Card(c) = e { Some(c) } else { None }).collect()
 }
 
 pub const T: Duration = Duration::from_secs(5);

@@ -29,16 +29,12 @@ pub fn ports(_ctx: &mut Context, _args: PortsArgs) -> Result<Reply> {
                 hex(p.vid),
                 hex(p.pid),
                 p.serial_number.clone().unwrap_or_default(),
-                p.product
-                    .clone()
-                    .or(p.manufacturer.clone())
-                    .unwrap_or_default(),
+                p.product.clone().or(p.manufacturer.clone()).unwrap_or_default(),
             ]
         })
         .collect();
     let text = if rows.is_empty() {
-        "未发现串口（读卡器未插入？Linux 上 brltty 可能占用 CH340 读卡器；也可直接指定路径）"
-            .to_string()
+        "未发现串口（读卡器未插入？Linux 上 brltty 可能占用 CH340 读卡器；也可直接指定路径）".to_string()
     } else {
         table::render(&["路径", "类型", "VID", "PID", "序列号", "产品"], &rows)
     };
@@ -88,15 +84,10 @@ pub fn sim(ctx: &mut Context, args: SimArgs) -> Result<Reply> {
             .into());
         }
     };
-    opts.ascii = AsciiConfig {
-        terminator,
-        format,
-        ..AsciiConfig::default()
-    };
+    opts.ascii = AsciiConfig { terminator, format, ..AsciiConfig::default() };
     let script = match &args.script {
         Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             Script::parse(&text)?
         }
         None => Script::default(),
@@ -121,8 +112,5 @@ pub fn sim(ctx: &mut Context, args: SimArgs) -> Result<Reply> {
     // Without --once it serves until the process is interrupted (Ctrl-C ends it).
     let stop = AtomicBool::new(false);
     sim::run(kind, opts, &script, on_path, !args.once, &stop)?;
-    Ok(Reply::new(
-        json!({ "event": "done", "kind": args.kind, "steps": script.steps.len() }),
-        String::new(),
-    ))
+    Ok(Reply::new(json!({ "event": "done", "kind": args.kind, "steps": script.steps.len() }), String::new()))
 }
