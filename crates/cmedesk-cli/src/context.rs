@@ -134,10 +134,12 @@ fn emit(text: &str) {
 }
 
 pub fn print_error(e: &anyhow::Error, json: bool) {
-    let (code, zh, en, field) = match e.downcast_ref::<CoreError>() {
-        Some(c) => (c.code(), c.message_zh(), c.message_en(), c.field()),
-        None => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
-    };
+    let (code, zh, en, field) =
+        match (e.downcast_ref::<CoreError>(), e.downcast_ref::<cmedesk_cards::CardsError>()) {
+            (Some(c), _) => (c.code(), c.message_zh(), c.message_en(), c.field()),
+            (None, Some(c)) => (c.code(), c.message_zh(), c.message_en(), c.field()),
+            (None, None) => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
+        };
     if json {
         let v = json!({ "error": { "code": code, "message": format!("{zh} ({en})"), "message_zh": zh, "message_en": en, "field": field } });
         emit(&serde_json::to_string_pretty(&v).unwrap_or_default());

@@ -52,6 +52,10 @@ enum Command {
     AuditLog(commands::audit::AuditArgs),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
+    /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
+    Ports(commands::cards::PortsArgs),
+    /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
+    Sim(commands::cards::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
         Command::User(c) => commands::user::run(&mut ctx, c),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
+        Command::Ports(a) => commands::cards::ports(&mut ctx, a),
+        Command::Sim(a) => commands::cards::sim(&mut ctx, a),
     };
     match result {
         Ok(reply) => {
