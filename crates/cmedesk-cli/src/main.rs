@@ -56,6 +56,12 @@ enum Command {
     Ports(commands::cards::PortsArgs),
     /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
     Sim(commands::cards::SimArgs),
+    /// Swipes (刷卡): listen to a reader, import a terminal log, list
+    #[command(subcommand)]
+    Swipe(commands::swipes::SwipeCommand),
+    /// Storing terminals (考勤机): pull their logs, list them
+    #[command(subcommand)]
+    Terminal(commands::swipes::TerminalCommand),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,8 @@ fn main() -> ExitCode {
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
+        Command::Swipe(c) => commands::swipes::run(&mut ctx, c),
+        Command::Terminal(c) => commands::swipes::run_terminal(&mut ctx, c),
     };
     match result {
         Ok(reply) => {
