@@ -1,1 +1,4 @@
 //! CME Desk core: the domain, its rules and the SQLite store. Being written.
+
+pub mod credits;
+pub mod rules;
