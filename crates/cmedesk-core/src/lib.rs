@@ -2,3 +2,4 @@
 
 pub mod credits;
 pub mod rules;
+pub mod attendance;
