@@ -3,3 +3,4 @@
 pub mod credits;
 pub mod rules;
 pub mod attendance;
+pub mod grant;
