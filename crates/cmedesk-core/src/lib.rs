@@ -4,3 +4,4 @@ pub mod credits;
 pub mod rules;
 pub mod attendance;
 pub mod grant;
+pub mod remote_learning;
