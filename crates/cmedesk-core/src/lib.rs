@@ -5,3 +5,4 @@ pub mod rules;
 pub mod attendance;
 pub mod grant;
 pub mod remote_learning;
+pub mod manual_credits;

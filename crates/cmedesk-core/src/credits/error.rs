@@ -75,6 +75,9 @@ pub enum CreditError {
     /// The department tried to act after the hospital already decided.
     #[error("the department cannot act after the hospital has reviewed")]
     ReviewLowerAfterHigher,
+    /// The hospital tried to decide before the department approved.
+    #[error("the department has not approved this credit yet")]
+    ReviewAwaitingDepartment,
     /// Return and reject need a reason.
     #[error("a reason is required")]
     ReasonRequired,
@@ -121,6 +124,7 @@ impl CreditError {
             CreditError::EvidenceHashInvalid { .. } => "EVIDENCE_HASH_INVALID",
             CreditError::ReviewTransition { .. } => "REVIEW_INVALID_TRANSITION",
             CreditError::ReviewLowerAfterHigher => "REVIEW_LOWER_AFTER_HIGHER",
+            CreditError::ReviewAwaitingDepartment => "REVIEW_AWAITING_DEPARTMENT",
             CreditError::ReasonRequired => "REASON_REQUIRED",
             CreditError::YearLocked { .. } => "CME_YEAR_LOCKED",
             CreditError::CreditReadOnly { .. } => "CREDIT_READ_ONLY",
@@ -203,6 +207,7 @@ impl CreditError {
                 format!("状态为{}的学分不能{}", from.label_zh(), action_zh(action))
             }
             CreditError::ReviewLowerAfterHigher => "医院已审核，科室不能再审核".to_string(),
+            CreditError::ReviewAwaitingDepartment => "科室尚未审核通过，医院不能审核".to_string(),
             CreditError::ReasonRequired => "退回或不通过必须填写原因".to_string(),
             CreditError::YearLocked { year, locked_on } => {
                 format!("{year} 年度已于 {locked_on} 锁定，不能再录入、修改或审核")
