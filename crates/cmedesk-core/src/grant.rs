@@ -42,7 +42,7 @@ pub struct ProjectInput {
     pub code: String,
     /// Name.
     pub name: String,
-    /// Credit level key in the rule set (`national`, `provincial`, `city`, `hospital`).
+    /// Credit level key in the rule set (`national`, `provincial`, `municipal`, `hospital`).
     pub credit_level: String,
     /// Total hours (学时) of the project.
     pub total_hours: Centi,

@@ -138,7 +138,7 @@ pub struct Requirement {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TitleLevelMinimum {
-    /// 初级 / 中级 / 副高 / 正高.
+    /// Title level code as stored (`junior`, `intermediate`, `associate_senior`, `senior`).
     pub title_level: String,
     /// Minimum class I credits.
     pub class_i_min: Centi,
@@ -809,7 +809,7 @@ mod tests {
         let s = book().get("national-2006").cloned().expect("present");
         assert_eq!(s.requirement.min_credits, Centi::units(25));
         assert_eq!(s.class_minimums(None), (Centi::units(5), Centi::units(15)));
-        assert_eq!(s.class_minimums(Some("正高")), (Centi::units(10), Centi::units(15)));
+        assert_eq!(s.class_minimums(Some("senior")), (Centi::units(10), Centi::units(15)));
         assert_eq!(s.requirement.substitution_percent, Centi::ZERO);
     }
 

@@ -123,7 +123,7 @@ pub struct CreditRecord {
     pub activity_name: String,
     /// Category key from the rule set (e.g. `project-national`, `paper`, `self-study`).
     pub category: String,
-    /// 学分级别 key (`national`, `provincial`, `city`, `hospital`), when known.
+    /// 学分级别 key (`national`, `provincial`, `municipal`, `hospital`), when known.
     pub credit_level: Option<String>,
     /// Legacy class, when the rule set has classes.
     pub class: Option<CreditClass>,
