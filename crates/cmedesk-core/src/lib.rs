@@ -23,7 +23,9 @@ pub mod users;
 // Credits engine: rule sets, attendance analysis, granting, remote learning, manual credits,
 // compliance and forecast.
 pub mod attendance;
+pub mod compliance;
 pub mod credits;
+pub mod forecast;
 pub mod grant;
 pub mod manual_credits;
 pub mod remote_learning;
