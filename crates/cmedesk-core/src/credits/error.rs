@@ -159,6 +159,29 @@ impl CreditError {
         }
     }
 
+    /// The field as a `'static` name, for the core's error type.
+    pub fn static_field(&self) -> Option<&'static str> {
+        match self {
+            CreditError::FieldRequired { field }
+            | CreditError::FieldTooLong { field, .. }
+            | CreditError::AmountTooLarge { field, .. }
+            | CreditError::AmountNotPositive { field }
+            | CreditError::AmountNotMultiple { field, .. } => Some(field),
+            CreditError::CategoryUnknown { .. } | CreditError::CategoryPlatformOnly { .. } => {
+                Some("category")
+            }
+            CreditError::EvidenceRequired { .. } | CreditError::EvidenceHashInvalid { .. } => {
+                Some("evidence")
+            }
+            CreditError::ReasonRequired => Some("reason"),
+            CreditError::DateOutsideYears { .. } => Some("activity_date"),
+            CreditError::WindowInvalid { .. } => Some("attendance_windows"),
+            CreditError::PeriodInvalid { .. } => Some("holding_periods"),
+            CreditError::StrategyInvalid { .. } => Some("strategy"),
+            _ => None,
+        }
+    }
+
     /// English message (same as `Display`).
     pub fn message_en(&self) -> String {
         self.to_string()
@@ -222,6 +245,26 @@ impl CreditError {
                 rule_set,
                 credit_level,
             } => format!("学分规则 {rule_set} 未规定学分级别 {credit_level} 的授分标准"),
+        }
+    }
+}
+
+/// Credits-engine errors reach the UI and the CLI through the core's one error type, keeping
+/// their stable code, field and both messages.
+impl From<CreditError> for crate::error::CoreError {
+    fn from(e: CreditError) -> Self {
+        match e.static_field() {
+            Some(field) => crate::error::CoreError::InvalidField {
+                field,
+                code: e.code(),
+                zh: e.message_zh(),
+                en: e.message_en(),
+            },
+            None => crate::error::CoreError::Conflict {
+                code: e.code(),
+                zh: e.message_zh(),
+                en: e.message_en(),
+            },
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod amount;
 pub mod error;
 pub mod record;
+pub mod store;
 
 pub use amount::Centi;
 pub use error::CreditError;
