@@ -59,6 +59,7 @@ impl Role {
                         | IssueCards
                         | EditProjects
                         | RecordProjectDecision
+                        | RecordSwipes
                 )
             }
             Role::DepartmentSecretary | Role::Viewer => false,
@@ -77,6 +78,8 @@ pub enum Permission {
     /// Record the platform's approval or rejection of a submitted project.
     RecordProjectDecision,
     LoadDemoData,
+    /// Take swipes from readers and terminals, and import swipe logs.
+    RecordSwipes,
 }
 
 impl Permission {
@@ -89,6 +92,7 @@ impl Permission {
             Permission::EditProjects => "edit projects",
             Permission::RecordProjectDecision => "record project decisions",
             Permission::LoadDemoData => "load demo data",
+            Permission::RecordSwipes => "record swipes",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -100,6 +104,7 @@ impl Permission {
             Permission::EditProjects => "维护继教项目",
             Permission::RecordProjectDecision => "登记项目审核结果",
             Permission::LoadDemoData => "载入演示数据",
+            Permission::RecordSwipes => "登记刷卡考勤",
         }
     }
 }

@@ -228,20 +228,23 @@ pub fn staff_by_card_key(desk: &Desk, card_key: &str) -> Result<Option<StaffRow>
     let Ok(key) = normalize_key(card_key) else {
         return Ok(None);
     };
-    let staff_id: Option<String> = if let Some(id) = key.strip_prefix("rid:") {
-        desk.conn()
-            .prepare_cached("SELECT id FROM staff WHERE id_number = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
+    holder_id(desk.conn(), &key)?
+        .map(|id| staff::get_row(desk, &id))
+        .transpose()
+}
+
+/// The id of the person who holds canonical `key` now, if anyone.
+pub(crate) fn holder_id(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+    let sql = if key.starts_with("rid:") {
+        "SELECT id FROM staff WHERE id_number = ?1"
     } else {
-        desk.conn()
-            .prepare_cached(
-                "SELECT staff_id FROM cards WHERE card_key = ?1 AND revoked_at IS NULL",
-            )?
-            .query_row([&key], |r| r.get(0))
-            .optional()?
+        "SELECT staff_id FROM cards WHERE card_key = ?1 AND revoked_at IS NULL"
     };
-    staff_id.map(|id| staff::get_row(desk, &id)).transpose()
+    let value = key.strip_prefix("rid:").unwrap_or(key);
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([value], |r| r.get(0))
+        .optional()?)
 }
 
 fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardRecord> {

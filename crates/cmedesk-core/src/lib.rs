@@ -17,7 +17,9 @@ pub mod outbox;
 pub mod projects;
 pub mod staff;
 pub mod store;
+pub mod swipes;
 pub mod synthetic;
+pub mod terminals;
 pub mod users;
 
 // Credits engine: rule sets, attendance analysis, granting, remote learning, manual credits,

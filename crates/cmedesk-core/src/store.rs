@@ -80,6 +80,10 @@ impl Desk {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Imports and demo loads write 100,000s of rows in one transaction; the default 2 MiB
+        // page cache makes every index insert hit the disk cache again.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
         let site_id: Option<String> = conn

@@ -9,7 +9,7 @@ use cmedesk_core::{
     Desk, Role, approved_projects, audit_log, cards, departments,
     projects::{self, NewCourse, ProjectAction, ProjectDetails},
     staff::{self, NewStaff, StaffEdit, StaffStatus},
-    users,
+    swipes, terminals, users,
 };
 use common::*;
 
@@ -202,6 +202,42 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
             projects::transition(d, &a, &p.id, action, None)
         });
     }
+    let t = audited(&mut desk, "terminals::ensure", |d| {
+        terminals::ensure(d, &a, "em4100", "门口读卡器", Some("usb:1"))
+    });
+    let swipe = |seq: Option<i64>| swipes::SwipeInput {
+        terminal_id: t.id.clone(),
+        terminal_seq: seq,
+        source: swipes::SwipeSource::Reader,
+        card_key: "em:67003B51C6".into(),
+        raw: None,
+        device_time: None,
+        clock_offset_ms: None,
+        project_id: Some(p.id.clone()),
+    };
+    audited(&mut desk, "swipes::ingest", |d| {
+        swipes::ingest(d, &a, swipe(None), Default::default())
+    });
+    audited(&mut desk, "swipes::ingest_batch", |d| {
+        swipes::ingest_batch(
+            d,
+            &a,
+            &t.id,
+            vec![swipe(Some(1)), swipe(Some(2))],
+            Some(500),
+            Default::default(),
+        )
+    });
+    audited(&mut desk, "swipes::ingest_batch (nothing new)", |d| {
+        swipes::ingest_batch(
+            d,
+            &a,
+            &t.id,
+            vec![swipe(Some(1))],
+            Some(500),
+            Default::default(),
+        )
+    });
     audited(&mut desk, "users::add", |d| {
         users::add(
             d,

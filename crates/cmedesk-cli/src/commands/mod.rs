@@ -1,0 +1,11 @@
+//! One module per domain; each parses its arguments and makes a few calls into the core.
+
+pub mod audit;
+pub mod bench;
+pub mod card;
+pub mod dept;
+pub mod id;
+pub mod init;
+pub mod project;
+pub mod staff;
+pub mod user;

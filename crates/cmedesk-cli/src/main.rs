@@ -1,0 +1,92 @@
+//! `cmedesk`: the CME Desk command line. Every workflow of the desk, for admins, scripts and
+//! tests; `--json` prints machine output. Exit codes: 0 success, 1 a user error (with
+//! `{"error":{"code","message"}}` under `--json`), 2 a usage error.
+
+mod commands;
+mod context;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::context::{Context, GlobalArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "cmedesk",
+    version,
+    about = "继教学分管理台 CME Desk: hospital CME credit office workbench"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new desk database and its `admin` operator (初始化)
+    Init(commands::init::InitArgs),
+    /// Load the synthetic demo hospital (演示数据); creates the database if needed
+    Demo(commands::init::DemoArgs),
+    /// Resident ID numbers (身份证号)
+    #[command(subcommand)]
+    Id(commands::id::IdCommand),
+    /// Departments (科室)
+    #[command(subcommand)]
+    Dept(commands::dept::DeptCommand),
+    /// Staff (人员)
+    #[command(subcommand)]
+    Staff(commands::staff::StaffCommand),
+    /// Cards (医通卡): issue, replace, revoke, look up
+    #[command(subcommand)]
+    Card(commands::card::CardCommand),
+    /// The approved project list (已批准项目目录)
+    #[command(subcommand)]
+    Approved(commands::project::ApprovedCommand),
+    /// Hosted projects (举办项目), courses, holding periods, attendance windows, states
+    #[command(subcommand)]
+    Project(commands::project::ProjectCommand),
+    /// Local operators (操作员)
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// The audit log (操作日志); `--verify` checks the hash chain
+    AuditLog(commands::audit::AuditArgs),
+    /// Time the core's hot paths on a scratch database
+    Bench(commands::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json;
+    let mut ctx = Context::new(cli.global);
+    let result = match cli.command {
+        Command::Init(a) => commands::init::init(&mut ctx, a),
+        Command::Demo(a) => commands::init::demo(&mut ctx, a),
+        Command::Id(c) => commands::id::run(&mut ctx, c),
+        Command::Dept(c) => commands::dept::run(&mut ctx, c),
+        Command::Staff(c) => commands::staff::run(&mut ctx, c),
+        Command::Card(c) => commands::card::run(&mut ctx, c),
+        Command::Approved(c) => commands::project::run_approved(&mut ctx, c),
+        Command::Project(c) => commands::project::run(&mut ctx, c),
+        Command::User(c) => commands::user::run(&mut ctx, c),
+        Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
+        Command::Bench(a) => commands::bench::run(&mut ctx, a),
+    };
+    match result {
+        Ok(reply) => {
+            reply.print(json);
+            if reply.failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            context::print_error(&e, json);
+            ExitCode::from(1)
+        }
+    }
+}

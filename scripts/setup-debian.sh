@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what CME Desk needs to build, run and test on Debian 12 / Ubuntu 22.04+.
+# Idempotent: packages already present are skipped, so warm runs cost seconds.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config file curl
+  # The desktop shell (Tauri v2 on WebKitGTK) and its end-to-end tests under Xvfb.
+  libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  xvfb xauth webkit2gtk-driver
+  # Without a CJK font WebKit draws no Chinese at all, and PDFs have nothing to embed.
+  fonts-wqy-microhei
+  # pdftotext / pdffonts / pdftoppm check the printed booklets.
+  poppler-utils
+  sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  cat >&2 <<'MSG'
+setup: Rust is not installed. CME Desk needs Rust 1.95 or newer (edition 2024):
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y
+then open a new shell (or `source ~/.cargo/env`) and run this command again.
+MSG
+  exit 1
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js 20+ and npm are needed for the desktop UI (apt-get install nodejs npm, or nodesource)" >&2
+  exit 1
+fi
