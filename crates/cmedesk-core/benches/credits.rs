@@ -35,7 +35,10 @@ const WINDOWS: usize = 20;
 
 fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeInput>) {
     let tz = FixedOffset::east_opt(8 * 3600).expect("+08:00");
-    let day0: DateTime<FixedOffset> = tz.with_ymd_and_hms(2025, 6, 2, 0, 0, 0).single().expect("valid");
+    let day0: DateTime<FixedOffset> = tz
+        .with_ymd_and_hms(2025, 6, 2, 0, 0, 0)
+        .single()
+        .expect("valid");
     // Five days, four 1-hour windows a day (08, 11, 14, 17 o'clock).
     let periods = vec![HoldingPeriod {
         starts_on: NaiveDate::from_ymd_opt(2025, 6, 2).expect("date"),
@@ -43,7 +46,8 @@ fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeIn
     }];
     let windows: Vec<AttendanceWindow> = (0..WINDOWS)
         .map(|i| {
-            let start = day0 + Duration::days((i / 4) as i64) + Duration::hours(8 + 3 * (i % 4) as i64);
+            let start =
+                day0 + Duration::days((i / 4) as i64) + Duration::hours(8 + 3 * (i % 4) as i64);
             AttendanceWindow {
                 label: format!("W{}", i + 1),
                 starts_at: start,
@@ -71,7 +75,11 @@ fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeIn
                 swipe_id: format!("sw-{i:07}"),
                 swiper,
                 at,
-                status: if rng.below(50) == 0 { SwipeStatus::Duplicate } else { SwipeStatus::Recorded },
+                status: if rng.below(50) == 0 {
+                    SwipeStatus::Duplicate
+                } else {
+                    SwipeStatus::Recorded
+                },
             }
         })
         .collect();
@@ -80,7 +88,16 @@ fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeIn
 
 fn compliance_input() -> (Vec<StaffYear>, Vec<CreditRecord>) {
     let mut rng = Rng(0xc0ff_ee00);
-    let cats = ["project-national", "project-provincial", "paper", "self-study", "self-study-review", "further-study", "in-house-case-attendee", "remote"];
+    let cats = [
+        "project-national",
+        "project-provincial",
+        "paper",
+        "self-study",
+        "self-study-review",
+        "further-study",
+        "in-house-case-attendee",
+        "remote",
+    ];
     let staff: Vec<StaffYear> = (0..PEOPLE)
         .map(|i| StaffYear {
             staff_id: format!("staff-{i:05}"),
@@ -112,7 +129,11 @@ fn compliance_input() -> (Vec<StaffYear>, Vec<CreditRecord>) {
                 hours: Centi(amount * 3),
                 subject: Subject::Professional,
                 issuer: "示例医院".into(),
-                review_status: if rng.below(10) == 0 { ReviewStatus::Pending } else { ReviewStatus::Approved },
+                review_status: if rng.below(10) == 0 {
+                    ReviewStatus::Pending
+                } else {
+                    ReviewStatus::Approved
+                },
                 rate: None,
                 cap: None,
                 platform: None,

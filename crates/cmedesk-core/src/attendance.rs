@@ -635,8 +635,16 @@ mod tests {
                 ends_on: d("2025-06-11"),
             }],
             vec![
-                window("第1天签到", "2025-06-10T07:00:00+08:00", "2025-06-10T09:00:00+08:00"),
-                window("第2天签退", "2025-06-11T16:00:00+08:00", "2025-06-11T18:00:00+08:00"),
+                window(
+                    "第1天签到",
+                    "2025-06-10T07:00:00+08:00",
+                    "2025-06-10T09:00:00+08:00",
+                ),
+                window(
+                    "第2天签退",
+                    "2025-06-11T16:00:00+08:00",
+                    "2025-06-11T18:00:00+08:00",
+                ),
             ],
         )
     }
@@ -774,7 +782,10 @@ mod tests {
         assert_eq!(s1.counted_swipes, 2);
         assert_eq!(s1.window_swipes, vec![Some("a1".into()), Some("a4".into())]);
         let s2 = person(&a, &Swiper::Staff("s2".into()));
-        assert!(s2.reasons.contains(&InvalidReason::OnlyDuplicates { swipes: 1 }));
+        assert!(
+            s2.reasons
+                .contains(&InvalidReason::OnlyDuplicates { swipes: 1 })
+        );
         let s3 = person(&a, &Swiper::Staff("s3".into()));
         assert!(s3.reasons.contains(&InvalidReason::MissingWindow {
             window: 1,
@@ -867,6 +878,9 @@ mod tests {
             repeat_gap_seconds: 60,
         };
         let e = analyze(&input).expect_err("refused");
-        assert_eq!((e.code(), e.field()), ("ATTENDANCE_WINDOW_INVALID", Some("attendance_windows")));
+        assert_eq!(
+            (e.code(), e.field()),
+            ("ATTENDANCE_WINDOW_INVALID", Some("attendance_windows"))
+        );
     }
 }

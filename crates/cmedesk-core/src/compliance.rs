@@ -397,7 +397,8 @@ fn evaluate_person(
         let chain = rs.category_chain(&c.category);
         for cat in &chain {
             if let Some(cap) = cat.cap_per_year {
-                let room = cap.saturating_gap(used.get(cat.key.as_str()).copied().unwrap_or_default());
+                let room =
+                    cap.saturating_gap(used.get(cat.key.as_str()).copied().unwrap_or_default());
                 if room < counted {
                     counted = room;
                     binding = Some((cat.key.as_str(), cap));
@@ -442,7 +443,11 @@ fn evaluate_person(
         rs,
         s,
         &totals,
-        national_this_year + national_before.get(s.staff_id.as_str()).copied().unwrap_or_default(),
+        national_this_year
+            + national_before
+                .get(s.staff_id.as_str())
+                .copied()
+                .unwrap_or_default(),
         input.hospital_kind,
     );
     let deemed = s
@@ -504,18 +509,30 @@ fn requirement_gaps(
         // its own excess. R-30: the share is zero.
         let excess_i = t.class_i.saturating_gap(min_i);
         let excess_ii = t.class_ii.saturating_gap(min_ii);
-        let cover_i = min_i.mul_ratio(q.substitution_percent, hundred).min(excess_ii);
-        let cover_ii = min_ii.mul_ratio(q.substitution_percent, hundred).min(excess_i);
+        let cover_i = min_i
+            .mul_ratio(q.substitution_percent, hundred)
+            .min(excess_ii);
+        let cover_ii = min_ii
+            .mul_ratio(q.substitution_percent, hundred)
+            .min(excess_i);
         gaps.extend(gap(RequirementKind::ClassI, min_i, t.class_i + cover_i));
         gaps.extend(gap(RequirementKind::ClassIi, min_ii, t.class_ii + cover_ii));
     }
     if let Some(pct) = q.min_professional_share_percent {
         let needed = t.hours.mul_ratio(pct, Centi::units(100));
-        gaps.extend(gap(RequirementKind::ProfessionalHours, needed, t.professional_hours));
+        gaps.extend(gap(
+            RequirementKind::ProfessionalHours,
+            needed,
+            t.professional_hours,
+        ));
     }
     if let Some(n) = &q.national_within_years
         && hospital_kind.is_some_and(|k| n.applies_to.iter().any(|a| a == k))
-        && let Some(g) = gap(RequirementKind::NationalWithinYears, n.credits, national_span)
+        && let Some(g) = gap(
+            RequirementKind::NationalWithinYears,
+            n.credits,
+            national_span,
+        )
     {
         if n.blocking {
             gaps.push(g);

@@ -230,7 +230,10 @@ fn category_for(rule_set: &RuleSet, credit_level: &str) -> String {
 }
 
 /// Which courses a person attended.
-fn courses_attended<'p>(project: &'p ProjectInput, person: &PersonAttendance) -> Vec<&'p CourseInput> {
+fn courses_attended<'p>(
+    project: &'p ProjectInput,
+    person: &PersonAttendance,
+) -> Vec<&'p CourseInput> {
     project
         .courses
         .iter()
@@ -355,7 +358,10 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
                 } else {
                     let hours: Centi = attended.iter().map(|c| c.hours).sum();
                     // Project hours in proportion to the course hours attended.
-                    Ok((project.total_hours.mul_ratio(hours, course_hours), attended.len()))
+                    Ok((
+                        project.total_hours.mul_ratio(hours, course_hours),
+                        attended.len(),
+                    ))
                 }
             }
             GrantStrategy::AtLeastNSwipes { n } => {
@@ -400,12 +406,9 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
             }));
             continue;
         }
-        if let Some(flag) = person
-            .flags
-            .iter()
-            .find(|f| f.mode() == CheckMode::Exclude)
-        {
-            out.not_granted.push(refuse(NotGrantedReason::Check { flag: flag.clone() }));
+        if let Some(flag) = person.flags.iter().find(|f| f.mode() == CheckMode::Exclude) {
+            out.not_granted
+                .push(refuse(NotGrantedReason::Check { flag: flag.clone() }));
             continue;
         }
         for flag in person.flags.iter().filter(|f| f.mode() == CheckMode::Warn) {
@@ -414,7 +417,9 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
                 flag: flag.clone(),
             });
         }
-        let mut credits = rate.participant.apply(quantity(&rate.participant, hours, sessions));
+        let mut credits = rate
+            .participant
+            .apply(quantity(&rate.participant, hours, sessions));
         if let Some(c) = cap {
             credits = credits.min(c);
         }
@@ -634,7 +639,8 @@ mod tests {
         // National project, 12 h: full credits 12 / 3 = 4.00.
         let p = project("national", 12.0);
         let full = |s: &str| (s.to_string(), c(4.0), c(12.0));
-        let cases: Vec<(GrantStrategy, Vec<(String, Centi, Centi)>)> = vec![
+        type Amounts = Vec<(String, Centi, Centi)>;
+        let cases: Vec<(GrantStrategy, Amounts)> = vec![
             (
                 GrantStrategy::AnyAttendanceFull,
                 vec![full("s1"), full("s2"), full("s3"), full("s4")],
@@ -664,7 +670,10 @@ mod tests {
             let o = run(strategy.clone(), &p, "national-2006");
             assert_eq!(amounts(&o), expected, "{strategy:?}");
             // The unknown card never gets credit.
-            assert!(o.not_granted.iter().any(|n| n.who == "uid:0A0B"), "{strategy:?}");
+            assert!(
+                o.not_granted.iter().any(|n| n.who == "uid:0A0B"),
+                "{strategy:?}"
+            );
         }
     }
 
@@ -679,12 +688,21 @@ mod tests {
             }
         );
         let o = run(GrantStrategy::AtLeastNSwipes { n: 2 }, &p, "national-2006");
-        assert_eq!(reason_of(&o, "s4"), &NotGrantedReason::TooFewSwipes { have: 1, need: 2 });
+        assert_eq!(
+            reason_of(&o, "s4"),
+            &NotGrantedReason::TooFewSwipes { have: 1, need: 2 }
+        );
         let o = run(GrantStrategy::MustHavePassedExam, &p, "national-2006");
         assert_eq!(reason_of(&o, "s1"), &NotGrantedReason::ExamNotPassed);
-        assert!(matches!(reason_of(&o, "s2"), NotGrantedReason::Attendance { .. }));
+        assert!(matches!(
+            reason_of(&o, "s2"),
+            NotGrantedReason::Attendance { .. }
+        ));
         let o = run(GrantStrategy::MustHaveEvaluated, &p, "national-2006");
-        assert!(matches!(reason_of(&o, "s3"), NotGrantedReason::Attendance { .. }));
+        assert!(matches!(
+            reason_of(&o, "s3"),
+            NotGrantedReason::Attendance { .. }
+        ));
         let o = run(GrantStrategy::AnyCourseFull, &p, "national-2006");
         assert_eq!(reason_of(&o, "s4"), &NotGrantedReason::NoCourseAttended);
     }
@@ -692,20 +710,38 @@ mod tests {
     #[test]
     fn r33_r34_r08_amounts_and_snapshots() {
         // provincial 24 h → 4.00, class I, rate 1 per 6 h copied onto the record.
-        let o = run(GrantStrategy::AllCoursesFull, &project("provincial", 24.0), "national-2006");
+        let o = run(
+            GrantStrategy::AllCoursesFull,
+            &project("provincial", 24.0),
+            "national-2006",
+        );
         let r = &o.credits[0];
-        assert_eq!((r.credits, r.class), (c(4.0), Some(crate::credits::CreditClass::ClassI)));
+        assert_eq!(
+            (r.credits, r.class),
+            (c(4.0), Some(crate::credits::CreditClass::ClassI))
+        );
         assert_eq!(r.rate.as_ref().map(|x| x.per), Some(c(6.0)));
         assert_eq!(r.cap, Some(c(25.0)));
         assert_eq!(r.category, "project-provincial");
-        assert_eq!(r.activity_date, d("2018-05-20"), "activity date defaults to the last day");
+        assert_eq!(
+            r.activity_date,
+            d("2018-05-20"),
+            "activity date defaults to the last day"
+        );
         // national 90 h → 30 credits, capped at 25; a declared 10 caps lower.
-        let o = run(GrantStrategy::AllCoursesFull, &project("national", 90.0), "national-2006");
+        let o = run(
+            GrantStrategy::AllCoursesFull,
+            &project("national", 90.0),
+            "national-2006",
+        );
         assert_eq!(o.credits[0].credits, c(25.0));
         let mut p = project("national", 90.0);
         p.declared_credits = Some(c(10.0));
         let o = run(GrantStrategy::AllCoursesFull, &p, "national-2006");
-        assert_eq!((o.credits[0].credits, o.credits[0].cap), (c(10.0), Some(c(10.0))));
+        assert_eq!(
+            (o.credits[0].credits, o.credits[0].cap),
+            (c(10.0), Some(c(10.0)))
+        );
     }
 
     #[test]
@@ -774,7 +810,12 @@ mod tests {
         };
         let first = grant_participants(&input).expect("grant");
         assert_eq!(first, grant_participants(&input).expect("grant again"));
-        assert!(first.credits.iter().all(|r| r.activity_date == d("2018-05-19")));
+        assert!(
+            first
+                .credits
+                .iter()
+                .all(|r| r.activity_date == d("2018-05-19"))
+        );
         let ex = [Exclusion {
             staff_id: "s1".into(),
             reason: "疑似代刷".into(),
@@ -788,7 +829,12 @@ mod tests {
             }
         );
         // Same ids for the others: a re-grant with an untick does not create new records.
-        let ids_before: Vec<&str> = first.credits.iter().skip(1).map(|r| r.id.as_str()).collect();
+        let ids_before: Vec<&str> = first
+            .credits
+            .iter()
+            .skip(1)
+            .map(|r| r.id.as_str())
+            .collect();
         let ids_after: Vec<&str> = o.credits.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids_before, ids_after);
         let blank = [Exclusion {
@@ -796,10 +842,16 @@ mod tests {
             reason: " ".into(),
         }];
         input.exclusions = &blank;
-        assert_eq!(grant_participants(&input).unwrap_err().code(), "REASON_REQUIRED");
+        assert_eq!(
+            grant_participants(&input).unwrap_err().code(),
+            "REASON_REQUIRED"
+        );
         input.exclusions = &[];
         input.activity_date = Some(d("2040-01-01"));
-        assert_eq!(grant_participants(&input).unwrap_err().code(), "DATE_OUTSIDE_CME_YEARS");
+        assert_eq!(
+            grant_participants(&input).unwrap_err().code(),
+            "DATE_OUTSIDE_CME_YEARS"
+        );
     }
 
     #[test]

@@ -318,18 +318,19 @@ pub fn evaluate(
             continue;
         }
         // Would the union of both platforms have been complete? Then say why it is not.
-        let combined_complete = failures.len() == 2 && {
-            let (m, p) = (&failures[0].1, &failures[1].1);
-            let course_ok = |title: &str| {
-                let bad_m = m.iter().any(|r| matches!(r, RemoteReason::CourseMinutesShort { course, .. } if course == title));
-                let bad_p = p.iter().any(|r| matches!(r, RemoteReason::CourseNotSignedInAndOut { course, .. } if course == title));
-                !(bad_m && bad_p)
+        let combined_complete = failures.len() == 2
+            && {
+                let (m, p) = (&failures[0].1, &failures[1].1);
+                let course_ok = |title: &str| {
+                    let bad_m = m.iter().any(|r| matches!(r, RemoteReason::CourseMinutesShort { course, .. } if course == title));
+                    let bad_p = p.iter().any(|r| matches!(r, RemoteReason::CourseNotSignedInAndOut { course, .. } if course == title));
+                    !(bad_m && bad_p)
+                };
+                let exam_ok = !exam_required
+                    || passed.contains(&(staff, Platform::Mobile))
+                    || passed.contains(&(staff, Platform::Pc));
+                exam_ok && project.courses.iter().all(|c| course_ok(&c.title))
             };
-            let exam_ok = !exam_required
-                || passed.contains(&(staff, Platform::Mobile))
-                || passed.contains(&(staff, Platform::Pc));
-            exam_ok && project.courses.iter().all(|c| course_ok(&c.title))
-        };
         for (platform, reasons) in failures {
             out.incomplete.push(RemoteIncomplete {
                 staff_id: staff.to_string(),
@@ -380,7 +381,14 @@ mod tests {
         }
     }
 
-    fn rec(platform: Platform, staff: &str, course: &str, mode: LearningMode, minutes: u32, signed: bool) -> LearningRecord {
+    fn rec(
+        platform: Platform,
+        staff: &str,
+        course: &str,
+        mode: LearningMode,
+        minutes: u32,
+        signed: bool,
+    ) -> LearningRecord {
         LearningRecord {
             platform,
             staff_id: staff.into(),
@@ -402,7 +410,11 @@ mod tests {
         }
     }
 
-    fn run(class: Option<CreditClass>, records: &[LearningRecord], exams: &[ExamRecord]) -> RemoteOutcome {
+    fn run(
+        class: Option<CreditClass>,
+        records: &[LearningRecord],
+        exams: &[ExamRecord],
+    ) -> RemoteOutcome {
         let book = RuleBook::embedded().expect("rules");
         evaluate(
             &prp(class),
@@ -433,9 +445,15 @@ mod tests {
         let o = run(Some(CreditClass::ClassII), &records, &[]);
         assert_eq!(o.credits.len(), 1);
         let c = &o.credits[0];
-        assert_eq!((c.staff_id.as_str(), c.credits, c.hours), ("m1", Centi::units(5), Centi::units(15)));
+        assert_eq!(
+            (c.staff_id.as_str(), c.credits, c.hours),
+            ("m1", Centi::units(5), Centi::units(15))
+        );
         assert_eq!(c.platform.as_deref(), Some("华西云课堂"));
-        assert_eq!((c.source, c.class), (CreditSource::Remote, Some(CreditClass::ClassII)));
+        assert_eq!(
+            (c.source, c.class),
+            (CreditSource::Remote, Some(CreditClass::ClassII))
+        );
         assert_eq!(
             o.incomplete,
             vec![RemoteIncomplete {
@@ -461,7 +479,13 @@ mod tests {
             rec(Pc, "p2", "k3", Live, 60, false),
         ];
         let o = run(Some(CreditClass::ClassII), &records, &[]);
-        assert_eq!(o.credits.iter().map(|c| c.staff_id.as_str()).collect::<Vec<_>>(), ["p1"]);
+        assert_eq!(
+            o.credits
+                .iter()
+                .map(|c| c.staff_id.as_str())
+                .collect::<Vec<_>>(),
+            ["p1"]
+        );
         assert_eq!(
             o.incomplete[0].reasons,
             vec![
@@ -489,7 +513,11 @@ mod tests {
         // The exam passed on the PC platform does not count for mobile learning.
         let o = run(Some(CreditClass::ClassI), &full_mobile, &[exam(Pc, "e1")]);
         assert!(o.credits.is_empty());
-        let o = run(Some(CreditClass::ClassI), &full_mobile, &[exam(Mobile, "e1")]);
+        let o = run(
+            Some(CreditClass::ClassI),
+            &full_mobile,
+            &[exam(Mobile, "e1")],
+        );
         assert_eq!(o.credits.len(), 1);
     }
 
@@ -503,8 +531,12 @@ mod tests {
         ];
         let o = run(Some(CreditClass::ClassII), &records, &[]);
         assert!(o.credits.is_empty());
-        assert!(o.incomplete.iter().any(|i| i.platform.is_none()
-            && i.reasons == vec![RemoteReason::PlatformsNotCombined]));
+        assert!(
+            o.incomplete
+                .iter()
+                .any(|i| i.platform.is_none()
+                    && i.reasons == vec![RemoteReason::PlatformsNotCombined])
+        );
         // x2 complete on both: one credit, from mobile.
         let mut both: Vec<LearningRecord> = Vec::new();
         for k in ["k1", "k2", "k3"] {

@@ -504,9 +504,11 @@ impl RuleBook {
 
     /// A rule set by id.
     pub fn get(&self, id: &str) -> Result<&RuleSet, CreditError> {
-        self.sets.get(id).ok_or_else(|| CreditError::RuleSetUnknown {
-            rule_set: id.to_string(),
-        })
+        self.sets
+            .get(id)
+            .ok_or_else(|| CreditError::RuleSetUnknown {
+                rule_set: id.to_string(),
+            })
     }
 
     /// Ids of all rule sets.
@@ -599,9 +601,15 @@ fn resolve(
             name: r.name.clone(),
             regime: r.regime.ok_or_else(|| missing("regime"))?,
             years: r.years.clone(),
-            requirement: r.requirement.clone().ok_or_else(|| missing("requirement"))?,
+            requirement: r
+                .requirement
+                .clone()
+                .ok_or_else(|| missing("requirement"))?,
             project_rates: r.project_rates.clone(),
-            manual_limits: r.manual_limits.clone().ok_or_else(|| missing("manual_limits"))?,
+            manual_limits: r
+                .manual_limits
+                .clone()
+                .ok_or_else(|| missing("manual_limits"))?,
             attendance_checks: r.attendance_checks.clone().unwrap_or_default(),
             categories: r.categories.clone(),
         },
@@ -654,7 +662,10 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
             return Err(bad(format!("{key}.ends_on"), "before starts_on"));
         }
         if (d.ends_on - d.starts_on).num_days() > 366 {
-            return Err(bad(format!("{key}.ends_on"), "a CME year spans at most 366 days"));
+            return Err(bad(
+                format!("{key}.ends_on"),
+                "a CME year spans at most 366 days",
+            ));
         }
     }
     let mut prev: Option<CmeYear> = None;
@@ -673,7 +684,10 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
     // Requirement.
     let q = &s.requirement;
     if q.min_credits < Centi::ZERO || q.min_hours < Centi::ZERO {
-        return Err(bad("requirement.min_credits".into(), "must not be negative"));
+        return Err(bad(
+            "requirement.min_credits".into(),
+            "must not be negative",
+        ));
     }
     if q.substitution_percent < Centi::ZERO || q.substitution_percent > Centi::units(100) {
         return Err(bad(
@@ -725,7 +739,10 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
         if let Some(c) = r.cap
             && !c.is_positive()
         {
-            return Err(bad(format!("project_rates.{level}.cap"), "must be positive"));
+            return Err(bad(
+                format!("project_rates.{level}.cap"),
+                "must be positive",
+            ));
         }
     }
     // Manual limits.
@@ -763,9 +780,15 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
         if let Some(r) = &c.rate
             && (!r.per.is_positive() || !r.credits.is_positive())
         {
-            return Err(bad(format!("{key}.rate"), "credits and per must be positive"));
+            return Err(bad(
+                format!("{key}.rate"),
+                "credits and per must be positive",
+            ));
         }
-        for (name, cap) in [("cap_per_record", c.cap_per_record), ("cap_per_year", c.cap_per_year)] {
+        for (name, cap) in [
+            ("cap_per_record", c.cap_per_record),
+            ("cap_per_year", c.cap_per_year),
+        ] {
             if let Some(cap) = cap
                 && !cap.is_positive()
             {
@@ -800,7 +823,12 @@ mod tests {
         let ids: Vec<&str> = b.ids().collect();
         assert_eq!(
             ids,
-            ["national-2006", "national-2019", "national-2024", "province-example"]
+            [
+                "national-2006",
+                "national-2019",
+                "national-2024",
+                "province-example"
+            ]
         );
     }
 
@@ -809,7 +837,10 @@ mod tests {
         let s = book().get("national-2006").cloned().expect("present");
         assert_eq!(s.requirement.min_credits, Centi::units(25));
         assert_eq!(s.class_minimums(None), (Centi::units(5), Centi::units(15)));
-        assert_eq!(s.class_minimums(Some("senior")), (Centi::units(10), Centi::units(15)));
+        assert_eq!(
+            s.class_minimums(Some("senior")),
+            (Centi::units(10), Centi::units(15))
+        );
         assert_eq!(s.requirement.substitution_percent, Centi::ZERO);
     }
 
@@ -835,7 +866,12 @@ mod tests {
         let s = b.get("national-2019").expect("present");
         assert_eq!(s.regime, Regime::Notice2019);
         assert_eq!(s.requirement.substitution_percent, Centi::units(50));
-        assert!(s.requirement.deemed_complete.iter().any(|d| d == "residency"));
+        assert!(
+            s.requirement
+                .deemed_complete
+                .iter()
+                .any(|d| d == "residency")
+        );
         // Inherited categories and rates.
         assert!(s.category("further-study").is_some());
         assert!(s.project_rates.contains_key("national"));
@@ -865,8 +901,14 @@ mod tests {
         // 3 h = 1 credit for provincial projects too.
         let prov = s.project_rate("provincial").expect("provincial");
         assert_eq!(prov.participant.apply(Centi::units(12)), Centi::units(4));
-        assert_eq!(b.national_for_year(2026).expect("covered").id, "national-2024");
-        assert_eq!(b.national_for_year(2010).expect("covered").id, "national-2006");
+        assert_eq!(
+            b.national_for_year(2026).expect("covered").id,
+            "national-2024"
+        );
+        assert_eq!(
+            b.national_for_year(2010).expect("covered").id,
+            "national-2006"
+        );
     }
 
     #[test]
@@ -879,7 +921,10 @@ mod tests {
         assert_eq!(prov.participant.per, Centi::units(6));
         assert_eq!(prov.cap, Some(Centi::units(10)));
         assert_eq!(
-            p.project_rate("national").expect("national").participant.per,
+            p.project_rate("national")
+                .expect("national")
+                .participant
+                .per,
             Centi::units(3)
         );
         assert_eq!(p.manual_limits.max_credits, Centi::units(25));
@@ -891,10 +936,16 @@ mod tests {
         assert!(p.category("paper").is_some());
         // Year 2026 runs Oct 2025 – Sep 2026.
         let y = p.year(2026).expect("2026");
-        assert_eq!(y.starts_on, NaiveDate::from_ymd_opt(2025, 10, 1).expect("date"));
+        assert_eq!(
+            y.starts_on,
+            NaiveDate::from_ymd_opt(2025, 10, 1).expect("date")
+        );
         let d = NaiveDate::from_ymd_opt(2025, 11, 15).expect("date");
         assert_eq!(p.year_of(d).expect("covered").year, 2026);
-        assert_eq!(y.locks_on, NaiveDate::from_ymd_opt(2027, 1, 31).expect("date"));
+        assert_eq!(
+            y.locks_on,
+            NaiveDate::from_ymd_opt(2027, 1, 31).expect("date")
+        );
     }
 
     #[test]
@@ -902,9 +953,18 @@ mod tests {
         let b = book();
         let s = b.get("national-2024").expect("present");
         let y = s.year(2025).expect("2025");
-        assert_eq!(y.starts_on, NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"));
-        assert_eq!(y.ends_on, NaiveDate::from_ymd_opt(2025, 12, 31).expect("date"));
-        assert_eq!(y.locks_on, NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"));
+        assert_eq!(
+            y.starts_on,
+            NaiveDate::from_ymd_opt(2025, 1, 1).expect("date")
+        );
+        assert_eq!(
+            y.ends_on,
+            NaiveDate::from_ymd_opt(2025, 12, 31).expect("date")
+        );
+        assert_eq!(
+            y.locks_on,
+            NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")
+        );
         assert!(!y.is_locked(NaiveDate::from_ymd_opt(2026, 3, 30).expect("date")));
         assert!(y.is_locked(NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")));
         assert_eq!(s.year(2040).unwrap_err().code(), "RULE_YEAR_UNKNOWN");
@@ -937,20 +997,34 @@ max_note_chars = 180
     #[test]
     fn errors_name_the_key() {
         assert!(RuleBook::from_sources(&[("t.toml", BASE)]).is_ok());
-        let e = err_of("[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"nope\"\n");
+        let e = err_of(
+            "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"nope\"\n",
+        );
         assert_eq!(e.field(), Some("categories[a].parent"));
-        let e = err_of("[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nrate = { credits = 1, per = 0 }\n");
+        let e = err_of(
+            "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nrate = { credits = 1, per = 0 }\n",
+        );
         assert_eq!(e.field(), Some("categories[a].rate"));
-        let e = err_of("[project_rates.national]\nname = \"n\"\nparticipant = { credits = 1, per = -3 }\nspeaker = { credits = 2, per = 1 }\n");
+        let e = err_of(
+            "[project_rates.national]\nname = \"n\"\nparticipant = { credits = 1, per = -3 }\nspeaker = { credits = 2, per = 1 }\n",
+        );
         assert_eq!(e.field(), Some("project_rates.national.participant"));
-        let e = err_of("[[years.dates]]\nyear = 2026\nstarts_on = \"2025-06-01\"\nends_on = \"2026-05-31\"\n");
+        let e = err_of(
+            "[[years.dates]]\nyear = 2026\nstarts_on = \"2025-06-01\"\nends_on = \"2026-05-31\"\n",
+        );
         assert_eq!(e.field(), Some("years.dates[2026].starts_on"));
         // Unknown keys are refused with the key in the message.
         let e = err_of("[attendance_checks]\nmin_presence = 80\n");
         assert_eq!(e.code(), "RULE_FILE_PARSE");
-        assert!(e.message_en().contains("min_presence"), "{}", e.message_en());
+        assert!(
+            e.message_en().contains("min_presence"),
+            "{}",
+            e.message_en()
+        );
         // Parent/child cycles.
-        let e = err_of("[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"b\"\n[[categories]]\nkey = \"b\"\nname = \"B\"\nentry = \"editable\"\nparent = \"a\"\n");
+        let e = err_of(
+            "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"b\"\n[[categories]]\nkey = \"b\"\nname = \"B\"\nentry = \"editable\"\nparent = \"a\"\n",
+        );
         assert_eq!(e.field(), Some("categories[a].parent"));
         // Classes contradict the reform.
         let text = BASE.replace("classes = false", "classes = true");

@@ -14,7 +14,9 @@ use cmedesk_core::credits::store::{
     self, CreditFilter, NewEvidence, compliance_report, record_credits, revoke,
 };
 use cmedesk_core::credits::{Centi, ReviewStatus, Subject};
-use cmedesk_core::grant::{CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants};
+use cmedesk_core::grant::{
+    CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants,
+};
 use cmedesk_core::manual_credits::{ManualCreditForm, ReviewDecision, ReviewPolicy, SaveMode};
 use cmedesk_core::rules::{AttendanceChecks, RuleBook};
 use cmedesk_core::{Actor, Desk, Operator, Role, audit_log, synthetic};
@@ -42,9 +44,18 @@ fn world() -> World {
         .collect();
     let project: (String, String) = desk
         .conn()
-        .query_row("SELECT id, code FROM projects ORDER BY code LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, code FROM projects ORDER BY code LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .expect("a synthetic project");
-    World { desk, book: RuleBook::embedded().expect("rules"), staff, project }
+    World {
+        desk,
+        book: RuleBook::embedded().expect("rules"),
+        staff,
+        project,
+    }
 }
 
 fn d(s: &str) -> NaiveDate {
@@ -66,10 +77,18 @@ fn secretary(dept: &str) -> Actor {
 /// Grants the world's project to the first `n` staff, each with a swipe in the one window.
 fn grant(w: &World, n: usize, strategy: GrantStrategy) -> Vec<cmedesk_core::credits::CreditRecord> {
     let at = |h: u32| {
-        chrono::DateTime::parse_from_rfc3339(&format!("2026-06-12T{h:02}:00:00+08:00")).expect("time")
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-06-12T{h:02}:00:00+08:00"))
+            .expect("time")
     };
-    let periods = [HoldingPeriod { starts_on: d("2026-06-12"), ends_on: d("2026-06-12") }];
-    let windows = [AttendanceWindow { label: "签到".into(), starts_at: at(7), ends_at: at(9) }];
+    let periods = [HoldingPeriod {
+        starts_on: d("2026-06-12"),
+        ends_on: d("2026-06-12"),
+    }];
+    let windows = [AttendanceWindow {
+        label: "签到".into(),
+        starts_at: at(7),
+        ends_at: at(9),
+    }];
     let swipes: Vec<SwipeInput> = w.staff[..n]
         .iter()
         .enumerate()
@@ -102,7 +121,13 @@ fn grant(w: &World, n: usize, strategy: GrantStrategy) -> Vec<cmedesk_core::cred
         last_day: d("2026-06-12"),
         issuer: "示例医院".into(),
         subject: Subject::Professional,
-        courses: vec![CourseInput { id: "c".into(), title: "课".into(), hours: Centi::units(12), windows: vec![0], speaker_staff_id: None }],
+        courses: vec![CourseInput {
+            id: "c".into(),
+            title: "课".into(),
+            hours: Centi::units(12),
+            windows: vec![0],
+            speaker_staff_id: None,
+        }],
     };
     grant_participants(&GrantInput {
         project: &project,
@@ -126,11 +151,18 @@ fn granting_twice_writes_once_and_every_write_is_audited() {
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("record");
     assert_eq!((r.inserted, r.updated, r.unchanged), (5, 0, 0));
     assert_eq!(count(&w.desk, "audit_log") - audit0, 5);
-    assert_eq!(count(&w.desk, "outbox") - audit0, count(&w.desk, "audit_log") - audit0);
+    assert_eq!(
+        count(&w.desk, "outbox") - audit0,
+        count(&w.desk, "audit_log") - audit0
+    );
     let snapshot = dump(&w.desk);
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("record again");
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 5));
-    assert_eq!(dump(&w.desk), snapshot, "granting twice changed the database");
+    assert_eq!(
+        dump(&w.desk),
+        snapshot,
+        "granting twice changed the database"
+    );
     // Stored exactly as granted, rate and cap included.
     let stored = store::get(&w.desk, &credits[0].id).expect("stored");
     assert_eq!(stored.record, credits[0]);
@@ -153,16 +185,41 @@ fn revoking_is_an_event_and_stands_against_a_regrant() {
     let r = revoke(&mut w.desk, &admin(), &credits[0].id, "代刷卡，撤销").expect("revoke");
     assert_eq!(r.revoked_reason.as_deref(), Some("代刷卡，撤销"));
     assert_eq!(count(&w.desk, "audit_log"), audit0 + 1);
-    assert_eq!(revoke(&mut w.desk, &admin(), &credits[0].id, "再次").expect_err("twice").code(), "CREDIT_ALREADY_REVOKED");
+    assert_eq!(
+        revoke(&mut w.desk, &admin(), &credits[0].id, "再次")
+            .expect_err("twice")
+            .code(),
+        "CREDIT_ALREADY_REVOKED"
+    );
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("regrant");
     assert_eq!(r.unchanged, 2);
-    assert!(store::get(&w.desk, &credits[0].id).expect("get").revoked_at.is_some());
-    let visible = store::list(&w.desk, &CreditFilter { project_id: Some(w.project.0.clone()), ..Default::default() }).expect("list");
+    assert!(
+        store::get(&w.desk, &credits[0].id)
+            .expect("get")
+            .revoked_at
+            .is_some()
+    );
+    let visible = store::list(
+        &w.desk,
+        &CreditFilter {
+            project_id: Some(w.project.0.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("list");
     assert_eq!(visible.len(), 1);
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
-    let p = report.people.iter().find(|p| p.staff_id == credits[0].staff_id).expect("person");
+    let p = report
+        .people
+        .iter()
+        .find(|p| p.staff_id == credits[0].staff_id)
+        .expect("person");
     assert_eq!(p.totals.credits, Centi::ZERO);
-    assert!(p.decisions.iter().any(|x| x.reason == Some(cmedesk_core::compliance::NotCountedReason::Revoked)));
+    assert!(
+        p.decisions
+            .iter()
+            .any(|x| x.reason == Some(cmedesk_core::compliance::NotCountedReason::Revoked))
+    );
 }
 
 #[test]
@@ -176,7 +233,12 @@ fn refused_operations_write_nothing() {
     }
     let mut manual = credits[0].clone();
     manual.source = cmedesk_core::credits::CreditSource::Manual;
-    assert_eq!(record_credits(&mut w.desk, &admin(), &[manual]).expect_err("manual").code(), "CREDIT_SOURCE_MANUAL");
+    assert_eq!(
+        record_credits(&mut w.desk, &admin(), &[manual])
+            .expect_err("manual")
+            .code(),
+        "CREDIT_SOURCE_MANUAL"
+    );
     assert_eq!(dump(&w.desk), before);
 }
 
@@ -204,48 +266,145 @@ fn paper_form(staff_id: &str) -> ManualCreditForm {
 fn manual_credit_entry_review_and_evidence() {
     let mut w = world();
     let (staff_id, dept) = w.staff[0].clone();
-    let other_dept = w.staff.iter().map(|(_, d)| d.clone()).find(|d| *d != dept).expect("two departments");
-    let file = NewEvidence { file_name: "期刊封面.pdf".into(), content: b"%PDF-1.4 synthetic cover".to_vec() };
+    let other_dept = w
+        .staff
+        .iter()
+        .map(|(_, d)| d.clone())
+        .find(|d| *d != dept)
+        .expect("two departments");
+    let file = NewEvidence {
+        file_name: "期刊封面.pdf".into(),
+        content: b"%PDF-1.4 synthetic cover".to_vec(),
+    };
 
     // A secretary of another department may not enter for this person; nothing is written.
     let before = dump(&w.desk);
-    let e = store::add_manual(&mut w.desk, &secretary(&other_dept), &w.book, paper_form(&staff_id), &[file.clone()], SaveMode::Save)
-        .expect_err("other department");
+    let e = store::add_manual(
+        &mut w.desk,
+        &secretary(&other_dept),
+        &w.book,
+        paper_form(&staff_id),
+        std::slice::from_ref(&file),
+        SaveMode::Save,
+    )
+    .expect_err("other department");
     assert_eq!(e.code(), "FORBIDDEN");
     // Submitting without evidence is refused with the category's list.
-    let e = store::add_manual(&mut w.desk, &secretary(&dept), &w.book, paper_form(&staff_id), &[], SaveMode::SaveAndSubmit)
-        .expect_err("evidence");
-    assert_eq!((e.code(), e.field()), ("EVIDENCE_REQUIRED", Some("evidence")));
+    let e = store::add_manual(
+        &mut w.desk,
+        &secretary(&dept),
+        &w.book,
+        paper_form(&staff_id),
+        &[],
+        SaveMode::SaveAndSubmit,
+    )
+    .expect_err("evidence");
+    assert_eq!(
+        (e.code(), e.field()),
+        ("EVIDENCE_REQUIRED", Some("evidence"))
+    );
     assert_eq!(dump(&w.desk), before);
 
     // Save as draft with the file, then submit.
-    let m = store::add_manual(&mut w.desk, &secretary(&dept), &w.book, paper_form(&staff_id), &[file.clone()], SaveMode::Save)
-        .expect("draft");
-    assert_eq!((m.credit.credits, m.trail.status), (Centi::units(4), ReviewStatus::Draft));
+    let m = store::add_manual(
+        &mut w.desk,
+        &secretary(&dept),
+        &w.book,
+        paper_form(&staff_id),
+        std::slice::from_ref(&file),
+        SaveMode::Save,
+    )
+    .expect("draft");
+    assert_eq!(
+        (m.credit.credits, m.trail.status),
+        (Centi::units(4), ReviewStatus::Draft)
+    );
     assert_eq!(m.credit.rule_set, "national-2024");
-    let ev = &store::manual_detail(&w.desk, &m.credit.id).expect("detail").form.evidence;
+    let ev = &store::manual_detail(&w.desk, &m.credit.id)
+        .expect("detail")
+        .form
+        .evidence;
     assert_eq!(ev.len(), 1);
-    assert_eq!(store::evidence_content(&w.desk, &ev[0].sha256).expect("bytes"), file.content);
-    let m = store::submit_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id).expect("submit");
+    assert_eq!(
+        store::evidence_content(&w.desk, &ev[0].sha256).expect("bytes"),
+        file.content
+    );
+    let m = store::submit_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id)
+        .expect("submit");
     assert_eq!(m.credit.review_status, ReviewStatus::Pending);
 
-    let policy = ReviewPolicy { department_required: true };
-    let e = store::review_manual(&mut w.desk, &admin(), &w.book, &m.credit.id, ReviewDecision::Approve, None, policy)
-        .expect_err("department first");
+    let policy = ReviewPolicy {
+        department_required: true,
+    };
+    let e = store::review_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &m.credit.id,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect_err("department first");
     assert_eq!(e.code(), "REVIEW_AWAITING_DEPARTMENT");
-    store::review_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id, ReviewDecision::Approve, None, policy)
-        .expect("department approves");
-    let m = store::review_manual(&mut w.desk, &actor(Role::Officer), &w.book, &m.credit.id, ReviewDecision::Approve, None, policy)
-        .expect("hospital approves");
+    store::review_manual(
+        &mut w.desk,
+        &secretary(&dept),
+        &w.book,
+        &m.credit.id,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect("department approves");
+    let m = store::review_manual(
+        &mut w.desk,
+        &actor(Role::Officer),
+        &w.book,
+        &m.credit.id,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect("hospital approves");
     assert_eq!(m.credit.review_status, ReviewStatus::Approved);
-    assert_eq!(store::get(&w.desk, &m.credit.id).expect("row").record.review_status, ReviewStatus::Approved);
-    let e = store::review_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id, ReviewDecision::Reject, Some("晚了"), policy)
-        .expect_err("lower after higher");
+    assert_eq!(
+        store::get(&w.desk, &m.credit.id)
+            .expect("row")
+            .record
+            .review_status,
+        ReviewStatus::Approved
+    );
+    let e = store::review_manual(
+        &mut w.desk,
+        &secretary(&dept),
+        &w.book,
+        &m.credit.id,
+        ReviewDecision::Reject,
+        Some("晚了"),
+        policy,
+    )
+    .expect_err("lower after higher");
     assert_eq!(e.code(), "REVIEW_LOWER_AFTER_HIGHER");
-    let e = store::edit_manual(&mut w.desk, &admin(), &w.book, &m.credit.id, paper_form(&staff_id), &[], SaveMode::Save)
-        .expect_err("approved is not editable");
+    let e = store::edit_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &m.credit.id,
+        paper_form(&staff_id),
+        &[],
+        SaveMode::Save,
+    )
+    .expect_err("approved is not editable");
     assert_eq!(e.code(), "REVIEW_INVALID_TRANSITION");
-    assert_eq!(store::manual_detail(&w.desk, &m.credit.id).expect("detail").trail.steps.len(), 2);
+    assert_eq!(
+        store::manual_detail(&w.desk, &m.credit.id)
+            .expect("detail")
+            .trail
+            .steps
+            .len(),
+        2
+    );
     assert!(audit_log::verify(&w.desk).expect("verify").intact);
 }
 
@@ -253,20 +412,61 @@ fn manual_credit_entry_review_and_evidence() {
 fn returned_credit_is_edited_and_resubmitted() {
     let mut w = world();
     let (staff_id, _) = w.staff[1].clone();
-    let file = NewEvidence { file_name: "封面.jpg".into(), content: vec![1, 2, 3, 4] };
-    let m = store::add_manual(&mut w.desk, &admin(), &w.book, paper_form(&staff_id), &[file], SaveMode::SaveAndSubmit)
-        .expect("submitted");
-    let policy = ReviewPolicy { department_required: false };
-    let m = store::review_manual(&mut w.desk, &admin(), &w.book, &m.credit.id, ReviewDecision::Return, Some("请补充目录页"), policy)
-        .expect("returned");
+    let file = NewEvidence {
+        file_name: "封面.jpg".into(),
+        content: vec![1, 2, 3, 4],
+    };
+    let m = store::add_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        paper_form(&staff_id),
+        &[file],
+        SaveMode::SaveAndSubmit,
+    )
+    .expect("submitted");
+    let policy = ReviewPolicy {
+        department_required: false,
+    };
+    let m = store::review_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &m.credit.id,
+        ReviewDecision::Return,
+        Some("请补充目录页"),
+        policy,
+    )
+    .expect("returned");
     assert_eq!(m.credit.review_status, ReviewStatus::Returned);
     let mut form = m.form.clone();
     form.quantity = Some(Centi::units(1));
-    let extra = NewEvidence { file_name: "目录页.jpg".into(), content: vec![5, 6, 7] };
-    let m = store::edit_manual(&mut w.desk, &admin(), &w.book, &m.credit.id, form, &[extra], SaveMode::SaveAndSubmit)
-        .expect("edited and resubmitted");
-    assert_eq!((m.credit.credits, m.credit.review_status), (Centi::units(2), ReviewStatus::Pending));
-    assert_eq!(store::manual_detail(&w.desk, &m.credit.id).expect("detail").form.evidence.len(), 2);
+    let extra = NewEvidence {
+        file_name: "目录页.jpg".into(),
+        content: vec![5, 6, 7],
+    };
+    let m = store::edit_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &m.credit.id,
+        form,
+        &[extra],
+        SaveMode::SaveAndSubmit,
+    )
+    .expect("edited and resubmitted");
+    assert_eq!(
+        (m.credit.credits, m.credit.review_status),
+        (Centi::units(2), ReviewStatus::Pending)
+    );
+    assert_eq!(
+        store::manual_detail(&w.desk, &m.credit.id)
+            .expect("detail")
+            .form
+            .evidence
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -275,25 +475,48 @@ fn exemptions_and_rule_set_choice_drive_compliance() {
     let (staff_id, _) = w.staff[2].clone();
     store::set_exemption(&mut w.desk, &admin(), &staff_id, 2026, Some("援疆一年")).expect("exempt");
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
-    let p = report.people.iter().find(|p| p.staff_id == staff_id).expect("person");
-    assert_eq!((p.status, p.note.as_deref()), (ComplianceStatus::Exempt, Some("援疆一年")));
+    let p = report
+        .people
+        .iter()
+        .find(|p| p.staff_id == staff_id)
+        .expect("person");
+    assert_eq!(
+        (p.status, p.note.as_deref()),
+        (ComplianceStatus::Exempt, Some("援疆一年"))
+    );
     assert_eq!(report.rule_set, "national-2024");
     assert_eq!(report.hospital.total, report.people.len());
     store::set_exemption(&mut w.desk, &admin(), &staff_id, 2026, None).expect("clear");
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
-    assert_ne!(report.people.iter().find(|p| p.staff_id == staff_id).expect("person").status, ComplianceStatus::Exempt);
+    assert_ne!(
+        report
+            .people
+            .iter()
+            .find(|p| p.staff_id == staff_id)
+            .expect("person")
+            .status,
+        ComplianceStatus::Exempt
+    );
 
     // The province's year 2026 starts on 2025-10-01: a credit dated 2025-11-01 belongs to it.
-    store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "province-example").expect("choose");
+    store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "province-example")
+        .expect("choose");
     let mut form = paper_form(&staff_id);
     form.activity_date = d("2025-11-01");
     // The year is open on 2026-11-22 (province locks on 31 January after the year's end).
-    let m = store::add_manual(&mut w.desk, &admin(), &w.book, form, &[], SaveMode::Save).expect("saved");
-    assert_eq!((m.credit.cme_year, m.credit.rule_set.as_str()), (2026, "province-example"));
+    let m = store::add_manual(&mut w.desk, &admin(), &w.book, form, &[], SaveMode::Save)
+        .expect("saved");
     assert_eq!(
-        store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "nope").expect_err("unknown").code(),
+        (m.credit.cme_year, m.credit.rule_set.as_str()),
+        (2026, "province-example")
+    );
+    assert_eq!(
+        store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "nope")
+            .expect_err("unknown")
+            .code(),
         "RULE_SET_UNKNOWN"
     );
-    let f = store::forecast_report(&w.desk, &w.book, 2026, d("2026-06-30"), None, None, &[]).expect("forecast");
+    let f = store::forecast_report(&w.desk, &w.book, 2026, d("2026-06-30"), None, None, &[])
+        .expect("forecast");
     assert_eq!(f.people.len(), report.people.len());
 }

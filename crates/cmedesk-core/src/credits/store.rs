@@ -105,7 +105,11 @@ fn require_entry_for(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<()> {
             if actor.operator.department_id.as_deref() == Some(dept.as_str()) {
                 Ok(())
             } else {
-                Err(forbidden(actor, "enter credits for another department", "录入其他科室人员的学分"))
+                Err(forbidden(
+                    actor,
+                    "enter credits for another department",
+                    "录入其他科室人员的学分",
+                ))
             }
         }
         Role::Viewer => Err(forbidden(actor, "enter credits", "录入学分")),
@@ -114,7 +118,11 @@ fn require_entry_for(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<()> {
 
 fn staff_department(desk: &Desk, staff_id: &str) -> Result<String> {
     desk.conn()
-        .query_row("SELECT department_id FROM staff WHERE id = ?1", [staff_id], |r| r.get(0))
+        .query_row(
+            "SELECT department_id FROM staff WHERE id = ?1",
+            [staff_id],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
             entity: "staff",
@@ -139,16 +147,19 @@ fn enum_text<T: Serialize>(v: &T) -> Result<String> {
 }
 
 fn from_text<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
-const COLUMNS: &str = "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+const COLUMNS: &str =
+    "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
     activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
     review_status, rate_json, cap_x100, platform, revoked_at, revoked_reason";
 
@@ -166,7 +177,11 @@ fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
             cme_year: r.get(2)?,
             rule_set: r.get(3)?,
             activity_date: NaiveDate::parse_from_str(&activity_date, "%Y-%m-%d").map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+                rusqlite::Error::FromSqlConversionFailure(
+                    4,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
             })?,
             source: from_text::<CreditSource>(&source)?,
             project_id: r.get(6)?,
@@ -261,7 +276,11 @@ fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()
 /// One credit by id.
 pub fn get(desk: &Desk, id: &str) -> Result<StoredCredit> {
     desk.conn()
-        .query_row(&format!("SELECT {COLUMNS} FROM credits WHERE id = ?1"), [id], row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM credits WHERE id = ?1"),
+            [id],
+            row,
+        )
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
             entity: ENTITY,
@@ -280,7 +299,12 @@ pub fn list(desk: &Desk, filter: &CreditFilter) -> Result<Vec<StoredCredit>> {
     ))?;
     let rows = stmt
         .query_map(
-            params![filter.staff_id, filter.cme_year, filter.project_id, filter.include_revoked],
+            params![
+                filter.staff_id,
+                filter.cme_year,
+                filter.project_id,
+                filter.include_revoked
+            ],
             row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -290,7 +314,11 @@ pub fn list(desk: &Desk, filter: &CreditFilter) -> Result<Vec<StoredCredit>> {
 /// Records system credits (a grant, speakers, a remote-learning import). Idempotent: stored
 /// identical credits are left alone, so granting twice changes nothing; a changed amount is an
 /// update with its own audit entry; a revoked credit stays revoked.
-pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) -> Result<SaveReport> {
+pub fn record_credits(
+    desk: &mut Desk,
+    actor: &Actor,
+    credits: &[CreditRecord],
+) -> Result<SaveReport> {
     require_officer(actor, "grant credits", "授予学分")?;
     let mut report = SaveReport::default();
     let mut work: Vec<(Option<CreditRecord>, &CreditRecord)> = Vec::new();
@@ -336,7 +364,12 @@ pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) 
 }
 
 /// Revokes a credit (an event: the row stays, marked, with the reason).
-pub fn revoke(desk: &mut Desk, actor: &Actor, credit_id: &str, reason: &str) -> Result<StoredCredit> {
+pub fn revoke(
+    desk: &mut Desk,
+    actor: &Actor,
+    credit_id: &str,
+    reason: &str,
+) -> Result<StoredCredit> {
     require_officer(actor, "revoke credits", "撤销学分")?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -366,13 +399,23 @@ pub fn revoke(desk: &mut Desk, actor: &Actor, credit_id: &str, reason: &str) -> 
 }
 
 /// Chooses the rule set of a CME year.
-pub fn set_year_rule_set(desk: &mut Desk, actor: &Actor, book: &RuleBook, year: i32, rule_set: &str) -> Result<()> {
+pub fn set_year_rule_set(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    year: i32,
+    rule_set: &str,
+) -> Result<()> {
     require_officer(actor, "choose the rule set", "设置学分规则")?;
     let rs = book.get(rule_set)?;
     rs.year(year)?;
     let before: Option<String> = desk
         .conn()
-        .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [year], |r| r.get(0))
+        .query_row(
+            "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
+            [year],
+            |r| r.get(0),
+        )
         .optional()?;
     desk.change(actor, |ch| {
         ch.tx().execute(
@@ -380,7 +423,13 @@ pub fn set_year_rule_set(desk: &mut Desk, actor: &Actor, book: &RuleBook, year: 
              ON CONFLICT(cme_year) DO UPDATE SET rule_set = excluded.rule_set",
             params![year, rule_set],
         )?;
-        ch.record("rule_set.choose", "cme_year_rule_set", &year.to_string(), before.as_deref(), Some(rule_set))?;
+        ch.record(
+            "rule_set.choose",
+            "cme_year_rule_set",
+            &year.to_string(),
+            before.as_deref(),
+            Some(rule_set),
+        )?;
         Ok(())
     })
 }
@@ -389,7 +438,11 @@ pub fn set_year_rule_set(desk: &mut Desk, actor: &Actor, book: &RuleBook, year: 
 pub fn rule_set_for_year<'b>(desk: &Desk, book: &'b RuleBook, year: i32) -> Result<&'b RuleSet> {
     let chosen: Option<String> = desk
         .conn()
-        .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [year], |r| r.get(0))
+        .query_row(
+            "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
+            [year],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(match chosen {
         Some(id) => book.get(&id)?,
@@ -399,13 +452,21 @@ pub fn rule_set_for_year<'b>(desk: &Desk, book: &'b RuleBook, year: i32) -> Resu
 
 /// The rule set whose CME year contains a date (years may not follow the calendar). A rule set
 /// chosen for a year wins over the national default of a neighbouring year.
-pub fn rule_set_for_date<'b>(desk: &Desk, book: &'b RuleBook, date: NaiveDate) -> Result<&'b RuleSet> {
+pub fn rule_set_for_date<'b>(
+    desk: &Desk,
+    book: &'b RuleBook,
+    date: NaiveDate,
+) -> Result<&'b RuleSet> {
     use chrono::Datelike;
     let years = [date.year(), date.year() + 1, date.year() - 1];
     for y in years {
         let chosen: Option<String> = desk
             .conn()
-            .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [y], |r| r.get(0))
+            .query_row(
+                "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
+                [y],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = chosen {
             let rs = book.get(&id)?;
@@ -449,7 +510,11 @@ fn evidence_list(desk: &Desk, credit_id: &str) -> Result<Vec<Evidence>> {
 pub fn evidence_content(desk: &Desk, sha256: &str) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = desk
         .conn()
-        .query_row("SELECT content FROM evidence_files WHERE sha256 = ?1", [sha256], |r| r.get(0))
+        .query_row(
+            "SELECT content FROM evidence_files WHERE sha256 = ?1",
+            [sha256],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
             entity: "evidence",
@@ -457,7 +522,9 @@ pub fn evidence_content(desk: &Desk, sha256: &str) -> Result<Vec<u8>> {
             key: sha256.to_string(),
         })?;
     if crate::store::sha256_hex(&bytes) != sha256 {
-        return Err(CoreError::Corrupt(format!("evidence {sha256} does not match its hash")));
+        return Err(CoreError::Corrupt(format!(
+            "evidence {sha256} does not match its hash"
+        )));
     }
     Ok(bytes)
 }
@@ -476,14 +543,25 @@ fn describe(files: &[NewEvidence]) -> Vec<Evidence> {
         .iter()
         .map(|f| Evidence {
             file_name: f.file_name.clone(),
-            sha256: Sha256::digest(&f.content).iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: Sha256::digest(&f.content)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             size: f.content.len() as u64,
         })
         .collect()
 }
 
-fn write_evidence(conn: &rusqlite::Connection, credit_id: &str, kept: &[Evidence], files: &[NewEvidence]) -> Result<()> {
-    conn.execute("DELETE FROM credit_evidence WHERE credit_id = ?1", [credit_id])?;
+fn write_evidence(
+    conn: &rusqlite::Connection,
+    credit_id: &str,
+    kept: &[Evidence],
+    files: &[NewEvidence],
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM credit_evidence WHERE credit_id = ?1",
+        [credit_id],
+    )?;
     for (f, e) in files.iter().zip(describe(files)) {
         conn.execute(
             "INSERT OR IGNORE INTO evidence_files(sha256, size, content) VALUES (?1, ?2, ?3)",
@@ -547,7 +625,11 @@ pub fn add_manual(
             params![id, to_json(&form)?, to_json(&trail)?],
         )?;
         write_evidence(ch.tx(), &id, &[], files)?;
-        let out = ManualCredit { credit, form: form.clone(), trail };
+        let out = ManualCredit {
+            credit,
+            form: form.clone(),
+            trail,
+        };
         ch.record("credit.manual.add", ENTITY, &id, None, Some(&out))?;
         Ok(out)
     })
@@ -582,7 +664,8 @@ pub fn edit_manual(
     // Editing keeps the trail; saving as draft after a return keeps it returned.
     let mut trail = before.trail.clone();
     if fresh.status == ReviewStatus::Pending {
-        trail = manual_credits::submit(&form, rs, &trail, &rs.year(credit.cme_year)?, actor.today())?;
+        trail =
+            manual_credits::submit(&form, rs, &trail, &rs.year(credit.cme_year)?, actor.today())?;
     }
     credit.review_status = trail.status;
     desk.change(actor, |ch| {
@@ -593,14 +676,29 @@ pub fn edit_manual(
             params![credit_id, to_json(&form)?, to_json(&trail)?],
         )?;
         write_evidence(ch.tx(), credit_id, &kept, files)?;
-        let out = ManualCredit { credit: credit.clone(), form: form.clone(), trail: trail.clone() };
-        ch.record("credit.manual.edit", ENTITY, credit_id, Some(&before), Some(&out))?;
+        let out = ManualCredit {
+            credit: credit.clone(),
+            form: form.clone(),
+            trail: trail.clone(),
+        };
+        ch.record(
+            "credit.manual.edit",
+            ENTITY,
+            credit_id,
+            Some(&before),
+            Some(&out),
+        )?;
         Ok(out)
     })
 }
 
 /// 上报: submits a draft or returned manual credit.
-pub fn submit_manual(desk: &mut Desk, actor: &Actor, book: &RuleBook, credit_id: &str) -> Result<ManualCredit> {
+pub fn submit_manual(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    credit_id: &str,
+) -> Result<ManualCredit> {
     let before = manual_detail(desk, credit_id)?;
     require_entry_for(desk, actor, &before.credit.staff_id)?;
     let rs = book.get(&before.credit.rule_set)?;
@@ -625,7 +723,11 @@ pub fn review_manual(
         Role::DepartmentSecretary => {
             let dept = staff_department(desk, &before.credit.staff_id)?;
             if actor.operator.department_id.as_deref() != Some(dept.as_str()) {
-                return Err(forbidden(actor, "review credits of another department", "审核其他科室人员的学分"));
+                return Err(forbidden(
+                    actor,
+                    "review credits of another department",
+                    "审核其他科室人员的学分",
+                ));
             }
             ReviewLevel::Department
         }
@@ -646,7 +748,13 @@ pub fn review_manual(
     save_trail(desk, actor, "credit.manual.review", before, trail)
 }
 
-fn save_trail(desk: &mut Desk, actor: &Actor, action: &str, before: ManualCredit, trail: ReviewTrail) -> Result<ManualCredit> {
+fn save_trail(
+    desk: &mut Desk,
+    actor: &Actor,
+    action: &str,
+    before: ManualCredit,
+    trail: ReviewTrail,
+) -> Result<ManualCredit> {
     let mut after = before.clone();
     after.credit.review_status = trail.status;
     after.trail = trail;
@@ -654,19 +762,35 @@ fn save_trail(desk: &mut Desk, actor: &Actor, action: &str, before: ManualCredit
         let now = ch.actor().timestamp();
         ch.tx().execute(
             "UPDATE credits SET review_status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![after.credit.id, enum_text(&after.credit.review_status)?, now],
+            params![
+                after.credit.id,
+                enum_text(&after.credit.review_status)?,
+                now
+            ],
         )?;
         ch.tx().execute(
             "UPDATE manual_credits SET trail_json = ?2 WHERE credit_id = ?1",
             params![after.credit.id, to_json(&after.trail)?],
         )?;
-        ch.record(action, ENTITY, &after.credit.id, Some(&before), Some(&after))?;
+        ch.record(
+            action,
+            ENTITY,
+            &after.credit.id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after.clone())
     })
 }
 
 /// Sets (Some) or clears (None) the 不计达标 exemption of a person for a year.
-pub fn set_exemption(desk: &mut Desk, actor: &Actor, staff_id: &str, year: i32, reason: Option<&str>) -> Result<()> {
+pub fn set_exemption(
+    desk: &mut Desk,
+    actor: &Actor,
+    staff_id: &str,
+    year: i32,
+    reason: Option<&str>,
+) -> Result<()> {
     require_officer(actor, "set exemptions", "设置不计达标")?;
     staff_department(desk, staff_id)?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
@@ -701,9 +825,20 @@ pub fn set_exemption(desk: &mut Desk, actor: &Actor, staff_id: &str, year: i32, 
 
 /// Loads the compliance input for a year: current staff (not cancelled or transferred out),
 /// optionally of one department and its sub-departments.
-fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<(Vec<StaffYear>, Vec<CreditRecord>, Vec<CreditRecord>, HashSet<String>)> {
+struct YearData {
+    staff: Vec<StaffYear>,
+    credits: Vec<CreditRecord>,
+    history: Vec<CreditRecord>,
+    revoked: HashSet<String>,
+}
+
+fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<YearData> {
     let departments: Option<HashSet<String>> = match department {
-        Some(d) => Some(crate::departments::subtree_ids(desk, d)?.into_iter().collect()),
+        Some(d) => Some(
+            crate::departments::subtree_ids(desk, d)?
+                .into_iter()
+                .collect(),
+        ),
         None => None,
     };
     let mut stmt = desk.conn().prepare(
@@ -719,7 +854,8 @@ fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<(Vec<St
                 staff_id: r.get(0)?,
                 department_id: r.get(1)?,
                 title_level: r.get(2)?,
-                exemption: reason.or_else(|| (status == "exempt").then(|| "人员状态：不计达标".to_string())),
+                exemption: reason
+                    .or_else(|| (status == "exempt").then(|| "人员状态：不计达标".to_string())),
                 deemed_complete: None,
             })
         })?
@@ -731,8 +867,19 @@ fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<(Vec<St
                 .is_none_or(|d| s.department_id.as_ref().is_some_and(|x| d.contains(x)))
         })
         .collect();
-    let all = list(desk, &CreditFilter { cme_year: Some(year), include_revoked: true, ..CreditFilter::default() })?;
-    let revoked: HashSet<String> = all.iter().filter(|c| c.revoked_at.is_some()).map(|c| c.record.id.clone()).collect();
+    let all = list(
+        desk,
+        &CreditFilter {
+            cme_year: Some(year),
+            include_revoked: true,
+            ..CreditFilter::default()
+        },
+    )?;
+    let revoked: HashSet<String> = all
+        .iter()
+        .filter(|c| c.revoked_at.is_some())
+        .map(|c| c.record.id.clone())
+        .collect();
     let credits: Vec<CreditRecord> = all.into_iter().map(|c| c.record).collect();
     let mut hist = desk.conn().prepare(&format!(
         "SELECT {COLUMNS} FROM credits WHERE cme_year < ?1 AND cme_year >= ?1 - 10
@@ -742,7 +889,12 @@ fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<(Vec<St
         .query_map([year], row)?
         .map(|r| r.map(|c| c.record))
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok((staff, credits, history, revoked))
+    Ok(YearData {
+        staff,
+        credits,
+        history,
+        revoked,
+    })
 }
 
 /// Compliance of a year over the stored data, under the year's rule set.
@@ -754,7 +906,12 @@ pub fn compliance_report(
     hospital_kind: Option<&str>,
 ) -> Result<ComplianceReport> {
     let rs = rule_set_for_year(desk, book, year)?;
-    let (staff, credits, history, revoked) = load_year(desk, year, department)?;
+    let YearData {
+        staff,
+        credits,
+        history,
+        revoked,
+    } = load_year(desk, year, department)?;
     Ok(compliance::evaluate(&ComplianceInput {
         rule_set: rs,
         year,
@@ -777,7 +934,12 @@ pub fn forecast_report(
     scheduled: &[ScheduledCredit],
 ) -> Result<Forecast> {
     let rs = rule_set_for_year(desk, book, year)?;
-    let (staff, credits, history, revoked) = load_year(desk, year, department)?;
+    let YearData {
+        staff,
+        credits,
+        history,
+        revoked,
+    } = load_year(desk, year, department)?;
     Ok(forecast::forecast(
         &ComplianceInput {
             rule_set: rs,
