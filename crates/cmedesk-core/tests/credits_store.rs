@@ -520,3 +520,129 @@ fn exemptions_and_rule_set_choice_drive_compliance() {
         .expect("forecast");
     assert_eq!(f.people.len(), report.people.len());
 }
+
+#[test]
+fn stored_project_is_analysed_and_granted_once() {
+    use cmedesk_core::credits::project_grant::{GrantRequest, analyze_project, grant_project};
+    use cmedesk_core::swipes::{self, DuplicatePolicy, SwipeSource};
+    use cmedesk_core::{projects, terminals};
+
+    let mut w = world();
+    // A held synthetic project with windows.
+    let ids: Vec<String> = w
+        .desk
+        .conn()
+        .prepare("SELECT DISTINCT project_id FROM attendance_windows ORDER BY project_id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let detail = ids
+        .iter()
+        .map(|id| projects::detail(&w.desk, id).expect("detail"))
+        .find(|d| {
+            d.holding_periods
+                .iter()
+                .all(|h| h.ends_on < now().date_naive())
+        })
+        .expect("a held project with windows");
+    let project_id = detail.project.id.clone();
+    let cards: Vec<(String, String)> = w
+        .desk
+        .conn()
+        .prepare("SELECT staff_id, card_key FROM cards WHERE revoked_at IS NULL ORDER BY staff_id LIMIT 4")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(cards.len(), 4);
+    let t = terminals::ensure(
+        &mut w.desk,
+        &admin(),
+        "mbox",
+        "报告厅考勤机",
+        Some("test:1"),
+    )
+    .expect("terminal");
+    let mut seq = 0;
+    let mut swipe = |desk: &mut Desk, card: &str, at: chrono::NaiveDateTime| {
+        seq += 1;
+        swipes::ingest(
+            desk,
+            &admin(),
+            swipes::SwipeInput {
+                terminal_id: t.id.clone(),
+                terminal_seq: Some(seq),
+                source: SwipeSource::Terminal,
+                card_key: card.into(),
+                raw: None,
+                device_time: Some(at),
+                clock_offset_ms: Some(0),
+                project_id: Some(project_id.clone()),
+            },
+            DuplicatePolicy::default(),
+        )
+        .expect("ingest");
+    };
+    let windows = &detail.attendance_windows;
+    // Three people swipe in every window; the fourth only in the first; an unknown card too.
+    for (i, (_, card)) in cards.iter().enumerate() {
+        for (k, win) in windows.iter().enumerate() {
+            if i < 3 || k == 0 {
+                swipe(
+                    &mut w.desk,
+                    card,
+                    win.starts_at + chrono::Duration::minutes(5),
+                );
+            }
+        }
+    }
+    swipe(
+        &mut w.desk,
+        "uid:00C0FFEE",
+        windows[0].starts_at + chrono::Duration::minutes(6),
+    );
+
+    let pa = analyze_project(&w.desk, &w.book, &project_id).expect("analysis");
+    assert_eq!(
+        pa.analysis.valid_count,
+        if windows.len() > 1 { 3 } else { 4 }
+    );
+    assert_eq!(pa.analysis.swipes_unknown_card, 1);
+    let request = GrantRequest {
+        strategy: GrantStrategy::MustHavePassedExam,
+        exclusions: vec![],
+        activity_date: None,
+        evaluated: vec![],
+        exam_passed: cards.iter().map(|(s, _)| s.clone()).collect(),
+        speakers: false,
+    };
+    let g = grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant");
+    assert_eq!(g.saved.inserted, pa.analysis.valid_count);
+    let granted: Vec<&str> = g
+        .participants
+        .credits
+        .iter()
+        .map(|c| c.staff_id.as_str())
+        .collect();
+    let mut first_three: Vec<&str> = cards[..3].iter().map(|(s, _)| s.as_str()).collect();
+    first_three.sort_unstable();
+    assert!(first_three.iter().all(|s| granted.contains(s)));
+    assert!(g.participants.credits.iter().all(|c| {
+        c.activity_date
+            == detail
+                .holding_periods
+                .iter()
+                .map(|h| h.ends_on)
+                .max()
+                .expect("period")
+    }));
+    let again =
+        grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant again");
+    assert_eq!(
+        (again.saved.inserted, again.saved.unchanged),
+        (0, g.saved.inserted)
+    );
+}

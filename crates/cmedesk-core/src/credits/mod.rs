@@ -5,6 +5,7 @@
 
 pub mod amount;
 pub mod error;
+pub mod project_grant;
 pub mod record;
 pub mod store;
 
