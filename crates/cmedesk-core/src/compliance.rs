@@ -151,6 +151,20 @@ pub enum RequirementKind {
     NationalWithinYears,
 }
 
+impl RequirementKind {
+    /// The label officers know.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RequirementKind::Credits => "学分",
+            RequirementKind::Hours => "学时",
+            RequirementKind::ClassI => "Ⅰ类学分",
+            RequirementKind::ClassIi => "Ⅱ类学分",
+            RequirementKind::ProfessionalHours => "专业科目学时",
+            RequirementKind::NationalWithinYears => "五年内国家级项目学分",
+        }
+    }
+}
+
 /// The distance to one requirement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
