@@ -20,7 +20,8 @@ use crate::credits::{Centi, CreditError};
 use crate::rules::{AttendanceChecks, CheckMode};
 
 /// 举办周期: a date span (inclusive) in which the project is actually held.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "AnalysisPeriod")]
 pub struct HoldingPeriod {
     /// First day.
     pub starts_on: NaiveDate,
@@ -29,7 +30,8 @@ pub struct HoldingPeriod {
 }
 
 /// 刷卡周期: a time range (inclusive) in which a swipe must exist.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "AnalysisWindow")]
 pub struct AttendanceWindow {
     /// What officers call it (`第1天上午签到`).
     pub label: String,
@@ -40,7 +42,8 @@ pub struct AttendanceWindow {
 }
 
 /// Who swiped: a staff member known through the roster, or a card the roster does not know.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", content = "key", rename_all = "snake_case")]
 pub enum Swiper {
     /// A staff id.
@@ -50,7 +53,8 @@ pub enum Swiper {
 }
 
 /// State of a swipe event as stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "AnalysisSwipeStatus")]
 #[serde(rename_all = "snake_case")]
 pub enum SwipeStatus {
     /// A normal swipe.
@@ -62,7 +66,8 @@ pub enum SwipeStatus {
 }
 
 /// One swipe as the analysis needs it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "AnalysisSwipe")]
 pub struct SwipeInput {
     /// Swipe event id.
     pub swipe_id: String,
@@ -75,7 +80,8 @@ pub struct SwipeInput {
 }
 
 /// Time a person spent in another project, for the overlap check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct OtherProject {
     /// The staff member.
     pub staff_id: String,
@@ -111,7 +117,8 @@ pub struct AnalysisInput<'a> {
 }
 
 /// Why a person is not valid.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum InvalidReason {
     /// Registered but never swiped.
@@ -158,14 +165,17 @@ impl InvalidReason {
 }
 
 /// Result of an optional check on a person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "check", rename_all = "snake_case")]
 pub enum CheckFlag {
     /// Presence below the required share of the project's duration.
     PresenceBelow {
         /// Minutes between first and last counted swipe, summed per day.
+        #[ts(type = "number")]
         presence_minutes: i64,
         /// Minutes required.
+        #[ts(type = "number")]
         required_minutes: i64,
         /// Warn or exclude.
         mode: CheckMode,
@@ -211,7 +221,8 @@ impl CheckFlag {
 }
 
 /// The analysis of one person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PersonAttendance {
     /// Who.
     pub swiper: Swiper,
@@ -230,6 +241,7 @@ pub struct PersonAttendance {
     /// Last counted swipe.
     pub last_at: Option<DateTime<FixedOffset>>,
     /// Minutes between first and last counted swipe, summed over days.
+    #[ts(type = "number")]
     pub presence_minutes: i64,
 }
 
@@ -249,7 +261,8 @@ impl PersonAttendance {
 }
 
 /// The analysis of a project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AttendanceAnalysis {
     /// Everybody who swiped or was expected, staff first (by id), then unknown cards.
     pub people: Vec<PersonAttendance>,

@@ -20,7 +20,8 @@ use crate::credits::{
 use crate::rules::{CmeYear, RuleSet};
 
 /// One person in the year, as compliance needs them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StaffYear {
     /// Staff id.
     pub staff_id: String,
@@ -54,7 +55,8 @@ pub struct ComplianceInput<'a> {
 }
 
 /// 达标 / 不达标 / 不计达标.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplianceStatus {
     /// 达标.
@@ -77,7 +79,8 @@ impl ComplianceStatus {
 }
 
 /// Why a credit (or part of it) does not count.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum NotCountedReason {
     /// Not approved (draft, pending, returned, rejected).
@@ -121,7 +124,8 @@ impl NotCountedReason {
 }
 
 /// How one credit was counted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CreditDecision {
     /// Credit id.
     pub credit_id: String,
@@ -134,7 +138,10 @@ pub struct CreditDecision {
 }
 
 /// A requirement of the year.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum RequirementKind {
     /// Total credits.
@@ -166,7 +173,8 @@ impl RequirementKind {
 }
 
 /// The distance to one requirement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ComplianceGap")]
 pub struct Gap {
     /// Which requirement.
     pub requirement: RequirementKind,
@@ -179,7 +187,8 @@ pub struct Gap {
 }
 
 /// Counted totals.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ComplianceTotals")]
 pub struct Totals {
     /// Credits counted.
     pub credits: Centi,
@@ -196,7 +205,8 @@ pub struct Totals {
 }
 
 /// One person's result.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PersonCompliance {
     /// Staff id.
     pub staff_id: String,
@@ -217,7 +227,8 @@ pub struct PersonCompliance {
 }
 
 /// Counts for a group of people.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ComplianceSummary")]
 pub struct Summary {
     /// People.
     pub total: usize,
@@ -252,7 +263,8 @@ impl Summary {
 }
 
 /// A department's summary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct DepartmentSummary {
     /// Department id (None: people without a department).
     pub department_id: Option<String>,
@@ -261,7 +273,8 @@ pub struct DepartmentSummary {
 }
 
 /// The whole run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ComplianceReport {
     /// Rule set.
     pub rule_set: String,

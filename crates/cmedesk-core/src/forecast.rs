@@ -17,7 +17,8 @@ use crate::credits::{
 };
 
 /// A credit a person is expected to earn: a registered project later in the year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ScheduledCredit {
     /// Staff member.
     pub staff_id: String,
@@ -40,7 +41,8 @@ pub struct ScheduledCredit {
 }
 
 /// The outlook of one person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Outlook {
     /// Already compliant.
@@ -54,7 +56,8 @@ pub enum Outlook {
 }
 
 /// One person's forecast.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PersonForecast {
     /// Staff id.
     pub staff_id: String,
@@ -71,11 +74,13 @@ pub struct PersonForecast {
     /// Gaps left after review and schedule.
     pub gaps_projected: Vec<Gap>,
     /// Days left in the CME year from `as_of` (0 when over).
+    #[ts(type = "number")]
     pub days_left: i64,
 }
 
 /// The forecast of a year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Forecast {
     /// The day the forecast is made for.
     pub as_of: NaiveDate,

@@ -18,7 +18,8 @@ use crate::credits::{
 use crate::rules::{CheckMode, Rate, RuleSet};
 
 /// A course (课程) of the project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CourseInput {
     /// Course id.
     pub id: String,
@@ -34,7 +35,8 @@ pub struct CourseInput {
 }
 
 /// The project as granting needs it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ProjectInput {
     /// Project id.
     pub id: String,
@@ -59,7 +61,8 @@ pub struct ProjectInput {
 }
 
 /// How valid attendance maps to credits (授分策略).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "strategy", rename_all = "kebab-case")]
 pub enum GrantStrategy {
     /// Any counted swipe in the period: full credits.
@@ -106,7 +109,8 @@ impl GrantStrategy {
 }
 
 /// An individual unticked by the officer (suspected cheating, ...).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Exclusion {
     /// The staff member.
     pub staff_id: String,
@@ -115,7 +119,8 @@ pub struct Exclusion {
 }
 
 /// Why a person got nothing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NotGrantedReason {
     /// Attendance not valid, with the analysis' reasons.
@@ -154,7 +159,8 @@ pub enum NotGrantedReason {
 }
 
 /// A person without credit and why; unknown cards are listed by card key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct NotGranted {
     /// Staff id, or the card key for unknown cards.
     pub who: String,
@@ -163,7 +169,8 @@ pub struct NotGranted {
 }
 
 /// A warning on a granted person (speaker among attendees, ...).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct GrantWarning {
     /// Staff id.
     pub staff_id: String,
@@ -172,7 +179,8 @@ pub struct GrantWarning {
 }
 
 /// Everything one grant decided.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct GrantOutcome {
     /// Credits granted, sorted by staff id.
     pub credits: Vec<CreditRecord>,

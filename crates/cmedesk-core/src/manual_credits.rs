@@ -12,18 +12,21 @@ use crate::credits::{Centi, CreditError, CreditRecord, CreditSource, RateSnapsho
 use crate::rules::{CmeYear, Entry, RuleSet};
 
 /// An evidence file (证明材料) attached to a manual credit; the bytes are stored by hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Evidence {
     /// Original file name.
     pub file_name: String,
     /// SHA-256 of the content, 64 lowercase hex characters.
     pub sha256: String,
     /// Size in bytes.
+    #[ts(type = "number")]
     pub size: u64,
 }
 
 /// The entry form (seed 003 学分录入).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ManualCreditForm {
     /// Staff member.
     pub staff_id: String,
@@ -58,7 +61,8 @@ pub struct ManualCreditForm {
 }
 
 /// Save keeps a draft; save-and-submit sends it to review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum SaveMode {
     /// 保存.
@@ -68,7 +72,8 @@ pub enum SaveMode {
 }
 
 /// Review level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewLevel {
     /// 科室.
@@ -78,7 +83,8 @@ pub enum ReviewLevel {
 }
 
 /// A reviewer's decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     /// 通过.
@@ -100,7 +106,8 @@ impl ReviewDecision {
 }
 
 /// One review step, kept for the trail shown to people.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReviewStep {
     /// Level.
     pub level: ReviewLevel,
@@ -115,7 +122,8 @@ pub struct ReviewStep {
 }
 
 /// Review state of one manual credit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReviewTrail {
     /// Current status.
     pub status: ReviewStatus,
@@ -140,7 +148,8 @@ impl ReviewTrail {
 }
 
 /// Review configuration of the hospital.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ReviewPolicy {
     /// The department must approve before the hospital decides.
     pub department_required: bool,

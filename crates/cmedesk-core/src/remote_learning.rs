@@ -19,7 +19,10 @@ use crate::credits::{
 use crate::rules::RuleSet;
 
 /// The remote platform a record comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     /// 华西云课堂 APP.
@@ -39,7 +42,8 @@ impl Platform {
 }
 
 /// Live session or on-demand replay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum LearningMode {
     /// 直播.
@@ -49,7 +53,8 @@ pub enum LearningMode {
 }
 
 /// One learning record as imported from a platform.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LearningRecord {
     /// Platform.
     pub platform: Platform,
@@ -70,7 +75,8 @@ pub struct LearningRecord {
 }
 
 /// An exam result on a platform.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ExamRecord {
     /// Platform.
     pub platform: Platform,
@@ -83,7 +89,8 @@ pub struct ExamRecord {
 }
 
 /// A course of a remote project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RemoteCourse {
     /// Course id (as on the platform).
     pub id: String,
@@ -92,7 +99,8 @@ pub struct RemoteCourse {
 }
 
 /// A remote project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RemoteProject {
     /// Project id.
     pub id: String,
@@ -117,7 +125,8 @@ pub struct RemoteProject {
 }
 
 /// Platform completion rules; `Default` is the seed's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RemotePolicy {
     /// Mobile: cumulative minutes for a course to be complete (seed: 30).
     pub mobile_minutes_per_course: u32,
@@ -136,7 +145,8 @@ impl Default for RemotePolicy {
 }
 
 /// Why a person did not complete on a platform.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum RemoteReason {
     /// Mobile: too few minutes on a course.
@@ -162,7 +172,8 @@ pub enum RemoteReason {
 }
 
 /// One person's incomplete result on one platform.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RemoteIncomplete {
     /// Staff member.
     pub staff_id: String,
@@ -173,7 +184,8 @@ pub struct RemoteIncomplete {
 }
 
 /// Result for a project.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RemoteOutcome {
     /// Credits for people who completed on a platform (one per person).
     pub credits: Vec<CreditRecord>,

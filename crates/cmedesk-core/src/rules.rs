@@ -33,7 +33,8 @@ pub const EMBEDDED_RULE_FILES: &[(&str, &str)] = &[
 ];
 
 /// Which national regime a rule set follows; decides how class minimums combine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum Regime {
     /// 2006 rules: class I and class II, no substitution.
@@ -47,7 +48,8 @@ pub enum Regime {
 }
 
 /// The CME years a rule set covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "RuleYears")]
 #[serde(deny_unknown_fields)]
 pub struct Years {
     /// First CME year covered.
@@ -62,7 +64,8 @@ pub struct Years {
 }
 
 /// Explicit dates of one CME year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct YearDates {
     /// The CME year.
@@ -74,7 +77,8 @@ pub struct YearDates {
 }
 
 /// One CME year under one rule set, with its dates.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CmeYear {
     /// Rule set id.
     pub rule_set: String,
@@ -101,7 +105,8 @@ impl CmeYear {
 }
 
 /// The annual requirement (§4.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     /// Minimum credits a year.
@@ -135,7 +140,8 @@ pub struct Requirement {
 }
 
 /// Class minimums for one title level.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct TitleLevelMinimum {
     /// Title level code as stored (`junior`, `intermediate`, `associate_senior`, `senior`).
@@ -147,7 +153,8 @@ pub struct TitleLevelMinimum {
 }
 
 /// national-project credits required over a span of years.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct NationalWithinYears {
     /// Credits required.
@@ -162,7 +169,8 @@ pub struct NationalWithinYears {
 }
 
 /// A rate: `credits` per `per` units.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "CreditRate")]
 #[serde(deny_unknown_fields)]
 pub struct Rate {
     /// Credits earned.
@@ -186,7 +194,8 @@ impl Rate {
 }
 
 /// Project credits for one credit level (R-32… ).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectRate {
     /// 学分级别 name.
@@ -204,7 +213,8 @@ pub struct ProjectRate {
 }
 
 /// Manual entry limits (V-1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ManualLimits {
     /// Hours per record.
@@ -223,7 +233,8 @@ pub struct ManualLimits {
 }
 
 /// What an optional attendance check does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckMode {
     /// Not checked.
@@ -236,7 +247,8 @@ pub enum CheckMode {
 }
 
 /// Optional provincial attendance checks (§4.3).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceChecks {
     /// Presence below this percent of the project's duration excludes (0 = off).
@@ -251,7 +263,8 @@ pub struct AttendanceChecks {
 }
 
 /// Whether people may enter a category by hand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "CategoryEntry")]
 #[serde(rename_all = "kebab-case")]
 pub enum Entry {
     /// Entered by hand, then reviewed.
@@ -261,7 +274,8 @@ pub enum Entry {
 }
 
 /// Rate of a manual category; the unit is the category's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryRate {
     /// Credits earned.
@@ -271,7 +285,8 @@ pub struct CategoryRate {
 }
 
 /// A node of the category tree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "CreditCategory")]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     /// Stable key (`paper`, `further-study`, ...).
@@ -307,7 +322,8 @@ pub struct Category {
 }
 
 /// A resolved, validated rule set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RuleSet {
     /// `national-2024`, ...
     pub id: String,

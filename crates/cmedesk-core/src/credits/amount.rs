@@ -10,9 +10,11 @@ use std::ops::{Add, AddAssign, Sub};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// An amount in hundredths: `Centi(250)` is 2.50 credits or hours.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Centi(pub i64);
+/// An exact amount of credits or hours, held in hundredths (`Centi(250)` is 2.50); JSON and
+/// TypeScript see the decimal number (`2.5`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, ts_rs::TS)]
+#[ts(export)]
+pub struct Centi(#[ts(type = "number")] pub i64);
 
 impl Centi {
     /// Zero.

@@ -48,7 +48,8 @@ fn centi(x: f64, field: &'static str) -> Result<Centi> {
 }
 
 /// A stored project's analysis with the project as granting sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ProjectAnalysis {
     /// Rule set of the project's CME year.
     pub rule_set: String,
@@ -220,7 +221,8 @@ fn other_projects(
 }
 
 /// What to grant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct GrantRequest {
     /// Strategy.
     pub strategy: GrantStrategy,
@@ -237,7 +239,8 @@ pub struct GrantRequest {
 }
 
 /// What a grant decided and stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ProjectGrant {
     /// Participants.
     pub participants: GrantOutcome,

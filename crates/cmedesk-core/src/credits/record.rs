@@ -9,7 +9,10 @@ use sha2::{Digest, Sha256};
 use super::amount::Centi;
 
 /// Where a credit came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditSource {
     /// Granted from valid attendance at a project (授分).
@@ -38,7 +41,10 @@ impl CreditSource {
 }
 
 /// Legacy credit class (abolished from CME year 2025 by the 2024 reform, R-05).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 pub enum CreditClass {
     /// Ⅰ类学分.
     #[serde(rename = "I")]
@@ -49,7 +55,8 @@ pub enum CreditClass {
 }
 
 /// 公需科目 or 专业科目: the two parts of the annual total in booklets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// 公需科目.
@@ -61,7 +68,8 @@ pub enum Subject {
 
 /// Review state of a credit. System-granted credits are born `Approved`; manual ones start as
 /// `Draft` (保存) and move through review (see `manual_credits`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
     /// 保存: still editable by the person or secretary, not yet in review.
@@ -90,7 +98,8 @@ impl ReviewStatus {
 }
 
 /// The rate used to compute a credit: `credits` per `per` units (e.g. 1 per 3 hours).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct RateSnapshot {
     /// Credits earned per `per` units.
     pub credits: Centi,
@@ -101,7 +110,8 @@ pub struct RateSnapshot {
 }
 
 /// One credit of one person, as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CreditRecord {
     /// Deterministic for system-granted credits (see [`deterministic_id`]); UUIDv7 for manual.
     pub id: String,

@@ -34,7 +34,8 @@ use crate::{Actor, Desk, Role};
 const ENTITY: &str = "credit";
 
 /// A stored credit with its revocation state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StoredCredit {
     /// The record.
     #[serde(flatten)]
@@ -46,7 +47,8 @@ pub struct StoredCredit {
 }
 
 /// A manual credit with its form and review trail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ManualCredit {
     /// The record.
     pub credit: CreditRecord,
@@ -57,7 +59,8 @@ pub struct ManualCredit {
 }
 
 /// What recording a batch of system credits did. Recording the same grant twice inserts nothing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SaveReport {
     /// New credits.
     pub inserted: usize,
@@ -68,7 +71,8 @@ pub struct SaveReport {
 }
 
 /// Filter for [`list`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CreditFilter {
     /// One person.
     pub staff_id: Option<String>,
