@@ -646,3 +646,97 @@ fn stored_project_is_analysed_and_granted_once() {
         (0, g.saved.inserted)
     );
 }
+
+#[test]
+fn remote_learning_import_is_idempotent_and_read_only() {
+    use cmedesk_core::remote_learning::{
+        LearningMode, LearningRecord, Platform, RemoteCourse, RemotePolicy, RemoteProject,
+    };
+    let mut w = world();
+    let project = RemoteProject {
+        id: "remote-prp-2026".into(),
+        code: "2026-R-001".into(),
+        name: "PRP 康复、再生技术".into(),
+        class: None,
+        credit_level: "provincial".into(),
+        credits: Centi::units(5),
+        hours: Centi::units(15),
+        activity_date: d("2026-06-01"),
+        issuer: "华西远程医学中心".into(),
+        courses: (1..=2)
+            .map(|i| RemoteCourse {
+                id: format!("k{i}"),
+                title: format!("课程{i}"),
+            })
+            .collect(),
+    };
+    let rec = |staff: &str, course: &str, minutes: u32| LearningRecord {
+        platform: Platform::Mobile,
+        staff_id: staff.into(),
+        project_code: "2026-R-001".into(),
+        course_id: course.into(),
+        mode: LearningMode::OnDemand,
+        minutes,
+        signed_in: false,
+        signed_out: false,
+    };
+    let (a, b) = (w.staff[0].0.clone(), w.staff[1].0.clone());
+    let records = vec![
+        rec(&a, "k1", 30),
+        rec(&a, "k2", 45),
+        rec(&b, "k1", 30),
+        rec(&b, "k2", 10),
+        rec("not-on-roster", "k1", 30),
+        rec("not-on-roster", "k2", 30),
+    ];
+    let policy = RemotePolicy::default();
+    let first = store::import_remote(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &project,
+        &records,
+        &[],
+        &policy,
+    )
+    .expect("import");
+    assert_eq!(first.saved.inserted, 1);
+    assert_eq!(first.unknown_staff, vec!["not-on-roster".to_string()]);
+    assert!(first.outcome.incomplete.iter().any(|i| i.staff_id == b));
+    let again = store::import_remote(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &project,
+        &records,
+        &[],
+        &policy,
+    )
+    .expect("import again");
+    assert_eq!((again.saved.inserted, again.saved.unchanged), (0, 1));
+    let credit = first
+        .outcome
+        .credits
+        .iter()
+        .find(|c| c.staff_id == a)
+        .expect("credit");
+    let stored = store::get(&w.desk, &credit.id).expect("stored");
+    assert_eq!(
+        (
+            stored.record.project_id.clone(),
+            stored.record.platform.as_deref()
+        ),
+        (None, Some("华西云课堂"))
+    );
+    let e = store::edit_manual(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &credit.id,
+        paper_form(&a),
+        &[],
+        SaveMode::Save,
+    )
+    .expect_err("read-only");
+    assert_eq!(e.code(), "CREDIT_READ_ONLY");
+}

@@ -28,6 +28,9 @@ use crate::manual_credits::{
     self, Evidence, ManualCreditForm, ReviewDecision, ReviewLevel, ReviewPolicy, ReviewTrail,
     SaveMode,
 };
+use crate::remote_learning::{
+    self, ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject,
+};
 use crate::rules::{RuleBook, RuleSet};
 use crate::{Actor, Desk, Role};
 
@@ -650,6 +653,7 @@ pub fn edit_manual(
     files: &[NewEvidence],
     mode: SaveMode,
 ) -> Result<ManualCredit> {
+    read_only_unless_manual(desk, credit_id)?;
     let before = manual_detail(desk, credit_id)?;
     require_entry_for(desk, actor, &before.credit.staff_id)?;
     require_entry_for(desk, actor, &form.staff_id)?;
@@ -693,6 +697,86 @@ pub fn edit_manual(
             Some(&out),
         )?;
         Ok(out)
+    })
+}
+
+/// Platform, attendance and speaker credits are read-only: only manual ones are edited.
+fn read_only_unless_manual(desk: &Desk, credit_id: &str) -> Result<()> {
+    let c = get(desk, credit_id)?;
+    if c.record.source != CreditSource::Manual {
+        return Err(CreditError::CreditReadOnly {
+            source_name: c.record.source.as_str().to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// What a remote-learning import decided and stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RemoteImport {
+    /// Completions and the reasons for the others.
+    pub outcome: RemoteOutcome,
+    /// Staff ids in the platform file that are not on the roster (nothing stored for them).
+    pub unknown_staff: Vec<String>,
+    /// What was written.
+    pub saved: SaveReport,
+}
+
+/// Imports a remote platform's learning records for a project (seed 000): judges completion per
+/// platform and stores the credits (read-only, idempotent: importing the same file twice stores
+/// nothing new). A project not hosted by this desk is stored by code only.
+pub fn import_remote(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    project: &RemoteProject,
+    records: &[LearningRecord],
+    exams: &[ExamRecord],
+    policy: &RemotePolicy,
+) -> Result<RemoteImport> {
+    require_officer(actor, "import remote learning", "导入远程教育学分")?;
+    let rs = rule_set_for_date(desk, book, project.activity_date)?;
+    let outcome = remote_learning::evaluate(project, records, exams, policy, rs)?;
+    let hosted: bool = desk
+        .conn()
+        .query_row(
+            "SELECT 1 FROM projects WHERE id = ?1",
+            [&project.id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    let roster: HashSet<String> = {
+        let mut stmt = desk.conn().prepare("SELECT id FROM staff")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut unknown_staff: Vec<String> = records
+        .iter()
+        .map(|r| r.staff_id.clone())
+        .filter(|s| !roster.contains(s))
+        .collect();
+    unknown_staff.sort();
+    unknown_staff.dedup();
+    let credits: Vec<CreditRecord> = outcome
+        .credits
+        .iter()
+        .filter(|c| roster.contains(&c.staff_id))
+        .cloned()
+        .map(|mut c| {
+            if !hosted {
+                c.project_id = None;
+            }
+            c
+        })
+        .collect();
+    let saved = record_credits(desk, actor, &credits)?;
+    Ok(RemoteImport {
+        outcome,
+        unknown_staff,
+        saved,
     })
 }
 
