@@ -43,7 +43,7 @@ CREATE TABLE staff (
     note          TEXT,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX staff_name ON staff(name);
 CREATE INDEX staff_department ON staff(department_id);
 
@@ -80,7 +80,7 @@ CREATE TABLE cards (
     revoked_at    TEXT,
     revoke_reason TEXT,
     replaced_by   TEXT
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX cards_staff ON cards(staff_id);
 CREATE UNIQUE INDEX cards_one_active_per_staff ON cards(staff_id) WHERE revoked_at IS NULL;
 

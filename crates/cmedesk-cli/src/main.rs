@@ -13,11 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::context::{Context, GlobalArgs};
 
 #[derive(Parser)]
-#[command(
-    name = "cmedesk",
-    version,
-    about = "继教学分管理台 CME Desk: hospital CME credit office workbench"
-)]
+#[command(name = "cmedesk", version, about = "继教学分管理台 CME Desk: hospital CME credit office workbench")]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -92,11 +88,7 @@ fn main() -> ExitCode {
     match result {
         Ok(reply) => {
             reply.print(json);
-            if reply.failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            if reply.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => {
             context::print_error(&e, json);

@@ -19,18 +19,10 @@ fn cmedesk(db: &Path) -> Command {
 }
 
 fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = cmedesk(db)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run cmedesk");
+    let out = cmedesk(db).arg("--json").args(args).output().expect("run cmedesk");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-        panic!(
-            "{args:?}: not JSON: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap_or(-1), v)
 }
 
@@ -92,35 +84,12 @@ fn manual_credit_review_compliance_and_forecast() {
     assert_eq!(m["credit"]["credits"], 4.0);
     assert_eq!(m["trail"]["status"], "pending");
     assert_eq!(m["form"]["evidence"][0]["size"], 18);
+    assert_eq!(err(&db, &["credits", "review", &id, "--decision", "approve"]), "REVIEW_AWAITING_DEPARTMENT");
     assert_eq!(
-        err(&db, &["credits", "review", &id, "--decision", "approve"]),
-        "REVIEW_AWAITING_DEPARTMENT"
-    );
-    assert_eq!(
-        err(
-            &db,
-            &[
-                "credits",
-                "review",
-                &id,
-                "--decision",
-                "return",
-                "--skip-department"
-            ]
-        ),
+        err(&db, &["credits", "review", &id, "--decision", "return", "--skip-department"]),
         "REASON_REQUIRED"
     );
-    let r = ok(
-        &db,
-        &[
-            "credits",
-            "review",
-            &id,
-            "--decision",
-            "approve",
-            "--skip-department",
-        ],
-    );
+    let r = ok(&db, &["credits", "review", &id, "--decision", "approve", "--skip-department"]);
     assert_eq!(r["credit"]["review_status"], "approved");
 
     // A platform-only category cannot be typed in; V-1 limits hold.
@@ -175,27 +144,10 @@ fn manual_credit_review_compliance_and_forecast() {
     assert_eq!(list["credits"].as_array().expect("list").len(), 1);
 
     // Compliance: the person has 4 credits, 21 short; an exempt colleague is 不计达标.
-    ok(
-        &db,
-        &[
-            "credits",
-            "exempt",
-            &people[1],
-            "--year",
-            "2026",
-            "--reason",
-            "援外医疗",
-        ],
-    );
+    ok(&db, &["credits", "exempt", &people[1], "--year", "2026", "--reason", "援外医疗"]);
     let c = ok(&db, &["compliance", "--year", "2026"]);
     let person = |id: &str| {
-        c["people"]
-            .as_array()
-            .expect("people")
-            .iter()
-            .find(|p| p["staff_id"] == id)
-            .expect("person")
-            .clone()
+        c["people"].as_array().expect("people").iter().find(|p| p["staff_id"] == id).expect("person").clone()
     };
     assert_eq!(person(who)["totals"]["credits"], 4.0);
     assert_eq!(person(who)["gaps"][0]["requirement"], "credits");
@@ -206,14 +158,8 @@ fn manual_credit_review_compliance_and_forecast() {
 
     // Revoked credits no longer count; the forecast sees the gap.
     ok(&db, &["credits", "revoke", &id, "--reason", "重复登记"]);
-    assert_eq!(
-        err(&db, &["credits", "revoke", &id, "--reason", "again"]),
-        "CREDIT_ALREADY_REVOKED"
-    );
-    let f = ok(
-        &db,
-        &["forecast", "--year", "2026", "--as-of", "2026-09-01"],
-    );
+    assert_eq!(err(&db, &["credits", "revoke", &id, "--reason", "again"]), "CREDIT_ALREADY_REVOKED");
+    let f = ok(&db, &["forecast", "--year", "2026", "--as-of", "2026-09-01"]);
     let fp = f["people"]
         .as_array()
         .expect("people")
@@ -242,89 +188,26 @@ fn analysis_grant_and_rule_sets() {
     let a = ok(&db, &["attendance", "analyze", "--project", &code]);
     assert!(a["analysis"]["people"].is_array());
     assert_eq!(a["project"]["code"], code.as_str());
-    let g = ok(
-        &db,
-        &[
-            "credits",
-            "grant",
-            "--project",
-            &code,
-            "--strategy",
-            "all-courses-full",
-        ],
-    );
-    assert_eq!(
-        g["saved"]["inserted"].as_u64(),
-        Some(a["analysis"]["valid_count"].as_u64().expect("count"))
-    );
-    let again = ok(
-        &db,
-        &[
-            "credits",
-            "grant",
-            "--project",
-            &code,
-            "--strategy",
-            "all-courses-full",
-        ],
-    );
+    let g = ok(&db, &["credits", "grant", "--project", &code, "--strategy", "all-courses-full"]);
+    assert_eq!(g["saved"]["inserted"].as_u64(), Some(a["analysis"]["valid_count"].as_u64().expect("count")));
+    let again = ok(&db, &["credits", "grant", "--project", &code, "--strategy", "all-courses-full"]);
     assert_eq!(again["saved"]["inserted"], 0);
     assert_eq!(
-        err(
-            &db,
-            &[
-                "credits",
-                "grant",
-                "--project",
-                &code,
-                "--strategy",
-                "everyone"
-            ]
-        ),
+        err(&db, &["credits", "grant", "--project", &code, "--strategy", "everyone"]),
         "GRANT_STRATEGY_INVALID"
     );
     assert_eq!(
-        err(
-            &db,
-            &[
-                "credits",
-                "grant",
-                "--project",
-                &code,
-                "--strategy",
-                "at-least-1-swipes"
-            ]
-        ),
+        err(&db, &["credits", "grant", "--project", &code, "--strategy", "at-least-1-swipes"]),
         "GRANT_STRATEGY_INVALID"
     );
 
-    let r = ok(
-        &db,
-        &[
-            "credits",
-            "rules",
-            "--year",
-            "2026",
-            "--use",
-            "province-example",
-        ],
-    );
+    let r = ok(&db, &["credits", "rules", "--year", "2026", "--use", "province-example"]);
     assert_eq!(r["rule_sets"].as_array().expect("sets").len(), 4);
     let c = ok(&db, &["compliance", "--year", "2026"]);
     assert_eq!(c["rule_set"], "province-example");
     assert_eq!(c["year"]["starts_on"], "2025-10-01");
     assert_eq!(
-        err(
-            &db,
-            &[
-                "credits",
-                "rules",
-                "--year",
-                "2040",
-                "--use",
-                "national-2024"
-            ]
-        ),
+        err(&db, &["credits", "rules", "--year", "2040", "--use", "national-2024"]),
         "RULE_YEAR_UNKNOWN"
     );
 }

@@ -35,10 +35,7 @@ const WINDOWS: usize = 20;
 
 fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeInput>) {
     let tz = FixedOffset::east_opt(8 * 3600).expect("+08:00");
-    let day0: DateTime<FixedOffset> = tz
-        .with_ymd_and_hms(2025, 6, 2, 0, 0, 0)
-        .single()
-        .expect("valid");
+    let day0: DateTime<FixedOffset> = tz.with_ymd_and_hms(2025, 6, 2, 0, 0, 0).single().expect("valid");
     // Five days, four 1-hour windows a day (08, 11, 14, 17 o'clock).
     let periods = vec![HoldingPeriod {
         starts_on: NaiveDate::from_ymd_opt(2025, 6, 2).expect("date"),
@@ -46,8 +43,7 @@ fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeIn
     }];
     let windows: Vec<AttendanceWindow> = (0..WINDOWS)
         .map(|i| {
-            let start =
-                day0 + Duration::days((i / 4) as i64) + Duration::hours(8 + 3 * (i % 4) as i64);
+            let start = day0 + Duration::days((i / 4) as i64) + Duration::hours(8 + 3 * (i % 4) as i64);
             AttendanceWindow {
                 label: format!("W{}", i + 1),
                 starts_at: start,
@@ -75,11 +71,7 @@ fn attendance_input() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>, Vec<SwipeIn
                 swipe_id: format!("sw-{i:07}"),
                 swiper,
                 at,
-                status: if rng.below(50) == 0 {
-                    SwipeStatus::Duplicate
-                } else {
-                    SwipeStatus::Recorded
-                },
+                status: if rng.below(50) == 0 { SwipeStatus::Duplicate } else { SwipeStatus::Recorded },
             }
         })
         .collect();

@@ -17,12 +17,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Admin,
-        Role::Officer,
-        Role::DepartmentSecretary,
-        Role::Viewer,
-    ];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Officer, Role::DepartmentSecretary, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,9 +36,7 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s || r.label_zh() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s || r.label_zh() == s)
     }
 
     /// Deny by default: a role may do only what is listed here.
@@ -148,8 +141,7 @@ impl Actor {
     }
 
     pub fn timestamp(&self) -> String {
-        self.now
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        self.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
     }
 
     pub fn require(&self, permission: Permission) -> Result<()> {

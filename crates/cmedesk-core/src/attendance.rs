@@ -207,11 +207,9 @@ impl CheckFlag {
     /// The sentence officers read.
     pub fn message_zh(&self) -> String {
         match self {
-            CheckFlag::PresenceBelow {
-                presence_minutes,
-                required_minutes,
-                ..
-            } => format!("出勤 {presence_minutes} 分钟，不足要求的 {required_minutes} 分钟"),
+            CheckFlag::PresenceBelow { presence_minutes, required_minutes, .. } => {
+                format!("出勤 {presence_minutes} 分钟，不足要求的 {required_minutes} 分钟")
+            }
             CheckFlag::OverlappingProject { project_code, .. } => {
                 format!("与项目 {project_code} 时间重叠")
             }
@@ -290,10 +288,7 @@ struct WindowIndex {
 
 impl WindowIndex {
     fn new(windows: &[(i64, i64)]) -> WindowIndex {
-        let mut bounds: Vec<i64> = windows
-            .iter()
-            .flat_map(|&(s, e)| [s, e.saturating_add(1)])
-            .collect();
+        let mut bounds: Vec<i64> = windows.iter().flat_map(|&(s, e)| [s, e.saturating_add(1)]).collect();
         bounds.sort_unstable();
         bounds.dedup();
         let segments = bounds
@@ -322,10 +317,8 @@ impl WindowIndex {
 
 /// Sorted, merged holding periods as day numbers.
 fn period_days(periods: &[HoldingPeriod]) -> Vec<(i32, i32)> {
-    let mut v: Vec<(i32, i32)> = periods
-        .iter()
-        .map(|p| (p.starts_on.num_days_from_ce(), p.ends_on.num_days_from_ce()))
-        .collect();
+    let mut v: Vec<(i32, i32)> =
+        periods.iter().map(|p| (p.starts_on.num_days_from_ce(), p.ends_on.num_days_from_ce())).collect();
     v.sort_unstable();
     let mut merged: Vec<(i32, i32)> = Vec::with_capacity(v.len());
     for (s, e) in v {
@@ -355,16 +348,11 @@ pub fn analyze(input: &AnalysisInput<'_>) -> Result<AttendanceAnalysis, CreditEr
         }
     }
     if input.windows.len() > usize::from(u16::MAX) {
-        return Err(CreditError::WindowInvalid {
-            index: usize::from(u16::MAX) + 1,
-        });
+        return Err(CreditError::WindowInvalid { index: usize::from(u16::MAX) + 1 });
     }
     let days = period_days(input.periods);
-    let win_secs: Vec<(i64, i64)> = input
-        .windows
-        .iter()
-        .map(|w| (w.starts_at.timestamp(), w.ends_at.timestamp()))
-        .collect();
+    let win_secs: Vec<(i64, i64)> =
+        input.windows.iter().map(|w| (w.starts_at.timestamp(), w.ends_at.timestamp())).collect();
     let index = WindowIndex::new(&win_secs);
 
     // Intern people: index into `people`.
@@ -390,17 +378,12 @@ pub fn analyze(input: &AnalysisInput<'_>) -> Result<AttendanceAnalysis, CreditEr
     }
     keyed.sort_unstable();
 
-    let expected_swipers: Vec<Swiper> = input
-        .expected
-        .iter()
-        .map(|s| Swiper::Staff(s.clone()))
-        .collect();
+    let expected_swipers: Vec<Swiper> = input.expected.iter().map(|s| Swiper::Staff(s.clone())).collect();
     let mut others: HashMap<&str, Vec<&OtherProject>> = HashMap::new();
     for o in input.other_projects {
         others.entry(o.staff_id.as_str()).or_default().push(o);
     }
-    let speakers: std::collections::HashSet<&str> =
-        input.speakers.iter().map(String::as_str).collect();
+    let speakers: std::collections::HashSet<&str> = input.speakers.iter().map(String::as_str).collect();
 
     let mut out: Vec<PersonAttendance> = Vec::with_capacity(people.len() + input.expected.len());
     let (mut outside_total, mut dup_total) = (0usize, 0usize);
@@ -468,9 +451,7 @@ pub fn analyze(input: &AnalysisInput<'_>) -> Result<AttendanceAnalysis, CreditEr
         let mut reasons = Vec::new();
         let valid = match swiper {
             Swiper::UnknownCard(card_key) => {
-                reasons.push(InvalidReason::UnknownCard {
-                    card_key: card_key.clone(),
-                });
+                reasons.push(InvalidReason::UnknownCard { card_key: card_key.clone() });
                 false
             }
             Swiper::Staff(_) => {
@@ -604,9 +585,7 @@ fn person_checks(
         }
     }
     if checks.speaker_among_attendees != CheckMode::Off && speakers.contains(staff_id) {
-        flags.push(CheckFlag::SpeakerAmongAttendees {
-            mode: checks.speaker_among_attendees,
-        });
+        flags.push(CheckFlag::SpeakerAmongAttendees { mode: checks.speaker_among_attendees });
     }
 }
 
@@ -633,31 +612,16 @@ mod tests {
         }
     }
     fn window(label: &str, a: &str, b: &str) -> AttendanceWindow {
-        AttendanceWindow {
-            label: label.into(),
-            starts_at: t(a),
-            ends_at: t(b),
-        }
+        AttendanceWindow { label: label.into(), starts_at: t(a), ends_at: t(b) }
     }
 
     /// Two-day project 2025-06-10..11, windows: day-1 morning sign-in, day-2 afternoon sign-out.
     fn project() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>) {
         (
-            vec![HoldingPeriod {
-                starts_on: d("2025-06-10"),
-                ends_on: d("2025-06-11"),
-            }],
+            vec![HoldingPeriod { starts_on: d("2025-06-10"), ends_on: d("2025-06-11") }],
             vec![
-                window(
-                    "第1天签到",
-                    "2025-06-10T07:00:00+08:00",
-                    "2025-06-10T09:00:00+08:00",
-                ),
-                window(
-                    "第2天签退",
-                    "2025-06-11T16:00:00+08:00",
-                    "2025-06-11T18:00:00+08:00",
-                ),
+                window("第1天签到", "2025-06-10T07:00:00+08:00", "2025-06-10T09:00:00+08:00"),
+                window("第2天签退", "2025-06-11T16:00:00+08:00", "2025-06-11T18:00:00+08:00"),
             ],
         )
     }
@@ -685,10 +649,7 @@ mod tests {
     }
 
     fn person<'a>(a: &'a AttendanceAnalysis, who: &Swiper) -> &'a PersonAttendance {
-        a.people
-            .iter()
-            .find(|p| &p.swiper == who)
-            .expect("person present")
+        a.people.iter().find(|p| &p.swiper == who).expect("person present")
     }
 
     #[test]
@@ -698,10 +659,7 @@ mod tests {
         let cases: Vec<(&str, Vec<SwipeInput>, bool, Vec<InvalidReason>)> = vec![
             (
                 "both windows",
-                vec![
-                    sw("a", "s1", "2025-06-10T08:00:00+08:00"),
-                    sw("b", "s1", "2025-06-11T17:00:00+08:00"),
-                ],
+                vec![sw("a", "s1", "2025-06-10T08:00:00+08:00"), sw("b", "s1", "2025-06-11T17:00:00+08:00")],
                 true,
                 vec![],
             ),
@@ -709,23 +667,14 @@ mod tests {
                 "missing second window (003: swiped but no credit)",
                 vec![sw("a", "s1", "2025-06-10T08:00:00+08:00")],
                 false,
-                vec![InvalidReason::MissingWindow {
-                    window: 2,
-                    label: "第2天签退".into(),
-                }],
+                vec![InvalidReason::MissingWindow { window: 2, label: "第2天签退".into() }],
             ),
             (
                 "second swipe after the period",
-                vec![
-                    sw("a", "s1", "2025-06-10T08:00:00+08:00"),
-                    sw("b", "s1", "2025-06-12T17:00:00+08:00"),
-                ],
+                vec![sw("a", "s1", "2025-06-10T08:00:00+08:00"), sw("b", "s1", "2025-06-12T17:00:00+08:00")],
                 false,
                 vec![
-                    InvalidReason::MissingWindow {
-                        window: 2,
-                        label: "第2天签退".into(),
-                    },
+                    InvalidReason::MissingWindow { window: 2, label: "第2天签退".into() },
                     InvalidReason::OutsidePeriod { swipes: 1 },
                 ],
             ),
@@ -734,31 +683,19 @@ mod tests {
                 vec![sw("a", "s1", "2025-06-10T12:00:00+08:00")],
                 false,
                 vec![
-                    InvalidReason::MissingWindow {
-                        window: 1,
-                        label: "第1天签到".into(),
-                    },
-                    InvalidReason::MissingWindow {
-                        window: 2,
-                        label: "第2天签退".into(),
-                    },
+                    InvalidReason::MissingWindow { window: 1, label: "第1天签到".into() },
+                    InvalidReason::MissingWindow { window: 2, label: "第2天签退".into() },
                 ],
             ),
             (
                 "window bounds are inclusive",
-                vec![
-                    sw("a", "s1", "2025-06-10T07:00:00+08:00"),
-                    sw("b", "s1", "2025-06-11T18:00:00+08:00"),
-                ],
+                vec![sw("a", "s1", "2025-06-10T07:00:00+08:00"), sw("b", "s1", "2025-06-11T18:00:00+08:00")],
                 true,
                 vec![],
             ),
             (
                 "same instant in another offset still counts (UTC 00:30 = 08:30 +08)",
-                vec![
-                    sw("a", "s1", "2025-06-10T00:30:00+00:00"),
-                    sw("b", "s1", "2025-06-11T17:00:00+08:00"),
-                ],
+                vec![sw("a", "s1", "2025-06-10T00:30:00+00:00"), sw("b", "s1", "2025-06-11T17:00:00+08:00")],
                 true,
                 vec![],
             ),
@@ -795,24 +732,13 @@ mod tests {
         assert_eq!(s1.counted_swipes, 2);
         assert_eq!(s1.window_swipes, vec![Some("a1".into()), Some("a4".into())]);
         let s2 = person(&a, &Swiper::Staff("s2".into()));
-        assert!(
-            s2.reasons
-                .contains(&InvalidReason::OnlyDuplicates { swipes: 1 })
-        );
+        assert!(s2.reasons.contains(&InvalidReason::OnlyDuplicates { swipes: 1 }));
         let s3 = person(&a, &Swiper::Staff("s3".into()));
-        assert!(s3.reasons.contains(&InvalidReason::MissingWindow {
-            window: 1,
-            label: "第1天签到".into()
-        }));
+        assert!(s3.reasons.contains(&InvalidReason::MissingWindow { window: 1, label: "第1天签到".into() }));
         let s4 = person(&a, &Swiper::Staff("s4".into()));
         assert_eq!(s4.reasons, vec![InvalidReason::NoSwipe]);
         let u = person(&a, &Swiper::UnknownCard("uid:DEADBEEF".into()));
-        assert_eq!(
-            u.reasons,
-            vec![InvalidReason::UnknownCard {
-                card_key: "uid:DEADBEEF".into()
-            }]
-        );
+        assert_eq!(u.reasons, vec![InvalidReason::UnknownCard { card_key: "uid:DEADBEEF".into() }]);
         assert_eq!((a.valid_count, a.invalid_count), (1, 4));
         assert_eq!((a.swipes_duplicate, a.swipes_unknown_card), (1, 1));
         // Staff sorted first by id, then unknown cards.
@@ -857,9 +783,7 @@ mod tests {
                     project_code: "2025-03-01-009(省)".into(),
                     mode: CheckMode::Exclude
                 },
-                CheckFlag::SpeakerAmongAttendees {
-                    mode: CheckMode::Warn
-                },
+                CheckFlag::SpeakerAmongAttendees { mode: CheckMode::Warn },
             ]
         );
         assert!(s1.excluded_by_check());
@@ -891,9 +815,6 @@ mod tests {
             repeat_gap_seconds: 60,
         };
         let e = analyze(&input).expect_err("refused");
-        assert_eq!(
-            (e.code(), e.field()),
-            ("ATTENDANCE_WINDOW_INVALID", Some("attendance_windows"))
-        );
+        assert_eq!((e.code(), e.field()), ("ATTENDANCE_WINDOW_INVALID", Some("attendance_windows")));
     }
 }

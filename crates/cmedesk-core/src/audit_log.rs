@@ -5,7 +5,12 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::{error::Result, store::Desk, store::sha256_hex};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::Result,
+    store::{Desk, hex},
+};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -28,31 +33,37 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// SHA-256 over the previous hash and every field, newline-separated (absent JSON as `-`).
     fn hash(&self) -> String {
-        let text = format!(
-            "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
-            self.prev_hash,
-            self.seq,
-            self.at,
-            self.operator,
-            self.action,
-            self.entity,
-            self.entity_id,
+        let mut h = Sha256::new();
+        let seq = self.seq.to_string();
+        let fields: [&str; 9] = [
+            &self.prev_hash,
+            &seq,
+            &self.at,
+            &self.operator,
+            &self.action,
+            &self.entity,
+            &self.entity_id,
             self.before.as_deref().unwrap_or("-"),
             self.after.as_deref().unwrap_or("-"),
-        );
-        sha256_hex(text.as_bytes())
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                h.update(b"\n");
+            }
+            h.update(f.as_bytes());
+        }
+        hex(&h.finalize())
     }
 }
 
 /// The next seq and the hash to chain to.
 pub(crate) fn chain_head(conn: &Connection) -> Result<(i64, String)> {
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     Ok(match last {
         Some((seq, hash)) => (seq + 1, hash),
@@ -182,10 +193,5 @@ pub fn verify(desk: &Desk) -> Result<ChainReport> {
         expected_prev = stored;
         expected_seq += 1;
     }
-    Ok(ChainReport {
-        rows: count,
-        intact: true,
-        first_bad_seq: None,
-        problem: None,
-    })
+    Ok(ChainReport { rows: count, intact: true, first_bad_seq: None, problem: None })
 }

@@ -14,9 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::credits::{
-    Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject,
-};
+use crate::credits::{Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject};
 use crate::rules::{CmeYear, RuleSet};
 
 /// One person in the year, as compliance needs them.
@@ -138,9 +136,7 @@ pub struct CreditDecision {
 }
 
 /// A requirement of the year.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum RequirementKind {
@@ -319,10 +315,7 @@ pub(crate) fn evaluate_with(
         let credits = by_staff.get(s.staff_id.as_str()).unwrap_or(&empty);
         let p = evaluate_person(input, &year, s, credits, &national, counting);
         hospital.add(p.status);
-        departments
-            .entry(s.department_id.as_deref())
-            .or_default()
-            .add(p.status);
+        departments.entry(s.department_id.as_deref()).or_default().add(p.status);
         people.push(p);
     }
     hospital.finish();
@@ -330,19 +323,10 @@ pub(crate) fn evaluate_with(
         .into_iter()
         .map(|(d, mut summary)| {
             summary.finish();
-            DepartmentSummary {
-                department_id: d.map(str::to_string),
-                summary,
-            }
+            DepartmentSummary { department_id: d.map(str::to_string), summary }
         })
         .collect();
-    Ok(ComplianceReport {
-        rule_set: input.rule_set.id.clone(),
-        year,
-        people,
-        departments,
-        hospital,
-    })
+    Ok(ComplianceReport { rule_set: input.rule_set.id.clone(), year, people, departments, hospital })
 }
 
 /// National-project credits of the earlier years of the R-31 span, per staff.
@@ -398,9 +382,7 @@ fn evaluate_person(
             || (counting == Counting::PendingAsApproved
                 && matches!(c.review_status, ReviewStatus::Pending | ReviewStatus::Draft));
         if !approved {
-            decisions.push(refuse(NotCountedReason::NotApproved {
-                status: c.review_status,
-            }));
+            decisions.push(refuse(NotCountedReason::NotApproved { status: c.review_status }));
             continue;
         }
         if !year.contains(c.activity_date) {
@@ -412,9 +394,7 @@ fn evaluate_person(
             // things; two attendee credits (granted + typed in by hand) are one too many.
             let speaker = c.source == CreditSource::Speaker;
             if !seen_projects.insert((speaker, code)) {
-                decisions.push(refuse(NotCountedReason::DuplicateProject {
-                    project_code: code.to_string(),
-                }));
+                decisions.push(refuse(NotCountedReason::DuplicateProject { project_code: code.to_string() }));
                 continue;
             }
         }
@@ -424,8 +404,7 @@ fn evaluate_person(
         let chain = rs.category_chain(&c.category);
         for cat in &chain {
             if let Some(cap) = cat.cap_per_year {
-                let room =
-                    cap.saturating_gap(used.get(cat.key.as_str()).copied().unwrap_or_default());
+                let room = cap.saturating_gap(used.get(cat.key.as_str()).copied().unwrap_or_default());
                 if room < counted {
                     counted = room;
                     binding = Some((cat.key.as_str(), cap));
@@ -436,11 +415,7 @@ fn evaluate_person(
             *used.entry(cat.key.as_str()).or_default() += counted;
         }
         // Hours count in proportion to the credits that fit.
-        let hours = if counted == c.credits {
-            c.hours
-        } else {
-            c.hours.mul_ratio(counted, c.credits)
-        };
+        let hours = if counted == c.credits { c.hours } else { c.hours.mul_ratio(counted, c.credits) };
         totals.credits += counted;
         totals.hours += hours;
         match c.subject {
@@ -459,10 +434,8 @@ fn evaluate_person(
             credit_id: c.id.clone(),
             counted_credits: counted,
             counted_hours: hours,
-            reason: binding.map(|(category, cap)| NotCountedReason::CategoryCap {
-                category: category.to_string(),
-                cap,
-            }),
+            reason: binding
+                .map(|(category, cap)| NotCountedReason::CategoryCap { category: category.to_string(), cap }),
         });
     }
 
@@ -470,24 +443,15 @@ fn evaluate_person(
         rs,
         s,
         &totals,
-        national_this_year
-            + national_before
-                .get(s.staff_id.as_str())
-                .copied()
-                .unwrap_or_default(),
+        national_this_year + national_before.get(s.staff_id.as_str()).copied().unwrap_or_default(),
         input.hospital_kind,
     );
-    let deemed = s
-        .deemed_complete
-        .as_deref()
-        .filter(|d| rs.requirement.deemed_complete.iter().any(|x| x == d));
+    let deemed =
+        s.deemed_complete.as_deref().filter(|d| rs.requirement.deemed_complete.iter().any(|x| x == d));
     let (status, note) = if let Some(reason) = &s.exemption {
         (ComplianceStatus::Exempt, Some(reason.clone()))
     } else if let Some(d) = deemed {
-        (
-            ComplianceStatus::Compliant,
-            Some(format!("R-22 视为完成：{d}")),
-        )
+        (ComplianceStatus::Compliant, Some(format!("R-22 视为完成：{d}")))
     } else if gaps.is_empty() {
         (ComplianceStatus::Compliant, None)
     } else {
@@ -506,12 +470,7 @@ fn evaluate_person(
 }
 
 fn gap(requirement: RequirementKind, required: Centi, have: Centi) -> Option<Gap> {
-    (have < required).then(|| Gap {
-        requirement,
-        required,
-        have,
-        missing: required.saturating_gap(have),
-    })
+    (have < required).then(|| Gap { requirement, required, have, missing: required.saturating_gap(have) })
 }
 
 /// The unmet requirements: (deciding, only reported).
@@ -536,30 +495,18 @@ fn requirement_gaps(
         // its own excess. R-30: the share is zero.
         let excess_i = t.class_i.saturating_gap(min_i);
         let excess_ii = t.class_ii.saturating_gap(min_ii);
-        let cover_i = min_i
-            .mul_ratio(q.substitution_percent, hundred)
-            .min(excess_ii);
-        let cover_ii = min_ii
-            .mul_ratio(q.substitution_percent, hundred)
-            .min(excess_i);
+        let cover_i = min_i.mul_ratio(q.substitution_percent, hundred).min(excess_ii);
+        let cover_ii = min_ii.mul_ratio(q.substitution_percent, hundred).min(excess_i);
         gaps.extend(gap(RequirementKind::ClassI, min_i, t.class_i + cover_i));
         gaps.extend(gap(RequirementKind::ClassIi, min_ii, t.class_ii + cover_ii));
     }
     if let Some(pct) = q.min_professional_share_percent {
         let needed = t.hours.mul_ratio(pct, Centi::units(100));
-        gaps.extend(gap(
-            RequirementKind::ProfessionalHours,
-            needed,
-            t.professional_hours,
-        ));
+        gaps.extend(gap(RequirementKind::ProfessionalHours, needed, t.professional_hours));
     }
     if let Some(n) = &q.national_within_years
         && hospital_kind.is_some_and(|k| n.applies_to.iter().any(|a| a == k))
-        && let Some(g) = gap(
-            RequirementKind::NationalWithinYears,
-            n.credits,
-            national_span,
-        )
+        && let Some(g) = gap(RequirementKind::NationalWithinYears, n.credits, national_span)
     {
         if n.blocking {
             gaps.push(g);

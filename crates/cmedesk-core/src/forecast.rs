@@ -8,12 +8,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::compliance::{
-    ComplianceInput, ComplianceStatus, Counting, Gap, RequirementKind, evaluate_with,
-};
+use crate::compliance::{ComplianceInput, ComplianceStatus, Counting, Gap, RequirementKind, evaluate_with};
 use crate::credits::{
-    Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject,
-    deterministic_id,
+    Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject, deterministic_id,
 };
 
 /// A credit a person is expected to earn: a registered project later in the year.
@@ -131,11 +128,7 @@ pub fn forecast(
     let (mut at_risk, mut missing_credits) = (0usize, Centi::ZERO);
     for (n, p) in now.people.iter().zip(&projected.people) {
         let counted_now: Centi = n.totals.credits;
-        let scheduled_sum: Centi = extra
-            .iter()
-            .filter(|e| e.staff_id == n.staff_id)
-            .map(|e| e.credits)
-            .sum();
+        let scheduled_sum: Centi = extra.iter().filter(|e| e.staff_id == n.staff_id).map(|e| e.credits).sum();
         let outlook = match (n.status, p.status) {
             (ComplianceStatus::Exempt, _) => Outlook::Exempt,
             (ComplianceStatus::Compliant, _) => Outlook::Met,
@@ -144,12 +137,8 @@ pub fn forecast(
         };
         if outlook == Outlook::AtRisk {
             at_risk += 1;
-            missing_credits += p
-                .gaps
-                .iter()
-                .filter(|g| g.requirement == RequirementKind::Credits)
-                .map(|g| g.missing)
-                .sum();
+            missing_credits +=
+                p.gaps.iter().filter(|g| g.requirement == RequirementKind::Credits).map(|g| g.missing).sum();
         }
         people.push(PersonForecast {
             staff_id: n.staff_id.clone(),
@@ -162,10 +151,5 @@ pub fn forecast(
             days_left,
         });
     }
-    Ok(Forecast {
-        as_of,
-        people,
-        at_risk,
-        missing_credits,
-    })
+    Ok(Forecast { as_of, people, at_risk, missing_credits })
 }

@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attendance::{AttendanceAnalysis, CheckFlag, InvalidReason, PersonAttendance};
 use crate::credits::{
-    Centi, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus, Subject,
-    deterministic_id,
+    Centi, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus, Subject, deterministic_id,
 };
 use crate::rules::{CheckMode, Rate, RuleSet};
 
@@ -221,27 +220,16 @@ fn quantity(rate: &Rate, hours: Centi, sessions: usize) -> Centi {
 }
 
 fn snapshot(rate: &Rate) -> RateSnapshot {
-    RateSnapshot {
-        credits: rate.credits,
-        per: rate.per,
-        unit: rate.unit.clone(),
-    }
+    RateSnapshot { credits: rate.credits, per: rate.per, unit: rate.unit.clone() }
 }
 
 fn category_for(rule_set: &RuleSet, credit_level: &str) -> String {
     let specific = format!("project-{credit_level}");
-    if rule_set.category(&specific).is_some() {
-        specific
-    } else {
-        "project".to_string()
-    }
+    if rule_set.category(&specific).is_some() { specific } else { "project".to_string() }
 }
 
 /// Which courses a person attended.
-fn courses_attended<'p>(
-    project: &'p ProjectInput,
-    person: &PersonAttendance,
-) -> Vec<&'p CourseInput> {
+fn courses_attended<'p>(project: &'p ProjectInput, person: &PersonAttendance) -> Vec<&'p CourseInput> {
     project
         .courses
         .iter()
@@ -249,9 +237,7 @@ fn courses_attended<'p>(
             if c.windows.is_empty() {
                 person.counted_swipes > 0
             } else {
-                c.windows
-                    .iter()
-                    .all(|&w| person.window_swipes.get(w).is_some_and(Option::is_some))
+                c.windows.iter().all(|&w| person.window_swipes.get(w).is_some_and(Option::is_some))
             }
         })
         .collect()
@@ -270,21 +256,14 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
     }
     let needs_courses = matches!(
         input.strategy,
-        GrantStrategy::AnyCourseFull
-            | GrantStrategy::AllCoursesFull
-            | GrantStrategy::ProRataByCourseHours
+        GrantStrategy::AnyCourseFull | GrantStrategy::AllCoursesFull | GrantStrategy::ProRataByCourseHours
     );
     if needs_courses && project.courses.is_empty() {
-        return Err(CreditError::StrategyInvalid {
-            message: "the project has no courses".into(),
-        });
+        return Err(CreditError::StrategyInvalid { message: "the project has no courses".into() });
     }
     let course_hours: Centi = project.courses.iter().map(|c| c.hours).sum();
-    if matches!(input.strategy, GrantStrategy::ProRataByCourseHours) && !course_hours.is_positive()
-    {
-        return Err(CreditError::StrategyInvalid {
-            message: "pro rata needs course hours".into(),
-        });
+    if matches!(input.strategy, GrantStrategy::ProRataByCourseHours) && !course_hours.is_positive() {
+        return Err(CreditError::StrategyInvalid { message: "pro rata needs course hours".into() });
     }
     let mut excluded: BTreeMap<&str, &str> = BTreeMap::new();
     for e in input.exclusions {
@@ -313,21 +292,12 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
                     crate::attendance::Swiper::UnknownCard(k) => k.clone(),
                     crate::attendance::Swiper::Staff(s) => s.clone(),
                 },
-                reason: NotGrantedReason::Attendance {
-                    reasons: person.reasons.clone(),
-                },
+                reason: NotGrantedReason::Attendance { reasons: person.reasons.clone() },
             });
             continue;
         };
-        let refuse = |reason| NotGranted {
-            who: staff_id.to_string(),
-            reason,
-        };
-        let attendance_refusal = || {
-            refuse(NotGrantedReason::Attendance {
-                reasons: person.reasons.clone(),
-            })
-        };
+        let refuse = |reason| NotGranted { who: staff_id.to_string(), reason };
+        let attendance_refusal = || refuse(NotGrantedReason::Attendance { reasons: person.reasons.clone() });
         // Decide eligibility and the hours / sessions earned.
         let attended = courses_attended(project, person);
         let earned: Result<(Centi, usize), NotGranted> = match input.strategy {
@@ -366,20 +336,14 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
                 } else {
                     let hours: Centi = attended.iter().map(|c| c.hours).sum();
                     // Project hours in proportion to the course hours attended.
-                    Ok((
-                        project.total_hours.mul_ratio(hours, course_hours),
-                        attended.len(),
-                    ))
+                    Ok((project.total_hours.mul_ratio(hours, course_hours), attended.len()))
                 }
             }
             GrantStrategy::AtLeastNSwipes { n } => {
                 if person.counted_swipes >= *n {
                     Ok((project.total_hours, sessions_total))
                 } else {
-                    Err(refuse(NotGrantedReason::TooFewSwipes {
-                        have: person.counted_swipes,
-                        need: *n,
-                    }))
+                    Err(refuse(NotGrantedReason::TooFewSwipes { have: person.counted_swipes, need: *n }))
                 }
             }
             GrantStrategy::MustHaveEvaluated => {
@@ -409,25 +373,17 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
             }
         };
         if let Some(reason) = excluded.get(staff_id) {
-            out.not_granted.push(refuse(NotGrantedReason::Excluded {
-                reason: (*reason).to_string(),
-            }));
+            out.not_granted.push(refuse(NotGrantedReason::Excluded { reason: (*reason).to_string() }));
             continue;
         }
         if let Some(flag) = person.flags.iter().find(|f| f.mode() == CheckMode::Exclude) {
-            out.not_granted
-                .push(refuse(NotGrantedReason::Check { flag: flag.clone() }));
+            out.not_granted.push(refuse(NotGrantedReason::Check { flag: flag.clone() }));
             continue;
         }
         for flag in person.flags.iter().filter(|f| f.mode() == CheckMode::Warn) {
-            out.warnings.push(GrantWarning {
-                staff_id: staff_id.to_string(),
-                flag: flag.clone(),
-            });
+            out.warnings.push(GrantWarning { staff_id: staff_id.to_string(), flag: flag.clone() });
         }
-        let mut credits = rate
-            .participant
-            .apply(quantity(&rate.participant, hours, sessions));
+        let mut credits = rate.participant.apply(quantity(&rate.participant, hours, sessions));
         if let Some(c) = cap {
             credits = credits.min(c);
         }
@@ -486,9 +442,7 @@ pub fn grant_speakers(
             }
             out.not_granted.push(NotGranted {
                 who: staff_id.to_string(),
-                reason: NotGrantedReason::Excluded {
-                    reason: e.reason.clone(),
-                },
+                reason: NotGrantedReason::Excluded { reason: e.reason.clone() },
             });
             continue;
         }
@@ -543,10 +497,7 @@ mod tests {
 
     /// One-day project, three 4-hour courses, one window each (start of the course).
     fn analysis() -> AttendanceAnalysis {
-        let periods = [HoldingPeriod {
-            starts_on: d("2018-05-20"),
-            ends_on: d("2018-05-20"),
-        }];
+        let periods = [HoldingPeriod { starts_on: d("2018-05-20"), ends_on: d("2018-05-20") }];
         let windows: Vec<AttendanceWindow> = ["08", "12", "16"]
             .iter()
             .map(|h| AttendanceWindow {
@@ -628,18 +579,11 @@ mod tests {
     }
 
     fn amounts(o: &GrantOutcome) -> Vec<(String, Centi, Centi)> {
-        o.credits
-            .iter()
-            .map(|r| (r.staff_id.clone(), r.credits, r.hours))
-            .collect()
+        o.credits.iter().map(|r| (r.staff_id.clone(), r.credits, r.hours)).collect()
     }
 
     fn reason_of<'a>(o: &'a GrantOutcome, who: &str) -> &'a NotGrantedReason {
-        &o.not_granted
-            .iter()
-            .find(|n| n.who == who)
-            .expect("listed as not granted")
-            .reason
+        &o.not_granted.iter().find(|n| n.who == who).expect("listed as not granted").reason
     }
 
     #[test]
@@ -649,28 +593,15 @@ mod tests {
         let full = |s: &str| (s.to_string(), c(4.0), c(12.0));
         type Amounts = Vec<(String, Centi, Centi)>;
         let cases: Vec<(GrantStrategy, Amounts)> = vec![
-            (
-                GrantStrategy::AnyAttendanceFull,
-                vec![full("s1"), full("s2"), full("s3"), full("s4")],
-            ),
-            (
-                GrantStrategy::AnyCourseFull,
-                vec![full("s1"), full("s2"), full("s3")],
-            ),
+            (GrantStrategy::AnyAttendanceFull, vec![full("s1"), full("s2"), full("s3"), full("s4")]),
+            (GrantStrategy::AnyCourseFull, vec![full("s1"), full("s2"), full("s3")]),
             (GrantStrategy::AllCoursesFull, vec![full("s1")]),
             (
                 // s2 attended 8 of 12 course hours → 8 h → 2.66; s3 4 h → 1.33.
                 GrantStrategy::ProRataByCourseHours,
-                vec![
-                    full("s1"),
-                    ("s2".into(), c(2.66), c(8.0)),
-                    ("s3".into(), c(1.33), c(4.0)),
-                ],
+                vec![full("s1"), ("s2".into(), c(2.66), c(8.0)), ("s3".into(), c(1.33), c(4.0))],
             ),
-            (
-                GrantStrategy::AtLeastNSwipes { n: 2 },
-                vec![full("s1"), full("s2")],
-            ),
+            (GrantStrategy::AtLeastNSwipes { n: 2 }, vec![full("s1"), full("s2")]),
             (GrantStrategy::MustHaveEvaluated, vec![full("s1")]),
             (GrantStrategy::MustHavePassedExam, vec![]),
         ];
@@ -678,10 +609,7 @@ mod tests {
             let o = run(strategy.clone(), &p, "national-2006");
             assert_eq!(amounts(&o), expected, "{strategy:?}");
             // The unknown card never gets credit.
-            assert!(
-                o.not_granted.iter().any(|n| n.who == "uid:0A0B"),
-                "{strategy:?}"
-            );
+            assert!(o.not_granted.iter().any(|n| n.who == "uid:0A0B"), "{strategy:?}");
         }
     }
 
@@ -689,28 +617,14 @@ mod tests {
     fn w4_reasons_for_people_not_granted() {
         let p = project("national", 12.0);
         let o = run(GrantStrategy::AllCoursesFull, &p, "national-2006");
-        assert_eq!(
-            reason_of(&o, "s2"),
-            &NotGrantedReason::CoursesMissing {
-                courses: vec!["课程3".into()]
-            }
-        );
+        assert_eq!(reason_of(&o, "s2"), &NotGrantedReason::CoursesMissing { courses: vec!["课程3".into()] });
         let o = run(GrantStrategy::AtLeastNSwipes { n: 2 }, &p, "national-2006");
-        assert_eq!(
-            reason_of(&o, "s4"),
-            &NotGrantedReason::TooFewSwipes { have: 1, need: 2 }
-        );
+        assert_eq!(reason_of(&o, "s4"), &NotGrantedReason::TooFewSwipes { have: 1, need: 2 });
         let o = run(GrantStrategy::MustHavePassedExam, &p, "national-2006");
         assert_eq!(reason_of(&o, "s1"), &NotGrantedReason::ExamNotPassed);
-        assert!(matches!(
-            reason_of(&o, "s2"),
-            NotGrantedReason::Attendance { .. }
-        ));
+        assert!(matches!(reason_of(&o, "s2"), NotGrantedReason::Attendance { .. }));
         let o = run(GrantStrategy::MustHaveEvaluated, &p, "national-2006");
-        assert!(matches!(
-            reason_of(&o, "s3"),
-            NotGrantedReason::Attendance { .. }
-        ));
+        assert!(matches!(reason_of(&o, "s3"), NotGrantedReason::Attendance { .. }));
         let o = run(GrantStrategy::AnyCourseFull, &p, "national-2006");
         assert_eq!(reason_of(&o, "s4"), &NotGrantedReason::NoCourseAttended);
     }
@@ -718,38 +632,20 @@ mod tests {
     #[test]
     fn r33_r34_r08_amounts_and_snapshots() {
         // provincial 24 h → 4.00, class I, rate 1 per 6 h copied onto the record.
-        let o = run(
-            GrantStrategy::AllCoursesFull,
-            &project("provincial", 24.0),
-            "national-2006",
-        );
+        let o = run(GrantStrategy::AllCoursesFull, &project("provincial", 24.0), "national-2006");
         let r = &o.credits[0];
-        assert_eq!(
-            (r.credits, r.class),
-            (c(4.0), Some(crate::credits::CreditClass::ClassI))
-        );
+        assert_eq!((r.credits, r.class), (c(4.0), Some(crate::credits::CreditClass::ClassI)));
         assert_eq!(r.rate.as_ref().map(|x| x.per), Some(c(6.0)));
         assert_eq!(r.cap, Some(c(25.0)));
         assert_eq!(r.category, "project-provincial");
-        assert_eq!(
-            r.activity_date,
-            d("2018-05-20"),
-            "activity date defaults to the last day"
-        );
+        assert_eq!(r.activity_date, d("2018-05-20"), "activity date defaults to the last day");
         // national 90 h → 30 credits, capped at 25; a declared 10 caps lower.
-        let o = run(
-            GrantStrategy::AllCoursesFull,
-            &project("national", 90.0),
-            "national-2006",
-        );
+        let o = run(GrantStrategy::AllCoursesFull, &project("national", 90.0), "national-2006");
         assert_eq!(o.credits[0].credits, c(25.0));
         let mut p = project("national", 90.0);
         p.declared_credits = Some(c(10.0));
         let o = run(GrantStrategy::AllCoursesFull, &p, "national-2006");
-        assert_eq!(
-            (o.credits[0].credits, o.credits[0].cap),
-            (c(10.0), Some(c(10.0)))
-        );
+        assert_eq!((o.credits[0].credits, o.credits[0].cap), (c(10.0), Some(c(10.0))));
     }
 
     #[test]
@@ -791,10 +687,7 @@ mod tests {
             &project("national", 4.5),
             rs,
             None,
-            &[Exclusion {
-                staff_id: "sp1".into(),
-                reason: "外院讲者另行授分".into(),
-            }],
+            &[Exclusion { staff_id: "sp1".into(), reason: "外院讲者另行授分".into() }],
         )
         .expect("speakers");
         assert!(s.credits.is_empty());
@@ -818,48 +711,21 @@ mod tests {
         };
         let first = grant_participants(&input).expect("grant");
         assert_eq!(first, grant_participants(&input).expect("grant again"));
-        assert!(
-            first
-                .credits
-                .iter()
-                .all(|r| r.activity_date == d("2018-05-19"))
-        );
-        let ex = [Exclusion {
-            staff_id: "s1".into(),
-            reason: "疑似代刷".into(),
-        }];
+        assert!(first.credits.iter().all(|r| r.activity_date == d("2018-05-19")));
+        let ex = [Exclusion { staff_id: "s1".into(), reason: "疑似代刷".into() }];
         input.exclusions = &ex;
         let o = grant_participants(&input).expect("grant");
-        assert_eq!(
-            reason_of(&o, "s1"),
-            &NotGrantedReason::Excluded {
-                reason: "疑似代刷".into()
-            }
-        );
+        assert_eq!(reason_of(&o, "s1"), &NotGrantedReason::Excluded { reason: "疑似代刷".into() });
         // Same ids for the others: a re-grant with an untick does not create new records.
-        let ids_before: Vec<&str> = first
-            .credits
-            .iter()
-            .skip(1)
-            .map(|r| r.id.as_str())
-            .collect();
+        let ids_before: Vec<&str> = first.credits.iter().skip(1).map(|r| r.id.as_str()).collect();
         let ids_after: Vec<&str> = o.credits.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids_before, ids_after);
-        let blank = [Exclusion {
-            staff_id: "s1".into(),
-            reason: " ".into(),
-        }];
+        let blank = [Exclusion { staff_id: "s1".into(), reason: " ".into() }];
         input.exclusions = &blank;
-        assert_eq!(
-            grant_participants(&input).unwrap_err().code(),
-            "REASON_REQUIRED"
-        );
+        assert_eq!(grant_participants(&input).unwrap_err().code(), "REASON_REQUIRED");
         input.exclusions = &[];
         input.activity_date = Some(d("2040-01-01"));
-        assert_eq!(
-            grant_participants(&input).unwrap_err().code(),
-            "DATE_OUTSIDE_CME_YEARS"
-        );
+        assert_eq!(grant_participants(&input).unwrap_err().code(), "DATE_OUTSIDE_CME_YEARS");
     }
 
     #[test]

@@ -165,18 +165,13 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), CreditE
 
 fn check_unlocked(year: &CmeYear, today: NaiveDate) -> Result<(), CreditError> {
     if year.is_locked(today) {
-        return Err(CreditError::YearLocked {
-            year: year.year,
-            locked_on: year.locks_on,
-        });
+        return Err(CreditError::YearLocked { year: year.year, locked_on: year.locks_on });
     }
     Ok(())
 }
 
 fn valid_sha256(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Validates a form and computes the credit record it stands for (status Draft or Pending).
@@ -189,24 +184,17 @@ pub fn prepare(
     today: NaiveDate,
 ) -> Result<(CreditRecord, ReviewTrail), CreditError> {
     let limits = &rule_set.manual_limits;
-    let category =
-        rule_set
-            .category(&form.category)
-            .ok_or_else(|| CreditError::CategoryUnknown {
-                category: form.category.clone(),
-            })?;
+    let category = rule_set
+        .category(&form.category)
+        .ok_or_else(|| CreditError::CategoryUnknown { category: form.category.clone() })?;
     if category.entry == Entry::PlatformOnly {
-        return Err(CreditError::CategoryPlatformOnly {
-            category: form.category.clone(),
-        });
+        return Err(CreditError::CategoryPlatformOnly { category: form.category.clone() });
     }
     if form.staff_id.trim().is_empty() {
         return Err(CreditError::FieldRequired { field: "staff_id" });
     }
     if form.activity_name.trim().is_empty() {
-        return Err(CreditError::FieldRequired {
-            field: "activity_name",
-        });
+        return Err(CreditError::FieldRequired { field: "activity_name" });
     }
     if form.issuer.trim().is_empty() {
         return Err(CreditError::FieldRequired { field: "issuer" });
@@ -222,18 +210,12 @@ pub fn prepare(
         return Err(CreditError::AmountNotPositive { field: "hours" });
     }
     if form.hours > limits.max_hours {
-        return Err(CreditError::AmountTooLarge {
-            field: "hours",
-            value: form.hours,
-            max: limits.max_hours,
-        });
+        return Err(CreditError::AmountTooLarge { field: "hours", value: form.hours, max: limits.max_hours });
     }
     // Credits: quantity × rate (rounded down to the province's step), or as entered.
     let (credits, rate) = match &category.rate {
         Some(rate) => {
-            let q = form
-                .quantity
-                .ok_or(CreditError::FieldRequired { field: "quantity" })?;
+            let q = form.quantity.ok_or(CreditError::FieldRequired { field: "quantity" })?;
             if !q.is_positive() {
                 return Err(CreditError::AmountNotPositive { field: "quantity" });
             }
@@ -242,20 +224,12 @@ pub fn prepare(
                 per: rate.per,
                 unit: category.unit.clone().unwrap_or_default(),
             };
-            (
-                q.mul_ratio(rate.credits, rate.per).floor_to(limits.step),
-                Some(snapshot),
-            )
+            (q.mul_ratio(rate.credits, rate.per).floor_to(limits.step), Some(snapshot))
         }
         None => {
-            let c = form
-                .credits
-                .ok_or(CreditError::FieldRequired { field: "credits" })?;
+            let c = form.credits.ok_or(CreditError::FieldRequired { field: "credits" })?;
             if !c.is_multiple_of(limits.step) {
-                return Err(CreditError::AmountNotMultiple {
-                    field: "credits",
-                    step: limits.step,
-                });
+                return Err(CreditError::AmountNotMultiple { field: "credits", step: limits.step });
             }
             (c, None)
         }
@@ -276,9 +250,7 @@ pub fn prepare(
     }
     for e in &form.evidence {
         if !valid_sha256(&e.sha256) {
-            return Err(CreditError::EvidenceHashInvalid {
-                file_name: e.file_name.clone(),
-            });
+            return Err(CreditError::EvidenceHashInvalid { file_name: e.file_name.clone() });
         }
     }
     let year = rule_set.year_of(form.activity_date)?;
@@ -335,17 +307,12 @@ pub fn check_editable(
     today: NaiveDate,
 ) -> Result<(), CreditError> {
     if record.source != CreditSource::Manual {
-        return Err(CreditError::CreditReadOnly {
-            source_name: record.source.as_str().to_string(),
-        });
+        return Err(CreditError::CreditReadOnly { source_name: record.source.as_str().to_string() });
     }
     check_unlocked(year, today)?;
     match trail.status {
         ReviewStatus::Draft | ReviewStatus::Returned => Ok(()),
-        from => Err(CreditError::ReviewTransition {
-            from,
-            action: "edit",
-        }),
+        from => Err(CreditError::ReviewTransition { from, action: "edit" }),
     }
 }
 
@@ -359,10 +326,7 @@ pub fn submit(
 ) -> Result<ReviewTrail, CreditError> {
     check_unlocked(year, today)?;
     if !matches!(trail.status, ReviewStatus::Draft | ReviewStatus::Returned) {
-        return Err(CreditError::ReviewTransition {
-            from: trail.status,
-            action: "submit",
-        });
+        return Err(CreditError::ReviewTransition { from: trail.status, action: "submit" });
     }
     check_evidence(form, rule_set)?;
     let mut next = trail.clone();
@@ -387,16 +351,12 @@ pub fn review(
     check_unlocked(year, at.date_naive())?;
     // The department is told it is too late before anything else: that is what happened.
     if level == ReviewLevel::Department
-        && (trail.hospital_acted
-            || (trail.status == ReviewStatus::Approved && !trail.steps.is_empty()))
+        && (trail.hospital_acted || (trail.status == ReviewStatus::Approved && !trail.steps.is_empty()))
     {
         return Err(CreditError::ReviewLowerAfterHigher);
     }
     if trail.status != ReviewStatus::Pending {
-        return Err(CreditError::ReviewTransition {
-            from: trail.status,
-            action: decision.action(),
-        });
+        return Err(CreditError::ReviewTransition { from: trail.status, action: decision.action() });
     }
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if decision != ReviewDecision::Approve && reason.is_none() {
@@ -460,50 +420,25 @@ mod tests {
             activity_date: d("2015-06-08"),
             note: None,
             issuer: "卫计委医药研究中心".into(),
-            evidence: vec![Evidence {
-                file_name: "学分证.jpg".into(),
-                sha256: HASH.into(),
-                size: 1024,
-            }],
+            evidence: vec![Evidence { file_name: "学分证.jpg".into(), sha256: HASH.into(), size: 1024 }],
         }
     }
 
     fn rs(id: &str) -> RuleSet {
-        RuleBook::embedded()
-            .expect("rules")
-            .get(id)
-            .cloned()
-            .expect("present")
+        RuleBook::embedded().expect("rules").get(id).cloned().expect("present")
     }
 
     #[test]
     fn w6_seed_003_form_saves_as_draft_and_submits_as_pending() {
         let r = rs("national-2006");
-        let (rec, trail) = prepare(
-            &form("project-national"),
-            &r,
-            "m-1",
-            SaveMode::Save,
-            d("2015-06-08"),
-        )
-        .expect("valid form");
-        assert_eq!(
-            (rec.credits, rec.hours, rec.cme_year),
-            (c(2.0), c(6.0), 2015)
-        );
+        let (rec, trail) = prepare(&form("project-national"), &r, "m-1", SaveMode::Save, d("2015-06-08"))
+            .expect("valid form");
+        assert_eq!((rec.credits, rec.hours, rec.cme_year), (c(2.0), c(6.0), 2015));
         assert_eq!(rec.class, Some(crate::credits::CreditClass::ClassI));
-        assert_eq!(
-            (rec.review_status, trail.status),
-            (ReviewStatus::Draft, ReviewStatus::Draft)
-        );
-        let (_, trail) = prepare(
-            &form("project-national"),
-            &r,
-            "m-1",
-            SaveMode::SaveAndSubmit,
-            d("2015-06-08"),
-        )
-        .expect("valid form");
+        assert_eq!((rec.review_status, trail.status), (ReviewStatus::Draft, ReviewStatus::Draft));
+        let (_, trail) =
+            prepare(&form("project-national"), &r, "m-1", SaveMode::SaveAndSubmit, d("2015-06-08"))
+                .expect("valid form");
         assert_eq!(trail.status, ReviewStatus::Pending);
     }
 
@@ -516,10 +451,7 @@ mod tests {
         f.credits = None;
         let (rec, _) = prepare(&f, &r, "m-2", SaveMode::Save, d("2015-06-08")).expect("valid");
         assert_eq!(rec.credits, c(2.25));
-        assert_eq!(
-            rec.rate.as_ref().map(|x| (x.credits, x.per)),
-            Some((c(1.0), c(2000.0)))
-        );
+        assert_eq!(rec.rate.as_ref().map(|x| (x.credits, x.per)), Some((c(1.0), c(2000.0))));
         // 2 months of further study at 3 a month = 6.
         let mut f = form("further-study");
         f.quantity = Some(c(2.0));
@@ -529,9 +461,7 @@ mod tests {
         // Missing quantity for a rated category.
         f.quantity = None;
         assert_eq!(
-            prepare(&f, &r, "m-3", SaveMode::Save, d("2015-06-08"))
-                .unwrap_err()
-                .field(),
+            prepare(&f, &r, "m-3", SaveMode::Save, d("2015-06-08")).unwrap_err().field(),
             Some("quantity")
         );
     }
@@ -548,60 +478,24 @@ mod tests {
         type Expected = Option<(&'static str, &'static str)>;
         let cases: Vec<(&RuleSet, Edit, Expected)> = vec![
             (&r, Box::new(|f| f.activity_name = long(300)), None),
-            (
-                &r,
-                Box::new(|f| f.activity_name = long(301)),
-                Some(("FIELD_TOO_LONG", "activity_name")),
-            ),
+            (&r, Box::new(|f| f.activity_name = long(301)), Some(("FIELD_TOO_LONG", "activity_name"))),
             (
                 &r,
                 Box::new(|f| f.activity_number = Some("9".repeat(31))),
                 Some(("FIELD_TOO_LONG", "activity_number")),
             ),
             (&r, Box::new(|f| f.note = Some(long(180))), None),
-            (
-                &r,
-                Box::new(|f| f.note = Some(long(181))),
-                Some(("FIELD_TOO_LONG", "note")),
-            ),
+            (&r, Box::new(|f| f.note = Some(long(181))), Some(("FIELD_TOO_LONG", "note"))),
             (&r, Box::new(|f| f.hours = c(150.0)), None),
-            (
-                &r,
-                Box::new(|f| f.hours = c(150.5)),
-                Some(("AMOUNT_TOO_LARGE", "hours")),
-            ),
+            (&r, Box::new(|f| f.hours = c(150.5)), Some(("AMOUNT_TOO_LARGE", "hours"))),
             (&r, Box::new(|f| f.credits = Some(c(99.0))), None),
-            (
-                &r,
-                Box::new(|f| f.credits = Some(c(99.5))),
-                Some(("AMOUNT_TOO_LARGE", "credits")),
-            ),
-            (
-                &r,
-                Box::new(|f| f.credits = Some(c(0.0))),
-                Some(("AMOUNT_NOT_POSITIVE", "credits")),
-            ),
+            (&r, Box::new(|f| f.credits = Some(c(99.5))), Some(("AMOUNT_TOO_LARGE", "credits"))),
+            (&r, Box::new(|f| f.credits = Some(c(0.0))), Some(("AMOUNT_NOT_POSITIVE", "credits"))),
             (&r, Box::new(|f| f.credits = Some(c(2.3))), None),
-            (
-                &r,
-                Box::new(|f| f.activity_name = " ".into()),
-                Some(("FIELD_REQUIRED", "activity_name")),
-            ),
-            (
-                &r,
-                Box::new(|f| f.issuer = String::new()),
-                Some(("FIELD_REQUIRED", "issuer")),
-            ),
-            (
-                &r,
-                Box::new(|f| f.category = "remote".into()),
-                Some(("CATEGORY_PLATFORM_ONLY", "category")),
-            ),
-            (
-                &r,
-                Box::new(|f| f.category = "poetry".into()),
-                Some(("CATEGORY_UNKNOWN", "category")),
-            ),
+            (&r, Box::new(|f| f.activity_name = " ".into()), Some(("FIELD_REQUIRED", "activity_name"))),
+            (&r, Box::new(|f| f.issuer = String::new()), Some(("FIELD_REQUIRED", "issuer"))),
+            (&r, Box::new(|f| f.category = "remote".into()), Some(("CATEGORY_PLATFORM_ONLY", "category"))),
+            (&r, Box::new(|f| f.category = "poetry".into()), Some(("CATEGORY_UNKNOWN", "category"))),
             (
                 &r,
                 Box::new(|f| f.evidence[0].sha256 = "XYZ".into()),
@@ -609,16 +503,8 @@ mod tests {
             ),
             // Province: credits ≤ 25 and multiples of 0.5.
             (&p, Box::new(|f| f.credits = Some(c(25.0))), None),
-            (
-                &p,
-                Box::new(|f| f.credits = Some(c(25.5))),
-                Some(("AMOUNT_TOO_LARGE", "credits")),
-            ),
-            (
-                &p,
-                Box::new(|f| f.credits = Some(c(2.3))),
-                Some(("AMOUNT_NOT_MULTIPLE", "credits")),
-            ),
+            (&p, Box::new(|f| f.credits = Some(c(25.5))), Some(("AMOUNT_TOO_LARGE", "credits"))),
+            (&p, Box::new(|f| f.credits = Some(c(2.3))), Some(("AMOUNT_NOT_MULTIPLE", "credits"))),
             (&p, Box::new(|f| f.credits = Some(c(2.5))), None),
         ];
         for (i, (rule_set, edit, expected)) in cases.into_iter().enumerate() {
@@ -668,53 +554,32 @@ mod tests {
         use ReviewLevel::*;
         let r = rs("national-2006");
         let year = r.year(2015).expect("2015");
-        let policy = ReviewPolicy {
-            department_required: true,
-        };
+        let policy = ReviewPolicy { department_required: true };
         let now = at("2015-09-01T10:00:00+08:00");
-        let pending = submit(
-            &form("project-national"),
-            &r,
-            &ReviewTrail::draft(),
-            &year,
-            d("2015-07-01"),
-        )
-        .expect("submit");
+        let pending = submit(&form("project-national"), &r, &ReviewTrail::draft(), &year, d("2015-07-01"))
+            .expect("submit");
         let step = |t: &ReviewTrail, l, dcs, reason: Option<&str>| {
             review(t, policy, l, dcs, reason, "u", now, &year)
         };
 
         // Department approves, hospital approves → 通过.
         let t = step(&pending, Department, Approve, None).expect("dept approves");
-        assert_eq!(
-            (t.status, t.department_approved),
-            (ReviewStatus::Pending, true)
-        );
+        assert_eq!((t.status, t.department_approved), (ReviewStatus::Pending, true));
         let t = step(&t, Hospital, Approve, None).expect("hospital approves");
         assert_eq!(t.status, ReviewStatus::Approved);
         // A lower level cannot act after a higher one.
         assert_eq!(
-            step(&t, Department, Reject, Some("重复"))
-                .unwrap_err()
-                .code(),
+            step(&t, Department, Reject, Some("重复")).unwrap_err().code(),
             "REVIEW_LOWER_AFTER_HIGHER"
         );
         // Nothing more to decide for the hospital either.
-        assert_eq!(
-            step(&t, Hospital, Reject, Some("x")).unwrap_err().code(),
-            "REVIEW_INVALID_TRANSITION"
-        );
+        assert_eq!(step(&t, Hospital, Reject, Some("x")).unwrap_err().code(), "REVIEW_INVALID_TRANSITION");
 
         // Hospital before department → refused while the department is required.
-        assert_eq!(
-            step(&pending, Hospital, Approve, None).unwrap_err().code(),
-            "REVIEW_AWAITING_DEPARTMENT"
-        );
+        assert_eq!(step(&pending, Hospital, Approve, None).unwrap_err().code(), "REVIEW_AWAITING_DEPARTMENT");
         let direct = review(
             &pending,
-            ReviewPolicy {
-                department_required: false,
-            },
+            ReviewPolicy { department_required: false },
             Hospital,
             Approve,
             None,
@@ -726,31 +591,14 @@ mod tests {
         assert_eq!(direct.status, ReviewStatus::Approved);
 
         // Return needs a reason; returned is editable and resubmittable; a new round starts.
-        assert_eq!(
-            step(&pending, Department, Return, Some("  "))
-                .unwrap_err()
-                .code(),
-            "REASON_REQUIRED"
-        );
+        assert_eq!(step(&pending, Department, Return, Some("  ")).unwrap_err().code(), "REASON_REQUIRED");
         let t = step(&pending, Department, Approve, None).expect("dept approves");
         let t = step(&t, Hospital, Return, Some("学分证不清晰")).expect("hospital returns");
         assert_eq!(t.status, ReviewStatus::Returned);
-        assert_eq!(
-            step(&t, Department, Approve, None).unwrap_err().code(),
-            "REVIEW_LOWER_AFTER_HIGHER"
-        );
-        let rec = prepare(
-            &form("project-national"),
-            &r,
-            "m",
-            SaveMode::Save,
-            d("2015-07-01"),
-        )
-        .expect("ok")
-        .0;
+        assert_eq!(step(&t, Department, Approve, None).unwrap_err().code(), "REVIEW_LOWER_AFTER_HIGHER");
+        let rec = prepare(&form("project-national"), &r, "m", SaveMode::Save, d("2015-07-01")).expect("ok").0;
         assert!(check_editable(&rec, &t, &year, d("2015-09-02")).is_ok());
-        let t =
-            submit(&form("project-national"), &r, &t, &year, d("2015-09-02")).expect("resubmit");
+        let t = submit(&form("project-national"), &r, &t, &year, d("2015-09-02")).expect("resubmit");
         assert_eq!(
             (t.status, t.department_approved, t.hospital_acted),
             (ReviewStatus::Pending, false, false)
@@ -759,9 +607,7 @@ mod tests {
         assert_eq!(t.status, ReviewStatus::Rejected);
         assert_eq!(t.steps.len(), 3, "submits are not review steps");
         assert_eq!(
-            check_editable(&rec, &t, &year, d("2015-09-02"))
-                .unwrap_err()
-                .code(),
+            check_editable(&rec, &t, &year, d("2015-09-02")).unwrap_err().code(),
             "REVIEW_INVALID_TRANSITION"
         );
     }
@@ -771,38 +617,14 @@ mod tests {
         let r = rs("national-2006");
         let year = r.year(2015).expect("2015");
         // national-2006 locks a year on 31 March of the next year.
-        assert!(
-            prepare(
-                &form("project-national"),
-                &r,
-                "m",
-                SaveMode::Save,
-                d("2016-03-30")
-            )
-            .is_ok()
-        );
-        let e = prepare(
-            &form("project-national"),
-            &r,
-            "m",
-            SaveMode::Save,
-            d("2016-03-31"),
-        )
-        .unwrap_err();
+        assert!(prepare(&form("project-national"), &r, "m", SaveMode::Save, d("2016-03-30")).is_ok());
+        let e = prepare(&form("project-national"), &r, "m", SaveMode::Save, d("2016-03-31")).unwrap_err();
         assert_eq!(e.code(), "CME_YEAR_LOCKED");
-        let pending = submit(
-            &form("project-national"),
-            &r,
-            &ReviewTrail::draft(),
-            &year,
-            d("2015-07-01"),
-        )
-        .expect("submit");
+        let pending = submit(&form("project-national"), &r, &ReviewTrail::draft(), &year, d("2015-07-01"))
+            .expect("submit");
         let e = review(
             &pending,
-            ReviewPolicy {
-                department_required: false,
-            },
+            ReviewPolicy { department_required: false },
             ReviewLevel::Hospital,
             ReviewDecision::Approve,
             None,
@@ -812,15 +634,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), "CME_YEAR_LOCKED");
-        let mut rec = prepare(
-            &form("project-national"),
-            &r,
-            "m",
-            SaveMode::Save,
-            d("2015-07-01"),
-        )
-        .expect("ok")
-        .0;
+        let mut rec =
+            prepare(&form("project-national"), &r, "m", SaveMode::Save, d("2015-07-01")).expect("ok").0;
         rec.source = CreditSource::Remote;
         let e = check_editable(&rec, &ReviewTrail::draft(), &year, d("2015-07-01")).unwrap_err();
         assert_eq!(e.code(), "CREDIT_READ_ONLY");

@@ -13,15 +13,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::credits::{
-    Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject,
-    deterministic_id,
+    Centi, CreditClass, CreditError, CreditRecord, CreditSource, ReviewStatus, Subject, deterministic_id,
 };
 use crate::rules::RuleSet;
 
 /// The remote platform a record comes from.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
@@ -137,10 +134,7 @@ pub struct RemotePolicy {
 
 impl Default for RemotePolicy {
     fn default() -> Self {
-        RemotePolicy {
-            mobile_minutes_per_course: 30,
-            exam_always: false,
-        }
+        RemotePolicy { mobile_minutes_per_course: 30, exam_always: false }
     }
 }
 
@@ -269,17 +263,10 @@ pub fn evaluate(
         }
     }
     let mut passed: BTreeSet<(&str, Platform)> = BTreeSet::new();
-    for e in exams
-        .iter()
-        .filter(|e| e.project_code == project.code && e.passed)
-    {
+    for e in exams.iter().filter(|e| e.project_code == project.code && e.passed) {
         passed.insert((e.staff_id.as_str(), e.platform));
     }
-    let class = if rule_set.requirement.classes {
-        project.class
-    } else {
-        None
-    };
+    let class = if rule_set.requirement.classes { project.class } else { None };
     let mut out = RemoteOutcome::default();
     for staff in people {
         let mut complete_on = None;
@@ -289,14 +276,8 @@ pub fn evaluate(
             if prog.is_none() && !passed.contains(&(staff, platform)) {
                 continue;
             }
-            let reasons = judge(
-                project,
-                platform,
-                prog,
-                passed.contains(&(staff, platform)),
-                exam_required,
-                policy,
-            );
+            let reasons =
+                judge(project, platform, prog, passed.contains(&(staff, platform)), exam_required, policy);
             if reasons.is_empty() {
                 complete_on = complete_on.or(Some(platform));
             } else {
@@ -330,19 +311,22 @@ pub fn evaluate(
             continue;
         }
         // Would the union of both platforms have been complete? Then say why it is not.
-        let combined_complete = failures.len() == 2
-            && {
-                let (m, p) = (&failures[0].1, &failures[1].1);
-                let course_ok = |title: &str| {
-                    let bad_m = m.iter().any(|r| matches!(r, RemoteReason::CourseMinutesShort { course, .. } if course == title));
-                    let bad_p = p.iter().any(|r| matches!(r, RemoteReason::CourseNotSignedInAndOut { course, .. } if course == title));
-                    !(bad_m && bad_p)
-                };
-                let exam_ok = !exam_required
-                    || passed.contains(&(staff, Platform::Mobile))
-                    || passed.contains(&(staff, Platform::Pc));
-                exam_ok && project.courses.iter().all(|c| course_ok(&c.title))
+        let combined_complete = failures.len() == 2 && {
+            let (m, p) = (&failures[0].1, &failures[1].1);
+            let course_ok = |title: &str| {
+                let bad_m = m
+                    .iter()
+                    .any(|r| matches!(r, RemoteReason::CourseMinutesShort { course, .. } if course == title));
+                let bad_p = p.iter().any(
+                    |r| matches!(r, RemoteReason::CourseNotSignedInAndOut { course, .. } if course == title),
+                );
+                !(bad_m && bad_p)
             };
+            let exam_ok = !exam_required
+                || passed.contains(&(staff, Platform::Mobile))
+                || passed.contains(&(staff, Platform::Pc));
+            exam_ok && project.courses.iter().all(|c| course_ok(&c.title))
+        };
         for (platform, reasons) in failures {
             out.incomplete.push(RemoteIncomplete {
                 staff_id: staff.to_string(),
@@ -385,10 +369,7 @@ mod tests {
             ]
             .iter()
             .enumerate()
-            .map(|(i, t)| RemoteCourse {
-                id: format!("k{}", i + 1),
-                title: (*t).into(),
-            })
+            .map(|(i, t)| RemoteCourse { id: format!("k{}", i + 1), title: (*t).into() })
             .collect(),
         }
     }
@@ -414,19 +395,10 @@ mod tests {
     }
 
     fn exam(platform: Platform, staff: &str) -> ExamRecord {
-        ExamRecord {
-            platform,
-            staff_id: staff.into(),
-            project_code: "2020-R-001".into(),
-            passed: true,
-        }
+        ExamRecord { platform, staff_id: staff.into(), project_code: "2020-R-001".into(), passed: true }
     }
 
-    fn run(
-        class: Option<CreditClass>,
-        records: &[LearningRecord],
-        exams: &[ExamRecord],
-    ) -> RemoteOutcome {
+    fn run(class: Option<CreditClass>, records: &[LearningRecord], exams: &[ExamRecord]) -> RemoteOutcome {
         let book = RuleBook::embedded().expect("rules");
         evaluate(
             &prp(class),
@@ -457,15 +429,9 @@ mod tests {
         let o = run(Some(CreditClass::ClassII), &records, &[]);
         assert_eq!(o.credits.len(), 1);
         let c = &o.credits[0];
-        assert_eq!(
-            (c.staff_id.as_str(), c.credits, c.hours),
-            ("m1", Centi::units(5), Centi::units(15))
-        );
+        assert_eq!((c.staff_id.as_str(), c.credits, c.hours), ("m1", Centi::units(5), Centi::units(15)));
         assert_eq!(c.platform.as_deref(), Some("华西云课堂"));
-        assert_eq!(
-            (c.source, c.class),
-            (CreditSource::Remote, Some(CreditClass::ClassII))
-        );
+        assert_eq!((c.source, c.class), (CreditSource::Remote, Some(CreditClass::ClassII)));
         assert_eq!(
             o.incomplete,
             vec![RemoteIncomplete {
@@ -491,13 +457,7 @@ mod tests {
             rec(Pc, "p2", "k3", Live, 60, false),
         ];
         let o = run(Some(CreditClass::ClassII), &records, &[]);
-        assert_eq!(
-            o.credits
-                .iter()
-                .map(|c| c.staff_id.as_str())
-                .collect::<Vec<_>>(),
-            ["p1"]
-        );
+        assert_eq!(o.credits.iter().map(|c| c.staff_id.as_str()).collect::<Vec<_>>(), ["p1"]);
         assert_eq!(
             o.incomplete[0].reasons,
             vec![
@@ -515,21 +475,15 @@ mod tests {
 
     #[test]
     fn w5_class_i_needs_the_exam_on_the_same_platform() {
-        let full_mobile: Vec<LearningRecord> = ["k1", "k2", "k3"]
-            .iter()
-            .map(|k| rec(Mobile, "e1", k, Live, 30, false))
-            .collect();
+        let full_mobile: Vec<LearningRecord> =
+            ["k1", "k2", "k3"].iter().map(|k| rec(Mobile, "e1", k, Live, 30, false)).collect();
         let o = run(Some(CreditClass::ClassI), &full_mobile, &[]);
         assert!(o.credits.is_empty());
         assert_eq!(o.incomplete[0].reasons, vec![RemoteReason::ExamNotPassed]);
         // The exam passed on the PC platform does not count for mobile learning.
         let o = run(Some(CreditClass::ClassI), &full_mobile, &[exam(Pc, "e1")]);
         assert!(o.credits.is_empty());
-        let o = run(
-            Some(CreditClass::ClassI),
-            &full_mobile,
-            &[exam(Mobile, "e1")],
-        );
+        let o = run(Some(CreditClass::ClassI), &full_mobile, &[exam(Mobile, "e1")]);
         assert_eq!(o.credits.len(), 1);
     }
 
@@ -546,8 +500,7 @@ mod tests {
         assert!(
             o.incomplete
                 .iter()
-                .any(|i| i.platform.is_none()
-                    && i.reasons == vec![RemoteReason::PlatformsNotCombined])
+                .any(|i| i.platform.is_none() && i.reasons == vec![RemoteReason::PlatformsNotCombined])
         );
         // x2 complete on both: one credit, from mobile.
         let mut both: Vec<LearningRecord> = Vec::new();

@@ -14,22 +14,10 @@ use crate::credits::{Centi, CreditClass, CreditError, Subject};
 
 /// The rule files shipped with the desk: (file name, contents).
 pub const EMBEDDED_RULE_FILES: &[(&str, &str)] = &[
-    (
-        "national-2006.toml",
-        include_str!("../../../schema/rules/national-2006.toml"),
-    ),
-    (
-        "national-2019.toml",
-        include_str!("../../../schema/rules/national-2019.toml"),
-    ),
-    (
-        "national-2024.toml",
-        include_str!("../../../schema/rules/national-2024.toml"),
-    ),
-    (
-        "province-example.toml",
-        include_str!("../../../schema/rules/province-example.toml"),
-    ),
+    ("national-2006.toml", include_str!("../../../schema/rules/national-2006.toml")),
+    ("national-2019.toml", include_str!("../../../schema/rules/national-2019.toml")),
+    ("national-2024.toml", include_str!("../../../schema/rules/national-2024.toml")),
+    ("province-example.toml", include_str!("../../../schema/rules/province-example.toml")),
 ];
 
 /// Which national regime a rule set follows; decides how class minimums combine.
@@ -391,12 +379,10 @@ impl RuleSet {
 
     /// The project rate for a credit level key.
     pub fn project_rate(&self, credit_level: &str) -> Result<&ProjectRate, CreditError> {
-        self.project_rates
-            .get(credit_level)
-            .ok_or_else(|| CreditError::RateMissing {
-                rule_set: self.id.clone(),
-                credit_level: credit_level.to_string(),
-            })
+        self.project_rates.get(credit_level).ok_or_else(|| CreditError::RateMissing {
+            rule_set: self.id.clone(),
+            credit_level: credit_level.to_string(),
+        })
     }
 
     /// Class minimums for a title level (the general ones when no override exists).
@@ -416,23 +402,14 @@ impl RuleSet {
     /// The CME year with its dates.
     pub fn year(&self, year: i32) -> Result<CmeYear, CreditError> {
         if !self.covers(year) {
-            return Err(CreditError::RuleYearUnknown {
-                rule_set: self.id.clone(),
-                year,
-            });
+            return Err(CreditError::RuleYearUnknown { rule_set: self.id.clone(), year });
         }
         let (starts_on, ends_on) = match self.years.dates.iter().find(|d| d.year == year) {
             Some(d) => (d.starts_on, d.ends_on),
-            None => match (
-                NaiveDate::from_ymd_opt(year, 1, 1),
-                NaiveDate::from_ymd_opt(year, 12, 31),
-            ) {
+            None => match (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) {
                 (Some(s), Some(e)) => (s, e),
                 _ => {
-                    return Err(CreditError::RuleYearUnknown {
-                        rule_set: self.id.clone(),
-                        year,
-                    });
+                    return Err(CreditError::RuleYearUnknown { rule_set: self.id.clone(), year });
                 }
             },
         };
@@ -443,13 +420,7 @@ impl RuleSet {
                 message: "not a MM-DD date".into(),
             }
         })?;
-        Ok(CmeYear {
-            rule_set: self.id.clone(),
-            year,
-            starts_on,
-            ends_on,
-            locks_on,
-        })
+        Ok(CmeYear { rule_set: self.id.clone(), year, starts_on, ends_on, locks_on })
     }
 
     /// The CME year containing a date.
@@ -462,10 +433,7 @@ impl RuleSet {
                 return Ok(cy);
             }
         }
-        Err(CreditError::DateOutsideYears {
-            rule_set: self.id.clone(),
-            date,
-        })
+        Err(CreditError::DateOutsideYears { rule_set: self.id.clone(), date })
     }
 }
 
@@ -473,11 +441,8 @@ impl RuleSet {
 fn lock_date(month_day: &str, year: i32) -> Option<NaiveDate> {
     let (m, d) = month_day.split_once('-')?;
     let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
-    NaiveDate::from_ymd_opt(year, m, d).or_else(|| {
-        (m == 2 && d == 29)
-            .then(|| NaiveDate::from_ymd_opt(year, 2, 28))
-            .flatten()
-    })
+    NaiveDate::from_ymd_opt(year, m, d)
+        .or_else(|| (m == 2 && d == 29).then(|| NaiveDate::from_ymd_opt(year, 2, 28)).flatten())
 }
 
 /// All rule sets, resolved.
@@ -496,11 +461,10 @@ impl RuleBook {
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<RuleBook, CreditError> {
         let mut raw: BTreeMap<String, RawRuleSet> = BTreeMap::new();
         for (file, text) in sources {
-            let parsed: RawRuleSet =
-                toml::from_str(text).map_err(|e| CreditError::RuleFileParse {
-                    file: (*file).to_string(),
-                    message: e.to_string(),
-                })?;
+            let parsed: RawRuleSet = toml::from_str(text).map_err(|e| CreditError::RuleFileParse {
+                file: (*file).to_string(),
+                message: e.to_string(),
+            })?;
             if raw.contains_key(&parsed.id) {
                 return Err(CreditError::RuleInvalid {
                     rule_set: parsed.id.clone(),
@@ -520,11 +484,7 @@ impl RuleBook {
 
     /// A rule set by id.
     pub fn get(&self, id: &str) -> Result<&RuleSet, CreditError> {
-        self.sets
-            .get(id)
-            .ok_or_else(|| CreditError::RuleSetUnknown {
-                rule_set: id.to_string(),
-            })
+        self.sets.get(id).ok_or_else(|| CreditError::RuleSetUnknown { rule_set: id.to_string() })
     }
 
     /// Ids of all rule sets.
@@ -537,10 +497,7 @@ impl RuleBook {
         self.sets
             .values()
             .find(|s| s.id.starts_with("national-") && s.covers(year))
-            .ok_or_else(|| CreditError::RuleYearUnknown {
-                rule_set: "national".into(),
-                year,
-            })
+            .ok_or_else(|| CreditError::RuleYearUnknown { rule_set: "national".into(), year })
     }
 }
 
@@ -617,15 +574,9 @@ fn resolve(
             name: r.name.clone(),
             regime: r.regime.ok_or_else(|| missing("regime"))?,
             years: r.years.clone(),
-            requirement: r
-                .requirement
-                .clone()
-                .ok_or_else(|| missing("requirement"))?,
+            requirement: r.requirement.clone().ok_or_else(|| missing("requirement"))?,
             project_rates: r.project_rates.clone(),
-            manual_limits: r
-                .manual_limits
-                .clone()
-                .ok_or_else(|| missing("manual_limits"))?,
+            manual_limits: r.manual_limits.clone().ok_or_else(|| missing("manual_limits"))?,
             attendance_checks: r.attendance_checks.clone().unwrap_or_default(),
             categories: r.categories.clone(),
         },
@@ -650,12 +601,7 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
         key,
         message: message.to_string(),
     };
-    if s.id.is_empty()
-        || !s
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err(bad("id".into(), "use lowercase letters, digits and '-'"));
     }
     // Years.
@@ -678,10 +624,7 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
             return Err(bad(format!("{key}.ends_on"), "before starts_on"));
         }
         if (d.ends_on - d.starts_on).num_days() > 366 {
-            return Err(bad(
-                format!("{key}.ends_on"),
-                "a CME year spans at most 366 days",
-            ));
+            return Err(bad(format!("{key}.ends_on"), "a CME year spans at most 366 days"));
         }
     }
     let mut prev: Option<CmeYear> = None;
@@ -690,75 +633,48 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
         if let Some(p) = &prev
             && cy.starts_on <= p.ends_on
         {
-            return Err(bad(
-                format!("years.dates[{y}].starts_on"),
-                "overlaps the previous CME year",
-            ));
+            return Err(bad(format!("years.dates[{y}].starts_on"), "overlaps the previous CME year"));
         }
         prev = Some(cy);
     }
     // Requirement.
     let q = &s.requirement;
     if q.min_credits < Centi::ZERO || q.min_hours < Centi::ZERO {
-        return Err(bad(
-            "requirement.min_credits".into(),
-            "must not be negative",
-        ));
+        return Err(bad("requirement.min_credits".into(), "must not be negative"));
     }
     if q.substitution_percent < Centi::ZERO || q.substitution_percent > Centi::units(100) {
-        return Err(bad(
-            "requirement.substitution_percent".into(),
-            "must be between 0 and 100",
-        ));
+        return Err(bad("requirement.substitution_percent".into(), "must be between 0 and 100"));
     }
     if let Some(p) = q.min_professional_share_percent
         && (p < Centi::ZERO || p > Centi::units(100))
     {
-        return Err(bad(
-            "requirement.min_professional_share_percent".into(),
-            "must be between 0 and 100",
-        ));
+        return Err(bad("requirement.min_professional_share_percent".into(), "must be between 0 and 100"));
     }
     match (s.regime, q.classes) {
         (Regime::Reform2024, true) => {
-            return Err(bad(
-                "requirement.classes".into(),
-                "the 2024 reform has one credit type (R-05)",
-            ));
+            return Err(bad("requirement.classes".into(), "the 2024 reform has one credit type (R-05)"));
         }
         (Regime::Legacy | Regime::Notice2019, false) => {
-            return Err(bad(
-                "requirement.classes".into(),
-                "legacy and 2019 rules have class I and II",
-            ));
+            return Err(bad("requirement.classes".into(), "legacy and 2019 rules have class I and II"));
         }
         _ => {}
     }
     if let Some(n) = &q.national_within_years
         && (n.years == 0 || !n.credits.is_positive())
     {
-        return Err(bad(
-            "requirement.national_within_years".into(),
-            "credits and years must be positive",
-        ));
+        return Err(bad("requirement.national_within_years".into(), "credits and years must be positive"));
     }
     // Project rates.
     for (level, r) in &s.project_rates {
         for (who, rate) in [("participant", &r.participant), ("speaker", &r.speaker)] {
             if !rate.per.is_positive() || !rate.credits.is_positive() {
-                return Err(bad(
-                    format!("project_rates.{level}.{who}"),
-                    "credits and per must be positive",
-                ));
+                return Err(bad(format!("project_rates.{level}.{who}"), "credits and per must be positive"));
             }
         }
         if let Some(c) = r.cap
             && !c.is_positive()
         {
-            return Err(bad(
-                format!("project_rates.{level}.cap"),
-                "must be positive",
-            ));
+            return Err(bad(format!("project_rates.{level}.cap"), "must be positive"));
         }
     }
     // Manual limits.
@@ -771,19 +687,13 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
     }
     let p = s.attendance_checks.min_presence_percent;
     if p < Centi::ZERO || p > Centi::units(100) {
-        return Err(bad(
-            "attendance_checks.min_presence_percent".into(),
-            "must be between 0 and 100",
-        ));
+        return Err(bad("attendance_checks.min_presence_percent".into(), "must be between 0 and 100"));
     }
     // Categories: unique keys, known parents, no cycles, sane amounts.
     let mut keys = BTreeSet::new();
     for c in &s.categories {
         if c.key.is_empty() || !keys.insert(c.key.as_str()) {
-            return Err(bad(
-                format!("categories[{}].key", c.key),
-                "empty or defined twice",
-            ));
+            return Err(bad(format!("categories[{}].key", c.key), "empty or defined twice"));
         }
     }
     for c in &s.categories {
@@ -796,15 +706,9 @@ fn validate(s: &RuleSet) -> Result<(), CreditError> {
         if let Some(r) = &c.rate
             && (!r.per.is_positive() || !r.credits.is_positive())
         {
-            return Err(bad(
-                format!("{key}.rate"),
-                "credits and per must be positive",
-            ));
+            return Err(bad(format!("{key}.rate"), "credits and per must be positive"));
         }
-        for (name, cap) in [
-            ("cap_per_record", c.cap_per_record),
-            ("cap_per_year", c.cap_per_year),
-        ] {
+        for (name, cap) in [("cap_per_record", c.cap_per_record), ("cap_per_year", c.cap_per_year)] {
             if let Some(cap) = cap
                 && !cap.is_positive()
             {
@@ -837,15 +741,7 @@ mod tests {
     fn embedded_rule_sets_resolve() {
         let b = book();
         let ids: Vec<&str> = b.ids().collect();
-        assert_eq!(
-            ids,
-            [
-                "national-2006",
-                "national-2019",
-                "national-2024",
-                "province-example"
-            ]
-        );
+        assert_eq!(ids, ["national-2006", "national-2019", "national-2024", "province-example"]);
     }
 
     #[test]
@@ -853,10 +749,7 @@ mod tests {
         let s = book().get("national-2006").cloned().expect("present");
         assert_eq!(s.requirement.min_credits, Centi::units(25));
         assert_eq!(s.class_minimums(None), (Centi::units(5), Centi::units(15)));
-        assert_eq!(
-            s.class_minimums(Some("senior")),
-            (Centi::units(10), Centi::units(15))
-        );
+        assert_eq!(s.class_minimums(Some("senior")), (Centi::units(10), Centi::units(15)));
         assert_eq!(s.requirement.substitution_percent, Centi::ZERO);
     }
 
@@ -882,12 +775,7 @@ mod tests {
         let s = b.get("national-2019").expect("present");
         assert_eq!(s.regime, Regime::Notice2019);
         assert_eq!(s.requirement.substitution_percent, Centi::units(50));
-        assert!(
-            s.requirement
-                .deemed_complete
-                .iter()
-                .any(|d| d == "residency")
-        );
+        assert!(s.requirement.deemed_complete.iter().any(|d| d == "residency"));
         // Inherited categories and rates.
         assert!(s.category("further-study").is_some());
         assert!(s.project_rates.contains_key("national"));
@@ -904,27 +792,14 @@ mod tests {
         assert!(s.categories.iter().all(|c| c.class.is_none()));
         assert!(s.project_rates.values().all(|r| r.class.is_none()));
         // R-06 self-study cap 10, R-36 review sub-category 5 under it.
-        assert_eq!(
-            s.category("self-study").and_then(|c| c.cap_per_year),
-            Some(Centi::units(10))
-        );
-        let chain: Vec<&str> = s
-            .category_chain("self-study-review")
-            .iter()
-            .map(|c| c.key.as_str())
-            .collect();
+        assert_eq!(s.category("self-study").and_then(|c| c.cap_per_year), Some(Centi::units(10)));
+        let chain: Vec<&str> = s.category_chain("self-study-review").iter().map(|c| c.key.as_str()).collect();
         assert_eq!(chain, ["self-study-review", "self-study"]);
         // R-08: 3 h = 1 credit for provincial projects too.
         let prov = s.project_rate("provincial").expect("provincial");
         assert_eq!(prov.participant.apply(Centi::units(12)), Centi::units(4));
-        assert_eq!(
-            b.national_for_year(2026).expect("covered").id,
-            "national-2024"
-        );
-        assert_eq!(
-            b.national_for_year(2010).expect("covered").id,
-            "national-2006"
-        );
+        assert_eq!(b.national_for_year(2026).expect("covered").id, "national-2024");
+        assert_eq!(b.national_for_year(2010).expect("covered").id, "national-2006");
     }
 
     #[test]
@@ -936,32 +811,17 @@ mod tests {
         let prov = p.project_rate("provincial").expect("provincial");
         assert_eq!(prov.participant.per, Centi::units(6));
         assert_eq!(prov.cap, Some(Centi::units(10)));
-        assert_eq!(
-            p.project_rate("national")
-                .expect("national")
-                .participant
-                .per,
-            Centi::units(3)
-        );
+        assert_eq!(p.project_rate("national").expect("national").participant.per, Centi::units(3));
         assert_eq!(p.manual_limits.max_credits, Centi::units(25));
         assert_eq!(p.manual_limits.step, Centi(50));
-        assert_eq!(
-            p.category("further-study").and_then(|c| c.cap_per_year),
-            Some(Centi::units(20))
-        );
+        assert_eq!(p.category("further-study").and_then(|c| c.cap_per_year), Some(Centi::units(20)));
         assert!(p.category("paper").is_some());
         // Year 2026 runs Oct 2025 – Sep 2026.
         let y = p.year(2026).expect("2026");
-        assert_eq!(
-            y.starts_on,
-            NaiveDate::from_ymd_opt(2025, 10, 1).expect("date")
-        );
+        assert_eq!(y.starts_on, NaiveDate::from_ymd_opt(2025, 10, 1).expect("date"));
         let d = NaiveDate::from_ymd_opt(2025, 11, 15).expect("date");
         assert_eq!(p.year_of(d).expect("covered").year, 2026);
-        assert_eq!(
-            y.locks_on,
-            NaiveDate::from_ymd_opt(2027, 1, 31).expect("date")
-        );
+        assert_eq!(y.locks_on, NaiveDate::from_ymd_opt(2027, 1, 31).expect("date"));
     }
 
     #[test]
@@ -969,18 +829,9 @@ mod tests {
         let b = book();
         let s = b.get("national-2024").expect("present");
         let y = s.year(2025).expect("2025");
-        assert_eq!(
-            y.starts_on,
-            NaiveDate::from_ymd_opt(2025, 1, 1).expect("date")
-        );
-        assert_eq!(
-            y.ends_on,
-            NaiveDate::from_ymd_opt(2025, 12, 31).expect("date")
-        );
-        assert_eq!(
-            y.locks_on,
-            NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")
-        );
+        assert_eq!(y.starts_on, NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"));
+        assert_eq!(y.ends_on, NaiveDate::from_ymd_opt(2025, 12, 31).expect("date"));
+        assert_eq!(y.locks_on, NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"));
         assert!(!y.is_locked(NaiveDate::from_ymd_opt(2026, 3, 30).expect("date")));
         assert!(y.is_locked(NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")));
         assert_eq!(s.year(2040).unwrap_err().code(), "RULE_YEAR_UNKNOWN");
@@ -1006,16 +857,14 @@ max_note_chars = 180
 "#;
 
     fn err_of(extra: &str) -> CreditError {
-        RuleBook::from_sources(&[("t.toml", &format!("{BASE}{extra}"))])
-            .expect_err("must be refused")
+        RuleBook::from_sources(&[("t.toml", &format!("{BASE}{extra}"))]).expect_err("must be refused")
     }
 
     #[test]
     fn errors_name_the_key() {
         assert!(RuleBook::from_sources(&[("t.toml", BASE)]).is_ok());
-        let e = err_of(
-            "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"nope\"\n",
-        );
+        let e =
+            err_of("[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"nope\"\n");
         assert_eq!(e.field(), Some("categories[a].parent"));
         let e = err_of(
             "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nrate = { credits = 1, per = 0 }\n",
@@ -1025,18 +874,13 @@ max_note_chars = 180
             "[project_rates.national]\nname = \"n\"\nparticipant = { credits = 1, per = -3 }\nspeaker = { credits = 2, per = 1 }\n",
         );
         assert_eq!(e.field(), Some("project_rates.national.participant"));
-        let e = err_of(
-            "[[years.dates]]\nyear = 2026\nstarts_on = \"2025-06-01\"\nends_on = \"2026-05-31\"\n",
-        );
+        let e =
+            err_of("[[years.dates]]\nyear = 2026\nstarts_on = \"2025-06-01\"\nends_on = \"2026-05-31\"\n");
         assert_eq!(e.field(), Some("years.dates[2026].starts_on"));
         // Unknown keys are refused with the key in the message.
         let e = err_of("[attendance_checks]\nmin_presence = 80\n");
         assert_eq!(e.code(), "RULE_FILE_PARSE");
-        assert!(
-            e.message_en().contains("min_presence"),
-            "{}",
-            e.message_en()
-        );
+        assert!(e.message_en().contains("min_presence"), "{}", e.message_en());
         // Parent/child cycles.
         let e = err_of(
             "[[categories]]\nkey = \"a\"\nname = \"A\"\nentry = \"editable\"\nparent = \"b\"\n[[categories]]\nkey = \"b\"\nname = \"B\"\nentry = \"editable\"\nparent = \"a\"\n",

@@ -1,6 +1,8 @@
 //! Staff (卫生技术人员): the roster. Every person is keyed by their resident ID number, which
 //! joins our roster to the provincial platform; status changes and transfers keep their history.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -181,22 +183,13 @@ fn check_name(name: &str) -> Result<String> {
 
 fn check_id(raw: &str, gender: Option<Gender>, today: NaiveDate) -> Result<id_number::IdNumber> {
     if raw.trim().is_empty() {
-        return Err(CoreError::Required {
-            field: "id_number",
-            label_zh: "身份证号",
-        });
+        return Err(CoreError::Required { field: "id_number", label_zh: "身份证号" });
     }
-    id_number::validate_with_gender(raw, gender, today).map_err(|source| CoreError::IdNumber {
-        field: "id_number",
-        source,
-    })
+    id_number::validate_with_gender(raw, gender, today)
+        .map_err(|source| CoreError::IdNumber { field: "id_number", source })
 }
 
-fn ensure_id_free(
-    conn: &rusqlite::Connection,
-    id_number: &str,
-    except: Option<&str>,
-) -> Result<()> {
+fn ensure_id_free(conn: &rusqlite::Connection, id_number: &str, except: Option<&str>) -> Result<()> {
     let holder: Option<(String, String)> = conn
         .prepare_cached("SELECT id, name FROM staff WHERE id_number = ?1")?
         .query_row([id_number], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -226,42 +219,38 @@ pub fn add_many(desk: &mut Desk, actor: &Actor, people: Vec<NewStaff>) -> Result
     desk.change(actor, |c| {
         let mut out = Vec::with_capacity(people.len());
         let many = people.len() > 1;
+        let mut known_departments = HashSet::new();
         for (index, new) in people.into_iter().enumerate() {
-            let staff = insert(c, new).map_err(|e| {
-                if many {
-                    CoreError::in_batch(index, e)
-                } else {
-                    e
-                }
-            })?;
+            let staff = insert(c, new, &mut known_departments)
+                .map_err(|e| if many { CoreError::in_batch(index, e) } else { e })?;
             out.push(staff);
         }
         Ok(out)
     })
 }
 
-fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
+fn insert(c: &mut Change<'_>, new: NewStaff, known_departments: &mut HashSet<String>) -> Result<Staff> {
     let name = check_name(&new.name)?;
     let id = check_id(&new.id_number, new.gender, c.actor().today())?;
     if new.department_id.trim().is_empty() {
-        return Err(CoreError::Required {
-            field: "department_id",
-            label_zh: "科室",
-        });
+        return Err(CoreError::Required { field: "department_id", label_zh: "科室" });
     }
-    let dept_exists: Option<i64> = c
-        .tx()
-        .prepare_cached("SELECT 1 FROM departments WHERE id = ?1")?
-        .query_row([&new.department_id], |r| r.get(0))
-        .optional()?;
-    if dept_exists.is_none() {
-        return Err(CoreError::NotFound {
-            entity: "department",
-            entity_zh: "科室",
-            key: new.department_id,
-        });
+    // A batch names few departments many times: look each up once.
+    if !known_departments.contains(&new.department_id) {
+        let dept_exists: Option<i64> = c
+            .tx()
+            .prepare_cached("SELECT 1 FROM departments WHERE id = ?1")?
+            .query_row([&new.department_id], |r| r.get(0))
+            .optional()?;
+        if dept_exists.is_none() {
+            return Err(CoreError::NotFound {
+                entity: "department",
+                entity_zh: "科室",
+                key: new.department_id,
+            });
+        }
+        known_departments.insert(new.department_id.clone());
     }
-    ensure_id_free(c.tx(), &id.normalized, None)?;
     let staff = Staff {
         id: c.new_id(),
         name,
@@ -277,7 +266,8 @@ fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
         note: sql::clean(new.note.as_deref()),
     };
     let now = c.actor().timestamp();
-    c.tx()
+    let inserted = c
+        .tx()
         .prepare_cached(
             "INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, title, title_level,
                                profession, phone, status, note, created_at, updated_at)
@@ -297,10 +287,18 @@ fn insert(c: &mut Change<'_>, new: NewStaff) -> Result<Staff> {
             staff.status,
             staff.note,
             now
-        ])?;
+        ])
+        .map(|_| ());
+    // The UNIQUE index is the duplicate check; on a violation, name the holder.
+    if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted
+        && e.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        ensure_id_free(c.tx(), &staff.id_number, None)?;
+    }
+    inserted?;
     c.record("staff.add", ENTITY, &staff.id, None, Some(&staff))?;
     if let Some(key) = new.card_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        cards::issue_in(c, &staff.id, key)?;
+        cards::issue_in(c, &staff.id, key, true)?;
     }
     Ok(staff)
 }
@@ -370,10 +368,7 @@ pub fn transfer(
             "the person is already in that department",
         ));
     }
-    let after = Staff {
-        department_id: to.id.clone(),
-        ..before.clone()
-    };
+    let after = Staff { department_id: to.id.clone(), ..before.clone() };
     desk.change(actor, |c| {
         let now = c.actor().timestamp();
         c.tx().execute(
@@ -419,15 +414,9 @@ pub fn set_status(
     }
     let reason = sql::clean(reason);
     if status == StaffStatus::Exempt && reason.is_none() {
-        return Err(CoreError::Required {
-            field: "reason",
-            label_zh: "不计达标原因",
-        });
+        return Err(CoreError::Required { field: "reason", label_zh: "不计达标原因" });
     }
-    let after = Staff {
-        status,
-        ..before.clone()
-    };
+    let after = Staff { status, ..before.clone() };
     desk.change(actor, |c| {
         let now = c.actor().timestamp();
         c.tx().execute("UPDATE staff SET status = ?2, updated_at = ?3 WHERE id = ?1", params![after.id, status, now])?;
@@ -441,8 +430,7 @@ pub fn set_status(
     })
 }
 
-const ROW_SELECT: &str =
-    "SELECT s.id, s.name, s.gender, s.id_number, s.birth_date, s.department_id, s.title,
+const ROW_SELECT: &str = "SELECT s.id, s.name, s.gender, s.id_number, s.birth_date, s.department_id, s.title,
         s.title_level, s.profession, s.phone, s.status, s.note, d.name,
         (SELECT card_key FROM cards k WHERE k.staff_id = s.id AND k.revoked_at IS NULL)
     FROM staff s JOIN departments d ON d.id = s.department_id";
@@ -456,11 +444,7 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
             gender: r.get(2)?,
             id_number: r.get(3)?,
             birth_date: birth.parse().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
             })?,
             department_id: r.get(5)?,
             title: r.get(6)?,
@@ -484,11 +468,7 @@ pub fn get_row(desk: &Desk, staff_id: &str) -> Result<StaffRow> {
         .prepare_cached(&format!("{ROW_SELECT} WHERE s.id = ?1"))?
         .query_row([staff_id], staff_row)
         .optional()?
-        .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "人员",
-            key: staff_id.to_string(),
-        })
+        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "人员", key: staff_id.to_string() })
 }
 
 /// Resolves a person by id, ID number or card key (for CLI arguments).
@@ -501,11 +481,7 @@ pub fn resolve(desk: &Desk, reference: &str) -> Result<StaffRow> {
     if found.len() == 1 || (by_key && !found.is_empty()) {
         return Ok(found.remove(0));
     }
-    Err(CoreError::NotFound {
-        entity: ENTITY,
-        entity_zh: "人员",
-        key: reference.to_string(),
-    })
+    Err(CoreError::NotFound { entity: ENTITY, entity_zh: "人员", key: reference.to_string() })
 }
 
 enum Query {
@@ -521,16 +497,11 @@ fn classify(q: &str) -> Query {
     }
     let folded = id_number::normalize_input(q);
     let id_like = (folded.len() == 18 || folded.len() == 15)
-        && folded
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || (i == 17 && c == 'X'));
+        && folded.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 17 && c == 'X'));
     if id_like {
         // A 15-digit legacy number is looked up by its 18-character form.
         let today = chrono::NaiveDate::MAX;
-        let normalized = id_number::validate(&folded, today)
-            .map(|v| v.normalized)
-            .unwrap_or(folded);
+        let normalized = id_number::validate(&folded, today).map(|v| v.normalized).unwrap_or(folded);
         return Query::IdNumber(normalized);
     }
     if !folded.is_empty()
@@ -575,23 +546,10 @@ pub fn list(desk: &Desk, filter: &StaffFilter) -> Result<Vec<StaffRow>> {
         };
         return Ok(rows
             .into_iter()
-            .filter(|r| {
-                depts
-                    .as_ref()
-                    .is_none_or(|d| d.contains(&r.staff.department_id))
-            })
+            .filter(|r| depts.as_ref().is_none_or(|d| d.contains(&r.staff.department_id)))
             .filter(|r| filter.status.is_none_or(|s| r.staff.status == s))
-            .filter(|r| {
-                filter
-                    .title_level
-                    .is_none_or(|t| r.staff.title_level == Some(t))
-            })
-            .filter(|r| {
-                filter
-                    .profession
-                    .as_ref()
-                    .is_none_or(|p| r.staff.profession.as_ref() == Some(p))
-            })
+            .filter(|r| filter.title_level.is_none_or(|t| r.staff.title_level == Some(t)))
+            .filter(|r| filter.profession.as_ref().is_none_or(|p| r.staff.profession.as_ref() == Some(p)))
             .collect());
     }
     let sql = format!(
@@ -653,16 +611,9 @@ pub fn detail(desk: &Desk, staff_id: &str) -> Result<StaffDetail> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(StaffDetail {
-        row,
-        status_history,
-        transfers,
-        cards: cards::history(desk, staff_id)?,
-    })
+    Ok(StaffDetail { row, status_history, transfers, cards: cards::history(desk, staff_id)? })
 }
 
 pub fn count(desk: &Desk) -> Result<i64> {
-    Ok(desk
-        .conn()
-        .query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
+    Ok(desk.conn().query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
 }

@@ -5,12 +5,10 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use cmedesk_core::compliance::{
-    ComplianceInput, ComplianceReport, ComplianceStatus, Gap, NotCountedReason, RequirementKind,
-    StaffYear, evaluate,
+    ComplianceInput, ComplianceReport, ComplianceStatus, Gap, NotCountedReason, RequirementKind, StaffYear,
+    evaluate,
 };
-use cmedesk_core::credits::{
-    Centi, CreditClass, CreditRecord, CreditSource, ReviewStatus, Subject,
-};
+use cmedesk_core::credits::{Centi, CreditClass, CreditRecord, CreditSource, ReviewStatus, Subject};
 use cmedesk_core::rules::RuleBook;
 
 fn c(x: f64) -> Centi {
@@ -65,12 +63,7 @@ fn person(id: &str) -> StaffYear {
     }
 }
 
-fn run(
-    rule_set: &str,
-    year: i32,
-    staff: &[StaffYear],
-    credits: &[CreditRecord],
-) -> ComplianceReport {
+fn run(rule_set: &str, year: i32, staff: &[StaffYear], credits: &[CreditRecord]) -> ComplianceReport {
     run_with(rule_set, year, staff, credits, &[], &HashSet::new(), None)
 }
 
@@ -142,45 +135,18 @@ fn r30_legacy_classes_without_substitution_table() {
     // (who, title level, class I, class II, expected gaps)
     let cases: Vec<(&str, Option<&str>, f64, f64, Gaps)> = vec![
         ("a", None, 10.0, 15.0, vec![]),
-        (
-            "b",
-            None,
-            20.0,
-            5.0,
-            vec![(RequirementKind::ClassIi, c(10.0))],
-        ),
-        (
-            "c",
-            None,
-            4.0,
-            21.0,
-            vec![(RequirementKind::ClassI, c(1.0))],
-        ),
-        (
-            "d",
-            Some("senior"),
-            8.0,
-            17.0,
-            vec![(RequirementKind::ClassI, c(2.0))],
-        ),
-        (
-            "e",
-            None,
-            5.0,
-            15.0,
-            vec![(RequirementKind::Credits, c(5.0))],
-        ),
+        ("b", None, 20.0, 5.0, vec![(RequirementKind::ClassIi, c(10.0))]),
+        ("c", None, 4.0, 21.0, vec![(RequirementKind::ClassI, c(1.0))]),
+        ("d", Some("senior"), 8.0, 17.0, vec![(RequirementKind::ClassI, c(2.0))]),
+        ("e", None, 5.0, 15.0, vec![(RequirementKind::Credits, c(5.0))]),
     ];
     for (who, title, i, ii, expected) in cases {
         let mut s = person(who);
         s.title_level = title.map(str::to_string);
         let r = run("national-2006", 2015, &[s], &classes(who, 2015, i, ii));
         assert_eq!(gaps_of(&r, who), expected, "R-30 case {who}");
-        let status = if expected.is_empty() {
-            ComplianceStatus::Compliant
-        } else {
-            ComplianceStatus::NonCompliant
-        };
+        let status =
+            if expected.is_empty() { ComplianceStatus::Compliant } else { ComplianceStatus::NonCompliant };
         assert_eq!(r.people[0].status, status, "R-30 case {who}");
     }
 }
@@ -191,25 +157,13 @@ fn r20_r21_notice_2019_half_substitution_table() {
         // short 2 of class I, class II covers up to 2.5 of its 7 excess → met.
         ("e", None, 3.0, 22.0, vec![]),
         // short 3, cover 2.5 → 0.5 missing.
-        (
-            "f",
-            None,
-            2.0,
-            23.0,
-            vec![(RequirementKind::ClassI, c(0.5))],
-        ),
+        ("f", None, 2.0, 23.0, vec![(RequirementKind::ClassI, c(0.5))]),
         // class II short 2, class I excess 7 covers it (≤ 7.5).
         ("g", None, 12.0, 13.0, vec![]),
         // senior: class I short 4, cover min(5, excess 4) = 4 → met.
         ("h", Some("senior"), 6.0, 19.0, vec![]),
         // class II short 10 > 7.5 → 2.5 missing even with a large class I excess.
-        (
-            "k",
-            None,
-            20.0,
-            5.0,
-            vec![(RequirementKind::ClassIi, c(2.5))],
-        ),
+        ("k", None, 20.0, 5.0, vec![(RequirementKind::ClassIi, c(2.5))]),
     ];
     for (who, title, i, ii, expected) in cases {
         let mut s = person(who);
@@ -227,12 +181,7 @@ fn r22_deemed_complete_only_for_listed_situations() {
     other.deemed_complete = Some("holiday".into());
     let r = run("national-2019", 2021, &[res, other], &[]);
     assert_eq!(r.people[0].status, ComplianceStatus::Compliant);
-    assert!(
-        r.people[0]
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("R-22"))
-    );
+    assert!(r.people[0].note.as_deref().is_some_and(|n| n.contains("R-22")));
     assert_eq!(r.people[1].status, ComplianceStatus::NonCompliant);
 }
 
@@ -241,15 +190,7 @@ fn r31_national_credits_within_five_years_reported_for_tertiary_hospitals() {
     let mut this_year = classes("t", 2015, 10.0, 15.0);
     this_year[0].credit_level = Some("national".into());
     this_year[0].credits = c(3.0);
-    this_year.push(cr(
-        "t-i2",
-        "t",
-        "2015-07-01",
-        "project-provincial",
-        I,
-        7.0,
-        42.0,
-    ));
+    this_year.push(cr("t-i2", "t", "2015-07-01", "project-provincial", I, 7.0, 42.0));
     let mut history = vec![
         cr("h1", "t", "2012-05-01", "project-national", I, 4.0, 12.0),
         cr("h2", "t", "2014-05-01", "project-national", I, 2.0, 6.0),
@@ -302,15 +243,7 @@ fn r01_r02_r05_reform_credits_and_hours_one_type() {
     ];
     for (who, credits, hours, expected) in cases {
         // no class on the records; no class requirement either.
-        let list = vec![cr(
-            &format!("{who}-1"),
-            who,
-            "2025-04-01",
-            "project-national",
-            None,
-            credits,
-            hours,
-        )];
+        let list = vec![cr(&format!("{who}-1"), who, "2025-04-01", "project-national", None, credits, hours)];
         let r = run("national-2024", 2025, &[person(who)], &list);
         assert_eq!(gaps_of(&r, who), expected, "R-01/02 case {who}");
         assert_eq!(r.people[0].totals.class_i, Centi::ZERO);
@@ -328,33 +261,14 @@ fn r06_r36_self_study_caps_through_the_category_tree() {
     ];
     let r = run("national-2024", 2025, &[person("p")], &list);
     let p = &r.people[0];
-    let by_id = |id: &str| {
-        p.decisions
-            .iter()
-            .find(|x| x.credit_id == id)
-            .expect("decision")
-            .clone()
-    };
+    let by_id = |id: &str| p.decisions.iter().find(|x| x.credit_id == id).expect("decision").clone();
+    assert_eq!((by_id("s1").counted_credits, by_id("s1").reason), (c(8.0), None));
+    let cap = Some(NotCountedReason::CategoryCap { category: "self-study".into(), cap: c(10.0) });
     assert_eq!(
-        (by_id("s1").counted_credits, by_id("s1").reason),
-        (c(8.0), None)
-    );
-    let cap = Some(NotCountedReason::CategoryCap {
-        category: "self-study".into(),
-        cap: c(10.0),
-    });
-    assert_eq!(
-        (
-            by_id("s2").counted_credits,
-            by_id("s2").counted_hours,
-            by_id("s2").reason.clone()
-        ),
+        (by_id("s2").counted_credits, by_id("s2").counted_hours, by_id("s2").reason.clone()),
         (c(2.0), c(4.0), cap.clone())
     );
-    assert_eq!(
-        (by_id("s3").counted_credits, by_id("s3").reason.clone()),
-        (Centi::ZERO, cap)
-    );
+    assert_eq!((by_id("s3").counted_credits, by_id("s3").reason.clone()), (Centi::ZERO, cap));
     // 8 + 2 + 0 + 20 = 30 credits, 24 + 4 + 0 + 60 = 88 hours → 2 hours short.
     assert_eq!((p.totals.credits, p.totals.hours), (c(30.0), c(88.0)));
     assert_eq!(gaps_of(&r, "p"), vec![(RequirementKind::Hours, c(2.0))]);
@@ -364,25 +278,14 @@ fn r06_r36_self_study_caps_through_the_category_tree() {
 fn r35_r38_in_house_and_further_study_year_caps() {
     let mut list: Vec<CreditRecord> = (1..=4)
         .map(|i| {
-            cr(
-                &format!("h{i}"),
-                "q",
-                &format!("2015-0{i}-10"),
-                "in-house-lecture-speaker",
-                II,
-                3.0,
-                3.0,
-            )
+            cr(&format!("h{i}"), "q", &format!("2015-0{i}-10"), "in-house-lecture-speaker", II, 3.0, 3.0)
         })
         .collect();
     list.push(cr("f1", "q", "2015-05-01", "further-study", II, 15.0, 0.0));
     list.push(cr("f2", "q", "2015-06-01", "further-study", II, 15.0, 0.0));
     let r = run("national-2006", 2015, &[person("q")], &list);
-    let counted: Vec<(String, Centi)> = r.people[0]
-        .decisions
-        .iter()
-        .map(|x| (x.credit_id.clone(), x.counted_credits))
-        .collect();
+    let counted: Vec<(String, Centi)> =
+        r.people[0].decisions.iter().map(|x| (x.credit_id.clone(), x.counted_credits)).collect();
     // 3 + 3 + 3 + 1 = 10; R-38: 15 + 10 = 25.
     assert_eq!(
         counted,
@@ -414,63 +317,27 @@ fn every_credit_not_counted_has_a_reason() {
     let mut speaker = granted.clone();
     speaker.id = "sp".into();
     speaker.source = CreditSource::Speaker;
-    let list = vec![
-        pending,
-        rejected,
-        revoked_one,
-        outside,
-        granted,
-        typed_again,
-        speaker,
-    ];
+    let list = vec![pending, rejected, revoked_one, outside, granted, typed_again, speaker];
     let revoked: HashSet<String> = ["g1".to_string()].into();
-    let r = run_with(
-        "national-2006",
-        2015,
-        &[person("z")],
-        &list,
-        &[],
-        &revoked,
-        None,
-    );
-    let reasons: Vec<(String, Option<NotCountedReason>)> = r.people[0]
-        .decisions
-        .iter()
-        .map(|x| (x.credit_id.clone(), x.reason.clone()))
-        .collect();
+    let r = run_with("national-2006", 2015, &[person("z")], &list, &[], &revoked, None);
+    let reasons: Vec<(String, Option<NotCountedReason>)> =
+        r.people[0].decisions.iter().map(|x| (x.credit_id.clone(), x.reason.clone())).collect();
     assert_eq!(
         reasons,
         vec![
             ("o1".into(), Some(NotCountedReason::OutsideYear)),
-            (
-                "m1".into(),
-                Some(NotCountedReason::NotApproved {
-                    status: ReviewStatus::Pending
-                })
-            ),
-            (
-                "m2".into(),
-                Some(NotCountedReason::NotApproved {
-                    status: ReviewStatus::Rejected
-                })
-            ),
+            ("m1".into(), Some(NotCountedReason::NotApproved { status: ReviewStatus::Pending })),
+            ("m2".into(), Some(NotCountedReason::NotApproved { status: ReviewStatus::Rejected })),
             ("g1".into(), Some(NotCountedReason::Revoked)),
             ("g2".into(), None),
             ("sp".into(), None),
             (
                 "m3".into(),
-                Some(NotCountedReason::DuplicateProject {
-                    project_code: "2015-01-01-001(国)".into()
-                })
+                Some(NotCountedReason::DuplicateProject { project_code: "2015-01-01-001(国)".into() })
             ),
         ]
     );
-    assert!(
-        reasons
-            .iter()
-            .filter_map(|(_, r)| r.as_ref())
-            .all(|r| !r.message_zh().is_empty())
-    );
+    assert!(reasons.iter().filter_map(|(_, r)| r.as_ref()).all(|r| !r.message_zh().is_empty()));
 }
 
 #[test]
@@ -478,24 +345,10 @@ fn r50_professional_share_in_the_provincial_override() {
     // Province CME year 2026 runs 2025-10-01 … 2026-09-30.
     let mut general = cr("g", "w", "2025-11-01", "general-subject", None, 10.0, 40.0);
     general.subject = Subject::General;
-    let list = vec![
-        general,
-        cr(
-            "p",
-            "w",
-            "2026-09-30",
-            "project-national",
-            None,
-            16.67,
-            50.0,
-        ),
-    ];
+    let list = vec![general, cr("p", "w", "2026-09-30", "project-national", None, 16.67, 50.0)];
     let r = run("province-example", 2026, &[person("w")], &list);
     // 90 h × 66.67% = 60.00 h professional needed, 50 h had.
-    assert_eq!(
-        gaps_of(&r, "w"),
-        vec![(RequirementKind::ProfessionalHours, c(10.0))]
-    );
+    assert_eq!(gaps_of(&r, "w"), vec![(RequirementKind::ProfessionalHours, c(10.0))]);
     assert_eq!(r.people[0].totals.credits, c(26.67));
     assert_eq!(r.year.starts_on, d("2025-10-01"));
 }
@@ -522,23 +375,11 @@ fn exemptions_and_summaries() {
     );
     assert_eq!(r.people[2].note.as_deref(), Some("产假（不计达标）"));
     // Hospital: 2 of 3 non-exempt = 66.66%; dept-a: 1 of 2 = 50%; dept-b: 100%.
-    assert_eq!(
-        (r.hospital.total, r.hospital.compliant, r.hospital.exempt),
-        (4, 2, 1)
-    );
+    assert_eq!((r.hospital.total, r.hospital.compliant, r.hospital.exempt), (4, 2, 1));
     assert_eq!(r.hospital.rate_percent, c(66.66));
-    let rates: Vec<(Option<String>, Centi)> = r
-        .departments
-        .iter()
-        .map(|d| (d.department_id.clone(), d.summary.rate_percent))
-        .collect();
-    assert_eq!(
-        rates,
-        vec![
-            (Some("dept-a".into()), c(50.0)),
-            (Some("dept-b".into()), c(100.0))
-        ]
-    );
+    let rates: Vec<(Option<String>, Centi)> =
+        r.departments.iter().map(|d| (d.department_id.clone(), d.summary.rate_percent)).collect();
+    assert_eq!(rates, vec![(Some("dept-a".into()), c(50.0)), (Some("dept-b".into()), c(100.0))]);
 }
 
 #[test]
@@ -547,34 +388,10 @@ fn forecast_gaps_with_review_and_schedule() {
     let mut pending = cr("b2", "b", "2025-08-01", "paper", None, 3.0, 12.0);
     pending.review_status = ReviewStatus::Pending;
     let list = vec![
-        cr(
-            "a1",
-            "a",
-            "2025-03-01",
-            "project-national",
-            None,
-            25.0,
-            90.0,
-        ),
-        cr(
-            "b1",
-            "b",
-            "2025-03-01",
-            "project-national",
-            None,
-            20.0,
-            60.0,
-        ),
+        cr("a1", "a", "2025-03-01", "project-national", None, 25.0, 90.0),
+        cr("b1", "b", "2025-03-01", "project-national", None, 20.0, 60.0),
         pending,
-        cr(
-            "c1",
-            "c",
-            "2025-03-01",
-            "project-national",
-            None,
-            10.0,
-            30.0,
-        ),
+        cr("c1", "c", "2025-03-01", "project-national", None, 10.0, 30.0),
     ];
     let sched = |staff: &str, code: &str, on: &str, credits: f64, hours: f64| ScheduledCredit {
         staff_id: staff.into(),
@@ -609,43 +426,20 @@ fn forecast_gaps_with_review_and_schedule() {
     };
     let f = forecast(&input, &scheduled, d("2025-10-01")).expect("forecast");
     let outlooks: Vec<Outlook> = f.people.iter().map(|p| p.outlook).collect();
-    assert_eq!(
-        outlooks,
-        [
-            Outlook::Met,
-            Outlook::OnTrack,
-            Outlook::AtRisk,
-            Outlook::Exempt
-        ]
-    );
+    assert_eq!(outlooks, [Outlook::Met, Outlook::OnTrack, Outlook::AtRisk, Outlook::Exempt]);
     let b = &f.people[1];
     // b: 20 + 3 in review + 2 scheduled = 25 credits, 60 + 12 + 18 = 90 hours.
     assert_eq!((b.in_review, b.scheduled), (c(3.0), c(2.0)));
     assert_eq!(
-        b.gaps_now
-            .iter()
-            .map(|g| (g.requirement, g.missing))
-            .collect::<Vec<_>>(),
-        vec![
-            (RequirementKind::Credits, c(5.0)),
-            (RequirementKind::Hours, c(30.0))
-        ]
+        b.gaps_now.iter().map(|g| (g.requirement, g.missing)).collect::<Vec<_>>(),
+        vec![(RequirementKind::Credits, c(5.0)), (RequirementKind::Hours, c(30.0))]
     );
     assert!(b.gaps_projected.is_empty());
     // c: 10 + 5 = 15 credits (10 short), 30 + 15 = 45 hours (45 short).
     let cf = &f.people[2];
     assert_eq!(
-        cf.gaps_projected
-            .iter()
-            .map(|g| (g.requirement, g.missing))
-            .collect::<Vec<_>>(),
-        vec![
-            (RequirementKind::Credits, c(10.0)),
-            (RequirementKind::Hours, c(45.0))
-        ]
+        cf.gaps_projected.iter().map(|g| (g.requirement, g.missing)).collect::<Vec<_>>(),
+        vec![(RequirementKind::Credits, c(10.0)), (RequirementKind::Hours, c(45.0))]
     );
-    assert_eq!(
-        (f.at_risk, f.missing_credits, cf.days_left),
-        (1, c(10.0), 91)
-    );
+    assert_eq!((f.at_risk, f.missing_credits, cf.days_left), (1, c(10.0), 91));
 }

@@ -6,14 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 use cmedesk_core::attendance::{
-    AnalysisInput, AttendanceAnalysis, AttendanceWindow, HoldingPeriod, SwipeInput, SwipeStatus,
-    Swiper, analyze,
+    AnalysisInput, AttendanceAnalysis, AttendanceWindow, HoldingPeriod, SwipeInput, SwipeStatus, Swiper,
+    analyze,
 };
 use cmedesk_core::compliance::{ComplianceInput, StaffYear, evaluate};
 use cmedesk_core::credits::{Centi, CreditRecord, CreditSource, ReviewStatus, Subject};
-use cmedesk_core::grant::{
-    CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants,
-};
+use cmedesk_core::grant::{CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants};
 use cmedesk_core::rules::{AttendanceChecks, RuleBook};
 use proptest::prelude::*;
 
@@ -23,29 +21,17 @@ fn tz() -> FixedOffset {
 
 /// Project held on days 1 and 2 of June 2025 (day 0 and day 3 are outside); two windows.
 fn setup() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>) {
-    let at = |d: u32, h: u32| {
-        tz().with_ymd_and_hms(2025, 6, d, h, 0, 0)
-            .single()
-            .expect("valid")
-    };
+    let at = |d: u32, h: u32| tz().with_ymd_and_hms(2025, 6, d, h, 0, 0).single().expect("valid");
     (
         vec![HoldingPeriod {
             starts_on: NaiveDate::from_ymd_opt(2025, 6, 2).expect("date"),
             ends_on: NaiveDate::from_ymd_opt(2025, 6, 3).expect("date"),
         }],
         vec![
-            AttendanceWindow {
-                label: "上午".into(),
-                starts_at: at(2, 7),
-                ends_at: at(2, 10),
-            },
+            AttendanceWindow { label: "上午".into(), starts_at: at(2, 7), ends_at: at(2, 10) },
             // This window reaches past the period's end on purpose: a swipe in it on 4 June
             // must still not count.
-            AttendanceWindow {
-                label: "下午".into(),
-                starts_at: at(3, 15),
-                ends_at: at(4, 12),
-            },
+            AttendanceWindow { label: "下午".into(), starts_at: at(3, 15), ends_at: at(4, 12) },
         ],
     )
 }
@@ -53,10 +39,7 @@ fn setup() -> (Vec<HoldingPeriod>, Vec<AttendanceWindow>) {
 /// Swipes: (person 0..20 or unknown card 20..23, minutes from 1 June 00:00 +08 over 4 days, status).
 fn swipes_strategy() -> impl Strategy<Value = Vec<SwipeInput>> {
     prop::collection::vec((0u32..23, 0i64..(4 * 24 * 60), 0u8..10), 0..300).prop_map(|v| {
-        let base: DateTime<FixedOffset> = tz()
-            .with_ymd_and_hms(2025, 6, 1, 0, 0, 0)
-            .single()
-            .expect("valid");
+        let base: DateTime<FixedOffset> = tz().with_ymd_and_hms(2025, 6, 1, 0, 0, 0).single().expect("valid");
         v.into_iter()
             .enumerate()
             .map(|(i, (p, m, s))| SwipeInput {

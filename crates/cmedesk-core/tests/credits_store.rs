@@ -14,9 +14,7 @@ use cmedesk_core::credits::store::{
     self, CreditFilter, NewEvidence, compliance_report, record_credits, revoke,
 };
 use cmedesk_core::credits::{Centi, ReviewStatus, Subject};
-use cmedesk_core::grant::{
-    CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants,
-};
+use cmedesk_core::grant::{CourseInput, GrantInput, GrantStrategy, ProjectInput, grant_participants};
 use cmedesk_core::manual_credits::{ManualCreditForm, ReviewDecision, ReviewPolicy, SaveMode};
 use cmedesk_core::rules::{AttendanceChecks, RuleBook};
 use cmedesk_core::{Actor, Desk, Operator, Role, audit_log, synthetic};
@@ -44,18 +42,9 @@ fn world() -> World {
         .collect();
     let project: (String, String) = desk
         .conn()
-        .query_row(
-            "SELECT id, code FROM projects ORDER BY code LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT id, code FROM projects ORDER BY code LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("a synthetic project");
-    World {
-        desk,
-        book: RuleBook::embedded().expect("rules"),
-        staff,
-        project,
-    }
+    World { desk, book: RuleBook::embedded().expect("rules"), staff, project }
 }
 
 fn d(s: &str) -> NaiveDate {
@@ -77,18 +66,10 @@ fn secretary(dept: &str) -> Actor {
 /// Grants the world's project to the first `n` staff, each with a swipe in the one window.
 fn grant(w: &World, n: usize, strategy: GrantStrategy) -> Vec<cmedesk_core::credits::CreditRecord> {
     let at = |h: u32| {
-        chrono::DateTime::parse_from_rfc3339(&format!("2026-06-12T{h:02}:00:00+08:00"))
-            .expect("time")
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-06-12T{h:02}:00:00+08:00")).expect("time")
     };
-    let periods = [HoldingPeriod {
-        starts_on: d("2026-06-12"),
-        ends_on: d("2026-06-12"),
-    }];
-    let windows = [AttendanceWindow {
-        label: "签到".into(),
-        starts_at: at(7),
-        ends_at: at(9),
-    }];
+    let periods = [HoldingPeriod { starts_on: d("2026-06-12"), ends_on: d("2026-06-12") }];
+    let windows = [AttendanceWindow { label: "签到".into(), starts_at: at(7), ends_at: at(9) }];
     let swipes: Vec<SwipeInput> = w.staff[..n]
         .iter()
         .enumerate()
@@ -151,18 +132,11 @@ fn granting_twice_writes_once_and_every_write_is_audited() {
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("record");
     assert_eq!((r.inserted, r.updated, r.unchanged), (5, 0, 0));
     assert_eq!(count(&w.desk, "audit_log") - audit0, 5);
-    assert_eq!(
-        count(&w.desk, "outbox") - audit0,
-        count(&w.desk, "audit_log") - audit0
-    );
+    assert_eq!(count(&w.desk, "outbox") - audit0, count(&w.desk, "audit_log") - audit0);
     let snapshot = dump(&w.desk);
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("record again");
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 5));
-    assert_eq!(
-        dump(&w.desk),
-        snapshot,
-        "granting twice changed the database"
-    );
+    assert_eq!(dump(&w.desk), snapshot, "granting twice changed the database");
     // Stored exactly as granted, rate and cap included.
     let stored = store::get(&w.desk, &credits[0].id).expect("stored");
     assert_eq!(stored.record, credits[0]);
@@ -186,39 +160,21 @@ fn revoking_is_an_event_and_stands_against_a_regrant() {
     assert_eq!(r.revoked_reason.as_deref(), Some("代刷卡，撤销"));
     assert_eq!(count(&w.desk, "audit_log"), audit0 + 1);
     assert_eq!(
-        revoke(&mut w.desk, &admin(), &credits[0].id, "再次")
-            .expect_err("twice")
-            .code(),
+        revoke(&mut w.desk, &admin(), &credits[0].id, "再次").expect_err("twice").code(),
         "CREDIT_ALREADY_REVOKED"
     );
     let r = record_credits(&mut w.desk, &admin(), &credits).expect("regrant");
     assert_eq!(r.unchanged, 2);
-    assert!(
-        store::get(&w.desk, &credits[0].id)
-            .expect("get")
-            .revoked_at
-            .is_some()
-    );
-    let visible = store::list(
-        &w.desk,
-        &CreditFilter {
-            project_id: Some(w.project.0.clone()),
-            ..Default::default()
-        },
-    )
-    .expect("list");
+    assert!(store::get(&w.desk, &credits[0].id).expect("get").revoked_at.is_some());
+    let visible =
+        store::list(&w.desk, &CreditFilter { project_id: Some(w.project.0.clone()), ..Default::default() })
+            .expect("list");
     assert_eq!(visible.len(), 1);
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
-    let p = report
-        .people
-        .iter()
-        .find(|p| p.staff_id == credits[0].staff_id)
-        .expect("person");
+    let p = report.people.iter().find(|p| p.staff_id == credits[0].staff_id).expect("person");
     assert_eq!(p.totals.credits, Centi::ZERO);
     assert!(
-        p.decisions
-            .iter()
-            .any(|x| x.reason == Some(cmedesk_core::compliance::NotCountedReason::Revoked))
+        p.decisions.iter().any(|x| x.reason == Some(cmedesk_core::compliance::NotCountedReason::Revoked))
     );
 }
 
@@ -234,9 +190,7 @@ fn refused_operations_write_nothing() {
     let mut manual = credits[0].clone();
     manual.source = cmedesk_core::credits::CreditSource::Manual;
     assert_eq!(
-        record_credits(&mut w.desk, &admin(), &[manual])
-            .expect_err("manual")
-            .code(),
+        record_credits(&mut w.desk, &admin(), &[manual]).expect_err("manual").code(),
         "CREDIT_SOURCE_MANUAL"
     );
     assert_eq!(dump(&w.desk), before);
@@ -266,16 +220,9 @@ fn paper_form(staff_id: &str) -> ManualCreditForm {
 fn manual_credit_entry_review_and_evidence() {
     let mut w = world();
     let (staff_id, dept) = w.staff[0].clone();
-    let other_dept = w
-        .staff
-        .iter()
-        .map(|(_, d)| d.clone())
-        .find(|d| *d != dept)
-        .expect("two departments");
-    let file = NewEvidence {
-        file_name: "期刊封面.pdf".into(),
-        content: b"%PDF-1.4 synthetic cover".to_vec(),
-    };
+    let other_dept = w.staff.iter().map(|(_, d)| d.clone()).find(|d| *d != dept).expect("two departments");
+    let file =
+        NewEvidence { file_name: "期刊封面.pdf".into(), content: b"%PDF-1.4 synthetic cover".to_vec() };
 
     // A secretary of another department may not enter for this person; nothing is written.
     let before = dump(&w.desk);
@@ -299,10 +246,7 @@ fn manual_credit_entry_review_and_evidence() {
         SaveMode::SaveAndSubmit,
     )
     .expect_err("evidence");
-    assert_eq!(
-        (e.code(), e.field()),
-        ("EVIDENCE_REQUIRED", Some("evidence"))
-    );
+    assert_eq!((e.code(), e.field()), ("EVIDENCE_REQUIRED", Some("evidence")));
     assert_eq!(dump(&w.desk), before);
 
     // Save as draft with the file, then submit.
@@ -315,27 +259,15 @@ fn manual_credit_entry_review_and_evidence() {
         SaveMode::Save,
     )
     .expect("draft");
-    assert_eq!(
-        (m.credit.credits, m.trail.status),
-        (Centi::units(4), ReviewStatus::Draft)
-    );
+    assert_eq!((m.credit.credits, m.trail.status), (Centi::units(4), ReviewStatus::Draft));
     assert_eq!(m.credit.rule_set, "national-2024");
-    let ev = &store::manual_detail(&w.desk, &m.credit.id)
-        .expect("detail")
-        .form
-        .evidence;
+    let ev = &store::manual_detail(&w.desk, &m.credit.id).expect("detail").form.evidence;
     assert_eq!(ev.len(), 1);
-    assert_eq!(
-        store::evidence_content(&w.desk, &ev[0].sha256).expect("bytes"),
-        file.content
-    );
-    let m = store::submit_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id)
-        .expect("submit");
+    assert_eq!(store::evidence_content(&w.desk, &ev[0].sha256).expect("bytes"), file.content);
+    let m = store::submit_manual(&mut w.desk, &secretary(&dept), &w.book, &m.credit.id).expect("submit");
     assert_eq!(m.credit.review_status, ReviewStatus::Pending);
 
-    let policy = ReviewPolicy {
-        department_required: true,
-    };
+    let policy = ReviewPolicy { department_required: true };
     let e = store::review_manual(
         &mut w.desk,
         &admin(),
@@ -368,13 +300,7 @@ fn manual_credit_entry_review_and_evidence() {
     )
     .expect("hospital approves");
     assert_eq!(m.credit.review_status, ReviewStatus::Approved);
-    assert_eq!(
-        store::get(&w.desk, &m.credit.id)
-            .expect("row")
-            .record
-            .review_status,
-        ReviewStatus::Approved
-    );
+    assert_eq!(store::get(&w.desk, &m.credit.id).expect("row").record.review_status, ReviewStatus::Approved);
     let e = store::review_manual(
         &mut w.desk,
         &secretary(&dept),
@@ -397,14 +323,7 @@ fn manual_credit_entry_review_and_evidence() {
     )
     .expect_err("approved is not editable");
     assert_eq!(e.code(), "REVIEW_INVALID_TRANSITION");
-    assert_eq!(
-        store::manual_detail(&w.desk, &m.credit.id)
-            .expect("detail")
-            .trail
-            .steps
-            .len(),
-        2
-    );
+    assert_eq!(store::manual_detail(&w.desk, &m.credit.id).expect("detail").trail.steps.len(), 2);
     assert!(audit_log::verify(&w.desk).expect("verify").intact);
 }
 
@@ -412,10 +331,7 @@ fn manual_credit_entry_review_and_evidence() {
 fn returned_credit_is_edited_and_resubmitted() {
     let mut w = world();
     let (staff_id, _) = w.staff[1].clone();
-    let file = NewEvidence {
-        file_name: "封面.jpg".into(),
-        content: vec![1, 2, 3, 4],
-    };
+    let file = NewEvidence { file_name: "封面.jpg".into(), content: vec![1, 2, 3, 4] };
     let m = store::add_manual(
         &mut w.desk,
         &admin(),
@@ -425,9 +341,7 @@ fn returned_credit_is_edited_and_resubmitted() {
         SaveMode::SaveAndSubmit,
     )
     .expect("submitted");
-    let policy = ReviewPolicy {
-        department_required: false,
-    };
+    let policy = ReviewPolicy { department_required: false };
     let m = store::review_manual(
         &mut w.desk,
         &admin(),
@@ -441,10 +355,7 @@ fn returned_credit_is_edited_and_resubmitted() {
     assert_eq!(m.credit.review_status, ReviewStatus::Returned);
     let mut form = m.form.clone();
     form.quantity = Some(Centi::units(1));
-    let extra = NewEvidence {
-        file_name: "目录页.jpg".into(),
-        content: vec![5, 6, 7],
-    };
+    let extra = NewEvidence { file_name: "目录页.jpg".into(), content: vec![5, 6, 7] };
     let m = store::edit_manual(
         &mut w.desk,
         &admin(),
@@ -455,18 +366,8 @@ fn returned_credit_is_edited_and_resubmitted() {
         SaveMode::SaveAndSubmit,
     )
     .expect("edited and resubmitted");
-    assert_eq!(
-        (m.credit.credits, m.credit.review_status),
-        (Centi::units(2), ReviewStatus::Pending)
-    );
-    assert_eq!(
-        store::manual_detail(&w.desk, &m.credit.id)
-            .expect("detail")
-            .form
-            .evidence
-            .len(),
-        2
-    );
+    assert_eq!((m.credit.credits, m.credit.review_status), (Centi::units(2), ReviewStatus::Pending));
+    assert_eq!(store::manual_detail(&w.desk, &m.credit.id).expect("detail").form.evidence.len(), 2);
 }
 
 #[test]
@@ -475,49 +376,30 @@ fn exemptions_and_rule_set_choice_drive_compliance() {
     let (staff_id, _) = w.staff[2].clone();
     store::set_exemption(&mut w.desk, &admin(), &staff_id, 2026, Some("援疆一年")).expect("exempt");
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
-    let p = report
-        .people
-        .iter()
-        .find(|p| p.staff_id == staff_id)
-        .expect("person");
-    assert_eq!(
-        (p.status, p.note.as_deref()),
-        (ComplianceStatus::Exempt, Some("援疆一年"))
-    );
+    let p = report.people.iter().find(|p| p.staff_id == staff_id).expect("person");
+    assert_eq!((p.status, p.note.as_deref()), (ComplianceStatus::Exempt, Some("援疆一年")));
     assert_eq!(report.rule_set, "national-2024");
     assert_eq!(report.hospital.total, report.people.len());
     store::set_exemption(&mut w.desk, &admin(), &staff_id, 2026, None).expect("clear");
     let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
     assert_ne!(
-        report
-            .people
-            .iter()
-            .find(|p| p.staff_id == staff_id)
-            .expect("person")
-            .status,
+        report.people.iter().find(|p| p.staff_id == staff_id).expect("person").status,
         ComplianceStatus::Exempt
     );
 
     // The province's year 2026 starts on 2025-10-01: a credit dated 2025-11-01 belongs to it.
-    store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "province-example")
-        .expect("choose");
+    store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "province-example").expect("choose");
     let mut form = paper_form(&staff_id);
     form.activity_date = d("2025-11-01");
     // The year is open on 2026-11-22 (province locks on 31 January after the year's end).
-    let m = store::add_manual(&mut w.desk, &admin(), &w.book, form, &[], SaveMode::Save)
-        .expect("saved");
+    let m = store::add_manual(&mut w.desk, &admin(), &w.book, form, &[], SaveMode::Save).expect("saved");
+    assert_eq!((m.credit.cme_year, m.credit.rule_set.as_str()), (2026, "province-example"));
     assert_eq!(
-        (m.credit.cme_year, m.credit.rule_set.as_str()),
-        (2026, "province-example")
-    );
-    assert_eq!(
-        store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "nope")
-            .expect_err("unknown")
-            .code(),
+        store::set_year_rule_set(&mut w.desk, &admin(), &w.book, 2026, "nope").expect_err("unknown").code(),
         "RULE_SET_UNKNOWN"
     );
-    let f = store::forecast_report(&w.desk, &w.book, 2026, d("2026-06-30"), None, None, &[])
-        .expect("forecast");
+    let f =
+        store::forecast_report(&w.desk, &w.book, 2026, d("2026-06-30"), None, None, &[]).expect("forecast");
     assert_eq!(f.people.len(), report.people.len());
 }
 
@@ -541,11 +423,7 @@ fn stored_project_is_analysed_and_granted_once() {
     let detail = ids
         .iter()
         .map(|id| projects::detail(&w.desk, id).expect("detail"))
-        .find(|d| {
-            d.holding_periods
-                .iter()
-                .all(|h| h.ends_on < now().date_naive())
-        })
+        .find(|d| d.holding_periods.iter().all(|h| h.ends_on < now().date_naive()))
         .expect("a held project with windows");
     let project_id = detail.project.id.clone();
     let cards: Vec<(String, String)> = w
@@ -558,14 +436,8 @@ fn stored_project_is_analysed_and_granted_once() {
         .map(|r| r.expect("row"))
         .collect();
     assert_eq!(cards.len(), 4);
-    let t = terminals::ensure(
-        &mut w.desk,
-        &admin(),
-        "mbox",
-        "报告厅考勤机",
-        Some("test:1"),
-    )
-    .expect("terminal");
+    let t =
+        terminals::ensure(&mut w.desk, &admin(), "mbox", "报告厅考勤机", Some("test:1")).expect("terminal");
     let mut seq = 0;
     let mut swipe = |desk: &mut Desk, card: &str, at: chrono::NaiveDateTime| {
         seq += 1;
@@ -591,25 +463,14 @@ fn stored_project_is_analysed_and_granted_once() {
     for (i, (_, card)) in cards.iter().enumerate() {
         for (k, win) in windows.iter().enumerate() {
             if i < 3 || k == 0 {
-                swipe(
-                    &mut w.desk,
-                    card,
-                    win.starts_at + chrono::Duration::minutes(5),
-                );
+                swipe(&mut w.desk, card, win.starts_at + chrono::Duration::minutes(5));
             }
         }
     }
-    swipe(
-        &mut w.desk,
-        "uid:00C0FFEE",
-        windows[0].starts_at + chrono::Duration::minutes(6),
-    );
+    swipe(&mut w.desk, "uid:00C0FFEE", windows[0].starts_at + chrono::Duration::minutes(6));
 
     let pa = analyze_project(&w.desk, &w.book, &project_id).expect("analysis");
-    assert_eq!(
-        pa.analysis.valid_count,
-        if windows.len() > 1 { 3 } else { 4 }
-    );
+    assert_eq!(pa.analysis.valid_count, if windows.len() > 1 { 3 } else { 4 });
     assert_eq!(pa.analysis.swipes_unknown_card, 1);
     let request = GrantRequest {
         strategy: GrantStrategy::MustHavePassedExam,
@@ -621,30 +482,15 @@ fn stored_project_is_analysed_and_granted_once() {
     };
     let g = grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant");
     assert_eq!(g.saved.inserted, pa.analysis.valid_count);
-    let granted: Vec<&str> = g
-        .participants
-        .credits
-        .iter()
-        .map(|c| c.staff_id.as_str())
-        .collect();
+    let granted: Vec<&str> = g.participants.credits.iter().map(|c| c.staff_id.as_str()).collect();
     let mut first_three: Vec<&str> = cards[..3].iter().map(|(s, _)| s.as_str()).collect();
     first_three.sort_unstable();
     assert!(first_three.iter().all(|s| granted.contains(s)));
     assert!(g.participants.credits.iter().all(|c| {
-        c.activity_date
-            == detail
-                .holding_periods
-                .iter()
-                .map(|h| h.ends_on)
-                .max()
-                .expect("period")
+        c.activity_date == detail.holding_periods.iter().map(|h| h.ends_on).max().expect("period")
     }));
-    let again =
-        grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant again");
-    assert_eq!(
-        (again.saved.inserted, again.saved.unchanged),
-        (0, g.saved.inserted)
-    );
+    let again = grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant again");
+    assert_eq!((again.saved.inserted, again.saved.unchanged), (0, g.saved.inserted));
 }
 
 #[test]
@@ -663,12 +509,7 @@ fn remote_learning_import_is_idempotent_and_read_only() {
         hours: Centi::units(15),
         activity_date: d("2026-06-01"),
         issuer: "华西远程医学中心".into(),
-        courses: (1..=2)
-            .map(|i| RemoteCourse {
-                id: format!("k{i}"),
-                title: format!("课程{i}"),
-            })
-            .collect(),
+        courses: (1..=2).map(|i| RemoteCourse { id: format!("k{i}"), title: format!("课程{i}") }).collect(),
     };
     let rec = |staff: &str, course: &str, minutes: u32| LearningRecord {
         platform: Platform::Mobile,
@@ -690,53 +531,22 @@ fn remote_learning_import_is_idempotent_and_read_only() {
         rec("not-on-roster", "k2", 30),
     ];
     let policy = RemotePolicy::default();
-    let first = store::import_remote(
-        &mut w.desk,
-        &admin(),
-        &w.book,
-        &project,
-        &records,
-        &[],
-        &policy,
-    )
-    .expect("import");
+    let first = store::import_remote(&mut w.desk, &admin(), &w.book, &project, &records, &[], &policy)
+        .expect("import");
     assert_eq!(first.saved.inserted, 1);
     assert_eq!(first.unknown_staff, vec!["not-on-roster".to_string()]);
     assert!(first.outcome.incomplete.iter().any(|i| i.staff_id == b));
-    let again = store::import_remote(
-        &mut w.desk,
-        &admin(),
-        &w.book,
-        &project,
-        &records,
-        &[],
-        &policy,
-    )
-    .expect("import again");
+    let again = store::import_remote(&mut w.desk, &admin(), &w.book, &project, &records, &[], &policy)
+        .expect("import again");
     assert_eq!((again.saved.inserted, again.saved.unchanged), (0, 1));
-    let credit = first
-        .outcome
-        .credits
-        .iter()
-        .find(|c| c.staff_id == a)
-        .expect("credit");
+    let credit = first.outcome.credits.iter().find(|c| c.staff_id == a).expect("credit");
     let stored = store::get(&w.desk, &credit.id).expect("stored");
     assert_eq!(
-        (
-            stored.record.project_id.clone(),
-            stored.record.platform.as_deref()
-        ),
+        (stored.record.project_id.clone(), stored.record.platform.as_deref()),
         (None, Some("华西云课堂"))
     );
-    let e = store::edit_manual(
-        &mut w.desk,
-        &admin(),
-        &w.book,
-        &credit.id,
-        paper_form(&a),
-        &[],
-        SaveMode::Save,
-    )
-    .expect_err("read-only");
+    let e =
+        store::edit_manual(&mut w.desk, &admin(), &w.book, &credit.id, paper_form(&a), &[], SaveMode::Save)
+            .expect_err("read-only");
     assert_eq!(e.code(), "CREDIT_READ_ONLY");
 }

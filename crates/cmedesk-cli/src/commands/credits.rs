@@ -25,10 +25,7 @@ fn book() -> Result<RuleBook> {
 }
 
 fn amount(s: &str, field: &str) -> Result<Centi> {
-    let x: f64 = s
-        .trim()
-        .parse()
-        .with_context(|| format!("{field}: {s} is not a number"))?;
+    let x: f64 = s.trim().parse().with_context(|| format!("{field}: {s} is not a number"))?;
     Centi::from_decimal(x).with_context(|| format!("{field}: at most two decimals"))
 }
 
@@ -212,11 +209,7 @@ pub fn run_attendance(ctx: &mut Context, cmd: AttendanceCommand) -> Result<Reply
                             cmedesk_core::attendance::Swiper::Staff(s) => s.clone(),
                             cmedesk_core::attendance::Swiper::UnknownCard(k) => k.clone(),
                         },
-                        if x.valid {
-                            "有效".into()
-                        } else {
-                            "无效".into()
-                        },
+                        if x.valid { "有效".into() } else { "无效".into() },
                         x.counted_swipes.to_string(),
                         x.reasons
                             .iter()
@@ -260,24 +253,17 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
         } => {
             let p = projects::resolve(desk, &project)?;
             if exclude.len() != reason.len() {
-                anyhow::bail!(
-                    "每个 --exclude 需要一个 --reason (each --exclude needs its --reason)"
-                );
+                anyhow::bail!("每个 --exclude 需要一个 --reason (each --exclude needs its --reason)");
             }
             let exclusions = exclude
                 .iter()
                 .zip(&reason)
                 .map(|(s, r)| {
-                    Ok(Exclusion {
-                        staff_id: staff::resolve(desk, s)?.staff.id,
-                        reason: r.clone(),
-                    })
+                    Ok(Exclusion { staff_id: staff::resolve(desk, s)?.staff.id, reason: r.clone() })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let ids = |list: &[String]| -> Result<Vec<String>> {
-                list.iter()
-                    .map(|s| Ok(staff::resolve(desk, s)?.staff.id))
-                    .collect()
+                list.iter().map(|s| Ok(staff::resolve(desk, s)?.staff.id)).collect()
             };
             let request = GrantRequest {
                 strategy: GrantStrategy::parse(&strategy).map_err(cmedesk_core::CoreError::from)?,
@@ -333,11 +319,7 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
                 issuer: a.issuer,
                 evidence: vec![],
             };
-            let mode = if a.submit {
-                SaveMode::SaveAndSubmit
-            } else {
-                SaveMode::Save
-            };
+            let mode = if a.submit { SaveMode::SaveAndSubmit } else { SaveMode::Save };
             let m = store::add_manual(desk, &actor, &book, form, &files, mode)?;
             let text = format!(
                 "已{}学分 {}：{} 学分 {} 学时（{}）",
@@ -353,67 +335,27 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             let m = store::submit_manual(desk, &actor, &book, &credit)?;
             Ok(Reply::new(to_json(&m), format!("已上报 {}", m.credit.id)))
         }
-        CreditsCommand::Review {
-            credit,
-            decision,
-            reason,
-            skip_department,
-        } => {
+        CreditsCommand::Review { credit, decision, reason, skip_department } => {
             let decision = match decision.as_str() {
                 "approve" | "通过" => ReviewDecision::Approve,
                 "return" | "退回" => ReviewDecision::Return,
                 "reject" | "不通过" => ReviewDecision::Reject,
                 other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
             };
-            let policy = ReviewPolicy {
-                department_required: !skip_department,
-            };
-            let m = store::review_manual(
-                desk,
-                &actor,
-                &book,
-                &credit,
-                decision,
-                reason.as_deref(),
-                policy,
-            )?;
-            Ok(Reply::new(
-                to_json(&m),
-                format!("{}：{}", m.credit.id, m.trail.status.label_zh()),
-            ))
+            let policy = ReviewPolicy { department_required: !skip_department };
+            let m = store::review_manual(desk, &actor, &book, &credit, decision, reason.as_deref(), policy)?;
+            Ok(Reply::new(to_json(&m), format!("{}：{}", m.credit.id, m.trail.status.label_zh())))
         }
         CreditsCommand::Revoke { credit, reason } => {
             let c = store::revoke(desk, &actor, &credit, &reason)?;
             Ok(Reply::new(to_json(&c), format!("已撤销 {}", c.record.id)))
         }
-        CreditsCommand::List {
-            staff: who,
-            year,
-            project,
-            include_revoked,
-        } => {
-            let staff_id = who
-                .map(|s| staff::resolve(desk, &s))
-                .transpose()?
-                .map(|r| r.staff.id);
-            let project_id = project
-                .map(|p| projects::resolve(desk, &p))
-                .transpose()?
-                .map(|p| p.id);
-            let list = store::list(
-                desk,
-                &CreditFilter {
-                    staff_id,
-                    cme_year: year,
-                    project_id,
-                    include_revoked,
-                },
-            )?;
-            let total: Centi = list
-                .iter()
-                .filter(|c| c.revoked_at.is_none())
-                .map(|c| c.record.credits)
-                .sum();
+        CreditsCommand::List { staff: who, year, project, include_revoked } => {
+            let staff_id = who.map(|s| staff::resolve(desk, &s)).transpose()?.map(|r| r.staff.id);
+            let project_id = project.map(|p| projects::resolve(desk, &p)).transpose()?.map(|p| p.id);
+            let list =
+                store::list(desk, &CreditFilter { staff_id, cme_year: year, project_id, include_revoked })?;
+            let total: Centi = list.iter().filter(|c| c.revoked_at.is_none()).map(|c| c.record.credits).sum();
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|c| {
@@ -440,12 +382,7 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             );
             Ok(Reply::new(json!({ "credits": to_json(&list) }), text))
         }
-        CreditsCommand::Exempt {
-            staff: who,
-            year,
-            reason,
-            clear,
-        } => {
+        CreditsCommand::Exempt { staff: who, year, reason, clear } => {
             let s = staff::resolve(desk, &who)?;
             let reason = if clear { None } else { reason };
             store::set_exemption(desk, &actor, &s.staff.id, year, reason.as_deref())?;
@@ -488,22 +425,14 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
 }
 
 fn department_id(desk: &cmedesk_core::Desk, d: Option<String>) -> Result<Option<String>> {
-    Ok(d.map(|d| departments::resolve(desk, &d))
-        .transpose()?
-        .map(|d| d.id))
+    Ok(d.map(|d| departments::resolve(desk, &d)).transpose()?.map(|d| d.id))
 }
 
 pub fn run_compliance(ctx: &mut Context, a: ComplianceArgs) -> Result<Reply> {
     let book = book()?;
     let (desk, _actor) = ctx.actor()?;
     let dept = department_id(desk, a.department)?;
-    let r = store::compliance_report(
-        desk,
-        &book,
-        a.year,
-        dept.as_deref(),
-        a.hospital_kind.as_deref(),
-    )?;
+    let r = store::compliance_report(desk, &book, a.year, dept.as_deref(), a.hospital_kind.as_deref())?;
     let rows: Vec<Vec<String>> = r
         .people
         .iter()

@@ -146,9 +146,7 @@ impl<'de> Deserialize<'de> for Centi {
                 f.write_str("a number with at most two decimals")
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Centi, E> {
-                v.checked_mul(100)
-                    .map(Centi)
-                    .ok_or_else(|| E::custom("number too large"))
+                v.checked_mul(100).map(Centi).ok_or_else(|| E::custom("number too large"))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Centi, E> {
                 i64::try_from(v)
@@ -158,8 +156,7 @@ impl<'de> Deserialize<'de> for Centi {
                     .ok_or_else(|| E::custom("number too large"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Centi, E> {
-                Centi::from_decimal(v)
-                    .ok_or_else(|| E::custom(format!("{v} has more than two decimals")))
+                Centi::from_decimal(v).ok_or_else(|| E::custom(format!("{v} has more than two decimals")))
             }
         }
         d.deserialize_any(V)
@@ -184,14 +181,8 @@ mod tests {
     #[test]
     fn ratio_rounds_down_to_hundredths() {
         // 10 h at 1 credit per 3 h = 3.33 credits.
-        assert_eq!(
-            Centi::units(10).mul_ratio(Centi::units(1), Centi::units(3)),
-            Centi(333)
-        );
-        assert_eq!(
-            Centi::units(1).mul_ratio(Centi::units(1), Centi::ZERO),
-            Centi::ZERO
-        );
+        assert_eq!(Centi::units(10).mul_ratio(Centi::units(1), Centi::units(3)), Centi(333));
+        assert_eq!(Centi::units(1).mul_ratio(Centi::units(1), Centi::ZERO), Centi::ZERO);
         assert_eq!(Centi(333).floor_to(Centi(50)), Centi(300));
         assert!(Centi(250).is_multiple_of(Centi(50)));
         assert!(!Centi(260).is_multiple_of(Centi(50)));
@@ -204,9 +195,6 @@ mod tests {
         let v: Vec<Centi> = serde_json::from_str("[3, 0.5, 2.25]").expect("valid json");
         assert_eq!(v, vec![Centi(300), Centi(50), Centi(225)]);
         assert!(serde_json::from_str::<Centi>("0.125").is_err());
-        assert_eq!(
-            serde_json::to_string(&Centi(250)).expect("serialise"),
-            "2.5"
-        );
+        assert_eq!(serde_json::to_string(&Centi(250)).expect("serialise"), "2.5");
     }
 }

@@ -17,11 +17,7 @@ pub enum CreditError {
     RuleFileParse { file: String, message: String },
     /// A rule file parsed but a value breaks a rule (negative rate, unknown parent, ...).
     #[error("rule set {rule_set}: {key}: {message}")]
-    RuleInvalid {
-        rule_set: String,
-        key: String,
-        message: String,
-    },
+    RuleInvalid { rule_set: String, key: String, message: String },
     /// No rule set with this id.
     #[error("unknown rule set {rule_set}")]
     RuleSetUnknown { rule_set: String },
@@ -42,18 +38,10 @@ pub enum CreditError {
     FieldRequired { field: &'static str },
     /// A text field is longer than the limit (V-1).
     #[error("{field} has {actual} characters, at most {max} allowed")]
-    FieldTooLong {
-        field: &'static str,
-        max: usize,
-        actual: usize,
-    },
+    FieldTooLong { field: &'static str, max: usize, actual: usize },
     /// An amount is above its limit (V-1).
     #[error("{field} is {value}, at most {max} allowed")]
-    AmountTooLarge {
-        field: &'static str,
-        value: Centi,
-        max: Centi,
-    },
+    AmountTooLarge { field: &'static str, value: Centi, max: Centi },
     /// An amount must be above zero.
     #[error("{field} must be greater than zero")]
     AmountNotPositive { field: &'static str },
@@ -68,10 +56,7 @@ pub enum CreditError {
     EvidenceHashInvalid { file_name: String },
     /// The review action is not allowed in the record's current state.
     #[error("cannot {action} a credit that is {from:?}")]
-    ReviewTransition {
-        from: ReviewStatus,
-        action: &'static str,
-    },
+    ReviewTransition { from: ReviewStatus, action: &'static str },
     /// The department tried to act after the hospital already decided.
     #[error("the department cannot act after the hospital has reviewed")]
     ReviewLowerAfterHigher,
@@ -98,10 +83,7 @@ pub enum CreditError {
     StrategyInvalid { message: String },
     /// The project has no rate for its credit level in the rule set.
     #[error("rule set {rule_set} has no project rate for credit level {credit_level}")]
-    RateMissing {
-        rule_set: String,
-        credit_level: String,
-    },
+    RateMissing { rule_set: String, credit_level: String },
 }
 
 impl CreditError {
@@ -193,11 +175,9 @@ impl CreditError {
             CreditError::RuleFileParse { file, message } => {
                 format!("学分规则文件 {file} 格式错误：{message}")
             }
-            CreditError::RuleInvalid {
-                rule_set,
-                key,
-                message,
-            } => format!("学分规则 {rule_set} 的 {key} 无效：{message}"),
+            CreditError::RuleInvalid { rule_set, key, message } => {
+                format!("学分规则 {rule_set} 的 {key} 无效：{message}")
+            }
             CreditError::RuleSetUnknown { rule_set } => format!("未知的学分规则：{rule_set}"),
             CreditError::RuleYearUnknown { rule_set, year } => {
                 format!("学分规则 {rule_set} 不适用于 {year} 年度")
@@ -241,10 +221,9 @@ impl CreditError {
             CreditError::WindowInvalid { index } => format!("第 {index} 个刷卡周期的结束早于开始"),
             CreditError::PeriodInvalid { index } => format!("第 {index} 个举办周期的结束早于开始"),
             CreditError::StrategyInvalid { message } => format!("授分策略无效：{message}"),
-            CreditError::RateMissing {
-                rule_set,
-                credit_level,
-            } => format!("学分规则 {rule_set} 未规定学分级别 {credit_level} 的授分标准"),
+            CreditError::RateMissing { rule_set, credit_level } => {
+                format!("学分规则 {rule_set} 未规定学分级别 {credit_level} 的授分标准")
+            }
         }
     }
 }
@@ -260,11 +239,9 @@ impl From<CreditError> for crate::error::CoreError {
                 zh: e.message_zh(),
                 en: e.message_en(),
             },
-            None => crate::error::CoreError::Conflict {
-                code: e.code(),
-                zh: e.message_zh(),
-                en: e.message_en(),
-            },
+            None => {
+                crate::error::CoreError::Conflict { code: e.code(), zh: e.message_zh(), en: e.message_en() }
+            }
         }
     }
 }
@@ -286,19 +263,12 @@ mod tests {
 
     #[test]
     fn codes_and_fields_are_stable() {
-        let e = CreditError::FieldTooLong {
-            field: "note",
-            max: 180,
-            actual: 181,
-        };
+        let e = CreditError::FieldTooLong { field: "note", max: 180, actual: 181 };
         assert_eq!(e.code(), "FIELD_TOO_LONG");
         assert_eq!(e.field(), Some("note"));
         assert!(e.message_zh().contains("180"));
         assert!(e.message_en().contains("180"));
-        let e = CreditError::ReviewTransition {
-            from: ReviewStatus::Approved,
-            action: "edit",
-        };
+        let e = CreditError::ReviewTransition { from: ReviewStatus::Approved, action: "edit" };
         assert_eq!(e.message_zh(), "状态为通过的学分不能修改");
     }
 }

@@ -18,13 +18,11 @@ use serde::{Deserialize, Serialize};
 use super::store::{self, SaveReport};
 use super::{Centi, Subject};
 use crate::attendance::{
-    self, AnalysisInput, AttendanceAnalysis, AttendanceWindow, HoldingPeriod, OtherProject,
-    SwipeInput, SwipeStatus, Swiper,
+    self, AnalysisInput, AttendanceAnalysis, AttendanceWindow, HoldingPeriod, OtherProject, SwipeInput,
+    SwipeStatus, Swiper,
 };
 use crate::error::{CoreError, Result};
-use crate::grant::{
-    self, CourseInput, Exclusion, GrantInput, GrantOutcome, GrantStrategy, ProjectInput,
-};
+use crate::grant::{self, CourseInput, Exclusion, GrantInput, GrantOutcome, GrantStrategy, ProjectInput};
 use crate::rules::RuleBook;
 use crate::swipes::{self, SwipeFilter};
 use crate::{Actor, Desk, projects};
@@ -66,34 +64,21 @@ pub fn analyze_project(desk: &Desk, book: &RuleBook, project_id: &str) -> Result
     let periods: Vec<HoldingPeriod> = detail
         .holding_periods
         .iter()
-        .map(|h| HoldingPeriod {
-            starts_on: h.starts_on,
-            ends_on: h.ends_on,
-        })
+        .map(|h| HoldingPeriod { starts_on: h.starts_on, ends_on: h.ends_on })
         .collect();
     let last_day = periods
         .iter()
         .map(|h| h.ends_on)
         .max()
-        .ok_or(CoreError::Required {
-            field: "holding_periods",
-            label_zh: "举办周期",
-        })?;
-    let first_day = periods
-        .iter()
-        .map(|h| h.starts_on)
-        .min()
-        .unwrap_or(last_day);
+        .ok_or(CoreError::Required { field: "holding_periods", label_zh: "举办周期" })?;
+    let first_day = periods.iter().map(|h| h.starts_on).min().unwrap_or(last_day);
     let windows: Vec<AttendanceWindow> = detail
         .attendance_windows
         .iter()
         .enumerate()
         .map(|(i, w)| {
             Ok(AttendanceWindow {
-                label: w
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| format!("刷卡周期{}", i + 1)),
+                label: w.label.clone().unwrap_or_else(|| format!("刷卡周期{}", i + 1)),
                 starts_at: local(w.starts_at)?,
                 ends_at: local(w.ends_at)?,
             })
@@ -101,10 +86,7 @@ pub fn analyze_project(desk: &Desk, book: &RuleBook, project_id: &str) -> Result
         .collect::<Result<_>>()?;
     let swipes: Vec<SwipeInput> = swipes::list(
         desk,
-        &SwipeFilter {
-            project_id: Some(project_id.to_string()),
-            ..SwipeFilter::default()
-        },
+        &SwipeFilter { project_id: Some(project_id.to_string()), ..SwipeFilter::default() },
     )?
     .into_iter()
     .map(|s| {
@@ -123,11 +105,7 @@ pub fn analyze_project(desk: &Desk, book: &RuleBook, project_id: &str) -> Result
     })
     .collect::<Result<_>>()?;
     let others = other_projects(desk, project_id, first_day, last_day)?;
-    let speakers: Vec<String> = detail
-        .courses
-        .iter()
-        .filter_map(|c| c.speaker_staff_id.clone())
-        .collect();
+    let speakers: Vec<String> = detail.courses.iter().filter_map(|c| c.speaker_staff_id.clone()).collect();
     let rs = store::rule_set_for_date(desk, book, last_day)?;
     let total_hours = centi(p.total_hours, "total_hours")?;
     let analysis = attendance::analyze(&AnalysisInput {
@@ -158,11 +136,7 @@ pub fn analyze_project(desk: &Desk, book: &RuleBook, project_id: &str) -> Result
         .collect::<Result<_>>()?;
     let issuer: Option<String> = desk
         .conn()
-        .query_row(
-            "SELECT value FROM desk_meta WHERE key = 'hospital_name'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM desk_meta WHERE key = 'hospital_name'", [], |r| r.get(0))
         .ok();
     Ok(ProjectAnalysis {
         rule_set: rs.id.clone(),
@@ -198,10 +172,9 @@ fn other_projects(
     )?;
     let end = last.succ_opt().unwrap_or(last);
     let rows: Vec<(String, String, String, String)> = stmt
-        .query_map(
-            params![project_id, first.to_string(), end.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?
+        .query_map(params![project_id, first.to_string(), end.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(staff_id, project_code, a, b)| {
@@ -278,9 +251,5 @@ pub fn grant_project(
     let mut all = participants.credits.clone();
     all.extend(speakers.credits.iter().cloned());
     let saved = store::record_credits(desk, actor, &all)?;
-    Ok(ProjectGrant {
-        participants,
-        speakers,
-        saved,
-    })
+    Ok(ProjectGrant { participants, speakers, saved })
 }

@@ -9,9 +9,7 @@ use sha2::{Digest, Sha256};
 use super::amount::Centi;
 
 /// Where a credit came from.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditSource {
@@ -41,9 +39,7 @@ impl CreditSource {
 }
 
 /// Legacy credit class (abolished from CME year 2025 by the 2024 reform, R-05).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub enum CreditClass {
     /// Ⅰ类学分.
@@ -167,10 +163,7 @@ pub fn deterministic_id(parts: &[&str]) -> String {
     let digest = h.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
+    uuid::Builder::from_custom_bytes(bytes).into_uuid().hyphenated().to_string()
 }
 
 #[cfg(test)]

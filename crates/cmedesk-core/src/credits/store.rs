@@ -19,18 +19,14 @@ use sha2::{Digest, Sha256};
 
 use crate::compliance::{self, ComplianceInput, ComplianceReport, StaffYear};
 use crate::credits::{
-    Centi, CreditClass, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus,
-    Subject,
+    Centi, CreditClass, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus, Subject,
 };
 use crate::error::{CoreError, Result};
 use crate::forecast::{self, Forecast, ScheduledCredit};
 use crate::manual_credits::{
-    self, Evidence, ManualCreditForm, ReviewDecision, ReviewLevel, ReviewPolicy, ReviewTrail,
-    SaveMode,
+    self, Evidence, ManualCreditForm, ReviewDecision, ReviewLevel, ReviewPolicy, ReviewTrail, SaveMode,
 };
-use crate::remote_learning::{
-    self, ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject,
-};
+use crate::remote_learning::{self, ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject};
 use crate::rules::{RuleBook, RuleSet};
 use crate::{Actor, Desk, Role};
 
@@ -112,11 +108,7 @@ fn require_entry_for(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<()> {
             if actor.operator.department_id.as_deref() == Some(dept.as_str()) {
                 Ok(())
             } else {
-                Err(forbidden(
-                    actor,
-                    "enter credits for another department",
-                    "录入其他科室人员的学分",
-                ))
+                Err(forbidden(actor, "enter credits for another department", "录入其他科室人员的学分"))
             }
         }
         Role::Viewer => Err(forbidden(actor, "enter credits", "录入学分")),
@@ -125,16 +117,10 @@ fn require_entry_for(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<()> {
 
 fn staff_department(desk: &Desk, staff_id: &str) -> Result<String> {
     desk.conn()
-        .query_row(
-            "SELECT department_id FROM staff WHERE id = ?1",
-            [staff_id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT department_id FROM staff WHERE id = ?1", [staff_id], |r| r.get(0))
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
-            entity: "staff",
-            entity_zh: "人员",
-            key: staff_id.to_string(),
+            entity: "staff", entity_zh: "人员", key: staff_id.to_string()
         })
 }
 
@@ -154,19 +140,16 @@ fn enum_text<T: Serialize>(v: &T) -> Result<String> {
 }
 
 fn from_text<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const COLUMNS: &str =
-    "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+const COLUMNS: &str = "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
     activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
     review_status, rate_json, cap_x100, platform, revoked_at, revoked_reason";
 
@@ -184,11 +167,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
             cme_year: r.get(2)?,
             rule_set: r.get(3)?,
             activity_date: NaiveDate::parse_from_str(&activity_date, "%Y-%m-%d").map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
             })?,
             source: from_text::<CreditSource>(&source)?,
             project_id: r.get(6)?,
@@ -283,17 +262,9 @@ fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()
 /// One credit by id.
 pub fn get(desk: &Desk, id: &str) -> Result<StoredCredit> {
     desk.conn()
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM credits WHERE id = ?1"),
-            [id],
-            row,
-        )
+        .query_row(&format!("SELECT {COLUMNS} FROM credits WHERE id = ?1"), [id], row)
         .optional()?
-        .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "学分",
-            key: id.to_string(),
-        })
+        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "学分", key: id.to_string() })
 }
 
 /// Credits matching the filter, by activity date then id.
@@ -305,15 +276,7 @@ pub fn list(desk: &Desk, filter: &CreditFilter) -> Result<Vec<StoredCredit>> {
          ORDER BY activity_date, id"
     ))?;
     let rows = stmt
-        .query_map(
-            params![
-                filter.staff_id,
-                filter.cme_year,
-                filter.project_id,
-                filter.include_revoked
-            ],
-            row,
-        )?
+        .query_map(params![filter.staff_id, filter.cme_year, filter.project_id, filter.include_revoked], row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -321,11 +284,7 @@ pub fn list(desk: &Desk, filter: &CreditFilter) -> Result<Vec<StoredCredit>> {
 /// Records system credits (a grant, speakers, a remote-learning import). Idempotent: stored
 /// identical credits are left alone, so granting twice changes nothing; a changed amount is an
 /// update with its own audit entry; a revoked credit stays revoked.
-pub fn record_credits(
-    desk: &mut Desk,
-    actor: &Actor,
-    credits: &[CreditRecord],
-) -> Result<SaveReport> {
+pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) -> Result<SaveReport> {
     require_officer(actor, "grant credits", "授予学分")?;
     let mut report = SaveReport::default();
     let mut work: Vec<(Option<CreditRecord>, &CreditRecord)> = Vec::new();
@@ -371,12 +330,7 @@ pub fn record_credits(
 }
 
 /// Revokes a credit (an event: the row stays, marked, with the reason).
-pub fn revoke(
-    desk: &mut Desk,
-    actor: &Actor,
-    credit_id: &str,
-    reason: &str,
-) -> Result<StoredCredit> {
+pub fn revoke(desk: &mut Desk, actor: &Actor, credit_id: &str, reason: &str) -> Result<StoredCredit> {
     require_officer(actor, "revoke credits", "撤销学分")?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -418,11 +372,7 @@ pub fn set_year_rule_set(
     rs.year(year)?;
     let before: Option<String> = desk
         .conn()
-        .query_row(
-            "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
-            [year],
-            |r| r.get(0),
-        )
+        .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [year], |r| r.get(0))
         .optional()?;
     desk.change(actor, |ch| {
         ch.tx().execute(
@@ -445,11 +395,7 @@ pub fn set_year_rule_set(
 pub fn rule_set_for_year<'b>(desk: &Desk, book: &'b RuleBook, year: i32) -> Result<&'b RuleSet> {
     let chosen: Option<String> = desk
         .conn()
-        .query_row(
-            "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
-            [year],
-            |r| r.get(0),
-        )
+        .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [year], |r| r.get(0))
         .optional()?;
     Ok(match chosen {
         Some(id) => book.get(&id)?,
@@ -459,21 +405,13 @@ pub fn rule_set_for_year<'b>(desk: &Desk, book: &'b RuleBook, year: i32) -> Resu
 
 /// The rule set whose CME year contains a date (years may not follow the calendar). A rule set
 /// chosen for a year wins over the national default of a neighbouring year.
-pub fn rule_set_for_date<'b>(
-    desk: &Desk,
-    book: &'b RuleBook,
-    date: NaiveDate,
-) -> Result<&'b RuleSet> {
+pub fn rule_set_for_date<'b>(desk: &Desk, book: &'b RuleBook, date: NaiveDate) -> Result<&'b RuleSet> {
     use chrono::Datelike;
     let years = [date.year(), date.year() + 1, date.year() - 1];
     for y in years {
         let chosen: Option<String> = desk
             .conn()
-            .query_row(
-                "SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1",
-                [y],
-                |r| r.get(0),
-            )
+            .query_row("SELECT rule_set FROM cme_year_rule_sets WHERE cme_year = ?1", [y], |r| r.get(0))
             .optional()?;
         if let Some(id) = chosen {
             let rs = book.get(&id)?;
@@ -489,11 +427,7 @@ pub fn rule_set_for_date<'b>(
             return Ok(rs);
         }
     }
-    Err(CreditError::DateOutsideYears {
-        rule_set: "configured".into(),
-        date,
-    }
-    .into())
+    Err(CreditError::DateOutsideYears { rule_set: "configured".into(), date }.into())
 }
 
 fn evidence_list(desk: &Desk, credit_id: &str) -> Result<Vec<Evidence>> {
@@ -517,11 +451,7 @@ fn evidence_list(desk: &Desk, credit_id: &str) -> Result<Vec<Evidence>> {
 pub fn evidence_content(desk: &Desk, sha256: &str) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = desk
         .conn()
-        .query_row(
-            "SELECT content FROM evidence_files WHERE sha256 = ?1",
-            [sha256],
-            |r| r.get(0),
-        )
+        .query_row("SELECT content FROM evidence_files WHERE sha256 = ?1", [sha256], |r| r.get(0))
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
             entity: "evidence",
@@ -529,9 +459,7 @@ pub fn evidence_content(desk: &Desk, sha256: &str) -> Result<Vec<u8>> {
             key: sha256.to_string(),
         })?;
     if crate::store::sha256_hex(&bytes) != sha256 {
-        return Err(CoreError::Corrupt(format!(
-            "evidence {sha256} does not match its hash"
-        )));
+        return Err(CoreError::Corrupt(format!("evidence {sha256} does not match its hash")));
     }
     Ok(bytes)
 }
@@ -550,10 +478,7 @@ fn describe(files: &[NewEvidence]) -> Vec<Evidence> {
         .iter()
         .map(|f| Evidence {
             file_name: f.file_name.clone(),
-            sha256: Sha256::digest(&f.content)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: Sha256::digest(&f.content).iter().map(|b| format!("{b:02x}")).collect(),
             size: f.content.len() as u64,
         })
         .collect()
@@ -565,10 +490,7 @@ fn write_evidence(
     kept: &[Evidence],
     files: &[NewEvidence],
 ) -> Result<()> {
-    conn.execute(
-        "DELETE FROM credit_evidence WHERE credit_id = ?1",
-        [credit_id],
-    )?;
+    conn.execute("DELETE FROM credit_evidence WHERE credit_id = ?1", [credit_id])?;
     for (f, e) in files.iter().zip(describe(files)) {
         conn.execute(
             "INSERT OR IGNORE INTO evidence_files(sha256, size, content) VALUES (?1, ?2, ?3)",
@@ -602,11 +524,7 @@ pub fn manual_detail(desk: &Desk, credit_id: &str) -> Result<ManualCredit> {
         })?;
     let mut form: ManualCreditForm = serde_json::from_str(&form).map_err(corrupt)?;
     form.evidence = evidence_list(desk, credit_id)?;
-    Ok(ManualCredit {
-        credit,
-        form,
-        trail: serde_json::from_str(&trail).map_err(corrupt)?,
-    })
+    Ok(ManualCredit { credit, form, trail: serde_json::from_str(&trail).map_err(corrupt)? })
 }
 
 /// Enters a manual credit (保存 or 保存并上报). `files` are new evidence files; `form.evidence`
@@ -632,11 +550,7 @@ pub fn add_manual(
             params![id, to_json(&form)?, to_json(&trail)?],
         )?;
         write_evidence(ch.tx(), &id, &[], files)?;
-        let out = ManualCredit {
-            credit,
-            form: form.clone(),
-            trail,
-        };
+        let out = ManualCredit { credit, form: form.clone(), trail };
         ch.record("credit.manual.add", ENTITY, &id, None, Some(&out))?;
         Ok(out)
     })
@@ -672,8 +586,7 @@ pub fn edit_manual(
     // Editing keeps the trail; saving as draft after a return keeps it returned.
     let mut trail = before.trail.clone();
     if fresh.status == ReviewStatus::Pending {
-        trail =
-            manual_credits::submit(&form, rs, &trail, &rs.year(credit.cme_year)?, actor.today())?;
+        trail = manual_credits::submit(&form, rs, &trail, &rs.year(credit.cme_year)?, actor.today())?;
     }
     credit.review_status = trail.status;
     desk.change(actor, |ch| {
@@ -684,18 +597,8 @@ pub fn edit_manual(
             params![credit_id, to_json(&form)?, to_json(&trail)?],
         )?;
         write_evidence(ch.tx(), credit_id, &kept, files)?;
-        let out = ManualCredit {
-            credit: credit.clone(),
-            form: form.clone(),
-            trail: trail.clone(),
-        };
-        ch.record(
-            "credit.manual.edit",
-            ENTITY,
-            credit_id,
-            Some(&before),
-            Some(&out),
-        )?;
+        let out = ManualCredit { credit: credit.clone(), form: form.clone(), trail: trail.clone() };
+        ch.record("credit.manual.edit", ENTITY, credit_id, Some(&before), Some(&out))?;
         Ok(out)
     })
 }
@@ -704,10 +607,7 @@ pub fn edit_manual(
 fn read_only_unless_manual(desk: &Desk, credit_id: &str) -> Result<()> {
     let c = get(desk, credit_id)?;
     if c.record.source != CreditSource::Manual {
-        return Err(CreditError::CreditReadOnly {
-            source_name: c.record.source.as_str().to_string(),
-        }
-        .into());
+        return Err(CreditError::CreditReadOnly { source_name: c.record.source.as_str().to_string() }.into());
     }
     Ok(())
 }
@@ -741,23 +641,15 @@ pub fn import_remote(
     let outcome = remote_learning::evaluate(project, records, exams, policy, rs)?;
     let hosted: bool = desk
         .conn()
-        .query_row(
-            "SELECT 1 FROM projects WHERE id = ?1",
-            [&project.id],
-            |_| Ok(()),
-        )
+        .query_row("SELECT 1 FROM projects WHERE id = ?1", [&project.id], |_| Ok(()))
         .optional()?
         .is_some();
     let roster: HashSet<String> = {
         let mut stmt = desk.conn().prepare("SELECT id FROM staff")?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
-    let mut unknown_staff: Vec<String> = records
-        .iter()
-        .map(|r| r.staff_id.clone())
-        .filter(|s| !roster.contains(s))
-        .collect();
+    let mut unknown_staff: Vec<String> =
+        records.iter().map(|r| r.staff_id.clone()).filter(|s| !roster.contains(s)).collect();
     unknown_staff.sort();
     unknown_staff.dedup();
     let credits: Vec<CreditRecord> = outcome
@@ -773,11 +665,7 @@ pub fn import_remote(
         })
         .collect();
     let saved = record_credits(desk, actor, &credits)?;
-    Ok(RemoteImport {
-        outcome,
-        unknown_staff,
-        saved,
-    })
+    Ok(RemoteImport { outcome, unknown_staff, saved })
 }
 
 /// 上报: submits a draft or returned manual credit.
@@ -850,23 +738,13 @@ fn save_trail(
         let now = ch.actor().timestamp();
         ch.tx().execute(
             "UPDATE credits SET review_status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![
-                after.credit.id,
-                enum_text(&after.credit.review_status)?,
-                now
-            ],
+            params![after.credit.id, enum_text(&after.credit.review_status)?, now],
         )?;
         ch.tx().execute(
             "UPDATE manual_credits SET trail_json = ?2 WHERE credit_id = ?1",
             params![after.credit.id, to_json(&after.trail)?],
         )?;
-        ch.record(
-            action,
-            ENTITY,
-            &after.credit.id,
-            Some(&before),
-            Some(&after),
-        )?;
+        ch.record(action, ENTITY, &after.credit.id, Some(&before), Some(&after))?;
         Ok(after.clone())
     })
 }
@@ -922,11 +800,7 @@ struct YearData {
 
 fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<YearData> {
     let departments: Option<HashSet<String>> = match department {
-        Some(d) => Some(
-            crate::departments::subtree_ids(desk, d)?
-                .into_iter()
-                .collect(),
-        ),
+        Some(d) => Some(crate::departments::subtree_ids(desk, d)?.into_iter().collect()),
         None => None,
     };
     let mut stmt = desk.conn().prepare(
@@ -942,47 +816,28 @@ fn load_year(desk: &Desk, year: i32, department: Option<&str>) -> Result<YearDat
                 staff_id: r.get(0)?,
                 department_id: r.get(1)?,
                 title_level: r.get(2)?,
-                exemption: reason
-                    .or_else(|| (status == "exempt").then(|| "人员状态：不计达标".to_string())),
+                exemption: reason.or_else(|| (status == "exempt").then(|| "人员状态：不计达标".to_string())),
                 deemed_complete: None,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
         .filter(|s| {
-            departments
-                .as_ref()
-                .is_none_or(|d| s.department_id.as_ref().is_some_and(|x| d.contains(x)))
+            departments.as_ref().is_none_or(|d| s.department_id.as_ref().is_some_and(|x| d.contains(x)))
         })
         .collect();
-    let all = list(
-        desk,
-        &CreditFilter {
-            cme_year: Some(year),
-            include_revoked: true,
-            ..CreditFilter::default()
-        },
-    )?;
-    let revoked: HashSet<String> = all
-        .iter()
-        .filter(|c| c.revoked_at.is_some())
-        .map(|c| c.record.id.clone())
-        .collect();
+    let all =
+        list(desk, &CreditFilter { cme_year: Some(year), include_revoked: true, ..CreditFilter::default() })?;
+    let revoked: HashSet<String> =
+        all.iter().filter(|c| c.revoked_at.is_some()).map(|c| c.record.id.clone()).collect();
     let credits: Vec<CreditRecord> = all.into_iter().map(|c| c.record).collect();
     let mut hist = desk.conn().prepare(&format!(
         "SELECT {COLUMNS} FROM credits WHERE cme_year < ?1 AND cme_year >= ?1 - 10
            AND credit_level = 'national' AND revoked_at IS NULL"
     ))?;
-    let history: Vec<CreditRecord> = hist
-        .query_map([year], row)?
-        .map(|r| r.map(|c| c.record))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(YearData {
-        staff,
-        credits,
-        history,
-        revoked,
-    })
+    let history: Vec<CreditRecord> =
+        hist.query_map([year], row)?.map(|r| r.map(|c| c.record)).collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(YearData { staff, credits, history, revoked })
 }
 
 /// Compliance of a year over the stored data, under the year's rule set.
@@ -994,12 +849,7 @@ pub fn compliance_report(
     hospital_kind: Option<&str>,
 ) -> Result<ComplianceReport> {
     let rs = rule_set_for_year(desk, book, year)?;
-    let YearData {
-        staff,
-        credits,
-        history,
-        revoked,
-    } = load_year(desk, year, department)?;
+    let YearData { staff, credits, history, revoked } = load_year(desk, year, department)?;
     Ok(compliance::evaluate(&ComplianceInput {
         rule_set: rs,
         year,
@@ -1022,12 +872,7 @@ pub fn forecast_report(
     scheduled: &[ScheduledCredit],
 ) -> Result<Forecast> {
     let rs = rule_set_for_year(desk, book, year)?;
-    let YearData {
-        staff,
-        credits,
-        history,
-        revoked,
-    } = load_year(desk, year, department)?;
+    let YearData { staff, credits, history, revoked } = load_year(desk, year, department)?;
     Ok(forecast::forecast(
         &ComplianceInput {
             rule_set: rs,
