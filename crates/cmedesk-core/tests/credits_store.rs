@@ -129,12 +129,12 @@ fn granting_twice_writes_once_and_every_write_is_audited() {
     let mut w = world();
     let credits = grant(&w, 5, GrantStrategy::AllCoursesFull);
     let audit0 = count(&w.desk, "audit_log");
-    let r = record_credits(&mut w.desk, &admin(), &credits).expect("record");
+    let r = record_credits(&mut w.desk, &admin(), &w.book, &credits).expect("record");
     assert_eq!((r.inserted, r.updated, r.unchanged), (5, 0, 0));
     assert_eq!(count(&w.desk, "audit_log") - audit0, 5);
     assert_eq!(count(&w.desk, "outbox") - audit0, count(&w.desk, "audit_log") - audit0);
     let snapshot = dump(&w.desk);
-    let r = record_credits(&mut w.desk, &admin(), &credits).expect("record again");
+    let r = record_credits(&mut w.desk, &admin(), &w.book, &credits).expect("record again");
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 5));
     assert_eq!(dump(&w.desk), snapshot, "granting twice changed the database");
     // Stored exactly as granted, rate and cap included.
@@ -143,7 +143,7 @@ fn granting_twice_writes_once_and_every_write_is_audited() {
     assert_eq!(stored.record.credits, Centi::units(4));
     // A re-grant with more people inserts only the new ones.
     let more = grant(&w, 7, GrantStrategy::AllCoursesFull);
-    let r = record_credits(&mut w.desk, &admin(), &more).expect("record more");
+    let r = record_credits(&mut w.desk, &admin(), &w.book, &more).expect("record more");
     assert_eq!((r.inserted, r.unchanged), (2, 5));
     assert!(audit_log::verify(&w.desk).expect("verify").intact);
 }
@@ -152,18 +152,18 @@ fn granting_twice_writes_once_and_every_write_is_audited() {
 fn revoking_is_an_event_and_stands_against_a_regrant() {
     let mut w = world();
     let credits = grant(&w, 2, GrantStrategy::AllCoursesFull);
-    record_credits(&mut w.desk, &admin(), &credits).expect("record");
-    let e = revoke(&mut w.desk, &admin(), &credits[0].id, " ").expect_err("reason required");
+    record_credits(&mut w.desk, &admin(), &w.book, &credits).expect("record");
+    let e = revoke(&mut w.desk, &admin(), &w.book, &credits[0].id, " ").expect_err("reason required");
     assert_eq!(e.code(), "REASON_REQUIRED");
     let audit0 = count(&w.desk, "audit_log");
-    let r = revoke(&mut w.desk, &admin(), &credits[0].id, "代刷卡，撤销").expect("revoke");
+    let r = revoke(&mut w.desk, &admin(), &w.book, &credits[0].id, "代刷卡，撤销").expect("revoke");
     assert_eq!(r.revoked_reason.as_deref(), Some("代刷卡，撤销"));
     assert_eq!(count(&w.desk, "audit_log"), audit0 + 1);
     assert_eq!(
-        revoke(&mut w.desk, &admin(), &credits[0].id, "再次").expect_err("twice").code(),
+        revoke(&mut w.desk, &admin(), &w.book, &credits[0].id, "再次").expect_err("twice").code(),
         "CREDIT_ALREADY_REVOKED"
     );
-    let r = record_credits(&mut w.desk, &admin(), &credits).expect("regrant");
+    let r = record_credits(&mut w.desk, &admin(), &w.book, &credits).expect("regrant");
     assert_eq!(r.unchanged, 2);
     assert!(store::get(&w.desk, &credits[0].id).expect("get").revoked_at.is_some());
     let visible =
@@ -184,13 +184,13 @@ fn refused_operations_write_nothing() {
     let credits = grant(&w, 3, GrantStrategy::AllCoursesFull);
     let before = dump(&w.desk);
     for role in [Role::Viewer, Role::DepartmentSecretary] {
-        let e = record_credits(&mut w.desk, &actor(role), &credits).expect_err("forbidden");
+        let e = record_credits(&mut w.desk, &actor(role), &w.book, &credits).expect_err("forbidden");
         assert_eq!(e.code(), "FORBIDDEN");
     }
     let mut manual = credits[0].clone();
     manual.source = cmedesk_core::credits::CreditSource::Manual;
     assert_eq!(
-        record_credits(&mut w.desk, &admin(), &[manual]).expect_err("manual").code(),
+        record_credits(&mut w.desk, &admin(), &w.book, &[manual]).expect_err("manual").code(),
         "CREDIT_SOURCE_MANUAL"
     );
     assert_eq!(dump(&w.desk), before);
@@ -549,4 +549,18 @@ fn remote_learning_import_is_idempotent_and_read_only() {
         store::edit_manual(&mut w.desk, &admin(), &w.book, &credit.id, paper_form(&a), &[], SaveMode::Save)
             .expect_err("read-only");
     assert_eq!(e.code(), "CREDIT_READ_ONLY");
+}
+
+#[test]
+fn a_locked_year_is_frozen() {
+    let mut w = world();
+    // national-2024 locks CME year 2025 on 2026-03-31; the clock says 2026-11-22.
+    let mut credits = grant(&w, 1, GrantStrategy::AllCoursesFull);
+    credits[0].cme_year = 2025;
+    credits[0].activity_date = d("2025-06-12");
+    let before = dump(&w.desk);
+    let e = record_credits(&mut w.desk, &admin(), &w.book, &credits).expect_err("locked");
+    assert_eq!(e.code(), "CME_YEAR_LOCKED");
+    assert!(e.message_zh().contains("2026-03-31"));
+    assert_eq!(dump(&w.desk), before);
 }

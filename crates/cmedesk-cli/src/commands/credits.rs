@@ -347,7 +347,7 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             Ok(Reply::new(to_json(&m), format!("{}：{}", m.credit.id, m.trail.status.label_zh())))
         }
         CreditsCommand::Revoke { credit, reason } => {
-            let c = store::revoke(desk, &actor, &credit, &reason)?;
+            let c = store::revoke(desk, &actor, &book, &credit, &reason)?;
             Ok(Reply::new(to_json(&c), format!("已撤销 {}", c.record.id)))
         }
         CreditsCommand::List { staff: who, year, project, include_revoked } => {

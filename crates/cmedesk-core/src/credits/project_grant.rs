@@ -250,6 +250,6 @@ pub fn grant_project(
     };
     let mut all = participants.credits.clone();
     all.extend(speakers.credits.iter().cloned());
-    let saved = store::record_credits(desk, actor, &all)?;
+    let saved = store::record_credits(desk, actor, book, &all)?;
     Ok(ProjectGrant { participants, speakers, saved })
 }

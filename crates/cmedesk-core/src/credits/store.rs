@@ -284,7 +284,12 @@ pub fn list(desk: &Desk, filter: &CreditFilter) -> Result<Vec<StoredCredit>> {
 /// Records system credits (a grant, speakers, a remote-learning import). Idempotent: stored
 /// identical credits are left alone, so granting twice changes nothing; a changed amount is an
 /// update with its own audit entry; a revoked credit stays revoked.
-pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) -> Result<SaveReport> {
+pub fn record_credits(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    credits: &[CreditRecord],
+) -> Result<SaveReport> {
     require_officer(actor, "grant credits", "授予学分")?;
     let mut report = SaveReport::default();
     let mut work: Vec<(Option<CreditRecord>, &CreditRecord)> = Vec::new();
@@ -309,6 +314,9 @@ pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) 
     if work.is_empty() {
         return Ok(report);
     }
+    for (_, c) in &work {
+        ensure_open(book, &c.rule_set, c.cme_year, actor.today())?;
+    }
     desk.change(actor, |ch| {
         let now = ch.actor().timestamp();
         for (before, after) in &work {
@@ -329,14 +337,30 @@ pub fn record_credits(desk: &mut Desk, actor: &Actor, credits: &[CreditRecord]) 
     })
 }
 
+/// A closed (locked) CME year is frozen: nothing is granted, imported or revoked in it.
+fn ensure_open(book: &RuleBook, rule_set: &str, year: i32, today: NaiveDate) -> Result<()> {
+    let cy = book.get(rule_set)?.year(year)?;
+    if cy.is_locked(today) {
+        return Err(CreditError::YearLocked { year, locked_on: cy.locks_on }.into());
+    }
+    Ok(())
+}
+
 /// Revokes a credit (an event: the row stays, marked, with the reason).
-pub fn revoke(desk: &mut Desk, actor: &Actor, credit_id: &str, reason: &str) -> Result<StoredCredit> {
+pub fn revoke(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    credit_id: &str,
+    reason: &str,
+) -> Result<StoredCredit> {
     require_officer(actor, "revoke credits", "撤销学分")?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(CreditError::ReasonRequired.into());
     }
     let before = get(desk, credit_id)?;
+    ensure_open(book, &before.record.rule_set, before.record.cme_year, actor.today())?;
     if before.revoked_at.is_some() {
         return Err(CoreError::Conflict {
             code: "CREDIT_ALREADY_REVOKED",
@@ -664,7 +688,7 @@ pub fn import_remote(
             c
         })
         .collect();
-    let saved = record_credits(desk, actor, &credits)?;
+    let saved = record_credits(desk, actor, book, &credits)?;
     Ok(RemoteImport { outcome, unknown_staff, saved })
 }
 
