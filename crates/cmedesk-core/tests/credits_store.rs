@@ -564,3 +564,64 @@ fn a_locked_year_is_frozen() {
     assert!(e.message_zh().contains("2026-03-31"));
     assert_eq!(dump(&w.desk), before);
 }
+
+#[test]
+fn per_person_review_mode_decides_every_waiting_credit_at_once() {
+    let mut w = world();
+    let (staff_id, dept) = w.staff[3].clone();
+    let file = NewEvidence { file_name: "封面.pdf".into(), content: b"cover".to_vec() };
+    let mut ids = Vec::new();
+    for (i, mode) in
+        [SaveMode::SaveAndSubmit, SaveMode::SaveAndSubmit, SaveMode::Save].into_iter().enumerate()
+    {
+        let mut form = paper_form(&staff_id);
+        form.activity_name = format!("论文 {i}");
+        let m = store::add_manual(&mut w.desk, &admin(), &w.book, form, std::slice::from_ref(&file), mode)
+            .expect("saved");
+        ids.push(m.credit.id);
+    }
+    let policy = ReviewPolicy { department_required: true };
+    let audit0 = count(&w.desk, "audit_log");
+    let done = store::review_person(
+        &mut w.desk,
+        &secretary(&dept),
+        &w.book,
+        &staff_id,
+        2026,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect("department reviews the person");
+    assert_eq!(done.len(), 2);
+    assert_eq!(count(&w.desk, "audit_log"), audit0 + 2);
+    let done = store::review_person(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &staff_id,
+        2026,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect("hospital reviews the person");
+    assert!(done.iter().all(|m| m.credit.review_status == ReviewStatus::Approved));
+    assert_eq!(store::get(&w.desk, &ids[2]).expect("draft").record.review_status, ReviewStatus::Draft);
+    let e = store::review_person(
+        &mut w.desk,
+        &admin(),
+        &w.book,
+        &staff_id,
+        2026,
+        ReviewDecision::Approve,
+        None,
+        policy,
+    )
+    .expect_err("nothing left");
+    assert_eq!(e.code(), "NOTHING_TO_REVIEW");
+    let report = compliance_report(&w.desk, &w.book, 2026, None, None).expect("compliance");
+    let p = report.people.iter().find(|p| p.staff_id == staff_id).expect("person");
+    // Two approved papers of 2 articles each at 2 credits = 8 credits, capped by nothing.
+    assert_eq!(p.totals.credits, Centi::units(8));
+}

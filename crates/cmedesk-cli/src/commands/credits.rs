@@ -85,6 +85,21 @@ pub enum CreditsCommand {
         #[arg(long)]
         skip_department: bool,
     },
+    /// Review every waiting credit of a person and year at once (per-person mode)
+    ReviewPerson {
+        /// Staff id, ID number or card
+        staff: String,
+        #[arg(long)]
+        year: i32,
+        /// approve | return | reject
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// The hospital may decide without the department's approval
+        #[arg(long)]
+        skip_department: bool,
+    },
     /// Revoke a credit (the record stays, marked, with the reason)
     Revoke {
         credit: String,
@@ -336,15 +351,28 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             Ok(Reply::new(to_json(&m), format!("已上报 {}", m.credit.id)))
         }
         CreditsCommand::Review { credit, decision, reason, skip_department } => {
-            let decision = match decision.as_str() {
-                "approve" | "通过" => ReviewDecision::Approve,
-                "return" | "退回" => ReviewDecision::Return,
-                "reject" | "不通过" => ReviewDecision::Reject,
-                other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
-            };
+            let decision = parse_decision(&decision)?;
             let policy = ReviewPolicy { department_required: !skip_department };
             let m = store::review_manual(desk, &actor, &book, &credit, decision, reason.as_deref(), policy)?;
             Ok(Reply::new(to_json(&m), format!("{}：{}", m.credit.id, m.trail.status.label_zh())))
+        }
+        CreditsCommand::ReviewPerson { staff: who, year, decision, reason, skip_department } => {
+            let s = staff::resolve(desk, &who)?;
+            let policy = ReviewPolicy { department_required: !skip_department };
+            let done = store::review_person(
+                desk,
+                &actor,
+                &book,
+                &s.staff.id,
+                year,
+                parse_decision(&decision)?,
+                reason.as_deref(),
+                policy,
+            )?;
+            Ok(Reply::new(
+                json!({ "reviewed": to_json(&done) }),
+                format!("{} {} 年度：已审核 {} 条学分", s.staff.name, year, done.len()),
+            ))
         }
         CreditsCommand::Revoke { credit, reason } => {
             let c = store::revoke(desk, &actor, &book, &credit, &reason)?;
@@ -422,6 +450,15 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             Ok(Reply::new(json!({ "rule_sets": sets }), text))
         }
     }
+}
+
+fn parse_decision(s: &str) -> Result<ReviewDecision> {
+    Ok(match s {
+        "approve" | "通过" => ReviewDecision::Approve,
+        "return" | "退回" => ReviewDecision::Return,
+        "reject" | "不通过" => ReviewDecision::Reject,
+        other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
+    })
 }
 
 fn department_id(desk: &cmedesk_core::Desk, d: Option<String>) -> Result<Option<String>> {

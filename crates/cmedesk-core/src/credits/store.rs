@@ -704,10 +704,54 @@ pub fn submit_manual(
     let rs = book.get(&before.credit.rule_set)?;
     let year = rs.year(before.credit.cme_year)?;
     let trail = manual_credits::submit(&before.form, rs, &before.trail, &year, actor.today())?;
-    save_trail(desk, actor, "credit.manual.submit", before, trail)
+    let mut out = save_trails(desk, actor, "credit.manual.submit", vec![(before, trail)])?;
+    out.pop().ok_or_else(|| CoreError::Corrupt("submit wrote nothing".into()))
 }
 
-/// A review decision; the level follows the reviewer's role.
+/// The review level of the actor for a staff member's credit: department for their own
+/// department's secretary, hospital for officers and admins.
+fn review_level(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<ReviewLevel> {
+    match actor.operator.role {
+        Role::Admin | Role::Officer => Ok(ReviewLevel::Hospital),
+        Role::DepartmentSecretary => {
+            let dept = staff_department(desk, staff_id)?;
+            if actor.operator.department_id.as_deref() != Some(dept.as_str()) {
+                return Err(forbidden(
+                    actor,
+                    "review credits of another department",
+                    "审核其他科室人员的学分",
+                ));
+            }
+            Ok(ReviewLevel::Department)
+        }
+        Role::Viewer => Err(forbidden(actor, "review credits", "审核学分")),
+    }
+}
+
+fn decide(
+    book: &RuleBook,
+    actor: &Actor,
+    level: ReviewLevel,
+    before: &ManualCredit,
+    decision: ReviewDecision,
+    reason: Option<&str>,
+    policy: ReviewPolicy,
+) -> Result<ReviewTrail> {
+    let rs = book.get(&before.credit.rule_set)?;
+    let year = rs.year(before.credit.cme_year)?;
+    Ok(manual_credits::review(
+        &before.trail,
+        policy,
+        level,
+        decision,
+        reason,
+        &actor.operator.username,
+        actor.now,
+        &year,
+    )?)
+}
+
+/// A review decision on one record (per-record mode); the level follows the reviewer's role.
 pub fn review_manual(
     desk: &mut Desk,
     actor: &Actor,
@@ -718,58 +762,85 @@ pub fn review_manual(
     policy: ReviewPolicy,
 ) -> Result<ManualCredit> {
     let before = manual_detail(desk, credit_id)?;
-    let level = match actor.operator.role {
-        Role::Admin | Role::Officer => ReviewLevel::Hospital,
-        Role::DepartmentSecretary => {
-            let dept = staff_department(desk, &before.credit.staff_id)?;
-            if actor.operator.department_id.as_deref() != Some(dept.as_str()) {
-                return Err(forbidden(
-                    actor,
-                    "review credits of another department",
-                    "审核其他科室人员的学分",
-                ));
-            }
-            ReviewLevel::Department
-        }
-        Role::Viewer => return Err(forbidden(actor, "review credits", "审核学分")),
-    };
-    let rs = book.get(&before.credit.rule_set)?;
-    let year = rs.year(before.credit.cme_year)?;
-    let trail = manual_credits::review(
-        &before.trail,
-        policy,
-        level,
-        decision,
-        reason,
-        &actor.operator.username,
-        actor.now,
-        &year,
-    )?;
-    save_trail(desk, actor, "credit.manual.review", before, trail)
+    let level = review_level(desk, actor, &before.credit.staff_id)?;
+    let trail = decide(book, actor, level, &before, decision, reason, policy)?;
+    let mut out = save_trails(desk, actor, "credit.manual.review", vec![(before, trail)])?;
+    out.pop().ok_or_else(|| CoreError::Corrupt("review wrote nothing".into()))
 }
 
-fn save_trail(
+/// Per-person mode (W7): one decision on every credit of a person and year that awaits the
+/// reviewer's level, in one transaction. Credits not awaiting this level are left alone.
+#[allow(clippy::too_many_arguments)]
+pub fn review_person(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    staff_id: &str,
+    year: i32,
+    decision: ReviewDecision,
+    reason: Option<&str>,
+    policy: ReviewPolicy,
+) -> Result<Vec<ManualCredit>> {
+    let level = review_level(desk, actor, staff_id)?;
+    let ids: Vec<String> = list(
+        desk,
+        &CreditFilter {
+            staff_id: Some(staff_id.to_string()),
+            cme_year: Some(year),
+            ..CreditFilter::default()
+        },
+    )?
+    .into_iter()
+    .filter(|c| c.record.source == CreditSource::Manual && c.record.review_status == ReviewStatus::Pending)
+    .map(|c| c.record.id)
+    .collect();
+    let mut work = Vec::new();
+    for id in ids {
+        let before = manual_detail(desk, &id)?;
+        let waiting = match level {
+            ReviewLevel::Department => !before.trail.department_approved && !before.trail.hospital_acted,
+            ReviewLevel::Hospital => !policy.department_required || before.trail.department_approved,
+        };
+        if waiting {
+            let trail = decide(book, actor, level, &before, decision, reason, policy)?;
+            work.push((before, trail));
+        }
+    }
+    if work.is_empty() {
+        return Err(CoreError::Conflict {
+            code: "NOTHING_TO_REVIEW",
+            zh: "该人员本年度没有待本级审核的学分".into(),
+            en: "no credit of this person and year awaits this review level".into(),
+        });
+    }
+    save_trails(desk, actor, "credit.manual.review", work)
+}
+
+fn save_trails(
     desk: &mut Desk,
     actor: &Actor,
     action: &str,
-    before: ManualCredit,
-    trail: ReviewTrail,
-) -> Result<ManualCredit> {
-    let mut after = before.clone();
-    after.credit.review_status = trail.status;
-    after.trail = trail;
+    work: Vec<(ManualCredit, ReviewTrail)>,
+) -> Result<Vec<ManualCredit>> {
     desk.change(actor, |ch| {
         let now = ch.actor().timestamp();
-        ch.tx().execute(
-            "UPDATE credits SET review_status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![after.credit.id, enum_text(&after.credit.review_status)?, now],
-        )?;
-        ch.tx().execute(
-            "UPDATE manual_credits SET trail_json = ?2 WHERE credit_id = ?1",
-            params![after.credit.id, to_json(&after.trail)?],
-        )?;
-        ch.record(action, ENTITY, &after.credit.id, Some(&before), Some(&after))?;
-        Ok(after.clone())
+        let mut out = Vec::with_capacity(work.len());
+        for (before, trail) in &work {
+            let mut after = before.clone();
+            after.credit.review_status = trail.status;
+            after.trail = trail.clone();
+            ch.tx().execute(
+                "UPDATE credits SET review_status = ?2, updated_at = ?3 WHERE id = ?1",
+                params![after.credit.id, enum_text(&after.credit.review_status)?, now],
+            )?;
+            ch.tx().execute(
+                "UPDATE manual_credits SET trail_json = ?2 WHERE credit_id = ?1",
+                params![after.credit.id, to_json(&after.trail)?],
+            )?;
+            ch.record(action, ENTITY, &after.credit.id, Some(before), Some(&after))?;
+            out.push(after);
+        }
+        Ok(out)
     })
 }
 
