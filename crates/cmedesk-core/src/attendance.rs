@@ -12,6 +12,7 @@
 //! search over the windows' elementary intervals. No step compares swipes with each other.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -278,6 +279,32 @@ pub struct AttendanceAnalysis {
     pub swipes_unknown_card: usize,
 }
 
+/// FNV-1a: interning a million short ids is the analysis' hottest step, and these keys come
+/// from the desk's own database, so a fast non-keyed hash is fine here.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// Maps an instant to the windows containing it, by binary search over elementary intervals.
 struct WindowIndex {
     /// Sorted boundaries (seconds); segment i is [bounds[i], bounds[i+1]).
@@ -356,7 +383,8 @@ pub fn analyze(input: &AnalysisInput<'_>) -> Result<AttendanceAnalysis, CreditEr
     let index = WindowIndex::new(&win_secs);
 
     // Intern people: index into `people`.
-    let mut ids: HashMap<&Swiper, u32> = HashMap::with_capacity(input.expected.len() + 1024);
+    let mut ids: FastMap<&Swiper, u32> =
+        FastMap::with_capacity_and_hasher(input.expected.len() + 1024, BuildHasherDefault::default());
     let mut people: Vec<&Swiper> = Vec::new();
     // (person, time, swipe index)
     let mut keyed: Vec<(u32, i64, u32)> = Vec::with_capacity(input.swipes.len());
