@@ -461,6 +461,14 @@ fn parse_decision(s: &str) -> Result<ReviewDecision> {
     })
 }
 
+/// Staff id → "name（department）" for the text tables.
+fn names(desk: &cmedesk_core::Desk) -> Result<std::collections::HashMap<String, String>> {
+    Ok(staff::list(desk, &staff::StaffFilter::default())?
+        .into_iter()
+        .map(|r| (r.staff.id.clone(), format!("{}（{}）", r.staff.name, r.department_name)))
+        .collect())
+}
+
 fn department_id(desk: &cmedesk_core::Desk, d: Option<String>) -> Result<Option<String>> {
     Ok(d.map(|d| departments::resolve(desk, &d)).transpose()?.map(|d| d.id))
 }
@@ -470,13 +478,14 @@ pub fn run_compliance(ctx: &mut Context, a: ComplianceArgs) -> Result<Reply> {
     let (desk, _actor) = ctx.actor()?;
     let dept = department_id(desk, a.department)?;
     let r = store::compliance_report(desk, &book, a.year, dept.as_deref(), a.hospital_kind.as_deref())?;
+    let names = names(desk)?;
     let rows: Vec<Vec<String>> = r
         .people
         .iter()
         .filter(|p| a.all || p.status != cmedesk_core::compliance::ComplianceStatus::Compliant)
         .map(|p| {
             vec![
-                p.staff_id.clone(),
+                names.get(&p.staff_id).cloned().unwrap_or_else(|| p.staff_id.clone()),
                 p.status.label_zh().into(),
                 p.totals.credits.to_string(),
                 p.totals.hours.to_string(),
@@ -520,13 +529,14 @@ pub fn run_forecast(ctx: &mut Context, a: ForecastArgs) -> Result<Reply> {
         a.hospital_kind.as_deref(),
         &[],
     )?;
+    let names = names(desk)?;
     let rows: Vec<Vec<String>> = f
         .people
         .iter()
         .filter(|p| p.outlook == cmedesk_core::forecast::Outlook::AtRisk)
         .map(|p| {
             vec![
-                p.staff_id.clone(),
+                names.get(&p.staff_id).cloned().unwrap_or_else(|| p.staff_id.clone()),
                 p.in_review.to_string(),
                 p.gaps_projected
                     .iter()
