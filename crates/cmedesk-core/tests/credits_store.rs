@@ -491,6 +491,14 @@ fn stored_project_is_analysed_and_granted_once() {
     }));
     let again = grant_project(&mut w.desk, &admin(), &w.book, &project_id, &request).expect("grant again");
     assert_eq!((again.saved.inserted, again.saved.unchanged), (0, g.saved.inserted));
+    // Course strategies never grant less than valid attendance: the fourth person, who swiped
+    // only in the first window, gets nothing from all-courses-full either.
+    let courses = GrantRequest { strategy: GrantStrategy::AllCoursesFull, ..request };
+    let g = grant_project(&mut w.desk, &admin(), &w.book, &project_id, &courses).expect("grant");
+    if windows.len() > 1 {
+        assert!(g.participants.credits.iter().all(|c| c.staff_id != cards[3].0));
+    }
+    assert_eq!(g.participants.credits.len(), pa.analysis.valid_count);
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //!
 //! The data model links no attendance window to a course. Course-based strategies therefore
 //! pair course N with window N when the counts match (both in their stored order); otherwise a
-//! course counts as attended on any counted swipe.
+//! course counts as attended only with valid attendance (a swipe in every window), never with
+//! less.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rusqlite::params;
@@ -129,7 +130,7 @@ pub fn analyze_project(desk: &Desk, book: &RuleBook, project_id: &str) -> Result
                 id: c.id.clone(),
                 title: c.title.clone(),
                 hours: centi(c.hours, "hours")?,
-                windows: if pair { vec![i] } else { Vec::new() },
+                windows: if pair { vec![i] } else { (0..windows.len()).collect() },
                 speaker_staff_id: c.speaker_staff_id.clone(),
             })
         })
