@@ -48,6 +48,16 @@ enum Command {
     /// Local operators (操作员)
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Attendance analysis (考勤分析)
+    #[command(subcommand)]
+    Attendance(commands::credits::AttendanceCommand),
+    /// Credits (学分): grant, manual entry and review, revoke, list, exemptions, rule sets
+    #[command(subcommand)]
+    Credits(commands::credits::CreditsCommand),
+    /// Compliance of a CME year (达标统计)
+    Compliance(commands::credits::ComplianceArgs),
+    /// Who will miss the year's requirement, and by how much (达标预测)
+    Forecast(commands::credits::ForecastArgs),
     /// The audit log (操作日志); `--verify` checks the hash chain
     AuditLog(commands::audit::AuditArgs),
     /// Time the core's hot paths on a scratch database
@@ -78,6 +88,10 @@ fn main() -> ExitCode {
         Command::Approved(c) => commands::project::run_approved(&mut ctx, c),
         Command::Project(c) => commands::project::run(&mut ctx, c),
         Command::User(c) => commands::user::run(&mut ctx, c),
+        Command::Attendance(c) => commands::credits::run_attendance(&mut ctx, c),
+        Command::Credits(c) => commands::credits::run_credits(&mut ctx, c),
+        Command::Compliance(a) => commands::credits::run_compliance(&mut ctx, a),
+        Command::Forecast(a) => commands::credits::run_forecast(&mut ctx, a),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
