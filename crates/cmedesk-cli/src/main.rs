@@ -60,6 +60,9 @@ enum Command {
     Forecast(commands::credits::ForecastArgs),
     /// The audit log (操作日志); `--verify` checks the hash chain
     AuditLog(commands::audit::AuditArgs),
+    /// Backups (备份): create, list, verify, restore
+    #[command(subcommand)]
+    Backup(commands::backup::BackupCommand),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
     /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Forecast(a) => commands::credits::run_forecast(&mut ctx, a),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
+        Command::Backup(c) => commands::backup::run(&mut ctx, c),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
         Command::Swipe(c) => commands::swipes::run(&mut ctx, c),

@@ -1,6 +1,7 @@
 //! One module per domain; each parses its arguments and makes a few calls into the core.
 
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod card;
 pub mod cards;
