@@ -46,7 +46,9 @@ impl Reply {
     }
 
     pub fn print(&self, json: bool) {
-        if json {
+        if json && self.json.is_null() {
+            // The command printed its own lines (e.g. one per swipe).
+        } else if json {
             emit(&serde_json::to_string_pretty(&self.json).unwrap_or_default());
         } else if !self.text.is_empty() {
             emit(self.text.trim_end());
@@ -133,15 +135,27 @@ fn emit(text: &str) {
     let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }
 
+/// The clock: `CMEDESK_NOW` (RFC 3339) pins it for reproducible scripts and tests.
+pub fn clock_now() -> Result<DateTime<FixedOffset>> {
+    match std::env::var("CMEDESK_NOW") {
+        Ok(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("CMEDESK_NOW={s} is not RFC 3339")),
+        Err(_) => Ok(chrono::Local::now().fixed_offset()),
+    }
+}
+
 pub fn print_error(e: &anyhow::Error, json: bool) {
-    let (code, zh, en, field) =
-        match (e.downcast_ref::<CoreError>(), e.downcast_ref::<cmedesk_sheets::SheetsError>()) {
-            (Some(c), _) | (_, Some(cmedesk_sheets::SheetsError::Core(c))) => {
-                (c.code(), c.message_zh(), c.message_en(), c.field())
-            }
-            (None, Some(s)) => (s.code(), s.message_zh(), s.message_en(), None),
-            (None, None) => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
-        };
+    let (code, zh, en, field) = match (
+        e.downcast_ref::<CoreError>(),
+        e.downcast_ref::<cmedesk_cards::CardsError>(),
+        e.downcast_ref::<cmedesk_sheets::SheetsError>(),
+    ) {
+        (Some(c), _, _) | (_, _, Some(cmedesk_sheets::SheetsError::Core(c))) => {
+            (c.code(), c.message_zh(), c.message_en(), c.field())
+        }
+        (None, Some(c), _) => (c.code(), c.message_zh(), c.message_en(), c.field()),
+        (None, None, Some(s)) => (s.code(), s.message_zh(), s.message_en(), None),
+        (None, None, None) => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
+    };
     if json {
         let v = json!({ "error": { "code": code, "message": format!("{zh} ({en})"), "message_zh": zh, "message_en": en, "field": field } });
         emit(&serde_json::to_string_pretty(&v).unwrap_or_default());

@@ -73,6 +73,8 @@ pub enum Permission {
     LoadDemoData,
     /// Take swipes from readers and terminals, and import swipe logs.
     RecordSwipes,
+    /// Create and restore backups.
+    ManageBackups,
 }
 
 impl Permission {
@@ -86,6 +88,7 @@ impl Permission {
             Permission::RecordProjectDecision => "record project decisions",
             Permission::LoadDemoData => "load demo data",
             Permission::RecordSwipes => "record swipes",
+            Permission::ManageBackups => "manage backups",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -98,6 +101,7 @@ impl Permission {
             Permission::RecordProjectDecision => "登记项目审核结果",
             Permission::LoadDemoData => "载入演示数据",
             Permission::RecordSwipes => "登记刷卡考勤",
+            Permission::ManageBackups => "备份与恢复数据库",
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod approved_projects;
 pub mod audit_log;
+pub mod backup;
 pub mod cards;
 pub mod departments;
 pub mod error;
@@ -21,6 +22,17 @@ pub mod swipes;
 pub mod synthetic;
 pub mod terminals;
 pub mod users;
+
+// Credits engine: rule sets, attendance analysis, granting, remote learning, manual credits,
+// compliance and forecast.
+pub mod attendance;
+pub mod compliance;
+pub mod credits;
+pub mod forecast;
+pub mod grant;
+pub mod manual_credits;
+pub mod remote_learning;
+pub mod rules;
 
 mod sql;
 

@@ -94,6 +94,20 @@ impl Desk {
         Ok(Desk { conn, site_id, ids: uuid::ContextV7::new() })
     }
 
+    /// Overwrites this database with the contents of `backup` (SQLite's backup API, page by page).
+    pub(crate) fn restore_from(&mut self, backup: &Path) -> Result<()> {
+        self.conn.restore(rusqlite::MAIN_DB, backup, None::<fn(rusqlite::backup::Progress)>)?;
+        // A backup from an older version is brought up to this one.
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut self.conn)
+    }
+
+    pub(crate) fn reload_site_id(&mut self) -> Result<()> {
+        self.site_id =
+            self.conn.query_row("SELECT value FROM desk_meta WHERE key = 'site_id'", [], |r| r.get(0))?;
+        Ok(())
+    }
+
     /// Read access for queries. Writes go through [`Desk::change`].
     pub fn conn(&self) -> &Connection {
         &self.conn
