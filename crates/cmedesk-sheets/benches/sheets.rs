@@ -207,7 +207,7 @@ fn benches(c: &mut Criterion) {
                 let sheet = read::open(&roster_path).expect("open");
                 let mut parsed = read::parse(&roster_t, &sheet, today, &Default::default(), &mut |_, _| {})
                     .expect("parse");
-                let inputs = domain::staff_inputs(&desk, &roster_t, &mut parsed, today).expect("inputs");
+                let inputs = domain::staff_inputs(&desk, &roster_t, &mut parsed).expect("inputs");
                 assert_eq!((inputs.len(), parsed.rejected.len()), (ROWS, 0));
                 black_box(inputs);
             })

@@ -54,12 +54,7 @@ impl Fields<'_> {
 
 /// Turns roster records into core inputs, resolving department names through the core and
 /// rejecting rows whose department, card or ID cannot be used. Returns (sheet row, input).
-pub fn staff_inputs(
-    desk: &Desk,
-    template: &Template,
-    parsed: &mut Parsed,
-    today: chrono::NaiveDate,
-) -> Result<Vec<(u32, NewStaff)>> {
+pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Result<Vec<(u32, NewStaff)>> {
     let mut departments_by_name: HashMap<String, std::result::Result<String, String>> = HashMap::new();
     let existing: HashMap<String, String> = staff::list(desk, &StaffFilter::default())?
         .into_iter()
@@ -88,9 +83,11 @@ pub fn staff_inputs(
         };
         let id_number = f.text("id_number").unwrap_or_default();
         let gender = f.text("gender").as_deref().and_then(Gender::parse);
-        if let Some(given) = gender
-            && let Err(e) = id_number::validate_with_gender(&id_number, Some(given), today)
+        // The ID was validated while cleaning; only its gender is compared here.
+        if let (Some(given), Some(from_id)) = (gender, f.record.id_gender)
+            && given != from_id
         {
+            let e = id_number::IdNumberError::GenderMismatch { from_id, given };
             parsed.reject(row, Some("gender"), e.message_zh());
             ok = false;
         }
@@ -279,6 +276,55 @@ pub fn approved_rows(desk: &Desk, template: &Template, year: Option<i32>) -> Res
                     ("credit_level", text(Some(a.credit_level.as_str()))),
                 ],
             )
+        })
+        .collect())
+}
+
+/// The credit list (学分明细, seed 003's credit query export): credits of a CME year (all years
+/// when `year` is absent), of people in `department` and below when given; revoked credits are
+/// left out, as the query screen does.
+pub fn credit_rows(
+    desk: &Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<Vec<Vec<Value>>> {
+    let department_id = match department {
+        Some(d) => Some(departments::resolve(desk, d)?.id),
+        None => None,
+    };
+    let people: HashMap<String, (String, String)> =
+        staff::list(desk, &StaffFilter { department_id, ..StaffFilter::default() })?
+            .into_iter()
+            .map(|r| (r.staff.id, (r.staff.name, r.staff.id_number)))
+            .collect();
+    let credits = cmedesk_core::credits::store::list(
+        desk,
+        &cmedesk_core::credits::store::CreditFilter { cme_year: year, ..Default::default() },
+    )?;
+    Ok(credits
+        .into_iter()
+        .filter_map(|c| {
+            let c = c.record;
+            let (name, id_number) = people.get(&c.staff_id)?;
+            // The review state's stable key is its serde name (`pending`, `approved`, …).
+            let state =
+                serde_json::to_value(c.review_status).ok().and_then(|v| v.as_str().map(str::to_string));
+            Some(row_of(
+                template,
+                vec![
+                    ("name", text(Some(name))),
+                    ("id_number", text(Some(id_number))),
+                    ("date", Value::Date(c.activity_date)),
+                    ("project_code", text(c.project_code.as_deref())),
+                    ("activity", text(Some(&c.activity_name))),
+                    ("activity_type", text(Some(&c.category))),
+                    ("credit_level", text(c.credit_level.as_deref())),
+                    ("hours", Value::Decimal(c.hours.to_decimal())),
+                    ("credits", Value::Decimal(c.credits.to_decimal())),
+                    ("review_state", text(state.as_deref())),
+                ],
+            ))
         })
         .collect())
 }

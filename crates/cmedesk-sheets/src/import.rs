@@ -95,7 +95,7 @@ pub fn import(
     let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
     let imported = match target {
         Target::Staff => {
-            let inputs = domain::staff_inputs(desk, template, &mut parsed, actor.today())?;
+            let inputs = domain::staff_inputs(desk, template, &mut parsed)?;
             let ready = inputs.len();
             if opts.dry_run || !parsed.rejected.is_empty() {
                 return finish(&sheet, &mut parsed, opts, ready, 0);

@@ -20,8 +20,14 @@ pub use read::{Parsed, ReadOptions, Rejection, Warning};
 pub use template::{ColumnType, Template};
 pub use value::Value;
 
-/// Exports `template` from the desk to `path`; `year` filters the approved list, `department`
-/// the roster. Templates whose data the core does not hold yet are refused.
+/// True when [`export`] can fill `template` from the desk today.
+pub fn exportable(template: &Template) -> bool {
+    template.target.is_some() || template.name == "credit-list"
+}
+
+/// Exports `template` from the desk to `path`; `year` filters the approved list and the credit
+/// list, `department` the roster and the credit list. Templates whose data the core does not
+/// hold yet are refused.
 pub fn export(
     desk: &cmedesk_core::Desk,
     template: &Template,
@@ -29,10 +35,11 @@ pub fn export(
     department: Option<&str>,
     path: &std::path::Path,
 ) -> Result<Exported> {
-    let rows = match template.target {
-        Some(template::Target::Staff) => domain::staff_rows(desk, template, department)?,
-        Some(template::Target::ApprovedProject) => domain::approved_rows(desk, template, year)?,
-        None => {
+    let rows = match (template.target, template.name.as_str()) {
+        (Some(template::Target::Staff), _) => domain::staff_rows(desk, template, department)?,
+        (Some(template::Target::ApprovedProject), _) => domain::approved_rows(desk, template, year)?,
+        (None, "credit-list") => domain::credit_rows(desk, template, year, department)?,
+        (None, _) => {
             return Err(SheetsError::NotExportable { template: template.name.clone() });
         }
     };

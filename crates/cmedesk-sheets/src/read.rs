@@ -103,6 +103,8 @@ pub struct Warning {
 pub struct Record {
     pub row: u32,
     pub values: Vec<Value>,
+    /// The gender the row's ID number encodes, when it has one.
+    pub id_gender: Option<cmedesk_core::id_number::Gender>,
 }
 
 /// Choices the user made for headers the template does not know (`原单位` → `department`).
@@ -325,6 +327,7 @@ pub fn parse(
         parsed.data_rows += 1;
         let mut values = vec![Value::Empty; ncols];
         let mut bad = false;
+        let mut id_gender = None;
         for m in &parsed.mapping {
             let column = &template.columns[m.template_index];
             let cleaned = value::clean(column, cell(m), today);
@@ -335,6 +338,7 @@ pub fn parse(
                     message: w,
                 });
             }
+            id_gender = id_gender.or(cleaned.id_gender);
             match cleaned.value {
                 Ok(v) => values[m.template_index] = v,
                 Err(reason) => {
@@ -371,7 +375,7 @@ pub fn parse(
             }
         }
         if !bad {
-            parsed.records.push(Record { row: excel_row, values });
+            parsed.records.push(Record { row: excel_row, values, id_gender });
         }
     }
     progress(total, total);

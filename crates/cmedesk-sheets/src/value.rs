@@ -2,9 +2,11 @@
 //! `2015年8月3日`, a lowercase `x`, a 15-digit ID) turned into what the core expects, or a Chinese
 //! reason why not.
 
+use std::borrow::Cow;
+
 use calamine::Data;
 use chrono::{Datelike, NaiveDate};
-use cmedesk_core::id_number;
+use cmedesk_core::id_number::{self, Gender};
 use serde::Serialize;
 
 use crate::template::{Column, ColumnType, fold_char};
@@ -41,24 +43,27 @@ const F64_EXACT: f64 = 9_007_199_254_740_992.0;
 pub struct Cleaned {
     pub value: Result<Value, String>,
     pub warning: Option<String>,
+    /// For an ID number: the gender it encodes (so the roster need not validate it twice).
+    pub id_gender: Option<Gender>,
 }
 
 impl Cleaned {
     fn ok(v: Value) -> Cleaned {
-        Cleaned { value: Ok(v), warning: None }
+        Cleaned { value: Ok(v), warning: None, id_gender: None }
     }
     fn err(reason: String) -> Cleaned {
-        Cleaned { value: Err(reason), warning: None }
+        Cleaned { value: Err(reason), warning: None, id_gender: None }
     }
 }
 
 /// Trims, folds full-width forms to ASCII, and turns an ideographic space into a normal one.
-pub fn clean_text(raw: &str) -> String {
+/// Borrows when nothing needed folding (most cells), so a clean cell costs no allocation here.
+pub fn clean_text(raw: &str) -> Cow<'_, str> {
     let needs_fold = raw.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
     if needs_fold {
-        raw.chars().map(fold_char).collect::<String>().trim().to_string()
+        Cow::Owned(raw.chars().map(fold_char).collect::<String>().trim().to_string())
     } else {
-        raw.trim().to_string()
+        Cow::Borrowed(raw.trim())
     }
 }
 
@@ -89,7 +94,7 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
                 {
                     return Cleaned::err(format!("超过{max}个字符"));
                 }
-                t
+                t.into_owned()
             }
             (None, Data::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
             (None, Data::Int(i)) => i.to_string(),
@@ -111,8 +116,8 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
         ColumnType::Enum => {
             let t = match (text, cell) {
                 (Some(t), _) => t,
-                (None, Data::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
-                (None, Data::Int(i)) => i.to_string(),
+                (None, Data::Float(f)) => Cow::Owned(integral_digits(*f).unwrap_or_else(|| f.to_string())),
+                (None, Data::Int(i)) => Cow::Owned(i.to_string()),
                 _ => return Cleaned::err("应为文字选项".into()),
             };
             match column.choice(&t) {
@@ -266,17 +271,17 @@ fn parse_range_end(start: &str, end: &str) -> Option<NaiveDate> {
 
 fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
     let raw = match (text, cell) {
-        (Some(t), _) => t.to_string(),
+        (Some(t), _) => Cow::Borrowed(t),
         // A 15-digit legacy number survives as a number; an 18-digit one has lost digits.
         (None, Data::Float(f)) => match integral_digits(*f) {
-            Some(d) if d.len() == 15 => d,
+            Some(d) if d.len() == 15 => Cow::Owned(d),
             _ => {
                 return Cleaned::err(
                     "身份证号以数字格式保存，后几位已丢失；请将该列设为文本后重新填写".into(),
                 );
             }
         },
-        (None, Data::Int(i)) if i.to_string().len() == 15 => i.to_string(),
+        (None, Data::Int(i)) if i.to_string().len() == 15 => Cow::Owned(i.to_string()),
         (None, Data::Int(_)) => {
             return Cleaned::err("身份证号以数字格式保存，已丢失位数；请将该列设为文本后重新填写".into());
         }
@@ -285,6 +290,7 @@ fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
     match id_number::validate(&raw, today) {
         Ok(id) => Cleaned {
             warning: id.upgraded_from_15.then(|| format!("15位身份证号 {raw} 已升级为 {}", id.normalized)),
+            id_gender: Some(id.gender),
             value: Ok(Value::Text(id.normalized)),
         },
         Err(e) => Cleaned::err(e.message_zh()),
@@ -302,12 +308,14 @@ fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
         }
         (None, Data::Float(f)) => match integral_digits(*f) {
             Some(d) if *f < 1e15 => Cleaned {
+                id_gender: None,
                 warning: Some(format!("卡号 {d} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
                 value: Ok(Value::Text(d)),
             },
             _ => Cleaned::err(format!("卡号以数字格式保存（{f}），位数已丢失；请将该列设为文本后重新填写")),
         },
         (None, Data::Int(i)) => Cleaned {
+            id_gender: None,
             warning: Some(format!("卡号 {i} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
             value: Ok(Value::Text(i.to_string())),
         },

@@ -204,14 +204,9 @@ fn large_export_streams_in_constant_memory_and_reads_back() {
 fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let (d, _) = hospital_desk(5);
     let dir = tempfile::tempdir().unwrap();
-    for name in [
-        "credit-list",
-        "annual-review",
-        "attendance-detail",
-        "compliance-report",
-        "remote-learning",
-        "remote-credit-upload",
-    ] {
+    for name in
+        ["annual-review", "attendance-detail", "compliance-report", "remote-learning", "remote-credit-upload"]
+    {
         let t = Template::get(name).unwrap();
         let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
         assert_eq!(e.code(), "TEMPLATE_NOT_EXPORTABLE", "{name}");
@@ -272,4 +267,63 @@ fn user_header_mapping_and_core_batch_refusal() {
     assert!(matches!(e, cmedesk_core::CoreError::InBatch { index: 1, .. }), "{e:?}");
     assert_eq!(e.code(), "DUPLICATE");
     assert_eq!(approved_projects::list(&d, &Default::default()).unwrap().len(), before);
+}
+
+/// The credit list from the core's credits (manual paper credits here), read back value for value.
+#[test]
+fn credit_list_export_from_the_core_reads_back() {
+    use cmedesk_core::{
+        credits::{Centi, store},
+        manual_credits::{ManualCreditForm, SaveMode},
+        rules::RuleBook,
+    };
+    let (mut d, _) = hospital_desk(20);
+    let book = RuleBook::embedded().unwrap();
+    let people: Vec<staff::StaffRow> = staff::list(&d, &Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.staff.status == staff::StaffStatus::Active)
+        .take(3)
+        .collect();
+    for (i, p) in people.iter().enumerate() {
+        let form = ManualCreditForm {
+            staff_id: p.staff.id.clone(),
+            category: "paper".into(),
+            activity_name: format!("基层医院慢病管理研究之{}", ["一", "二", "三"][i]),
+            activity_number: None,
+            credit_level: None,
+            delivery: None,
+            discipline2: Some("临床内科学".into()),
+            discipline3: None,
+            quantity: Some(Centi::units(1)),
+            credits: None,
+            hours: Centi::units(6),
+            activity_date: NaiveDate::from_ymd_opt(2026, 5, 20 + i as u32).unwrap(),
+            note: None,
+            issuer: "中华医学杂志".into(),
+            evidence: vec![],
+        };
+        store::add_manual(&mut d, &actor(), &book, form, &[], SaveMode::Save).unwrap();
+    }
+    let t = Template::get("credit-list").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credits.xlsx");
+    assert_eq!(export(&d, &t, Some(2026), None, &path).unwrap().rows, 3);
+    let parsed = read_back(&t, &path);
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    let stored =
+        store::list(&d, &store::CreditFilter { cme_year: Some(2026), ..Default::default() }).unwrap();
+    assert_eq!(parsed.records.len(), stored.len());
+    let col = |f: &str| t.column(f).unwrap().0;
+    for (rec, c) in parsed.records.iter().zip(&stored) {
+        let person = people.iter().find(|p| p.staff.id == c.record.staff_id).unwrap();
+        assert_eq!(rec.values[col("name")], Value::Text(person.staff.name.clone()));
+        assert_eq!(rec.values[col("id_number")], Value::Text(person.staff.id_number.clone()));
+        assert_eq!(rec.values[col("date")], Value::Date(c.record.activity_date));
+        assert_eq!(rec.values[col("activity")], Value::Text(c.record.activity_name.clone()));
+        assert_eq!(rec.values[col("credits")], Value::Decimal(c.record.credits.to_decimal()));
+        assert_eq!(rec.values[col("hours")], Value::Decimal(6.0));
+        assert_eq!(rec.values[col("review_state")], Value::Text("draft".into()), "保存 (a draft)");
+    }
+    assert_eq!(export(&d, &t, Some(2025), None, &dir.path().join("none.xlsx")).unwrap().rows, 0);
 }

@@ -119,7 +119,7 @@ pub fn templates(cmd: TemplatesCommand) -> Result<Reply> {
                         "description": t.description,
                         // Definition-only templates can be checked with --dry-run but not committed.
                         "importable": t.target.is_some(),
-                        "exportable": t.target.is_some(),
+                        "exportable": cmedesk_sheets::exportable(t),
                         "columns": t.columns.iter().map(|c| json!({
                             "field": c.field, "header": c.header, "synonyms": c.synonyms,
                             "type": c.kind, "required": c.required,
@@ -133,7 +133,12 @@ pub fn templates(cmd: TemplatesCommand) -> Result<Reply> {
                     vec![
                         t.name.clone(),
                         t.title.clone(),
-                        if t.target.is_some() { "导入/导出" } else { "仅检查" }.to_string(),
+                        match (t.target.is_some(), cmedesk_sheets::exportable(t)) {
+                            (true, _) => "导入/导出",
+                            (false, true) => "导出/检查",
+                            (false, false) => "仅检查",
+                        }
+                        .to_string(),
                         t.columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>().join("、"),
                     ]
                 })
