@@ -27,16 +27,40 @@ fn main() {
         cmedesk_sheets::write_xlsx(&t, &rows, std::path::Path::new(&path)).unwrap();
     }
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut desk = cmedesk_core::Desk::open_in_memory().unwrap();
+    let actor = cmedesk_core::Actor::new(
+        cmedesk_core::Operator::system(),
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap(),
+    );
+    for i in 0..12 {
+        let new =
+            cmedesk_core::departments::NewDepartment { name: format!("科室{i}"), ..Default::default() };
+        cmedesk_core::departments::add(&mut desk, &actor, new).unwrap();
+    }
+    let mut desk = cmedesk_core::Desk::open_in_memory().unwrap();
+    let actor = cmedesk_core::Actor::new(
+        cmedesk_core::Operator::system(),
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap(),
+    );
+    for i in 0..12 {
+        let new =
+            cmedesk_core::departments::NewDepartment { name: format!("科室{i}"), ..Default::default() };
+        cmedesk_core::departments::add(&mut desk, &actor, new).unwrap();
+    }
     for _ in 0..3 {
         let a = Instant::now();
         let sheet = cmedesk_sheets::read::open(std::path::Path::new(&path)).unwrap();
         let b = Instant::now();
-        let parsed =
+        let mut parsed =
             cmedesk_sheets::read::parse(&t, &sheet, today, &Default::default(), &mut |_, _| {}).unwrap();
         let c = Instant::now();
+        let inputs = cmedesk_sheets::domain::staff_inputs(&desk, &t, &mut parsed).unwrap();
+        assert_eq!(inputs.len(), 100_000);
+        let d = Instant::now();
+        drop(inputs);
         drop(parsed);
         drop(sheet);
-        let d = Instant::now();
-        println!("open {:?} parse {:?} drop {:?}", b - a, c - b, d - c);
+        let e = Instant::now();
+        println!("open {:?} parse {:?} to NewStaff {:?} drop {:?}", b - a, c - b, d - c, e - d);
     }
 }
