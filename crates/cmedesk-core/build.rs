@@ -4,8 +4,7 @@
 use std::{env, fs, path::PathBuf};
 
 fn main() {
-    let dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../schema/migrations");
+    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../schema/migrations");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .expect("schema/migrations exists")
@@ -19,15 +18,8 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_stem().unwrap().to_string_lossy();
-        out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            f.canonicalize().unwrap()
-        ));
+        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", f.canonicalize().unwrap()));
     }
     out.push_str("];\n");
-    fs::write(
-        PathBuf::from(env::var("OUT_DIR").unwrap()).join("migrations.rs"),
-        out,
-    )
-    .unwrap();
+    fs::write(PathBuf::from(env::var("OUT_DIR").unwrap()).join("migrations.rs"), out).unwrap();
 }

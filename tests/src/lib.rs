@@ -11,10 +11,7 @@ use std::{
 pub fn cmedesk_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("workspace root")
-            .to_path_buf();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--quiet", "-p", "cmedesk-cli", "--bin", "cmedesk"])
@@ -22,12 +19,9 @@ pub fn cmedesk_bin() -> &'static Path {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building cmedesk failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        target
-            .join("debug")
-            .join(format!("cmedesk{}", std::env::consts::EXE_SUFFIX))
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        target.join("debug").join(format!("cmedesk{}", std::env::consts::EXE_SUFFIX))
     })
 }
 
@@ -44,11 +38,7 @@ pub fn cmedesk(db: &Path, password: &str) -> Command {
 
 /// Runs `cmedesk --json ARGS` and returns the parsed reply, panicking on failure.
 pub fn json(db: &Path, password: &str, args: &[&str]) -> serde_json::Value {
-    let out = cmedesk(db, password)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("cmedesk runs");
+    let out = cmedesk(db, password).arg("--json").args(args).output().expect("cmedesk runs");
     assert!(
         out.status.success(),
         "{args:?}: {}{}",
@@ -61,12 +51,10 @@ pub fn json(db: &Path, password: &str, args: &[&str]) -> serde_json::Value {
 /// SQLite's own verdict on the file.
 pub fn integrity_check(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open");
-    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check")
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check")
 }
 
 pub fn count(db: &Path, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open");
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .expect("count")
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count")
 }

@@ -42,11 +42,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(json: Value, text: impl Into<String>) -> Reply {
-        Reply {
-            json,
-            text: text.into(),
-            failed: false,
-        }
+        Reply { json, text: text.into(), failed: false }
     }
 
     pub fn print(&self, json: bool) {
@@ -60,12 +56,7 @@ impl Reply {
 
 impl Context {
     pub fn new(args: GlobalArgs) -> Context {
-        Context {
-            args,
-            desk: None,
-            actor: None,
-            signed_in_password: None,
-        }
+        Context { args, desk: None, actor: None, signed_in_password: None }
     }
 
     pub fn db_path(&self) -> Result<PathBuf> {
@@ -81,8 +72,9 @@ impl Context {
     /// The clock: `CMEDESK_NOW` (RFC 3339) pins it for reproducible scripts and tests.
     pub fn now(&self) -> Result<DateTime<FixedOffset>> {
         match std::env::var("CMEDESK_NOW") {
-            Ok(s) => DateTime::parse_from_rfc3339(&s)
-                .with_context(|| format!("CMEDESK_NOW={s} is not RFC 3339")),
+            Ok(s) => {
+                DateTime::parse_from_rfc3339(&s).with_context(|| format!("CMEDESK_NOW={s} is not RFC 3339"))
+            }
             Err(_) => Ok(chrono::Local::now().fixed_offset()),
         }
     }
@@ -142,10 +134,12 @@ fn emit(text: &str) {
 }
 
 pub fn print_error(e: &anyhow::Error, json: bool) {
-    let (code, zh, en, field) = match e.downcast_ref::<CoreError>() {
-        Some(c) => (c.code(), c.message_zh(), c.message_en(), c.field()),
-        None => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
-    };
+    let (code, zh, en, field) =
+        match (e.downcast_ref::<CoreError>(), e.downcast_ref::<cmedesk_cards::CardsError>()) {
+            (Some(c), _) => (c.code(), c.message_zh(), c.message_en(), c.field()),
+            (None, Some(c)) => (c.code(), c.message_zh(), c.message_en(), c.field()),
+            (None, None) => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
+        };
     if json {
         let v = json!({ "error": { "code": code, "message": format!("{zh} ({en})"), "message_zh": zh, "message_en": en, "field": field } });
         emit(&serde_json::to_string_pretty(&v).unwrap_or_default());

@@ -13,11 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::context::{Context, GlobalArgs};
 
 #[derive(Parser)]
-#[command(
-    name = "cmedesk",
-    version,
-    about = "继教学分管理台 CME Desk: hospital CME credit office workbench"
-)]
+#[command(name = "cmedesk", version, about = "继教学分管理台 CME Desk: hospital CME credit office workbench")]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -56,6 +52,10 @@ enum Command {
     AuditLog(commands::audit::AuditArgs),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
+    /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
+    Ports(commands::cards::PortsArgs),
+    /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
+    Sim(commands::cards::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,15 +74,13 @@ fn main() -> ExitCode {
         Command::User(c) => commands::user::run(&mut ctx, c),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
+        Command::Ports(a) => commands::cards::ports(&mut ctx, a),
+        Command::Sim(a) => commands::cards::sim(&mut ctx, a),
     };
     match result {
         Ok(reply) => {
             reply.print(json);
-            if reply.failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            if reply.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => {
             context::print_error(&e, json);

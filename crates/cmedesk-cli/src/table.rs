@@ -39,13 +39,7 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(headers.to_vec());
     out.push_str(&line(
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
+        widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect(),
     ));
     for r in rows {
         out.push_str(&line(r.iter().map(String::as_str).collect()));

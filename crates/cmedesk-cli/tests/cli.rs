@@ -21,12 +21,8 @@ fn cmedesk(db: &Path) -> Command {
 fn run(db: &Path, args: &[&str]) -> (i32, Value) {
     let out = cmedesk(db).arg("--json").args(args).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-        panic!(
-            "{args:?}: not JSON: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let v = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap_or(-1), v)
 }
 
@@ -39,10 +35,7 @@ fn ok(db: &Path, args: &[&str]) -> Value {
 fn err(db: &Path, args: &[&str]) -> (String, Value) {
     let (code, v) = run(db, args);
     assert_eq!(code, 1, "{args:?} should fail: {v}");
-    (
-        v["error"]["code"].as_str().unwrap_or_default().to_string(),
-        v,
-    )
+    (v["error"]["code"].as_str().unwrap_or_default().to_string(), v)
 }
 
 fn init(dir: &Path) -> std::path::PathBuf {
@@ -146,11 +139,7 @@ fn usage_errors_exit_2_and_user_errors_exit_1_with_a_json_error() {
         ],
     );
     assert_eq!(code, "NOT_FOUND");
-    assert_eq!(
-        ok(&db, &["audit-log", "--limit", "1000"]),
-        before,
-        "refused commands wrote nothing"
-    );
+    assert_eq!(ok(&db, &["audit-log", "--limit", "1000"]), before, "refused commands wrote nothing");
 }
 
 #[test]
@@ -160,19 +149,11 @@ fn a_newer_database_is_refused_with_a_clear_message() {
     // Simulate a database written by a future version.
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute(
-            "INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')",
-            [],
-        )
+        .execute("INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')", [])
         .unwrap();
     let (code, v) = err(&db, &["staff", "list"]);
     assert_eq!(code, "SCHEMA_TOO_NEW");
-    assert!(
-        v["error"]["message_zh"]
-            .as_str()
-            .unwrap()
-            .contains("请升级")
-    );
+    assert!(v["error"]["message_zh"].as_str().unwrap().contains("请升级"));
 }
 
 #[test]
@@ -185,10 +166,7 @@ fn roster_workflow() {
     ok(&db, &["dept", "rename", "护理部", "护理部门"]);
     ok(&db, &["dept", "move", "护理部门", "--parent", "内科"]);
     let tree = ok(&db, &["dept", "list"]);
-    assert_eq!(
-        tree["departments"][0]["children"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(tree["departments"][0]["children"].as_array().unwrap().len(), 2);
     ok(&db, &["dept", "move", "护理部门", "--top"]);
 
     let s = ok(
@@ -230,63 +208,17 @@ fn roster_workflow() {
         ],
     );
     assert_eq!(code, "DUPLICATE");
-    for query in [
-        "王",
-        "11010519491231002X",
-        "110105491231002",
-        "0012345678",
-        "ic:0012345678",
-    ] {
+    for query in ["王", "11010519491231002X", "110105491231002", "0012345678", "ic:0012345678"] {
         let found = ok(&db, &["staff", "find", query]);
         assert_eq!(found["count"], 1, "find {query}");
         assert_eq!(found["staff"][0]["name"], "王芳");
     }
-    ok(
-        &db,
-        &[
-            "staff",
-            "transfer",
-            "11010519491231002X",
-            "--to",
-            "护理部门",
-            "--reason",
-            "工作需要",
-        ],
-    );
-    ok(
-        &db,
-        &[
-            "staff",
-            "status",
-            "11010519491231002X",
-            "产假",
-            "--on",
-            "2026-11-01",
-        ],
-    );
+    ok(&db, &["staff", "transfer", "11010519491231002X", "--to", "护理部门", "--reason", "工作需要"]);
+    ok(&db, &["staff", "status", "11010519491231002X", "产假", "--on", "2026-11-01"]);
     let (code, _) = err(&db, &["staff", "status", "11010519491231002X", "不计达标"]);
     assert_eq!(code, "REQUIRED", "exempt needs a reason");
-    ok(
-        &db,
-        &[
-            "staff",
-            "update",
-            "11010519491231002X",
-            "--phone",
-            "13900000000",
-        ],
-    );
-    ok(
-        &db,
-        &[
-            "card",
-            "replace",
-            "王芳",
-            "uid:04a1b2c3",
-            "--reason",
-            "丢失",
-        ],
-    );
+    ok(&db, &["staff", "update", "11010519491231002X", "--phone", "13900000000"]);
+    ok(&db, &["card", "replace", "王芳", "uid:04a1b2c3", "--reason", "丢失"]);
     let show = ok(&db, &["staff", "show", "uid:04A1B2C3"]);
     assert_eq!(show["department_name"], "护理部门");
     assert_eq!(show["status"], "maternity");
@@ -294,29 +226,14 @@ fn roster_workflow() {
     assert_eq!(show["transfers"][0]["from_department"], "心血管内科");
     assert_eq!(show["cards"].as_array().unwrap().len(), 2);
     let lookup = ok(&db, &["card", "lookup", "0012345678"]);
-    assert!(
-        lookup["staff"].is_null(),
-        "the replaced card maps to nobody"
-    );
+    assert!(lookup["staff"].is_null(), "the replaced card maps to nobody");
     ok(&db, &["card", "revoke", "uid:04A1B2C3", "--reason", "离职"]);
     let list = ok(&db, &["staff", "list", "--status", "产假"]);
     assert_eq!(list["count"], 1);
     let log = ok(&db, &["audit-log", "--entity", "staff"]);
-    let actions: Vec<&str> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions,
-        vec![
-            "staff.update",
-            "staff.status",
-            "staff.transfer",
-            "staff.add"
-        ]
-    );
+    let actions: Vec<&str> =
+        log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["staff.update", "staff.status", "staff.transfer", "staff.add"]);
     let verify = ok(&db, &["audit-log", "--verify"]);
     assert_eq!(verify["intact"], true);
 }
@@ -358,34 +275,15 @@ fn project_workflow_with_states_and_reasons() {
     );
     let list = ok(&db, &["approved", "list", "--available"]);
     assert_eq!(list["count"], 1);
-    let (code, _) = err(
-        &db,
-        &["project", "create", "--approved", "2099-01-01-001(国)"],
-    );
-    assert_eq!(
-        code, "NOT_FOUND",
-        "a project is selected from the approved list, never typed in"
-    );
-    let p = ok(
-        &db,
-        &[
-            "project",
-            "create",
-            "--approved",
-            "2026-04-08-186(国)",
-            "--venue",
-            "学术报告厅",
-        ],
-    );
+    let (code, _) = err(&db, &["project", "create", "--approved", "2099-01-01-001(国)"]);
+    assert_eq!(code, "NOT_FOUND", "a project is selected from the approved list, never typed in");
+    let p = ok(&db, &["project", "create", "--approved", "2026-04-08-186(国)", "--venue", "学术报告厅"]);
     assert_eq!(p["state"], "draft");
     assert_eq!(p["credit_level"], "national");
     let (code, v) = err(&db, &["project", "submit", "2026-04-08-186(国)"]);
     assert_eq!(code, "INVALID_TRANSITION");
     let msg = v["error"]["message_zh"].as_str().unwrap();
-    assert!(
-        msg.contains("举办方式") && msg.contains("课程") && !msg.contains("举办地点"),
-        "{msg}"
-    );
+    assert!(msg.contains("举办方式") && msg.contains("课程") && !msg.contains("举办地点"), "{msg}");
     ok(
         &db,
         &[
@@ -460,29 +358,11 @@ fn project_workflow_with_states_and_reasons() {
     assert_eq!(code, "COURSE_HOURS_EXCEED");
     ok(
         &db,
-        &[
-            "project",
-            "period",
-            "add",
-            "2026-04-08-186(国)",
-            "--from",
-            "2026-11-10",
-            "--to",
-            "2026-11-11",
-        ],
+        &["project", "period", "add", "2026-04-08-186(国)", "--from", "2026-11-10", "--to", "2026-11-11"],
     );
     let (code, _) = err(
         &db,
-        &[
-            "project",
-            "period",
-            "add",
-            "2026-04-08-186(国)",
-            "--from",
-            "2026-11-11",
-            "--to",
-            "2026-11-12",
-        ],
+        &["project", "period", "add", "2026-04-08-186(国)", "--from", "2026-11-11", "--to", "2026-11-12"],
     );
     assert_eq!(code, "PERIOD_OVERLAP");
     ok(
@@ -517,21 +397,9 @@ fn project_workflow_with_states_and_reasons() {
     let (code, _) = err(&db, &["project", "approve", "2026-04-08-186(国)"]);
     assert_eq!(code, "INVALID_TRANSITION", "a draft cannot be approved");
     ok(&db, &["project", "submit", "2026-04-08-186(国)"]);
-    let (code, _) = err(
-        &db,
-        &["project", "reject", "2026-04-08-186(国)", "--reason", " "],
-    );
+    let (code, _) = err(&db, &["project", "reject", "2026-04-08-186(国)", "--reason", " "]);
     assert_eq!(code, "REQUIRED");
-    ok(
-        &db,
-        &[
-            "project",
-            "reject",
-            "2026-04-08-186(国)",
-            "--reason",
-            "会议通知缺少公章",
-        ],
-    );
+    ok(&db, &["project", "reject", "2026-04-08-186(国)", "--reason", "会议通知缺少公章"]);
     ok(&db, &["project", "revise", "2026-04-08-186(国)"]);
     ok(&db, &["project", "submit", "2026-04-08-186(国)"]);
     ok(&db, &["project", "approve", "2026-04-08-186(国)"]);
@@ -541,14 +409,8 @@ fn project_workflow_with_states_and_reasons() {
     assert_eq!(show["courses"][0]["speaker_name"], "张主任");
     assert_eq!(show["courses"][0]["speaker_unit"], "心血管内科");
     assert_eq!(show["actions"], serde_json::json!(["grant_credits"]));
-    let (code, _) = err(
-        &db,
-        &["project", "update", "2026-04-08-186(国)", "--venue", "别处"],
-    );
-    assert_eq!(
-        code, "INVALID_TRANSITION",
-        "a held project's details are frozen"
-    );
+    let (code, _) = err(&db, &["project", "update", "2026-04-08-186(国)", "--venue", "别处"]);
+    assert_eq!(code, "INVALID_TRANSITION", "a held project's details are frozen");
 }
 
 #[test]
@@ -556,53 +418,15 @@ fn roles_are_enforced_for_cli_operators() {
     let dir = tempfile::tempdir().unwrap();
     let db = init(dir.path());
     ok(&db, &["dept", "add", "心血管内科"]);
-    ok(
-        &db,
-        &[
-            "user",
-            "add",
-            "viewer1",
-            "--role",
-            "viewer",
-            "--new-password",
-            "look4321",
-        ],
-    );
-    ok(
-        &db,
-        &[
-            "user",
-            "add",
-            "officer1",
-            "--role",
-            "officer",
-            "--new-password",
-            "work4321",
-        ],
-    );
-    let (code, _) = err(
-        &db,
-        &[
-            "user",
-            "add",
-            "weak",
-            "--role",
-            "viewer",
-            "--new-password",
-            "short",
-        ],
-    );
+    ok(&db, &["user", "add", "viewer1", "--role", "viewer", "--new-password", "look4321"]);
+    ok(&db, &["user", "add", "officer1", "--role", "officer", "--new-password", "work4321"]);
+    let (code, _) = err(&db, &["user", "add", "weak", "--role", "viewer", "--new-password", "short"]);
     assert_eq!(code, "PASSWORD_WEAK");
-    let as_viewer = |args: &[&str]| {
-        run(
-            &db,
-            &[
-                &["--operator", "viewer1", "--password", "look4321"][..],
-                args,
-            ]
-            .concat(),
-        )
+    let as_user = |user: &str, password: &str, args: &[&str]| {
+        run(&db, &[&["--operator", user, "--password", password][..], args].concat())
     };
+    let as_viewer = |args: &[&str]| as_user("viewer1", "look4321", args);
+    let as_officer = |args: &[&str]| as_user("officer1", "work4321", args);
     let (code, v) = as_viewer(&[
         "staff",
         "add",
@@ -616,16 +440,6 @@ fn roles_are_enforced_for_cli_operators() {
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("FORBIDDEN")));
     let (code, _) = as_viewer(&["staff", "list"]);
     assert_eq!(code, 0, "a viewer can read");
-    let as_officer = |args: &[&str]| {
-        run(
-            &db,
-            &[
-                &["--operator", "officer1", "--password", "work4321"][..],
-                args,
-            ]
-            .concat(),
-        )
-    };
     let (code, _) = as_officer(&[
         "staff",
         "add",
@@ -637,29 +451,11 @@ fn roles_are_enforced_for_cli_operators() {
         "心血管内科",
     ]);
     assert_eq!(code, 0);
-    let (code, v) = as_officer(&[
-        "user",
-        "add",
-        "x",
-        "--role",
-        "admin",
-        "--new-password",
-        "abcd12345",
-    ]);
+    let (code, v) = as_officer(&["user", "add", "x", "--role", "admin", "--new-password", "abcd12345"]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("FORBIDDEN")));
     let (code, _) = as_officer(&["user", "passwd", "officer1", "--new-password", "newer4321"]);
     assert_eq!(code, 0, "an operator changes their own password");
-    let (code, _) = run(
-        &db,
-        &[
-            "--operator",
-            "officer1",
-            "--password",
-            "newer4321",
-            "staff",
-            "list",
-        ],
-    );
+    let (code, _) = run(&db, &["--operator", "officer1", "--password", "newer4321", "staff", "list"]);
     assert_eq!(code, 0);
 }
 

@@ -11,10 +11,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 const STAFF: usize = 100_000;
 
 fn actor() -> Actor {
-    Actor::new(
-        Operator::system(),
-        DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap(),
-    )
+    Actor::new(Operator::system(), DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap())
 }
 
 /// A fresh file database with one department, and the people to insert into it.
@@ -24,19 +21,13 @@ fn setup(hospital: &synthetic::Hospital) -> (tempfile::TempDir, Desk, Vec<staff:
     let d = departments::add(
         &mut desk,
         &actor(),
-        departments::NewDepartment {
-            name: "基准科室".into(),
-            ..Default::default()
-        },
+        departments::NewDepartment { name: "基准科室".into(), ..Default::default() },
     )
     .unwrap();
     let people = hospital
         .staff
         .iter()
-        .map(|s| staff::NewStaff {
-            department_id: d.id.clone(),
-            ..s.person.clone()
-        })
+        .map(|s| staff::NewStaff { department_id: d.id.clone(), ..s.person.clone() })
         .collect();
     (dir, desk, people)
 }

@@ -17,12 +17,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Admin,
-        Role::Officer,
-        Role::DepartmentSecretary,
-        Role::Viewer,
-    ];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Officer, Role::DepartmentSecretary, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,9 +36,7 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s || r.label_zh() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s || r.label_zh() == s)
     }
 
     /// Deny by default: a role may do only what is listed here.
@@ -80,6 +73,8 @@ pub enum Permission {
     LoadDemoData,
     /// Take swipes from readers and terminals, and import swipe logs.
     RecordSwipes,
+    /// Create and restore backups.
+    ManageBackups,
 }
 
 impl Permission {
@@ -93,6 +88,7 @@ impl Permission {
             Permission::RecordProjectDecision => "record project decisions",
             Permission::LoadDemoData => "load demo data",
             Permission::RecordSwipes => "record swipes",
+            Permission::ManageBackups => "manage backups",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -105,6 +101,7 @@ impl Permission {
             Permission::RecordProjectDecision => "登记项目审核结果",
             Permission::LoadDemoData => "载入演示数据",
             Permission::RecordSwipes => "登记刷卡考勤",
+            Permission::ManageBackups => "备份与恢复数据库",
         }
     }
 }
@@ -148,8 +145,7 @@ impl Actor {
     }
 
     pub fn timestamp(&self) -> String {
-        self.now
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        self.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
     }
 
     pub fn require(&self, permission: Permission) -> Result<()> {

@@ -108,15 +108,11 @@ pub fn normalize_code(raw: &str) -> String {
 pub fn check_code(raw: &str) -> Result<String> {
     let code = normalize_code(raw);
     if code.is_empty() {
-        return Err(CoreError::Required {
-            field: "code",
-            label_zh: "项目编号",
-        });
+        return Err(CoreError::Required { field: "code", label_zh: "项目编号" });
     }
     sql::max_chars(&code, 30, "code", "项目编号")?;
-    let published = code.len() > 5
-        && code[..4].chars().all(|c| c.is_ascii_digit())
-        && code[4..].starts_with('-');
+    let published =
+        code.len() > 5 && code[..4].chars().all(|c| c.is_ascii_digit()) && code[4..].starts_with('-');
     if !published && !code.starts_with('L') {
         return Err(CoreError::invalid(
             "code",
@@ -128,12 +124,7 @@ pub fn check_code(raw: &str) -> Result<String> {
     Ok(code)
 }
 
-pub(crate) fn amount_in_range(
-    v: f64,
-    field: &'static str,
-    label_zh: &'static str,
-    max: f64,
-) -> Result<()> {
+pub(crate) fn amount_in_range(v: f64, field: &'static str, label_zh: &'static str, max: f64) -> Result<()> {
     if !v.is_finite() || v <= 0.0 || v > max {
         return Err(CoreError::invalid(
             field,
@@ -151,12 +142,7 @@ pub fn add(desk: &mut Desk, actor: &Actor, new: NewApprovedProject) -> Result<Ap
     let name = sql::required(&new.name, "name", "项目名称")?;
     sql::max_chars(&name, 300, "name", "项目名称")?;
     if !(2000..=2100).contains(&new.year) {
-        return Err(CoreError::invalid(
-            "year",
-            "YEAR_RANGE",
-            "年度不正确",
-            "year out of range",
-        ));
+        return Err(CoreError::invalid("year", "YEAR_RANGE", "年度不正确", "year out of range"));
     }
     amount_in_range(new.credits, "credits", "学分", 99.0)?;
     amount_in_range(new.total_hours, "total_hours", "总学时", 1000.0)?;
@@ -172,18 +158,11 @@ pub fn add(desk: &mut Desk, actor: &Actor, new: NewApprovedProject) -> Result<Ap
     }
     let existing: Option<String> = desk
         .conn()
-        .query_row(
-            "SELECT id FROM approved_projects WHERE code = ?1",
-            [&code],
-            |r| r.get(0),
-        )
+        .query_row("SELECT id FROM approved_projects WHERE code = ?1", [&code], |r| r.get(0))
         .optional()?;
     if existing.is_some() {
         return Err(CoreError::Duplicate {
-            entity: ENTITY,
-            entity_zh: "项目编号",
-            field: "code",
-            key: code,
+            entity: ENTITY, entity_zh: "项目编号", field: "code", key: code
         });
     }
     desk.change(actor, |c| {
@@ -276,26 +255,16 @@ pub fn list(desk: &Desk, filter: &ApprovedFilter) -> Result<Vec<ApprovedProjectR
     let rows: Vec<ApprovedProjectRow> = desk
         .conn()
         .prepare(&sql)?
-        .query_map(
-            params![filter.year, sql::clean(filter.query.as_deref())],
-            row,
-        )?
+        .query_map(params![filter.year, sql::clean(filter.query.as_deref())], row)?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| !filter.available_only || r.hosted_project_id.is_none())
-        .collect())
+    Ok(rows.into_iter().filter(|r| !filter.available_only || r.hosted_project_id.is_none()).collect())
 }
 
 /// By id or by project code.
 pub fn resolve(desk: &Desk, reference: &str) -> Result<ApprovedProjectRow> {
     let code = normalize_code(reference);
     desk.conn()
-        .query_row(
-            &format!("{SELECT} WHERE a.id = ?1 OR a.code = ?2"),
-            params![reference.trim(), code],
-            row,
-        )
+        .query_row(&format!("{SELECT} WHERE a.id = ?1 OR a.code = ?2"), params![reference.trim(), code], row)
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
             entity: ENTITY,

@@ -61,11 +61,9 @@ impl Entry {
 /// The next seq and the hash to chain to.
 pub(crate) fn chain_head(conn: &Connection) -> Result<(i64, String)> {
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     Ok(match last {
         Some((seq, hash)) => (seq + 1, hash),
@@ -195,10 +193,5 @@ pub fn verify(desk: &Desk) -> Result<ChainReport> {
         expected_prev = stored;
         expected_seq += 1;
     }
-    Ok(ChainReport {
-        rows: count,
-        intact: true,
-        first_bad_seq: None,
-        problem: None,
-    })
+    Ok(ChainReport { rows: count, intact: true, first_bad_seq: None, problem: None })
 }

@@ -46,17 +46,11 @@ pub fn normalize_key(raw: &str) -> Result<String> {
     };
     let ok = match kind.as_str() {
         "ic" => (4..=20).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()),
-        "uid" | "em" => {
-            (4..=32).contains(&value.len()) && value.chars().all(|c| c.is_ascii_hexdigit())
-        }
+        "uid" | "em" => (4..=32).contains(&value.len()) && value.chars().all(|c| c.is_ascii_hexdigit()),
         "rid" => (15..=18).contains(&value.len()),
         _ => false,
     };
-    if ok {
-        Ok(format!("{kind}:{value}"))
-    } else {
-        Err(bad_key(raw))
-    }
+    if ok { Ok(format!("{kind}:{value}")) } else { Err(bad_key(raw)) }
 }
 
 /// Issues a card to a person who has none active.
@@ -97,19 +91,14 @@ pub(crate) fn issue_in(
         return Err(CoreError::Conflict {
             code: "CARD_IN_USE",
             zh: format!("{zh}：{key}"),
-            en: format!(
-                "card {key} already belongs to staff {holder} (revoked: {})",
-                revoked.is_some()
-            ),
+            en: format!("card {key} already belongs to staff {holder} (revoked: {})", revoked.is_some()),
         });
     }
     let active: Option<String> = if holder_is_new {
         None
     } else {
         c.tx()
-            .prepare_cached(
-                "SELECT card_key FROM cards WHERE staff_id = ?1 AND revoked_at IS NULL",
-            )?
+            .prepare_cached("SELECT card_key FROM cards WHERE staff_id = ?1 AND revoked_at IS NULL")?
             .query_row([staff_id], |r| r.get(0))
             .optional()?
     };
@@ -189,13 +178,7 @@ fn revoke_in(
         "UPDATE cards SET revoked_at = ?2, revoke_reason = ?3, replaced_by = ?4 WHERE card_key = ?1",
         params![after.card_key, after.revoked_at, after.revoke_reason, after.replaced_by],
     )?;
-    c.record(
-        "card.revoke",
-        ENTITY,
-        &after.card_key,
-        Some(card),
-        Some(&after),
-    )?;
+    c.record("card.revoke", ENTITY, &after.card_key, Some(card), Some(&after))?;
     Ok(after)
 }
 
@@ -240,9 +223,7 @@ pub fn staff_by_card_key(desk: &Desk, card_key: &str) -> Result<Option<StaffRow>
     let Ok(key) = normalize_key(card_key) else {
         return Ok(None);
     };
-    holder_id(desk.conn(), &key)?
-        .map(|id| staff::get_row(desk, &id))
-        .transpose()
+    holder_id(desk.conn(), &key)?.map(|id| staff::get_row(desk, &id)).transpose()
 }
 
 /// The id of the person who holds canonical `key` now, if anyone.
@@ -253,10 +234,7 @@ pub(crate) fn holder_id(conn: &rusqlite::Connection, key: &str) -> Result<Option
         "SELECT staff_id FROM cards WHERE card_key = ?1 AND revoked_at IS NULL"
     };
     let value = key.strip_prefix("rid:").unwrap_or(key);
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([value], |r| r.get(0))
-        .optional()?)
+    Ok(conn.prepare_cached(sql)?.query_row([value], |r| r.get(0)).optional()?)
 }
 
 fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardRecord> {
@@ -280,14 +258,8 @@ mod tests {
         assert_eq!(normalize_key("uid:04a1b2c3").unwrap(), "uid:04A1B2C3");
         assert_eq!(normalize_key("EM:67003b51c6").unwrap(), "em:67003B51C6");
         assert_eq!(normalize_key("０１２３４５６７").unwrap(), "ic:01234567");
-        assert_eq!(
-            normalize_key("rid:11010519491231002x").unwrap(),
-            "rid:11010519491231002X"
-        );
-        assert_eq!(
-            normalize_key("xyz:1").unwrap_err().code(),
-            "CARD_KEY_FORMAT"
-        );
+        assert_eq!(normalize_key("rid:11010519491231002x").unwrap(), "rid:11010519491231002X");
+        assert_eq!(normalize_key("xyz:1").unwrap_err().code(), "CARD_KEY_FORMAT");
         assert_eq!(normalize_key("12").unwrap_err().code(), "CARD_KEY_FORMAT");
     }
 }

@@ -67,10 +67,7 @@ pub fn add(desk: &mut Desk, actor: &Actor, new: NewDepartment) -> Result<Departm
     }
     if sibling_named(desk, new.parent_id.as_deref(), &name)?.is_some() {
         return Err(CoreError::Duplicate {
-            entity: ENTITY,
-            entity_zh: "同级科室",
-            field: "name",
-            key: name,
+            entity: ENTITY, entity_zh: "同级科室", field: "name", key: name
         });
     }
     desk.change(actor, |c| {
@@ -101,16 +98,10 @@ pub fn rename(desk: &mut Desk, actor: &Actor, id: &str, name: &str) -> Result<De
         && other.id != id
     {
         return Err(CoreError::Duplicate {
-            entity: ENTITY,
-            entity_zh: "同级科室",
-            field: "name",
-            key: name,
+            entity: ENTITY, entity_zh: "同级科室", field: "name", key: name
         });
     }
-    let after = Department {
-        name,
-        ..before.clone()
-    };
+    let after = Department { name, ..before.clone() };
     save(desk, actor, "department.rename", &before, after)
 }
 
@@ -179,17 +170,9 @@ fn save(
 
 pub fn get(desk: &Desk, id: &str) -> Result<Department> {
     desk.conn()
-        .query_row(
-            "SELECT id, parent_id, name, sort FROM departments WHERE id = ?1",
-            [id],
-            row,
-        )
+        .query_row("SELECT id, parent_id, name, sort FROM departments WHERE id = ?1", [id], row)
         .optional()?
-        .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "科室",
-            key: id.to_string(),
-        })
+        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "科室", key: id.to_string() })
 }
 
 fn sibling_named(desk: &Desk, parent_id: Option<&str>, name: &str) -> Result<Option<Department>> {
@@ -209,11 +192,8 @@ pub fn resolve(desk: &Desk, reference: &str) -> Result<Department> {
     if let Ok(d) = get(desk, reference) {
         return Ok(d);
     }
-    let not_found = || CoreError::NotFound {
-        entity: ENTITY,
-        entity_zh: "科室",
-        key: reference.to_string(),
-    };
+    let not_found =
+        || CoreError::NotFound { entity: ENTITY, entity_zh: "科室", key: reference.to_string() };
     if reference.contains('/') {
         let mut parent: Option<String> = None;
         for part in reference.split('/').filter(|p| !p.is_empty()) {
@@ -222,12 +202,9 @@ pub fn resolve(desk: &Desk, reference: &str) -> Result<Department> {
         }
         return get(desk, &parent.ok_or_else(not_found)?);
     }
-    let mut stmt = desk
-        .conn()
-        .prepare("SELECT id, parent_id, name, sort FROM departments WHERE name = ?1")?;
-    let found: Vec<Department> = stmt
-        .query_map([reference], row)?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        desk.conn().prepare("SELECT id, parent_id, name, sort FROM departments WHERE name = ?1")?;
+    let found: Vec<Department> = stmt.query_map([reference], row)?.collect::<rusqlite::Result<_>>()?;
     match found.len() {
         0 => Err(not_found()),
         1 => Ok(found.into_iter().next().ok_or_else(not_found)?),
@@ -262,9 +239,8 @@ pub fn tree(desk: &Desk) -> Result<Vec<DepartmentNode>> {
                 (SELECT COUNT(*) FROM staff s WHERE s.department_id = d.id) AS n
          FROM departments d ORDER BY d.sort, d.name",
     )?;
-    let all: Vec<(Department, i64)> = stmt
-        .query_map([], |r| Ok((row(r)?, r.get(4)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let all: Vec<(Department, i64)> =
+        stmt.query_map([], |r| Ok((row(r)?, r.get(4)?)))?.collect::<rusqlite::Result<_>>()?;
     fn build(parent: Option<&str>, all: &[(Department, i64)]) -> Vec<DepartmentNode> {
         all.iter()
             .filter(|(d, _)| d.parent_id.as_deref() == parent)
@@ -284,16 +260,9 @@ pub fn subtree_ids(desk: &Desk, id: &str) -> Result<Vec<String>> {
         "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)
          SELECT id FROM sub",
     )?;
-    Ok(stmt
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+    Ok(stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Department> {
-    Ok(Department {
-        id: r.get(0)?,
-        parent_id: r.get(1)?,
-        name: r.get(2)?,
-        sort: r.get(3)?,
-    })
+    Ok(Department { id: r.get(0)?, parent_id: r.get(1)?, name: r.get(2)?, sort: r.get(3)? })
 }

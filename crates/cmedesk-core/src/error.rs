@@ -15,37 +15,15 @@ pub enum CoreError {
         source: IdNumberError,
     },
     #[error("{field} is required")]
-    Required {
-        field: &'static str,
-        label_zh: &'static str,
-    },
+    Required { field: &'static str, label_zh: &'static str },
     #[error("{field}: {en}")]
-    InvalidField {
-        field: &'static str,
-        code: &'static str,
-        zh: String,
-        en: String,
-    },
+    InvalidField { field: &'static str, code: &'static str, zh: String, en: String },
     #[error("{entity} not found: {key}")]
-    NotFound {
-        entity: &'static str,
-        entity_zh: &'static str,
-        key: String,
-    },
+    NotFound { entity: &'static str, entity_zh: &'static str, key: String },
     #[error("{entity} already exists: {key}")]
-    Duplicate {
-        entity: &'static str,
-        entity_zh: &'static str,
-        field: &'static str,
-        key: String,
-    },
+    Duplicate { entity: &'static str, entity_zh: &'static str, field: &'static str, key: String },
     #[error("operator {operator} ({role}) is not allowed to {permission}")]
-    Forbidden {
-        operator: String,
-        role: &'static str,
-        permission: &'static str,
-        permission_zh: &'static str,
-    },
+    Forbidden { operator: String, role: &'static str, permission: &'static str, permission_zh: &'static str },
     #[error("wrong username or password")]
     AuthenticationFailed,
     #[error("{entity} in state {state} cannot {action}")]
@@ -59,23 +37,13 @@ pub enum CoreError {
         missing: Vec<(&'static str, &'static str)>,
     },
     #[error("{en}")]
-    Conflict {
-        code: &'static str,
-        zh: String,
-        en: String,
-    },
+    Conflict { code: &'static str, zh: String, en: String },
     #[error(
         "database schema version {found} is newer than this program supports ({supported}); upgrade CME Desk"
     )]
     SchemaTooNew { found: i64, supported: i64 },
-    #[error(
-        "migration {name} was changed after it was applied (recorded {recorded}, embedded {embedded})"
-    )]
-    MigrationEdited {
-        name: String,
-        recorded: String,
-        embedded: String,
-    },
+    #[error("migration {name} was changed after it was applied (recorded {recorded}, embedded {embedded})")]
+    MigrationEdited { name: String, recorded: String, embedded: String },
     #[error("{path} is not a CME Desk database")]
     NotADeskDatabase { path: String },
     #[error("database error: {0}")]
@@ -84,10 +52,7 @@ pub enum CoreError {
     Corrupt(String),
     /// An error in entry `index` (0-based) of a batch; nothing of the batch was written.
     #[error("entry {}: {source}", index + 1)]
-    InBatch {
-        index: usize,
-        source: Box<CoreError>,
-    },
+    InBatch { index: usize, source: Box<CoreError> },
 }
 
 impl CoreError {
@@ -135,20 +100,11 @@ impl CoreError {
             CoreError::InvalidField { zh, .. } | CoreError::Conflict { zh, .. } => zh.clone(),
             CoreError::NotFound { entity_zh, key, .. } => format!("未找到{entity_zh}：{key}"),
             CoreError::Duplicate { entity_zh, key, .. } => format!("{entity_zh}已存在：{key}"),
-            CoreError::Forbidden {
-                operator,
-                permission_zh,
-                ..
-            } => {
+            CoreError::Forbidden { operator, permission_zh, .. } => {
                 format!("操作员 {operator} 无权{permission_zh}")
             }
             CoreError::AuthenticationFailed => "用户名或密码错误".into(),
-            CoreError::InvalidTransition {
-                state_zh,
-                action_zh,
-                missing,
-                ..
-            } => {
+            CoreError::InvalidTransition { state_zh, action_zh, missing, .. } => {
                 let mut s = format!("当前状态为「{state_zh}」，不能{action_zh}");
                 if !missing.is_empty() {
                     let labels: Vec<&str> = missing.iter().map(|(_, zh)| *zh).collect();
@@ -156,9 +112,9 @@ impl CoreError {
                 }
                 s
             }
-            CoreError::SchemaTooNew { found, supported } => format!(
-                "数据库版本（{found}）高于本程序支持的版本（{supported}），请升级继教学分管理台"
-            ),
+            CoreError::SchemaTooNew { found, supported } => {
+                format!("数据库版本（{found}）高于本程序支持的版本（{supported}），请升级继教学分管理台")
+            }
             CoreError::MigrationEdited { name, .. } => {
                 format!("数据库结构文件 {name} 在应用后被修改，拒绝打开")
             }
@@ -172,10 +128,7 @@ impl CoreError {
     }
 
     pub(crate) fn in_batch(index: usize, source: CoreError) -> Self {
-        CoreError::InBatch {
-            index,
-            source: Box::new(source),
-        }
+        CoreError::InBatch { index, source: Box::new(source) }
     }
 
     pub(crate) fn invalid(
@@ -184,11 +137,6 @@ impl CoreError {
         zh: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
-        CoreError::InvalidField {
-            field,
-            code,
-            zh: zh.into(),
-            en: en.into(),
-        }
+        CoreError::InvalidField { field, code, zh: zh.into(), en: en.into() }
     }
 }

@@ -10,8 +10,8 @@ const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 
 /// Province-level codes (the first two digits) that GB/T 2260 has assigned.
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+    61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
@@ -98,11 +98,9 @@ impl IdNumberError {
             IdNumberError::Checksum { expected, found } => {
                 format!("身份证号校验位错误：应为 {expected}，实为 {found}")
             }
-            IdNumberError::GenderMismatch { from_id, given } => format!(
-                "性别与身份证号不符：身份证号为{}，填写为{}",
-                from_id.label_zh(),
-                given.label_zh()
-            ),
+            IdNumberError::GenderMismatch { from_id, given } => {
+                format!("性别与身份证号不符：身份证号为{}，填写为{}", from_id.label_zh(), given.label_zh())
+            }
         }
     }
 }
@@ -124,11 +122,7 @@ pub fn normalize_input(raw: &str) -> String {
 
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize] as char
 }
 
@@ -141,20 +135,14 @@ pub fn validate(raw: &str, today: NaiveDate) -> Result<IdNumber, IdNumberError> 
             for (i, &c) in chars.iter().enumerate() {
                 let ok = c.is_ascii_digit() || (i == 17 && c == 'X');
                 if !ok {
-                    return Err(IdNumberError::Character {
-                        position: i + 1,
-                        found: c,
-                    });
+                    return Err(IdNumberError::Character { position: i + 1, found: c });
                 }
             }
             (s.into_bytes(), false)
         }
         15 => {
             if let Some((i, &c)) = chars.iter().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-                return Err(IdNumberError::Character {
-                    position: i + 1,
-                    found: c,
-                });
+                return Err(IdNumberError::Character { position: i + 1, found: c });
             }
             let mut v = Vec::with_capacity(18);
             v.extend_from_slice(&s.as_bytes()[..6]);
@@ -168,9 +156,7 @@ pub fn validate(raw: &str, today: NaiveDate) -> Result<IdNumber, IdNumberError> 
     };
     let province = (digits[0] - b'0') * 10 + (digits[1] - b'0');
     if !PROVINCES.contains(&province) {
-        return Err(IdNumberError::Area(
-            String::from_utf8_lossy(&digits[..6]).into_owned(),
-        ));
+        return Err(IdNumberError::Area(String::from_utf8_lossy(&digits[..6]).into_owned()));
     }
     let birth_text = std::str::from_utf8(&digits[6..14]).unwrap_or_default();
     let birth_date = NaiveDate::parse_from_str(birth_text, "%Y%m%d")
@@ -185,11 +171,7 @@ pub fn validate(raw: &str, today: NaiveDate) -> Result<IdNumber, IdNumberError> 
     if expected != found {
         return Err(IdNumberError::Checksum { expected, found });
     }
-    let gender = if (digits[16] - b'0') % 2 == 1 {
-        Gender::Male
-    } else {
-        Gender::Female
-    };
+    let gender = if (digits[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female };
     Ok(IdNumber {
         normalized: String::from_utf8(digits).unwrap_or_default(),
         birth_date,
@@ -206,10 +188,7 @@ pub fn validate_with_gender(
 ) -> Result<IdNumber, IdNumberError> {
     let id = validate(raw, today)?;
     match given {
-        Some(g) if g != id.gender => Err(IdNumberError::GenderMismatch {
-            from_id: id.gender,
-            given: g,
-        }),
+        Some(g) if g != id.gender => Err(IdNumberError::GenderMismatch { from_id: id.gender, given: g }),
         _ => Ok(id),
     }
 }
@@ -245,45 +224,22 @@ mod tests {
     // domain.md §5: every vector.
     #[test]
     fn gb11643_valid_vectors() {
-        for v in [
-            "11010519491231002X",
-            "440524188001010014",
-            "370101190102039973",
-            "110101202311012176",
-        ] {
+        for v in ["11010519491231002X", "440524188001010014", "370101190102039973", "110101202311012176"] {
             let id = validate(v, today()).unwrap_or_else(|e| panic!("{v}: {e}"));
             assert_eq!(id.normalized, v);
         }
         let id = validate("11010519491231002X", today()).unwrap();
-        assert_eq!(
-            id.birth_date,
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date, NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.gender, Gender::Female);
-        assert_eq!(
-            validate("440524188001010014", today()).unwrap().gender,
-            Gender::Male
-        );
+        assert_eq!(validate("440524188001010014", today()).unwrap().gender, Gender::Male);
     }
 
     #[test]
     fn gb11643_invalid_vectors() {
-        assert!(matches!(
-            validate("110101202311012171", today()),
-            Err(IdNumberError::Checksum { .. })
-        ));
-        assert!(matches!(
-            validate("110105194912310021", today()),
-            Err(IdNumberError::Checksum { .. })
-        ));
-        assert!(matches!(
-            validate("110105199902300015", today()),
-            Err(IdNumberError::BirthDate(_))
-        ));
-        assert!(matches!(
-            validate("110105210001010015", today()),
-            Err(IdNumberError::FutureBirthDate(_))
-        ));
+        assert!(matches!(validate("110101202311012171", today()), Err(IdNumberError::Checksum { .. })));
+        assert!(matches!(validate("110105194912310021", today()), Err(IdNumberError::Checksum { .. })));
+        assert!(matches!(validate("110105199902300015", today()), Err(IdNumberError::BirthDate(_))));
+        assert!(matches!(validate("110105210001010015", today()), Err(IdNumberError::FutureBirthDate(_))));
     }
 
     #[test]
@@ -309,11 +265,7 @@ mod tests {
             "110105198001010032",
         ];
         for (r, v) in vectors.iter().enumerate() {
-            let sum: u32 = v.as_bytes()[..17]
-                .iter()
-                .zip(WEIGHTS)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
+            let sum: u32 = v.as_bytes()[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
             assert_eq!((sum % 11) as usize, r, "{v}");
             validate(v, today()).unwrap_or_else(|e| panic!("{v}: {e}"));
         }
@@ -321,47 +273,27 @@ mod tests {
 
     #[test]
     fn normalises_lowercase_x_and_full_width() {
+        assert_eq!(validate("11010519491231002x", today()).unwrap().normalized, "11010519491231002X");
         assert_eq!(
-            validate("11010519491231002x", today()).unwrap().normalized,
+            validate("１１０１０５１９４９１２３１００２Ｘ", today()).unwrap().normalized,
             "11010519491231002X"
         );
-        assert_eq!(
-            validate("１１０１０５１９４９１２３１００２Ｘ", today())
-                .unwrap()
-                .normalized,
-            "11010519491231002X"
-        );
-        assert_eq!(
-            validate(" 1101 0519 4912 3100 2X ", today())
-                .unwrap()
-                .normalized,
-            "11010519491231002X"
-        );
+        assert_eq!(validate(" 1101 0519 4912 3100 2X ", today()).unwrap().normalized, "11010519491231002X");
     }
 
     #[test]
     fn rejects_bad_shapes_with_position() {
-        assert_eq!(
-            validate("1101051949123100", today()),
-            Err(IdNumberError::Length(16))
-        );
+        assert_eq!(validate("1101051949123100", today()), Err(IdNumberError::Length(16)));
         assert_eq!(
             validate("1101051949123100X2", today()),
-            Err(IdNumberError::Character {
-                position: 17,
-                found: 'X'
-            })
+            Err(IdNumberError::Character { position: 17, found: 'X' })
         );
-        assert!(matches!(
-            validate("990105194912310029", today()),
-            Err(IdNumberError::Area(_))
-        ));
+        assert!(matches!(validate("990105194912310029", today()), Err(IdNumberError::Area(_))));
     }
 
     #[test]
     fn gender_cross_check() {
-        let e =
-            validate_with_gender("11010519491231002X", Some(Gender::Male), today()).unwrap_err();
+        let e = validate_with_gender("11010519491231002X", Some(Gender::Male), today()).unwrap_err();
         assert_eq!(e.code(), "ID_NUMBER_GENDER_MISMATCH");
         assert!(validate_with_gender("11010519491231002X", Some(Gender::Female), today()).is_ok());
     }

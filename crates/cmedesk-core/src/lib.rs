@@ -9,6 +9,7 @@
 pub mod actor;
 pub mod approved_projects;
 pub mod audit_log;
+pub mod backup;
 pub mod cards;
 pub mod departments;
 pub mod error;

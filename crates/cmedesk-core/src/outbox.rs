@@ -6,11 +6,7 @@ use rusqlite::{Connection, params};
 use crate::{audit_log::Entry, error::Result, store::Desk};
 
 pub(crate) fn next_site_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(MAX(site_seq), 0) + 1 FROM outbox",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT COALESCE(MAX(site_seq), 0) + 1 FROM outbox", [], |r| r.get(0))?)
 }
 
 pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entry) -> Result<()> {
@@ -21,42 +17,23 @@ pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entr
     };
     // The payload carries the new state; the exchange server merges per field against it.
     // Built by hand: `after` is already JSON, and re-parsing it for every row is measurable.
-    let action = serde_json::to_string(&entry.action)
-        .map_err(|e| crate::CoreError::Corrupt(e.to_string()))?;
-    let payload = format!(
-        r#"{{"action":{action},"after":{}}}"#,
-        entry.after.as_deref().unwrap_or("null")
-    );
+    let action =
+        serde_json::to_string(&entry.action).map_err(|e| crate::CoreError::Corrupt(e.to_string()))?;
+    let payload = format!(r#"{{"action":{action},"after":{}}}"#, entry.after.as_deref().unwrap_or("null"));
     conn.prepare_cached(
         "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at)
          VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![
-        op_id,
-        entry.entity,
-        entry.entity_id,
-        op,
-        payload,
-        entry.at,
-        site_seq
-    ])?;
+    .execute(params![op_id, entry.entity, entry.entity_id, op, payload, entry.at, site_seq])?;
     Ok(())
 }
 
 /// How many changes have not been pushed yet.
 pub fn pending_count(desk: &Desk) -> Result<i64> {
-    Ok(desk.conn().query_row(
-        "SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(desk.conn().query_row("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL", [], |r| r.get(0))?)
 }
 
 /// The highest `site_seq`, 0 when empty.
 pub fn last_site_seq(desk: &Desk) -> Result<i64> {
-    Ok(desk
-        .conn()
-        .query_row("SELECT COALESCE(MAX(site_seq), 0) FROM outbox", [], |r| {
-            r.get(0)
-        })?)
+    Ok(desk.conn().query_row("SELECT COALESCE(MAX(site_seq), 0) FROM outbox", [], |r| r.get(0))?)
 }

@@ -62,11 +62,7 @@ impl ProjectState {
     }
 
     pub fn actions(self) -> Vec<ProjectAction> {
-        ProjectAction::ALL
-            .iter()
-            .copied()
-            .filter(|a| self.after(*a).is_some())
-            .collect()
+        ProjectAction::ALL.iter().copied().filter(|a| self.after(*a).is_some()).collect()
     }
 
     fn editable(self) -> bool {
@@ -282,12 +278,7 @@ pub struct ProjectFilter {
 }
 
 /// Creates a hosted project by selecting an approved entry (by id or code).
-pub fn create(
-    desk: &mut Desk,
-    actor: &Actor,
-    approved: &str,
-    details: ProjectDetails,
-) -> Result<Project> {
+pub fn create(desk: &mut Desk, actor: &Actor, approved: &str, details: ProjectDetails) -> Result<Project> {
     actor.require(Permission::EditProjects)?;
     let entry = approved_projects::resolve(desk, approved)?;
     if let Some(hosted) = entry.hosted_project_id {
@@ -376,30 +367,16 @@ fn not_in_state(p: &Project, action: &'static str, action_zh: &'static str) -> C
 }
 
 /// Replaces the fillable fields; only while the project is a draft or was sent back.
-pub fn update(
-    desk: &mut Desk,
-    actor: &Actor,
-    project_id: &str,
-    details: ProjectDetails,
-) -> Result<Project> {
+pub fn update(desk: &mut Desk, actor: &Actor, project_id: &str, details: ProjectDetails) -> Result<Project> {
     actor.require(Permission::EditProjects)?;
     let before = get(desk, project_id)?;
     if !before.state.editable() {
         return Err(not_in_state(&before, "edit", "修改项目信息"));
     }
-    let after = Project {
-        details: details.cleaned(before.total_hours)?,
-        ..before.clone()
-    };
+    let after = Project { details: details.cleaned(before.total_hours)?, ..before.clone() };
     desk.change(actor, |c| {
         write_details(c, &after)?;
-        c.record(
-            "project.update",
-            ENTITY,
-            &after.id,
-            Some(&before),
-            Some(&after),
-        )?;
+        c.record("project.update", ENTITY, &after.id, Some(&before), Some(&after))?;
         Ok(after)
     })
 }
@@ -436,10 +413,7 @@ pub fn transition(
         }
     }
     if action == ProjectAction::Reject && reason.is_none() {
-        return Err(CoreError::Required {
-            field: "reason",
-            label_zh: "退回原因",
-        });
+        return Err(CoreError::Required { field: "reason", label_zh: "退回原因" });
     }
     if action == ProjectAction::MarkHeld {
         let first: Option<String> = desk.conn().query_row(
@@ -458,22 +432,12 @@ pub fn transition(
     }
     let after = Project {
         state: next,
-        state_reason: if action == ProjectAction::Reject {
-            reason
-        } else {
-            None
-        },
+        state_reason: if action == ProjectAction::Reject { reason } else { None },
         ..before.clone()
     };
     desk.change(actor, |c| {
         write_details(c, &after)?;
-        c.record(
-            &format!("project.{}", action.as_str()),
-            ENTITY,
-            &after.id,
-            Some(&before),
-            Some(&after),
-        )?;
+        c.record(&format!("project.{}", action.as_str()), ENTITY, &after.id, Some(&before), Some(&after))?;
         Ok(after)
     })
 }
@@ -496,12 +460,7 @@ fn missing_for_submit(desk: &Desk, p: &Project) -> Result<Vec<(&'static str, &'s
     Ok(missing)
 }
 
-pub fn add_course(
-    desk: &mut Desk,
-    actor: &Actor,
-    project_id: &str,
-    new: NewCourse,
-) -> Result<Course> {
+pub fn add_course(desk: &mut Desk, actor: &Actor, project_id: &str, new: NewCourse) -> Result<Course> {
     actor.require(Permission::EditProjects)?;
     let project = get(desk, project_id)?;
     if !project.state.editable() {
@@ -519,11 +478,7 @@ pub fn add_course(
         return Err(CoreError::invalid(
             "hours",
             "COURSE_HOURS_EXCEED",
-            format!(
-                "课程学时合计（{}）将超过项目总学时（{}）",
-                used + new.hours,
-                project.total_hours
-            ),
+            format!("课程学时合计（{}）将超过项目总学时（{}）", used + new.hours, project.total_hours),
             format!(
                 "course hours {} would exceed the project's total {}",
                 used + new.hours,
@@ -531,29 +486,24 @@ pub fn add_course(
             ),
         ));
     }
-    let (speaker_staff_id, speaker_name, speaker_unit) =
-        match sql::clean(new.speaker_staff.as_deref()) {
-            Some(reference) => {
-                let s = staff::resolve(desk, &reference).map_err(|_| CoreError::NotFound {
-                    entity: "staff",
-                    entity_zh: "主讲人（本院人员）",
-                    key: reference.clone(),
-                })?;
-                (
-                    Some(s.staff.id),
-                    s.staff.name,
-                    sql::clean(new.speaker_unit.as_deref()).or(Some(s.department_name)),
-                )
-            }
-            None => {
-                let name = sql::required(
-                    new.speaker_name.as_deref().unwrap_or(""),
-                    "speaker_name",
-                    "教师姓名",
-                )?;
-                (None, name, sql::clean(new.speaker_unit.as_deref()))
-            }
-        };
+    let (speaker_staff_id, speaker_name, speaker_unit) = match sql::clean(new.speaker_staff.as_deref()) {
+        Some(reference) => {
+            let s = staff::resolve(desk, &reference).map_err(|_| CoreError::NotFound {
+                entity: "staff",
+                entity_zh: "主讲人（本院人员）",
+                key: reference.clone(),
+            })?;
+            (
+                Some(s.staff.id),
+                s.staff.name,
+                sql::clean(new.speaker_unit.as_deref()).or(Some(s.department_name)),
+            )
+        }
+        None => {
+            let name = sql::required(new.speaker_name.as_deref().unwrap_or(""), "speaker_name", "教师姓名")?;
+            (None, name, sql::clean(new.speaker_unit.as_deref()))
+        }
+    };
     desk.change(actor, |c| {
         let sort: i64 = c.tx().query_row("SELECT COUNT(*) + 1 FROM courses WHERE project_id = ?1", [project_id], |r| r.get(0))?;
         let course = Course { id: c.new_id(), project_id: project_id.to_string(), title, hours: new.hours, speaker_staff_id, speaker_name, speaker_unit, sort };
@@ -577,10 +527,7 @@ pub fn add_holding_period(
 ) -> Result<HoldingPeriod> {
     actor.require(Permission::EditProjects)?;
     let project = get(desk, project_id)?;
-    if !matches!(
-        project.state,
-        ProjectState::Draft | ProjectState::Rejected | ProjectState::Approved
-    ) {
+    if !matches!(project.state, ProjectState::Draft | ProjectState::Rejected | ProjectState::Approved) {
         return Err(not_in_state(&project, "add_holding_period", "添加举办周期"));
     }
     if starts_on > ends_on {
@@ -597,10 +544,7 @@ pub fn add_holding_period(
             "starts_on",
             "PERIOD_OUTSIDE_YEAR",
             format!("举办周期应在项目年度 {} 内", project.year),
-            format!(
-                "the period must fall in the project's year {}",
-                project.year
-            ),
+            format!("the period must fall in the project's year {}", project.year),
         ));
     }
     let overlapping: Option<String> = desk
@@ -641,15 +585,9 @@ pub fn add_attendance_window(
 ) -> Result<AttendanceWindow> {
     actor.require(Permission::EditProjects)?;
     let project = get(desk, project_id)?;
-    if matches!(
-        project.state,
-        ProjectState::CreditsGranted | ProjectState::Closed | ProjectState::Submitted
-    ) {
-        return Err(not_in_state(
-            &project,
-            "add_attendance_window",
-            "设置考勤时间段",
-        ));
+    if matches!(project.state, ProjectState::CreditsGranted | ProjectState::Closed | ProjectState::Submitted)
+    {
+        return Err(not_in_state(&project, "add_attendance_window", "设置考勤时间段"));
     }
     if starts_at >= ends_at {
         return Err(CoreError::invalid(
@@ -745,30 +683,19 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
 }
 
 pub fn get(desk: &Desk, project_id: &str) -> Result<Project> {
-    desk.conn()
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [project_id], row)
-        .optional()?
-        .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "项目",
-            key: project_id.to_string(),
-        })
+    desk.conn().query_row(&format!("{SELECT} WHERE id = ?1"), [project_id], row).optional()?.ok_or_else(
+        || CoreError::NotFound { entity: ENTITY, entity_zh: "项目", key: project_id.to_string() },
+    )
 }
 
 /// By id or by project code.
 pub fn resolve(desk: &Desk, reference: &str) -> Result<Project> {
     let code = approved_projects::normalize_code(reference);
     desk.conn()
-        .query_row(
-            &format!("{SELECT} WHERE id = ?1 OR code = ?2"),
-            params![reference.trim(), code],
-            row,
-        )
+        .query_row(&format!("{SELECT} WHERE id = ?1 OR code = ?2"), params![reference.trim(), code], row)
         .optional()?
         .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "项目",
-            key: reference.to_string(),
+            entity: ENTITY, entity_zh: "项目", key: reference.to_string()
         })
 }
 
@@ -781,14 +708,7 @@ pub fn list(desk: &Desk, filter: &ProjectFilter) -> Result<Vec<Project>> {
     Ok(desk
         .conn()
         .prepare(&sql)?
-        .query_map(
-            params![
-                filter.year,
-                filter.state,
-                sql::clean(filter.query.as_deref())
-            ],
-            row,
-        )?
+        .query_map(params![filter.year, filter.state, sql::clean(filter.query.as_deref())], row)?
         .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -827,10 +747,7 @@ pub fn detail(desk: &Desk, project_id: &str) -> Result<ProjectDetail> {
 }
 
 pub fn holding_periods(desk: &Desk, project_id: &str) -> Result<Vec<HoldingPeriod>> {
-    let parse = |s: String| {
-        s.parse::<NaiveDate>()
-            .map_err(|e| CoreError::Corrupt(e.to_string()))
-    };
+    let parse = |s: String| s.parse::<NaiveDate>().map_err(|e| CoreError::Corrupt(e.to_string()));
     let raw: Vec<(String, String, String, String)> = desk
         .conn()
         .prepare("SELECT id, project_id, starts_on, ends_on FROM holding_periods WHERE project_id = ?1 ORDER BY starts_on")?
@@ -838,21 +755,13 @@ pub fn holding_periods(desk: &Desk, project_id: &str) -> Result<Vec<HoldingPerio
         .collect::<rusqlite::Result<_>>()?;
     raw.into_iter()
         .map(|(id, project_id, s, e)| {
-            Ok(HoldingPeriod {
-                id,
-                project_id,
-                starts_on: parse(s)?,
-                ends_on: parse(e)?,
-            })
+            Ok(HoldingPeriod { id, project_id, starts_on: parse(s)?, ends_on: parse(e)? })
         })
         .collect()
 }
 
 pub fn attendance_windows(desk: &Desk, project_id: &str) -> Result<Vec<AttendanceWindow>> {
-    let parse = |s: String| {
-        s.parse::<NaiveDateTime>()
-            .map_err(|e| CoreError::Corrupt(e.to_string()))
-    };
+    let parse = |s: String| s.parse::<NaiveDateTime>().map_err(|e| CoreError::Corrupt(e.to_string()));
     let raw: Vec<(String, String, String, String, Option<String>)> = desk
         .conn()
         .prepare("SELECT id, project_id, starts_at, ends_at, label FROM attendance_windows WHERE project_id = ?1 ORDER BY starts_at")?
@@ -860,13 +769,7 @@ pub fn attendance_windows(desk: &Desk, project_id: &str) -> Result<Vec<Attendanc
         .collect::<rusqlite::Result<_>>()?;
     raw.into_iter()
         .map(|(id, project_id, s, e, label)| {
-            Ok(AttendanceWindow {
-                id,
-                project_id,
-                starts_at: parse(s)?,
-                ends_at: parse(e)?,
-                label,
-            })
+            Ok(AttendanceWindow { id, project_id, starts_at: parse(s)?, ends_at: parse(e)?, label })
         })
         .collect()
 }

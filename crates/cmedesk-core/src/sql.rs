@@ -57,23 +57,13 @@ impl rusqlite::types::FromSql for crate::id_number::Gender {
 
 /// Trims optional text and turns empty strings into `None`.
 pub(crate) fn clean(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Checks a required text field and returns it trimmed.
-pub(crate) fn required(
-    value: &str,
-    field: &'static str,
-    label_zh: &'static str,
-) -> crate::Result<String> {
+pub(crate) fn required(value: &str, field: &'static str, label_zh: &'static str) -> crate::Result<String> {
     let v = value.trim();
-    if v.is_empty() {
-        Err(crate::CoreError::Required { field, label_zh })
-    } else {
-        Ok(v.to_string())
-    }
+    if v.is_empty() { Err(crate::CoreError::Required { field, label_zh }) } else { Ok(v.to_string()) }
 }
 
 /// Refuses text longer than `max` characters.

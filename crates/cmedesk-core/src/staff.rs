@@ -183,22 +183,13 @@ fn check_name(name: &str) -> Result<String> {
 
 fn check_id(raw: &str, gender: Option<Gender>, today: NaiveDate) -> Result<id_number::IdNumber> {
     if raw.trim().is_empty() {
-        return Err(CoreError::Required {
-            field: "id_number",
-            label_zh: "身份证号",
-        });
+        return Err(CoreError::Required { field: "id_number", label_zh: "身份证号" });
     }
-    id_number::validate_with_gender(raw, gender, today).map_err(|source| CoreError::IdNumber {
-        field: "id_number",
-        source,
-    })
+    id_number::validate_with_gender(raw, gender, today)
+        .map_err(|source| CoreError::IdNumber { field: "id_number", source })
 }
 
-fn ensure_id_free(
-    conn: &rusqlite::Connection,
-    id_number: &str,
-    except: Option<&str>,
-) -> Result<()> {
+fn ensure_id_free(conn: &rusqlite::Connection, id_number: &str, except: Option<&str>) -> Result<()> {
     let holder: Option<(String, String)> = conn
         .prepare_cached("SELECT id, name FROM staff WHERE id_number = ?1")?
         .query_row([id_number], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -230,31 +221,19 @@ pub fn add_many(desk: &mut Desk, actor: &Actor, people: Vec<NewStaff>) -> Result
         let many = people.len() > 1;
         let mut known_departments = HashSet::new();
         for (index, new) in people.into_iter().enumerate() {
-            let staff = insert(c, new, &mut known_departments).map_err(|e| {
-                if many {
-                    CoreError::in_batch(index, e)
-                } else {
-                    e
-                }
-            })?;
+            let staff = insert(c, new, &mut known_departments)
+                .map_err(|e| if many { CoreError::in_batch(index, e) } else { e })?;
             out.push(staff);
         }
         Ok(out)
     })
 }
 
-fn insert(
-    c: &mut Change<'_>,
-    new: NewStaff,
-    known_departments: &mut HashSet<String>,
-) -> Result<Staff> {
+fn insert(c: &mut Change<'_>, new: NewStaff, known_departments: &mut HashSet<String>) -> Result<Staff> {
     let name = check_name(&new.name)?;
     let id = check_id(&new.id_number, new.gender, c.actor().today())?;
     if new.department_id.trim().is_empty() {
-        return Err(CoreError::Required {
-            field: "department_id",
-            label_zh: "科室",
-        });
+        return Err(CoreError::Required { field: "department_id", label_zh: "科室" });
     }
     // A batch names few departments many times: look each up once.
     if !known_departments.contains(&new.department_id) {
@@ -389,10 +368,7 @@ pub fn transfer(
             "the person is already in that department",
         ));
     }
-    let after = Staff {
-        department_id: to.id.clone(),
-        ..before.clone()
-    };
+    let after = Staff { department_id: to.id.clone(), ..before.clone() };
     desk.change(actor, |c| {
         let now = c.actor().timestamp();
         c.tx().execute(
@@ -438,15 +414,9 @@ pub fn set_status(
     }
     let reason = sql::clean(reason);
     if status == StaffStatus::Exempt && reason.is_none() {
-        return Err(CoreError::Required {
-            field: "reason",
-            label_zh: "不计达标原因",
-        });
+        return Err(CoreError::Required { field: "reason", label_zh: "不计达标原因" });
     }
-    let after = Staff {
-        status,
-        ..before.clone()
-    };
+    let after = Staff { status, ..before.clone() };
     desk.change(actor, |c| {
         let now = c.actor().timestamp();
         c.tx().execute("UPDATE staff SET status = ?2, updated_at = ?3 WHERE id = ?1", params![after.id, status, now])?;
@@ -460,8 +430,7 @@ pub fn set_status(
     })
 }
 
-const ROW_SELECT: &str =
-    "SELECT s.id, s.name, s.gender, s.id_number, s.birth_date, s.department_id, s.title,
+const ROW_SELECT: &str = "SELECT s.id, s.name, s.gender, s.id_number, s.birth_date, s.department_id, s.title,
         s.title_level, s.profession, s.phone, s.status, s.note, d.name,
         (SELECT card_key FROM cards k WHERE k.staff_id = s.id AND k.revoked_at IS NULL)
     FROM staff s JOIN departments d ON d.id = s.department_id";
@@ -475,11 +444,7 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
             gender: r.get(2)?,
             id_number: r.get(3)?,
             birth_date: birth.parse().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
             })?,
             department_id: r.get(5)?,
             title: r.get(6)?,
@@ -503,11 +468,7 @@ pub fn get_row(desk: &Desk, staff_id: &str) -> Result<StaffRow> {
         .prepare_cached(&format!("{ROW_SELECT} WHERE s.id = ?1"))?
         .query_row([staff_id], staff_row)
         .optional()?
-        .ok_or_else(|| CoreError::NotFound {
-            entity: ENTITY,
-            entity_zh: "人员",
-            key: staff_id.to_string(),
-        })
+        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "人员", key: staff_id.to_string() })
 }
 
 /// Resolves a person by id, ID number or card key (for CLI arguments).
@@ -520,11 +481,7 @@ pub fn resolve(desk: &Desk, reference: &str) -> Result<StaffRow> {
     if found.len() == 1 || (by_key && !found.is_empty()) {
         return Ok(found.remove(0));
     }
-    Err(CoreError::NotFound {
-        entity: ENTITY,
-        entity_zh: "人员",
-        key: reference.to_string(),
-    })
+    Err(CoreError::NotFound { entity: ENTITY, entity_zh: "人员", key: reference.to_string() })
 }
 
 enum Query {
@@ -540,16 +497,11 @@ fn classify(q: &str) -> Query {
     }
     let folded = id_number::normalize_input(q);
     let id_like = (folded.len() == 18 || folded.len() == 15)
-        && folded
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || (i == 17 && c == 'X'));
+        && folded.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 17 && c == 'X'));
     if id_like {
         // A 15-digit legacy number is looked up by its 18-character form.
         let today = chrono::NaiveDate::MAX;
-        let normalized = id_number::validate(&folded, today)
-            .map(|v| v.normalized)
-            .unwrap_or(folded);
+        let normalized = id_number::validate(&folded, today).map(|v| v.normalized).unwrap_or(folded);
         return Query::IdNumber(normalized);
     }
     if !folded.is_empty()
@@ -594,23 +546,10 @@ pub fn list(desk: &Desk, filter: &StaffFilter) -> Result<Vec<StaffRow>> {
         };
         return Ok(rows
             .into_iter()
-            .filter(|r| {
-                depts
-                    .as_ref()
-                    .is_none_or(|d| d.contains(&r.staff.department_id))
-            })
+            .filter(|r| depts.as_ref().is_none_or(|d| d.contains(&r.staff.department_id)))
             .filter(|r| filter.status.is_none_or(|s| r.staff.status == s))
-            .filter(|r| {
-                filter
-                    .title_level
-                    .is_none_or(|t| r.staff.title_level == Some(t))
-            })
-            .filter(|r| {
-                filter
-                    .profession
-                    .as_ref()
-                    .is_none_or(|p| r.staff.profession.as_ref() == Some(p))
-            })
+            .filter(|r| filter.title_level.is_none_or(|t| r.staff.title_level == Some(t)))
+            .filter(|r| filter.profession.as_ref().is_none_or(|p| r.staff.profession.as_ref() == Some(p)))
             .collect());
     }
     let sql = format!(
@@ -672,16 +611,9 @@ pub fn detail(desk: &Desk, staff_id: &str) -> Result<StaffDetail> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(StaffDetail {
-        row,
-        status_history,
-        transfers,
-        cards: cards::history(desk, staff_id)?,
-    })
+    Ok(StaffDetail { row, status_history, transfers, cards: cards::history(desk, staff_id)? })
 }
 
 pub fn count(desk: &Desk) -> Result<i64> {
-    Ok(desk
-        .conn()
-        .query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
+    Ok(desk.conn().query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
 }

@@ -53,15 +53,9 @@ impl Desk {
             });
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        let not_desk = || CoreError::NotADeskDatabase {
-            path: path.display().to_string(),
-        };
+        let not_desk = || CoreError::NotADeskDatabase { path: path.display().to_string() };
         let has_meta: Option<String> = conn
-            .query_row(
-                "SELECT name FROM sqlite_master WHERE name = 'desk_meta'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT name FROM sqlite_master WHERE name = 'desk_meta'", [], |r| r.get(0))
             .optional()
             .map_err(|_| not_desk())?;
         if has_meta.is_none() {
@@ -87,28 +81,31 @@ impl Desk {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
         let site_id: Option<String> = conn
-            .query_row(
-                "SELECT value FROM desk_meta WHERE key = 'site_id'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT value FROM desk_meta WHERE key = 'site_id'", [], |r| r.get(0))
             .optional()?;
         let site_id = match site_id {
             Some(s) => s,
             None => {
                 let s = uuid::Uuid::new_v4().to_string();
-                conn.execute(
-                    "INSERT INTO desk_meta(key, value) VALUES ('site_id', ?1)",
-                    [&s],
-                )?;
+                conn.execute("INSERT INTO desk_meta(key, value) VALUES ('site_id', ?1)", [&s])?;
                 s
             }
         };
-        Ok(Desk {
-            conn,
-            site_id,
-            ids: uuid::ContextV7::new(),
-        })
+        Ok(Desk { conn, site_id, ids: uuid::ContextV7::new() })
+    }
+
+    /// Overwrites this database with the contents of `backup` (SQLite's backup API, page by page).
+    pub(crate) fn restore_from(&mut self, backup: &Path) -> Result<()> {
+        self.conn.restore(rusqlite::MAIN_DB, backup, None::<fn(rusqlite::backup::Progress)>)?;
+        // A backup from an older version is brought up to this one.
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut self.conn)
+    }
+
+    pub(crate) fn reload_site_id(&mut self) -> Result<()> {
+        self.site_id =
+            self.conn.query_row("SELECT value FROM desk_meta WHERE key = 'site_id'", [], |r| r.get(0))?;
+        Ok(())
     }
 
     /// Read access for queries. Writes go through [`Desk::change`].
@@ -125,14 +122,8 @@ impl Desk {
     /// calls [`Change::record`] for each; the audit log and outbox rows are written alongside.
     /// Nothing is committed if `f` fails, or if it recorded nothing (a mutation nobody can see
     /// in the audit log is a bug).
-    pub fn change<T>(
-        &mut self,
-        actor: &Actor,
-        f: impl FnOnce(&mut Change<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn change<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Change<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut change = Change {
             tx,
             actor,
@@ -144,9 +135,7 @@ impl Desk {
         };
         let out = f(&mut change)?;
         if change.recorded == 0 {
-            return Err(CoreError::Corrupt(
-                "a change recorded no audit entry; rolled back".into(),
-            ));
+            return Err(CoreError::Corrupt("a change recorded no audit entry; rolled back".into()));
         }
         change.tx.commit()?;
         Ok(out)
@@ -179,11 +168,7 @@ impl Change<'_> {
     /// A new UUIDv7 id stamped with the actor's time (monotonic within this desk).
     pub fn new_id(&self) -> String {
         let now = self.actor.now;
-        let ts = uuid::Timestamp::from_unix(
-            self.ids,
-            now.timestamp() as u64,
-            now.timestamp_subsec_nanos(),
-        );
+        let ts = uuid::Timestamp::from_unix(self.ids, now.timestamp() as u64, now.timestamp_subsec_nanos());
         uuid::Uuid::new_v7(ts).to_string()
     }
 
@@ -198,8 +183,7 @@ impl Change<'_> {
         after: Option<&T>,
     ) -> Result<()> {
         let to_json = |v: Option<&T>| -> Result<Option<String>> {
-            v.map(|v| serde_json::to_string(v).map_err(|e| CoreError::Corrupt(e.to_string())))
-                .transpose()
+            v.map(|v| serde_json::to_string(v).map_err(|e| CoreError::Corrupt(e.to_string()))).transpose()
         };
         let (before, after) = (to_json(before)?, to_json(after)?);
         let (seq, prev_hash) = match self.chain.take() {
@@ -238,16 +222,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
     )?;
-    let found: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
+    let found: i64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     if found > schema_version() {
-        return Err(CoreError::SchemaTooNew {
-            found,
-            supported: schema_version(),
-        });
+        return Err(CoreError::SchemaTooNew { found, supported: schema_version() });
     }
     let applied: Vec<(i64, String, String)> = conn
         .prepare("SELECT version, name, sha256 FROM schema_migrations ORDER BY version")?
@@ -299,10 +277,7 @@ mod tests {
     #[test]
     fn migrations_are_numbered_and_named() {
         for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
-            assert!(
-                name.starts_with(&format!("{:04}_", i + 1)),
-                "migration {name} out of sequence"
-            );
+            assert!(name.starts_with(&format!("{:04}_", i + 1)), "migration {name} out of sequence");
             assert!(!sql.trim().is_empty());
         }
     }
@@ -311,18 +286,9 @@ mod tests {
     fn opens_in_wal_with_full_sync_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let desk = Desk::create(&dir.path().join("d.db")).unwrap();
-        let mode: String = desk
-            .conn()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        let sync: i64 = desk
-            .conn()
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
-        let fk: i64 = desk
-            .conn()
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .unwrap();
+        let mode: String = desk.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = desk.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let fk: i64 = desk.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
     }
 
@@ -332,11 +298,7 @@ mod tests {
         let path = dir.path().join("d.db");
         drop(Desk::create(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')",
-            [],
-        )
-        .unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')", []).unwrap();
         drop(conn);
         let err = Desk::open(&path).err().unwrap();
         assert_eq!(err.code(), "SCHEMA_TOO_NEW");
@@ -349,11 +311,7 @@ mod tests {
         let path = dir.path().join("d.db");
         drop(Desk::create(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
-        conn.execute(
-            "UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1",
-            [],
-        )
-        .unwrap();
+        conn.execute("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1", []).unwrap();
         drop(conn);
         assert_eq!(Desk::open(&path).err().unwrap().code(), "MIGRATION_EDITED");
     }
@@ -362,14 +320,8 @@ mod tests {
     fn refuses_a_foreign_file_and_keeps_the_site_id() {
         let dir = tempfile::tempdir().unwrap();
         let other = dir.path().join("other.db");
-        Connection::open(&other)
-            .unwrap()
-            .execute_batch("CREATE TABLE t(x)")
-            .unwrap();
-        assert_eq!(
-            Desk::open(&other).err().unwrap().code(),
-            "NOT_A_DESK_DATABASE"
-        );
+        Connection::open(&other).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+        assert_eq!(Desk::open(&other).err().unwrap().code(), "NOT_A_DESK_DATABASE");
         let path = dir.path().join("d.db");
         let site = Desk::create(&path).unwrap().site_id().to_string();
         assert_eq!(Desk::open(&path).unwrap().site_id(), site);

@@ -132,28 +132,12 @@ pub fn ingest(
 ) -> Result<Ingested> {
     actor.require(Permission::RecordSwipes)?;
     if let Some(existing) = existing(desk.conn(), &input)? {
-        let holder = existing
-            .staff_id
-            .as_deref()
-            .map(|id| staff::get_row(desk, id))
-            .transpose()?;
-        return Ok(Ingested {
-            swipe: existing,
-            holder,
-            newly_recorded: false,
-        });
+        let holder = existing.staff_id.as_deref().map(|id| staff::get_row(desk, id)).transpose()?;
+        return Ok(Ingested { swipe: existing, holder, newly_recorded: false });
     }
     let swipe = desk.change(actor, |c| insert(c, input, policy))?;
-    let holder = swipe
-        .staff_id
-        .as_deref()
-        .map(|id| staff::get_row(desk, id))
-        .transpose()?;
-    Ok(Ingested {
-        swipe,
-        holder,
-        newly_recorded: true,
-    })
+    let holder = swipe.staff_id.as_deref().map(|id| staff::get_row(desk, id)).transpose()?;
+    Ok(Ingested { swipe, holder, newly_recorded: true })
 }
 
 /// Commits a batch from one terminal in one transaction, skipping sequence numbers already
@@ -180,17 +164,11 @@ pub fn ingest_batch(
         ));
     }
     desk.change(actor, |c| {
-        let mut out = BatchOutcome {
-            last_seq: terminal.last_seq,
-            ..Default::default()
-        };
+        let mut out = BatchOutcome { last_seq: terminal.last_seq, ..Default::default() };
         for (index, input) in inputs.into_iter().enumerate() {
             let seq = input.terminal_seq;
             // The offset measured at this pull applies to every record that has no own.
-            let input = SwipeInput {
-                clock_offset_ms: input.clock_offset_ms.or(clock_offset_ms),
-                ..input
-            };
+            let input = SwipeInput { clock_offset_ms: input.clock_offset_ms.or(clock_offset_ms), ..input };
             if existing(c.tx(), &input)?.is_some() {
                 out.already_present += 1;
             } else {
@@ -218,9 +196,7 @@ fn existing(conn: &rusqlite::Connection, input: &SwipeInput) -> Result<Option<Sw
         return Ok(None);
     };
     Ok(conn
-        .prepare_cached(&format!(
-            "{SELECT} WHERE terminal_id = ?1 AND terminal_seq = ?2"
-        ))?
+        .prepare_cached(&format!("{SELECT} WHERE terminal_id = ?1 AND terminal_seq = ?2"))?
         .query_row(params![input.terminal_id, seq], row)
         .optional()?)
 }
@@ -246,7 +222,12 @@ fn insert(c: &mut Change<'_>, input: SwipeInput, policy: DuplicatePolicy) -> Res
                    AND swiped_at >= ?3 AND swiped_at <= ?4 ORDER BY swiped_at LIMIT 1",
             )?
             .query_row(
-                params![card_key, input.project_id, since.format(TIME_FORMAT).to_string(), swiped_at.format(TIME_FORMAT).to_string()],
+                params![
+                    card_key,
+                    input.project_id,
+                    since.format(TIME_FORMAT).to_string(),
+                    swiped_at.format(TIME_FORMAT).to_string()
+                ],
                 |r| r.get(0),
             )
             .optional()?;
@@ -306,11 +287,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Swipe> {
         r.get::<_, Option<String>>(i)?
             .map(|s| {
                 NaiveDateTime::parse_from_str(&s, TIME_FORMAT).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        i,
-                        rusqlite::types::Type::Text,
-                        Box::new(e),
-                    )
+                    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
                 })
             })
             .transpose()
@@ -346,11 +323,7 @@ pub struct SwipeFilter {
 
 /// Swipes, oldest first.
 pub fn list(desk: &Desk, filter: &SwipeFilter) -> Result<Vec<Swipe>> {
-    let card_key = filter
-        .card_key
-        .as_deref()
-        .map(cards::normalize_key)
-        .transpose()?;
+    let card_key = filter.card_key.as_deref().map(cards::normalize_key).transpose()?;
     Ok(desk
         .conn()
         .prepare(&format!(

@@ -45,21 +45,21 @@ impl Rng {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
-    "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁",
-    "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "欧阳", "司马",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+    "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田",
+    "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚",
+    "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "欧阳", "司马",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "萍", "红", "鹏", "辉", "玲", "建", "宇",
-    "浩", "凯", "晨", "欣", "怡", "婷", "雪", "琳", "博", "文", "思", "佳", "子", "梓", "涵", "轩",
-    "睿", "瑞", "嘉", "昊", "天", "泽", "晓", "雅", "倩", "颖", "慧", "宁", "喆", "堃", "赟", "玥",
-    "珺", "航", "帆", "越", "志", "海", "春", "秋", "冬", "梅", "兰", "竹", "菊", "松", "柏", "峰",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "萍", "红", "鹏", "辉", "玲", "建", "宇", "浩", "凯",
+    "晨", "欣", "怡", "婷", "雪", "琳", "博", "文", "思", "佳", "子", "梓", "涵", "轩", "睿", "瑞", "嘉",
+    "昊", "天", "泽", "晓", "雅", "倩", "颖", "慧", "宁", "喆", "堃", "赟", "玥", "珺", "航", "帆", "越",
+    "志", "海", "春", "秋", "冬", "梅", "兰", "竹", "菊", "松", "柏", "峰",
 ];
 const AREAS: &[&str] = &[
-    "110105", "110108", "310104", "310115", "320102", "330106", "370102", "410105", "420106",
-    "430102", "440106", "440304", "500103", "510107", "610113",
+    "110105", "110108", "310104", "310115", "320102", "330106", "370102", "410105", "420106", "430102",
+    "440106", "440304", "500103", "510107", "610113",
 ];
 
 /// Department tree: (parent name or "", name, main profession).
@@ -143,13 +143,8 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("中医学", "中医内科学", "中医临床经典应用"),
 ];
 const FORMS: &[&str] = &["学习班", "培训班", "研讨会", "高级研修班"];
-const OUTSIDE_UNITS: &[&str] = &[
-    "省人民医院",
-    "医科大学附属第一医院",
-    "市中心医院",
-    "省肿瘤医院",
-    "医科大学附属第二医院",
-];
+const OUTSIDE_UNITS: &[&str] =
+    &["省人民医院", "医科大学附属第一医院", "市中心医院", "省肿瘤医院", "医科大学附属第二医院"];
 
 #[derive(Debug, Clone)]
 pub struct SyntheticStaff {
@@ -191,9 +186,8 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
         .map(|(parent, name, _)| (DEPARTMENTS.iter().position(|(_, n, _)| n == parent), *name))
         .collect();
     // People work in leaf departments (and the top-level ones without children).
-    let leaves: Vec<usize> = (0..DEPARTMENTS.len())
-        .filter(|i| !departments.iter().any(|(p, _)| *p == Some(*i)))
-        .collect();
+    let leaves: Vec<usize> =
+        (0..DEPARTMENTS.len()).filter(|i| !departments.iter().any(|(p, _)| *p == Some(*i))).collect();
 
     let mut ids = HashSet::new();
     let mut card_no = 3_201_000_000u64;
@@ -201,11 +195,7 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
         .map(|_| {
             let department = rng.pick(&leaves);
             let main = DEPARTMENTS[department].2;
-            let profession = if main == "医师" && rng.chance(40) {
-                "护理"
-            } else {
-                main
-            };
+            let profession = if main == "医师" && rng.chance(40) { "护理" } else { main };
             let gender = if profession == "护理" && rng.chance(90) || rng.chance(50) {
                 Gender::Female
             } else {
@@ -233,17 +223,11 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
                 TitleLevel::Senior,
             ]);
             card_no += 1 + rng.below(7) as u64;
-            let phone = format!(
-                "1{}{:09}",
-                rng.pick(&["3", "5", "7", "8", "9"]),
-                rng.next_u64() % 1_000_000_000
-            );
+            let phone =
+                format!("1{}{:09}", rng.pick(&["3", "5", "7", "8", "9"]), rng.next_u64() % 1_000_000_000);
             let status = match rng.below(100) {
                 0 | 1 => Some((StaffStatus::Maternity, "产假")),
-                2 => Some((
-                    StaffStatus::Exempt,
-                    "参加住院医师规范化培训，当年视为完成（R-22）",
-                )),
+                2 => Some((StaffStatus::Exempt, "参加住院医师规范化培训，当年视为完成（R-22）")),
                 _ => None,
             };
             SyntheticStaff {
@@ -287,32 +271,16 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
             } else {
                 &[6.0, 12.0, 18.0, 24.0][..]
             });
-            let credits = if national {
-                (hours / 3.0f64).min(25.0)
-            } else {
-                (hours / 6.0f64).max(1.0)
-            };
-            let start =
-                NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
-                    .unwrap_or(today);
+            let credits = if national { (hours / 3.0f64).min(25.0) } else { (hours / 6.0f64).max(1.0) };
+            let start = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                .unwrap_or(today);
             NewApprovedProject {
                 code,
                 year,
                 name: format!("{topic}{}", rng.pick(FORMS)),
-                credit_level: Some(if national {
-                    CreditLevel::National
-                } else {
-                    CreditLevel::Provincial
-                }),
+                credit_level: Some(if national { CreditLevel::National } else { CreditLevel::Provincial }),
                 discipline: Some(discipline.to_string()),
-                organizer: Some(
-                    if i % 4 == 0 {
-                        "本院"
-                    } else {
-                        rng.pick(OUTSIDE_UNITS)
-                    }
-                    .to_string(),
-                ),
+                organizer: Some(if i % 4 == 0 { "本院" } else { rng.pick(OUTSIDE_UNITS) }.to_string()),
                 lead: None,
                 planned_start: Some(start),
                 planned_end: Some(start + Duration::days(hours as i64 / 10)),
@@ -367,24 +335,17 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
             let actions = match (i % 5, held) {
                 (0, _) => vec![],
                 (1, _) => vec![ProjectAction::Submit],
-                (_, true) => vec![
-                    ProjectAction::Submit,
-                    ProjectAction::Approve,
-                    ProjectAction::MarkHeld,
-                ],
+                (_, true) => vec![ProjectAction::Submit, ProjectAction::Approve, ProjectAction::MarkHeld],
                 (_, false) => vec![ProjectAction::Submit, ProjectAction::Approve],
             };
-            let lead = staff
-                .get(rng.below(staff.len().max(1)))
-                .map(|s| s.person.name.clone());
+            let lead = staff.get(rng.below(staff.len().max(1))).map(|s| s.person.name.clone());
             let handler = staff.get(rng.below(staff.len().max(1)));
             SyntheticProject {
                 approved: a,
                 details: ProjectDetails {
                     delivery: Some("继续医学教育项目".into()),
                     venue: Some(
-                        rng.pick(&["本院学术报告厅", "门诊楼三楼会议室", "科教楼多功能厅"])
-                            .to_string(),
+                        rng.pick(&["本院学术报告厅", "门诊楼三楼会议室", "科教楼多功能厅"]).to_string(),
                     ),
                     planned_start: Some(start),
                     planned_end: Some(end),
@@ -409,12 +370,7 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
         })
         .collect();
 
-    Hospital {
-        departments,
-        staff,
-        approved,
-        hosted,
-    }
+    Hospital { departments, staff, approved, hosted }
 }
 
 /// What loading created.
@@ -447,10 +403,7 @@ pub fn load(desk: &mut Desk, actor: &Actor, hospital: &Hospital) -> Result<LoadR
     let people: Vec<NewStaff> = hospital
         .staff
         .iter()
-        .map(|s| NewStaff {
-            department_id: dept_ids[s.department].clone(),
-            ..s.person.clone()
-        })
+        .map(|s| NewStaff { department_id: dept_ids[s.department].clone(), ..s.person.clone() })
         .collect();
     let cards = people.iter().filter(|p| p.card_key.is_some()).count();
     let added = staff::add_many(desk, actor, people)?;
@@ -466,10 +419,7 @@ pub fn load(desk: &mut Desk, actor: &Actor, hospital: &Hospital) -> Result<LoadR
     for h in &hospital.hosted {
         let p = projects::create(desk, actor, &approved_ids[h.approved], h.details.clone())?;
         for (course, speaker) in &h.courses {
-            let course = NewCourse {
-                speaker_staff: speaker.map(|i| added[i].id.clone()),
-                ..course.clone()
-            };
+            let course = NewCourse { speaker_staff: speaker.map(|i| added[i].id.clone()), ..course.clone() };
             projects::add_course(desk, actor, &p.id, course)?;
         }
         for (s, e) in &h.holding_periods {

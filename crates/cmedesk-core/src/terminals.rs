@@ -78,16 +78,20 @@ pub fn get(desk: &Desk, id: &str) -> Result<Terminal> {
 }
 
 pub(crate) fn get_in(conn: &rusqlite::Connection, id: &str) -> Result<Terminal> {
-    conn.prepare_cached("SELECT id, kind, name, port_identity, clock_offset_ms, last_seq FROM terminals WHERE id = ?1")?
-        .query_row([id], row)
-        .optional()?
-        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "终端", key: id.to_string() })
+    conn.prepare_cached(
+        "SELECT id, kind, name, port_identity, clock_offset_ms, last_seq FROM terminals WHERE id = ?1",
+    )?
+    .query_row([id], row)
+    .optional()?
+    .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "终端", key: id.to_string() })
 }
 
 pub fn list(desk: &Desk) -> Result<Vec<Terminal>> {
     Ok(desk
         .conn()
-        .prepare("SELECT id, kind, name, port_identity, clock_offset_ms, last_seq FROM terminals ORDER BY name")?
+        .prepare(
+            "SELECT id, kind, name, port_identity, clock_offset_ms, last_seq FROM terminals ORDER BY name",
+        )?
         .query_map([], row)?
         .collect::<rusqlite::Result<_>>()?)
 }
@@ -109,20 +113,9 @@ pub(crate) fn record_pull(
     }
     c.tx().execute(
         "UPDATE terminals SET last_seq = ?2, clock_offset_ms = ?3, updated_at = ?4 WHERE id = ?1",
-        params![
-            after.id,
-            after.last_seq,
-            after.clock_offset_ms,
-            c.actor().timestamp()
-        ],
+        params![after.id, after.last_seq, after.clock_offset_ms, c.actor().timestamp()],
     )?;
-    c.record(
-        "terminal.pull",
-        ENTITY,
-        &after.id,
-        Some(before),
-        Some(&after),
-    )?;
+    c.record("terminal.pull", ENTITY, &after.id, Some(before), Some(&after))?;
     Ok(after)
 }
 

@@ -64,11 +64,7 @@ fn hash(password: &str) -> Result<String> {
 
 fn check_username(username: &str) -> Result<String> {
     let u = sql::required(username, "username", "用户名")?;
-    if u.len() > 32
-        || !u
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-    {
+    if u.len() > 32 || !u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
         return Err(CoreError::invalid(
             "username",
             "USERNAME_FORMAT",
@@ -80,14 +76,8 @@ fn check_username(username: &str) -> Result<String> {
 }
 
 /// Creates the first administrator of a new desk. Refused once any operator exists.
-pub fn bootstrap_admin(
-    desk: &mut Desk,
-    password: &str,
-    now: DateTime<FixedOffset>,
-) -> Result<Operator> {
-    let any: i64 = desk
-        .conn()
-        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+pub fn bootstrap_admin(desk: &mut Desk, password: &str, now: DateTime<FixedOffset>) -> Result<Operator> {
+    let any: i64 = desk.conn().query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     if any > 0 {
         return Err(CoreError::Duplicate {
             entity: ENTITY,
@@ -119,21 +109,14 @@ fn insert(desk: &mut Desk, actor: &Actor, new: NewUser) -> Result<Operator> {
     let username = check_username(&new.username)?;
     check_password(&new.password)?;
     if new.role == Role::DepartmentSecretary && new.department_id.is_none() {
-        return Err(CoreError::Required {
-            field: "department_id",
-            label_zh: "所属科室",
-        });
+        return Err(CoreError::Required { field: "department_id", label_zh: "所属科室" });
     }
     if let Some(d) = &new.department_id {
         crate::departments::get(desk, d)?;
     }
     let exists: Option<String> = desk
         .conn()
-        .query_row(
-            "SELECT username FROM users WHERE username = ?1",
-            [&username],
-            |r| r.get(0),
-        )
+        .query_row("SELECT username FROM users WHERE username = ?1", [&username], |r| r.get(0))
         .optional()?;
     if exists.is_some() {
         return Err(CoreError::Duplicate {
@@ -183,11 +166,7 @@ pub fn authenticate(desk: &Desk, username: &str, password: &str) -> Result<Opera
         return Err(CoreError::AuthenticationFailed);
     };
     let parsed = PasswordHash::new(&stored).map_err(|e| CoreError::Corrupt(e.to_string()))?;
-    if !info.active
-        || Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-    {
+    if !info.active || Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
         return Err(CoreError::AuthenticationFailed);
     }
     Ok(Operator {
@@ -222,11 +201,7 @@ pub fn set_password(
         )?;
         // The audit row says that the password changed, never what to.
         c.record(
-            if own {
-                "user.password.change"
-            } else {
-                "user.password.reset"
-            },
+            if own { "user.password.change" } else { "user.password.reset" },
             ENTITY,
             username,
             Some(&info),
@@ -237,9 +212,15 @@ pub fn set_password(
 
 pub fn get(desk: &Desk, username: &str) -> Result<UserInfo> {
     desk.conn()
-        .query_row("SELECT username, display_name, role, department_id, active FROM users WHERE username = ?1", [username], user_row)
+        .query_row(
+            "SELECT username, display_name, role, department_id, active FROM users WHERE username = ?1",
+            [username],
+            user_row,
+        )
         .optional()?
-        .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "操作员", key: username.to_string() })
+        .ok_or_else(|| CoreError::NotFound {
+            entity: ENTITY, entity_zh: "操作员", key: username.to_string()
+        })
 }
 
 pub fn list(desk: &Desk) -> Result<Vec<UserInfo>> {

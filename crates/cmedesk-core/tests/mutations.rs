@@ -14,12 +14,7 @@ use cmedesk_core::{
 use common::*;
 
 fn person(name: &str, id: &str, dept: &str) -> NewStaff {
-    NewStaff {
-        name: name.into(),
-        id_number: id.into(),
-        department_id: dept.into(),
-        ..Default::default()
-    }
+    NewStaff { name: name.into(), id_number: id.into(), department_id: dept.into(), ..Default::default() }
 }
 
 fn complete_details() -> ProjectDetails {
@@ -45,54 +40,30 @@ fn d(s: &str) -> NaiveDate {
 }
 
 /// Runs `f` and checks it added audit and outbox rows one for one, gaplessly, chain intact.
-fn audited<T>(
-    desk: &mut Desk,
-    what: &str,
-    f: impl FnOnce(&mut Desk) -> cmedesk_core::Result<T>,
-) -> T {
+fn audited<T>(desk: &mut Desk, what: &str, f: impl FnOnce(&mut Desk) -> cmedesk_core::Result<T>) -> T {
     let (audit0, outbox0) = (count(desk, "audit_log"), count(desk, "outbox"));
     let out = f(desk).unwrap_or_else(|e| panic!("{what}: {e}"));
     let (audit1, outbox1) = (count(desk, "audit_log"), count(desk, "outbox"));
     assert!(audit1 > audit0, "{what} wrote no audit row");
-    assert_eq!(
-        audit1 - audit0,
-        outbox1 - outbox0,
-        "{what}: audit and outbox rows differ"
-    );
-    let max_seq: i64 = desk
-        .conn()
-        .query_row("SELECT MAX(site_seq) FROM outbox", [], |r| r.get(0))
-        .unwrap();
+    assert_eq!(audit1 - audit0, outbox1 - outbox0, "{what}: audit and outbox rows differ");
+    let max_seq: i64 = desk.conn().query_row("SELECT MAX(site_seq) FROM outbox", [], |r| r.get(0)).unwrap();
     assert_eq!(max_seq, outbox1, "{what}: site_seq has a gap");
-    assert!(
-        audit_log::verify(desk).unwrap().intact,
-        "{what}: chain broken"
-    );
+    assert!(audit_log::verify(desk).unwrap().intact, "{what}: chain broken");
     out
 }
 
 #[test]
 fn every_mutation_writes_domain_row_audit_and_outbox() {
-    let Small {
-        mut desk,
-        cardiology,
-        nursing,
-        approved_code,
-    } = small();
+    let Small { mut desk, cardiology, nursing, approved_code } = small();
     let a = admin();
     let dept = audited(&mut desk, "departments::add", |d| {
         departments::add(
             d,
             &a,
-            departments::NewDepartment {
-                name: "急诊医学科".into(),
-                ..Default::default()
-            },
+            departments::NewDepartment { name: "急诊医学科".into(), ..Default::default() },
         )
     });
-    audited(&mut desk, "departments::rename", |d| {
-        departments::rename(d, &a, &dept.id, "急诊科")
-    });
+    audited(&mut desk, "departments::rename", |d| departments::rename(d, &a, &dept.id, "急诊科"));
     audited(&mut desk, "departments::move_to", |d| {
         departments::move_to(d, &a, &dept.id, Some(&nursing), Some(5))
     });
@@ -136,15 +107,9 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
     audited(&mut desk, "staff::set_status", |d| {
         staff::set_status(d, &a, &s.id, StaffStatus::Maternity, d_("2026-11-02"), None)
     });
-    audited(&mut desk, "cards::replace", |d| {
-        cards::replace(d, &a, &s.id, "uid:04A1B2C3", "丢失")
-    });
-    audited(&mut desk, "cards::revoke", |d| {
-        cards::revoke(d, &a, "uid:04A1B2C3", "离职")
-    });
-    audited(&mut desk, "cards::issue", |d| {
-        cards::issue(d, &a, &s.id, "em:67003B51C6")
-    });
+    audited(&mut desk, "cards::replace", |d| cards::replace(d, &a, &s.id, "uid:04A1B2C3", "丢失"));
+    audited(&mut desk, "cards::revoke", |d| cards::revoke(d, &a, "uid:04A1B2C3", "离职"));
+    audited(&mut desk, "cards::issue", |d| cards::issue(d, &a, &s.id, "em:67003B51C6"));
     audited(&mut desk, "approved_projects::add", |d| {
         approved_projects::add(
             d,
@@ -162,9 +127,7 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
     let p = audited(&mut desk, "projects::create", |d| {
         projects::create(d, &a, &approved_code, ProjectDetails::default())
     });
-    audited(&mut desk, "projects::update", |d| {
-        projects::update(d, &a, &p.id, complete_details())
-    });
+    audited(&mut desk, "projects::update", |d| projects::update(d, &a, &p.id, complete_details()));
     audited(&mut desk, "projects::add_course", |d| {
         projects::add_course(
             d,
@@ -198,9 +161,7 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
         ProjectAction::GrantCredits,
         ProjectAction::Close,
     ] {
-        audited(&mut desk, action.as_str(), |d| {
-            projects::transition(d, &a, &p.id, action, None)
-        });
+        audited(&mut desk, action.as_str(), |d| projects::transition(d, &a, &p.id, action, None));
     }
     let t = audited(&mut desk, "terminals::ensure", |d| {
         terminals::ensure(d, &a, "em4100", "门口读卡器", Some("usb:1"))
@@ -215,9 +176,7 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
         clock_offset_ms: None,
         project_id: Some(p.id.clone()),
     };
-    audited(&mut desk, "swipes::ingest", |d| {
-        swipes::ingest(d, &a, swipe(None), Default::default())
-    });
+    audited(&mut desk, "swipes::ingest", |d| swipes::ingest(d, &a, swipe(None), Default::default()));
     audited(&mut desk, "swipes::ingest_batch", |d| {
         swipes::ingest_batch(
             d,
@@ -229,14 +188,7 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
         )
     });
     audited(&mut desk, "swipes::ingest_batch (nothing new)", |d| {
-        swipes::ingest_batch(
-            d,
-            &a,
-            &t.id,
-            vec![swipe(Some(1))],
-            Some(500),
-            Default::default(),
-        )
+        swipes::ingest_batch(d, &a, &t.id, vec![swipe(Some(1))], Some(500), Default::default())
     });
     audited(&mut desk, "users::add", |d| {
         users::add(
@@ -251,9 +203,7 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
             },
         )
     });
-    audited(&mut desk, "users::set_password", |d| {
-        users::set_password(d, &a, "officer1", None, "better456")
-    });
+    audited(&mut desk, "users::set_password", |d| users::set_password(d, &a, "officer1", None, "better456"));
     // The password itself is never in the audit log or the outbox.
     assert!(
         !dump(&desk)
@@ -269,73 +219,39 @@ fn d_(s: &str) -> NaiveDate {
 
 #[test]
 fn tampered_audit_rows_are_detected() {
-    let Small {
-        mut desk,
-        cardiology,
-        ..
-    } = small();
-    staff::add(
-        &mut desk,
-        &admin(),
-        person("王芳", "11010519491231002X", &cardiology),
-    )
-    .unwrap();
+    let Small { mut desk, cardiology, .. } = small();
+    staff::add(&mut desk, &admin(), person("王芳", "11010519491231002X", &cardiology)).unwrap();
     let report = audit_log::verify(&desk).unwrap();
     assert!(report.intact);
     assert_eq!(report.rows, 5);
     desk.conn()
-        .execute(
-            "UPDATE audit_log SET after = replace(after, '王芳', '王芬') WHERE seq = 5",
-            [],
-        )
+        .execute("UPDATE audit_log SET after = replace(after, '王芳', '王芬') WHERE seq = 5", [])
         .unwrap();
     let report = audit_log::verify(&desk).unwrap();
     assert!(!report.intact);
     assert_eq!(report.first_bad_seq, Some(5));
 
     let Small { desk, .. } = small();
-    desk.conn()
-        .execute("DELETE FROM audit_log WHERE seq = 2", [])
-        .unwrap();
+    desk.conn().execute("DELETE FROM audit_log WHERE seq = 2", []).unwrap();
     let report = audit_log::verify(&desk).unwrap();
     assert_eq!((report.intact, report.first_bad_seq), (false, Some(3)));
 }
 
 #[test]
 fn refused_operations_change_nothing() {
-    let Small {
-        mut desk,
-        cardiology,
-        approved_code,
-        ..
-    } = small();
+    let Small { mut desk, cardiology, approved_code, .. } = small();
     let a = admin();
-    let s = staff::add(
-        &mut desk,
-        &a,
-        person("王芳", "11010519491231002X", &cardiology),
-    )
-    .unwrap();
+    let s = staff::add(&mut desk, &a, person("王芳", "11010519491231002X", &cardiology)).unwrap();
     let p = projects::create(&mut desk, &a, &approved_code, ProjectDetails::default()).unwrap();
     let before = dump(&desk);
     let attempts: Vec<(&str, cmedesk_core::CoreError)> = vec![
         (
             "malformed ID",
-            staff::add(
-                &mut desk,
-                &a,
-                person("李四", "110105194912310021", &cardiology),
-            )
-            .unwrap_err(),
+            staff::add(&mut desk, &a, person("李四", "110105194912310021", &cardiology)).unwrap_err(),
         ),
         (
             "unknown department",
-            staff::add(
-                &mut desk,
-                &a,
-                person("李四", "110105198001010059", "no-such-dept"),
-            )
-            .unwrap_err(),
+            staff::add(&mut desk, &a, person("李四", "110105198001010059", "no-such-dept")).unwrap_err(),
         ),
         (
             "duplicate in the middle of a batch",
@@ -360,12 +276,8 @@ fn refused_operations_change_nothing() {
         ),
         (
             "wrong role",
-            staff::add(
-                &mut desk,
-                &actor(Role::Viewer),
-                person("李四", "110105198001010059", &cardiology),
-            )
-            .unwrap_err(),
+            staff::add(&mut desk, &actor(Role::Viewer), person("李四", "110105198001010059", &cardiology))
+                .unwrap_err(),
         ),
         (
             "secretary edits roster",
@@ -396,25 +308,14 @@ fn refused_operations_change_nothing() {
         ),
         (
             "exempt without reason",
-            staff::set_status(
-                &mut desk,
-                &a,
-                &s.id,
-                StaffStatus::Exempt,
-                d("2026-11-01"),
-                None,
-            )
-            .unwrap_err(),
+            staff::set_status(&mut desk, &a, &s.id, StaffStatus::Exempt, d("2026-11-01"), None).unwrap_err(),
         ),
         (
             "transfer into own department",
             staff::transfer(&mut desk, &a, &s.id, &cardiology, d("2026-11-01"), None).unwrap_err(),
         ),
         ("department cycle", {
-            let parent = departments::get(&desk, &cardiology)
-                .unwrap()
-                .parent_id
-                .unwrap();
+            let parent = departments::get(&desk, &cardiology).unwrap().parent_id.unwrap();
             departments::move_to(&mut desk, &a, &parent, Some(&cardiology), None).unwrap_err()
         }),
         (
@@ -444,10 +345,7 @@ fn refused_operations_change_nothing() {
             )
             .unwrap_err(),
         ),
-        (
-            "bad card key",
-            cards::issue(&mut desk, &a, &s.id, "zz:1").unwrap_err(),
-        ),
+        ("bad card key", cards::issue(&mut desk, &a, &s.id, "zz:1").unwrap_err()),
     ];
     let codes: Vec<(&str, &str)> = attempts.iter().map(|(what, e)| (*what, e.code())).collect();
     assert_eq!(
@@ -473,15 +371,8 @@ fn refused_operations_change_nothing() {
     // The batch error names the entry and the field.
     let batch = &attempts[2].1;
     assert_eq!(batch.field(), Some("id_number"));
-    assert!(
-        batch.message_zh().starts_with("第3条"),
-        "{}",
-        batch.message_zh()
-    );
+    assert!(batch.message_zh().starts_with("第3条"), "{}", batch.message_zh());
     // Submission names what is missing, in Chinese.
     let msg = attempts[4].1.message_zh();
-    assert!(
-        msg.contains("举办地点") && msg.contains("课程") && msg.contains("举办周期"),
-        "{msg}"
-    );
+    assert!(msg.contains("举办地点") && msg.contains("课程") && msg.contains("举办周期"), "{msg}");
 }

@@ -9,13 +9,7 @@ use cmedesk_core::{
 };
 use common::*;
 
-fn add(
-    desk: &mut cmedesk_core::Desk,
-    name: &str,
-    id: &str,
-    dept: &str,
-    card: Option<&str>,
-) -> staff::Staff {
+fn add(desk: &mut cmedesk_core::Desk, name: &str, id: &str, dept: &str, card: Option<&str>) -> staff::Staff {
     staff::add(
         desk,
         &admin(),
@@ -32,42 +26,17 @@ fn add(
 
 #[test]
 fn find_by_name_prefix_id_number_and_card() {
-    let Small {
-        mut desk,
-        cardiology,
-        nursing,
-        ..
-    } = small();
-    add(
-        &mut desk,
-        "欧阳娜",
-        "110105198001010016",
-        &cardiology,
-        Some("0012345678"),
-    );
+    let Small { mut desk, cardiology, nursing, .. } = small();
+    add(&mut desk, "欧阳娜", "110105198001010016", &cardiology, Some("0012345678"));
     add(&mut desk, "欧阳静", "110105198001010024", &nursing, None);
-    add(
-        &mut desk,
-        "王芳",
-        "11010519491231002X",
-        &nursing,
-        Some("uid:04a1b2c3"),
-    );
+    add(&mut desk, "王芳", "11010519491231002X", &nursing, Some("uid:04a1b2c3"));
     let names = |q: &str| -> Vec<String> {
-        staff::find(&desk, q, 50)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.staff.name)
-            .collect()
+        staff::find(&desk, q, 50).unwrap().into_iter().map(|r| r.staff.name).collect()
     };
     assert_eq!(names("欧阳"), vec!["欧阳娜", "欧阳静"]);
     assert_eq!(names("欧阳娜"), vec!["欧阳娜"]);
     assert_eq!(names("11010519491231002x"), vec!["王芳"]);
-    assert_eq!(
-        names("110105491231002"),
-        vec!["王芳"],
-        "15-digit legacy number finds the upgraded one"
-    );
+    assert_eq!(names("110105491231002"), vec!["王芳"], "15-digit legacy number finds the upgraded one");
     assert_eq!(names("0012345678"), vec!["欧阳娜"], "bare card number");
     assert_eq!(names("uid:04A1B2C3"), vec!["王芳"]);
     assert_eq!(
@@ -76,41 +45,19 @@ fn find_by_name_prefix_id_number_and_card() {
         "resident ID card maps through the ID number"
     );
     assert!(names("李").is_empty());
-    let filtered = staff::list(
-        &desk,
-        &StaffFilter {
-            department_id: Some(nursing.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let filtered =
+        staff::list(&desk, &StaffFilter { department_id: Some(nursing.clone()), ..Default::default() })
+            .unwrap();
     assert_eq!(filtered.len(), 2);
-    let parent = departments::get(&desk, &cardiology)
-        .unwrap()
-        .parent_id
-        .unwrap();
-    let under_parent = staff::list(
-        &desk,
-        &StaffFilter {
-            department_id: Some(parent),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        under_parent.len(),
-        1,
-        "a department filter includes sub-departments"
-    );
+    let parent = departments::get(&desk, &cardiology).unwrap().parent_id.unwrap();
+    let under_parent =
+        staff::list(&desk, &StaffFilter { department_id: Some(parent), ..Default::default() }).unwrap();
+    assert_eq!(under_parent.len(), 1, "a department filter includes sub-departments");
 }
 
 #[test]
 fn gender_comes_from_the_id_and_is_cross_checked() {
-    let Small {
-        mut desk,
-        cardiology,
-        ..
-    } = small();
+    let Small { mut desk, cardiology, .. } = small();
     let s = add(&mut desk, "王芳", "11010519491231002X", &cardiology, None);
     assert_eq!(s.gender, cmedesk_core::id_number::Gender::Female);
     assert_eq!(s.birth_date, NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
@@ -126,65 +73,27 @@ fn gender_comes_from_the_id_and_is_cross_checked() {
         },
     )
     .unwrap_err();
-    assert_eq!(
-        (e.code(), e.field()),
-        ("ID_NUMBER_GENDER_MISMATCH", Some("id_number"))
-    );
+    assert_eq!((e.code(), e.field()), ("ID_NUMBER_GENDER_MISMATCH", Some("id_number")));
     assert!(e.message_zh().contains("性别与身份证号不符"));
 }
 
 #[test]
 fn transfers_and_statuses_keep_history() {
-    let Small {
-        mut desk,
-        cardiology,
-        nursing,
-        ..
-    } = small();
+    let Small { mut desk, cardiology, nursing, .. } = small();
     let s = add(&mut desk, "王芳", "11010519491231002X", &cardiology, None);
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
-    staff::transfer(
-        &mut desk,
-        &admin(),
-        &s.id,
-        &nursing,
-        day("2026-03-01"),
-        Some("轮转"),
-    )
-    .unwrap();
-    staff::set_status(
-        &mut desk,
-        &admin(),
-        &s.id,
-        StaffStatus::Maternity,
-        day("2026-05-01"),
-        None,
-    )
-    .unwrap();
-    staff::set_status(
-        &mut desk,
-        &admin(),
-        &s.id,
-        StaffStatus::Active,
-        day("2026-09-01"),
-        Some("产假结束"),
-    )
-    .unwrap();
+    staff::transfer(&mut desk, &admin(), &s.id, &nursing, day("2026-03-01"), Some("轮转")).unwrap();
+    staff::set_status(&mut desk, &admin(), &s.id, StaffStatus::Maternity, day("2026-05-01"), None).unwrap();
+    staff::set_status(&mut desk, &admin(), &s.id, StaffStatus::Active, day("2026-09-01"), Some("产假结束"))
+        .unwrap();
     let detail = staff::detail(&desk, &s.id).unwrap();
     assert_eq!(detail.row.department_name, "护理部");
     assert_eq!(detail.transfers.len(), 1);
     assert_eq!(
-        (
-            detail.transfers[0].from_department.as_str(),
-            detail.transfers[0].to_department.as_str()
-        ),
+        (detail.transfers[0].from_department.as_str(), detail.transfers[0].to_department.as_str()),
         ("心血管内科", "护理部")
     );
-    let statuses: Vec<_> = detail
-        .status_history
-        .iter()
-        .map(|h| (h.from_status, h.to_status))
-        .collect();
+    let statuses: Vec<_> = detail.status_history.iter().map(|h| (h.from_status, h.to_status)).collect();
     assert_eq!(
         statuses,
         vec![
@@ -196,37 +105,14 @@ fn transfers_and_statuses_keep_history() {
 
 #[test]
 fn a_replaced_card_is_blocked_for_good() {
-    let Small {
-        mut desk,
-        cardiology,
-        nursing,
-        ..
-    } = small();
-    let a = add(
-        &mut desk,
-        "王芳",
-        "11010519491231002X",
-        &cardiology,
-        Some("0012345678"),
-    );
+    let Small { mut desk, cardiology, nursing, .. } = small();
+    let a = add(&mut desk, "王芳", "11010519491231002X", &cardiology, Some("0012345678"));
     let b = add(&mut desk, "李静", "110105198001010024", &nursing, None);
     let e = cards::issue(&mut desk, &admin(), &a.id, "0099999999").unwrap_err();
     assert_eq!(e.code(), "CARD_ALREADY_ISSUED");
     cards::replace(&mut desk, &admin(), &a.id, "0099999999", "丢失").unwrap();
-    assert!(
-        cards::staff_by_card_key(&desk, "ic:0012345678")
-            .unwrap()
-            .is_none(),
-        "old card maps to nobody"
-    );
-    assert_eq!(
-        cards::staff_by_card_key(&desk, "0099999999")
-            .unwrap()
-            .unwrap()
-            .staff
-            .id,
-        a.id
-    );
+    assert!(cards::staff_by_card_key(&desk, "ic:0012345678").unwrap().is_none(), "old card maps to nobody");
+    assert_eq!(cards::staff_by_card_key(&desk, "0099999999").unwrap().unwrap().staff.id, a.id);
     let e = cards::issue(&mut desk, &admin(), &b.id, "0012345678").unwrap_err();
     assert_eq!(e.code(), "CARD_IN_USE");
     let history = cards::history(&desk, &a.id).unwrap();
@@ -236,33 +122,16 @@ fn a_replaced_card_is_blocked_for_good() {
 
 #[test]
 fn departments_resolve_by_name_and_path_and_reorder() {
-    let Small {
-        mut desk,
-        cardiology,
-        ..
-    } = small();
-    assert_eq!(
-        departments::resolve(&desk, "内科/心血管内科").unwrap().id,
-        cardiology
-    );
-    assert_eq!(
-        departments::resolve(&desk, "心血管内科").unwrap().id,
-        cardiology
-    );
+    let Small { mut desk, cardiology, .. } = small();
+    assert_eq!(departments::resolve(&desk, "内科/心血管内科").unwrap().id, cardiology);
+    assert_eq!(departments::resolve(&desk, "心血管内科").unwrap().id, cardiology);
     departments::move_to(&mut desk, &admin(), &cardiology, None, Some(1)).unwrap();
-    let names: Vec<String> = departments::list(&desk)
-        .unwrap()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
+    let names: Vec<String> = departments::list(&desk).unwrap().into_iter().map(|d| d.name).collect();
     assert_eq!(names[0], "心血管内科");
     let e = departments::add(
         &mut desk,
         &admin(),
-        departments::NewDepartment {
-            name: "护理部".into(),
-            ..Default::default()
-        },
+        departments::NewDepartment { name: "护理部".into(), ..Default::default() },
     )
     .unwrap_err();
     assert_eq!(e.code(), "DUPLICATE");

@@ -13,12 +13,8 @@ fn generator_is_deterministic_and_valid() {
     let today = now().date_naive();
     let a = synthetic::generate(42, 2000, today);
     let b = synthetic::generate(42, 2000, today);
-    let ids = |h: &synthetic::Hospital| {
-        h.staff
-            .iter()
-            .map(|s| s.person.id_number.clone())
-            .collect::<Vec<_>>()
-    };
+    let ids =
+        |h: &synthetic::Hospital| h.staff.iter().map(|s| s.person.id_number.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&a), ids(&b));
     assert_ne!(ids(&a), ids(&synthetic::generate(7, 2000, today)));
     assert!(a.departments.len() >= 30);
@@ -28,11 +24,7 @@ fn generator_is_deterministic_and_valid() {
     assert_eq!(unique.len(), 2000);
     for s in &a.staff {
         let v = id_number::validate(&s.person.id_number, today).unwrap();
-        assert_eq!(
-            Some(v.gender),
-            s.person.gender,
-            "sequence digit matches the gender"
-        );
+        assert_eq!(Some(v.gender), s.person.gender, "sequence digit matches the gender");
     }
 }
 
@@ -46,15 +38,7 @@ fn demo_loads_through_the_audited_api() {
     assert!(report.cards > 1800);
     let projects = projects::list(&desk, &Default::default()).unwrap();
     assert_eq!(projects.len(), 10);
-    assert!(
-        projects
-            .iter()
-            .any(|p| p.state == projects::ProjectState::Held)
-    );
-    assert!(
-        projects
-            .iter()
-            .any(|p| p.state == projects::ProjectState::Draft)
-    );
+    assert!(projects.iter().any(|p| p.state == projects::ProjectState::Held));
+    assert!(projects.iter().any(|p| p.state == projects::ProjectState::Draft));
     assert!(audit_log::verify(&desk).unwrap().intact);
 }

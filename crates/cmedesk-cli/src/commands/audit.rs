@@ -42,11 +42,7 @@ pub fn run(ctx: &mut Context, args: AuditArgs) -> Result<Reply> {
                 report.problem.clone().unwrap_or_default()
             )
         };
-        return Ok(Reply {
-            failed: !report.intact,
-            json: to_json(&report),
-            text,
-        });
+        return Ok(Reply { failed: !report.intact, json: to_json(&report), text });
     }
     let entries = audit_log::list(
         desk,
@@ -62,13 +58,7 @@ pub fn run(ctx: &mut Context, args: AuditArgs) -> Result<Reply> {
     let cells: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
-            vec![
-                e.seq.to_string(),
-                e.at.clone(),
-                e.operator.clone(),
-                e.action.clone(),
-                e.entity_id.clone(),
-            ]
+            vec![e.seq.to_string(), e.at.clone(), e.operator.clone(), e.action.clone(), e.entity_id.clone()]
         })
         .collect();
     Ok(Reply::new(

@@ -66,10 +66,7 @@ pub fn run(ctx: &mut Context, args: BenchArgs) -> Result<Reply> {
                 let people: Vec<_> = h
                     .staff
                     .iter()
-                    .map(|s| staff::NewStaff {
-                        department_id: d.id.clone(),
-                        ..s.person.clone()
-                    })
+                    .map(|s| staff::NewStaff { department_id: d.id.clone(), ..s.person.clone() })
                     .collect();
                 let t = Instant::now();
                 staff::add_many(&mut desk, &actor, people)?;
@@ -84,10 +81,7 @@ pub fn run(ctx: &mut Context, args: BenchArgs) -> Result<Reply> {
                         samples.push(t.elapsed());
                         anyhow::ensure!(!found.is_empty(), "bench query {query} found nobody");
                     }
-                    Ok((
-                        percentile(&mut samples, 0.5),
-                        percentile(&mut samples, 0.95),
-                    ))
+                    Ok((percentile(&mut samples, 0.5), percentile(&mut samples, 0.95)))
                 };
                 let pick = |r: &mut synthetic::Rng| &h.staff[r.below(h.staff.len())].person;
                 let by_name = time(&|r| pick(r).name.chars().take(2).collect())?;

@@ -35,11 +35,7 @@ pub fn run(ctx: &mut Context, cmd: CardCommand) -> Result<Reply> {
             let s = staff::resolve(desk, &s)?.staff;
             cards::issue(desk, &actor, &s.id, &card)?
         }
-        CardCommand::Replace {
-            staff: s,
-            card,
-            reason,
-        } => {
+        CardCommand::Replace { staff: s, card, reason } => {
             let s = staff::resolve(desk, &s)?.staff;
             cards::replace(desk, &actor, &s.id, &card, &reason)?
         }
@@ -51,10 +47,7 @@ pub fn run(ctx: &mut Context, cmd: CardCommand) -> Result<Reply> {
                 Some(r) => format!("{key} → {}（{}）", r.staff.name, r.department_name),
                 None => format!("{key} → 未发放或已作废"),
             };
-            return Ok(Reply::new(
-                json!({ "card_key": key, "staff": to_json(&holder) }),
-                text,
-            ));
+            return Ok(Reply::new(json!({ "card_key": key, "staff": to_json(&holder) }), text));
         }
     };
     let text = match &card.revoked_at {

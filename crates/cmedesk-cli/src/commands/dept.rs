@@ -38,23 +38,9 @@ pub fn run(ctx: &mut Context, cmd: DeptCommand) -> Result<Reply> {
     let (desk, actor) = ctx.actor()?;
     match cmd {
         DeptCommand::Add { name, parent, sort } => {
-            let parent_id = parent
-                .map(|p| departments::resolve(desk, &p))
-                .transpose()?
-                .map(|d| d.id);
-            let d = departments::add(
-                desk,
-                &actor,
-                NewDepartment {
-                    name,
-                    parent_id,
-                    sort,
-                },
-            )?;
-            Ok(Reply::new(
-                to_json(&d),
-                format!("已添加科室「{}」 {}", d.name, d.id),
-            ))
+            let parent_id = parent.map(|p| departments::resolve(desk, &p)).transpose()?.map(|d| d.id);
+            let d = departments::add(desk, &actor, NewDepartment { name, parent_id, sort })?;
+            Ok(Reply::new(to_json(&d), format!("已添加科室「{}」 {}", d.name, d.id)))
         }
         DeptCommand::List => {
             let tree = departments::tree(desk)?;
@@ -78,12 +64,7 @@ pub fn run(ctx: &mut Context, cmd: DeptCommand) -> Result<Reply> {
             let d = departments::rename(desk, &actor, &d.id, &name)?;
             Ok(Reply::new(to_json(&d), format!("已改名为「{}」", d.name)))
         }
-        DeptCommand::Move {
-            department,
-            parent,
-            top,
-            sort,
-        } => {
+        DeptCommand::Move { department, parent, top, sort } => {
             let d = departments::resolve(desk, &department)?;
             let parent_id = match (parent, top) {
                 (Some(p), _) => Some(departments::resolve(desk, &p)?.id),

@@ -30,11 +30,7 @@ pub fn run(ctx: &mut Context, cmd: IdCommand) -> Result<Reply> {
                     v.normalized,
                     v.birth_date,
                     v.gender.label_zh(),
-                    if v.upgraded_from_15 {
-                        "\t（15位旧号已升级）"
-                    } else {
-                        ""
-                    }
+                    if v.upgraded_from_15 { "\t（15位旧号已升级）" } else { "" }
                 ));
                 results.push(json!({
                     "input": raw, "valid": true, "normalized": v.normalized, "birth_date": v.birth_date,
@@ -50,9 +46,5 @@ pub fn run(ctx: &mut Context, cmd: IdCommand) -> Result<Reply> {
             }
         }
     }
-    Ok(Reply {
-        json: json!({ "results": results }),
-        text,
-        failed: !all_valid,
-    })
+    Ok(Reply { json: json!({ "results": results }), text, failed: !all_valid })
 }

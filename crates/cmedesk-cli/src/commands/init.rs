@@ -52,11 +52,7 @@ pub fn demo(ctx: &mut Context, args: DemoArgs) -> Result<Reply> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let password = ctx
-            .args
-            .password
-            .clone()
-            .unwrap_or_else(|| DEMO_PASSWORD.to_string());
+        let password = ctx.args.password.clone().unwrap_or_else(|| DEMO_PASSWORD.to_string());
         let mut desk = Desk::create(&path)?;
         users::bootstrap_admin(&mut desk, &password, ctx.now()?)?;
         ctx.args.password = Some(password.clone());
@@ -73,10 +69,7 @@ pub fn demo(ctx: &mut Context, args: DemoArgs) -> Result<Reply> {
         report.departments, report.staff, report.cards, report.approved_projects, report.projects
     );
     if let Some(pw) = &created {
-        text.push_str(&format!(
-            "\n新数据库 {}，管理员 admin，密码 {pw}",
-            path.display()
-        ));
+        text.push_str(&format!("\n新数据库 {}，管理员 admin，密码 {pw}", path.display()));
     }
     Ok(Reply::new(
         json!({ "db": path, "loaded": to_json(&report), "elapsed_ms": ms, "created": created.is_some() }),

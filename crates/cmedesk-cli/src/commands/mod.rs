@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod card;
+pub mod cards;
 pub mod dept;
 pub mod id;
 pub mod init;

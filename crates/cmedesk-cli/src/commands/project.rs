@@ -111,24 +111,11 @@ pub fn run_approved(ctx: &mut Context, cmd: ApprovedCommand) -> Result<Reply> {
                     source: Some("manual".into()),
                 },
             )?;
-            Ok(Reply::new(
-                to_json(&a),
-                format!("已添加 {} {}", a.code, a.name),
-            ))
+            Ok(Reply::new(to_json(&a), format!("已添加 {} {}", a.code, a.name)))
         }
-        ApprovedCommand::List {
-            year,
-            query,
-            available,
-        } => {
-            let rows = approved_projects::list(
-                desk,
-                &ApprovedFilter {
-                    year,
-                    query,
-                    available_only: available,
-                },
-            )?;
+        ApprovedCommand::List { year, query, available } => {
+            let rows =
+                approved_projects::list(desk, &ApprovedFilter { year, query, available_only: available })?;
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
@@ -139,23 +126,12 @@ pub fn run_approved(ctx: &mut Context, cmd: ApprovedCommand) -> Result<Reply> {
                         a.credit_level.label_zh().into(),
                         format!("{:.2}", a.credits),
                         format!("{:.1}", a.total_hours),
-                        if r.hosted_project_id.is_some() {
-                            "已举办"
-                        } else {
-                            ""
-                        }
-                        .into(),
+                        if r.hosted_project_id.is_some() { "已举办" } else { "" }.into(),
                     ]
                 })
                 .collect();
-            let text = table::render(
-                &["项目编号", "项目名称", "级别", "学分", "学时", ""],
-                &cells,
-            );
-            Ok(Reply::new(
-                json!({ "approved_projects": to_json(&rows), "count": rows.len() }),
-                text,
-            ))
+            let text = table::render(&["项目编号", "项目名称", "级别", "学分", "学时", ""], &cells);
+            Ok(Reply::new(json!({ "approved_projects": to_json(&rows), "count": rows.len() }), text))
         }
     }
 }
@@ -333,26 +309,13 @@ pub fn run(ctx: &mut Context, cmd: ProjectCommand) -> Result<Reply> {
         let p = projects::transition(desk, &actor, &p.id, action, reason)?;
         Ok(Reply::new(
             to_json(&p),
-            format!(
-                "{} {}：状态为「{}」",
-                p.code,
-                action.label_zh(),
-                p.state.label_zh()
-            ),
+            format!("{} {}：状态为「{}」", p.code, action.label_zh(), p.state.label_zh()),
         ))
     };
     match cmd {
         ProjectCommand::Create { approved, details } => {
-            let p = projects::create(
-                desk,
-                &actor,
-                &approved,
-                details.over(ProjectDetails::default()),
-            )?;
-            Ok(Reply::new(
-                to_json(&p),
-                format!("已创建举办项目 {} {}（草稿）id={}", p.code, p.name, p.id),
-            ))
+            let p = projects::create(desk, &actor, &approved, details.over(ProjectDetails::default()))?;
+            Ok(Reply::new(to_json(&p), format!("已创建举办项目 {} {}（草稿）id={}", p.code, p.name, p.id)))
         }
         ProjectCommand::Show { project } => {
             let p = projects::resolve(desk, &project)?;
@@ -365,10 +328,7 @@ pub fn run(ctx: &mut Context, cmd: ProjectCommand) -> Result<Reply> {
                 p.credits,
                 p.total_hours,
                 p.state.label_zh(),
-                p.state_reason
-                    .as_ref()
-                    .map(|r| format!("（{r}）"))
-                    .unwrap_or_default()
+                p.state_reason.as_ref().map(|r| format!("（{r}）")).unwrap_or_default()
             );
             for c in &d.courses {
                 text.push_str(&format!(
@@ -388,11 +348,7 @@ pub fn run(ctx: &mut Context, cmd: ProjectCommand) -> Result<Reply> {
                 ));
             }
             if !d.missing_for_submit.is_empty() {
-                let labels: Vec<&str> = d
-                    .missing_for_submit
-                    .iter()
-                    .map(|(_, l)| l.as_str())
-                    .collect();
+                let labels: Vec<&str> = d.missing_for_submit.iter().map(|(_, l)| l.as_str()).collect();
                 text.push_str(&format!("上报前需补全：{}\n", labels.join("、")));
             }
             let actions: Vec<&str> = d.actions.iter().map(|a| a.label_zh()).collect();
@@ -400,33 +356,20 @@ pub fn run(ctx: &mut Context, cmd: ProjectCommand) -> Result<Reply> {
             Ok(Reply::new(to_json(&d), text))
         }
         ProjectCommand::List { year, state } => {
-            let rows = projects::list(
-                desk,
-                &ProjectFilter {
-                    year,
-                    state,
-                    query: None,
-                },
-            )?;
+            let rows = projects::list(desk, &ProjectFilter { year, state, query: None })?;
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|p| {
                     vec![
                         p.code.clone(),
                         p.name.clone(),
-                        p.details
-                            .planned_start
-                            .map(|d| d.to_string())
-                            .unwrap_or_default(),
+                        p.details.planned_start.map(|d| d.to_string()).unwrap_or_default(),
                         p.state.label_zh().into(),
                     ]
                 })
                 .collect();
             let text = table::render(&["项目编号", "项目名称", "拟举办日期", "状态"], &cells);
-            Ok(Reply::new(
-                json!({ "projects": to_json(&rows), "count": rows.len() }),
-                text,
-            ))
+            Ok(Reply::new(json!({ "projects": to_json(&rows), "count": rows.len() }), text))
         }
         ProjectCommand::Update { project, details } => {
             let p = projects::resolve(desk, &project)?;
@@ -446,56 +389,27 @@ pub fn run(ctx: &mut Context, cmd: ProjectCommand) -> Result<Reply> {
                 desk,
                 &actor,
                 &p.id,
-                NewCourse {
-                    title,
-                    hours,
-                    speaker_staff: speaker,
-                    speaker_name,
-                    speaker_unit,
-                },
+                NewCourse { title, hours, speaker_staff: speaker, speaker_name, speaker_unit },
             )?;
-            Ok(Reply::new(
-                to_json(&c),
-                format!("已添加课程「{}」", c.title),
-            ))
+            Ok(Reply::new(to_json(&c), format!("已添加课程「{}」", c.title)))
         }
         ProjectCommand::Period(PeriodCommand::Add { project, from, to }) => {
             let p = projects::resolve(desk, &project)?;
             let h = projects::add_holding_period(desk, &actor, &p.id, from, to)?;
-            Ok(Reply::new(
-                to_json(&h),
-                format!("已添加举办周期 {} 至 {}", h.starts_on, h.ends_on),
-            ))
+            Ok(Reply::new(to_json(&h), format!("已添加举办周期 {} 至 {}", h.starts_on, h.ends_on)))
         }
-        ProjectCommand::Window(WindowCommand::Add {
-            project,
-            from,
-            to,
-            label,
-        }) => {
+        ProjectCommand::Window(WindowCommand::Add { project, from, to, label }) => {
             let p = projects::resolve(desk, &project)?;
-            let w =
-                projects::add_attendance_window(desk, &actor, &p.id, from, to, label.as_deref())?;
-            Ok(Reply::new(
-                to_json(&w),
-                format!("已添加考勤时间段 {} 至 {}", w.starts_at, w.ends_at),
-            ))
+            let w = projects::add_attendance_window(desk, &actor, &p.id, from, to, label.as_deref())?;
+            Ok(Reply::new(to_json(&w), format!("已添加考勤时间段 {} 至 {}", w.starts_at, w.ends_at)))
         }
-        ProjectCommand::Submit { project } => {
-            transition(desk, &project, ProjectAction::Submit, None)
-        }
-        ProjectCommand::Approve { project } => {
-            transition(desk, &project, ProjectAction::Approve, None)
-        }
+        ProjectCommand::Submit { project } => transition(desk, &project, ProjectAction::Submit, None),
+        ProjectCommand::Approve { project } => transition(desk, &project, ProjectAction::Approve, None),
         ProjectCommand::Reject { project, reason } => {
             transition(desk, &project, ProjectAction::Reject, Some(&reason))
         }
-        ProjectCommand::Revise { project } => {
-            transition(desk, &project, ProjectAction::Revise, None)
-        }
-        ProjectCommand::Held { project } => {
-            transition(desk, &project, ProjectAction::MarkHeld, None)
-        }
+        ProjectCommand::Revise { project } => transition(desk, &project, ProjectAction::Revise, None),
+        ProjectCommand::Held { project } => transition(desk, &project, ProjectAction::MarkHeld, None),
         ProjectCommand::Close { project } => transition(desk, &project, ProjectAction::Close, None),
     }
 }

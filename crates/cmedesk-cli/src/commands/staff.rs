@@ -130,21 +130,14 @@ fn rows_table(rows: &[StaffRow]) -> String {
             ]
         })
         .collect();
-    table::render(
-        &["姓名", "性别", "身份证号", "科室", "职称", "状态", "卡"],
-        &cells,
-    ) + &format!("共 {} 人\n", rows.len())
+    table::render(&["姓名", "性别", "身份证号", "科室", "职称", "状态", "卡"], &cells)
+        + &format!("共 {} 人\n", rows.len())
 }
 
 pub fn run(ctx: &mut Context, cmd: StaffCommand) -> Result<Reply> {
     let (desk, actor) = ctx.actor()?;
     match cmd {
-        StaffCommand::Add {
-            person,
-            department,
-            card,
-            status,
-        } => {
+        StaffCommand::Add { person, department, card, status } => {
             let department_id = departments::resolve(desk, &department)?.id;
             let s = staff::add(
                 desk,
@@ -163,37 +156,15 @@ pub fn run(ctx: &mut Context, cmd: StaffCommand) -> Result<Reply> {
                     card_key: card,
                 },
             )?;
-            Ok(Reply::new(
-                to_json(&s),
-                format!("已添加 {}（{}）id={}", s.name, s.id_number, s.id),
-            ))
+            Ok(Reply::new(to_json(&s), format!("已添加 {}（{}）id={}", s.name, s.id_number, s.id)))
         }
-        StaffCommand::List {
-            department,
-            status,
-            title_level,
-            profession,
-            limit,
-        } => {
-            let department_id = department
-                .map(|d| departments::resolve(desk, &d))
-                .transpose()?
-                .map(|d| d.id);
+        StaffCommand::List { department, status, title_level, profession, limit } => {
+            let department_id = department.map(|d| departments::resolve(desk, &d)).transpose()?.map(|d| d.id);
             let rows = staff::list(
                 desk,
-                &StaffFilter {
-                    department_id,
-                    status,
-                    title_level,
-                    profession,
-                    query: None,
-                    limit,
-                },
+                &StaffFilter { department_id, status, title_level, profession, query: None, limit },
             )?;
-            Ok(Reply::new(
-                json!({ "staff": to_json(&rows), "count": rows.len() }),
-                rows_table(&rows),
-            ))
+            Ok(Reply::new(json!({ "staff": to_json(&rows), "count": rows.len() }), rows_table(&rows)))
         }
         StaffCommand::Show { staff: reference } => {
             let row = staff::resolve(desk, &reference)?;
@@ -237,18 +208,12 @@ pub fn run(ctx: &mut Context, cmd: StaffCommand) -> Result<Reply> {
                     "卡 {} 发放 {}{}\n",
                     c.card_key,
                     c.issued_at,
-                    c.revoked_at
-                        .as_ref()
-                        .map(|r| format!(" 作废 {r}"))
-                        .unwrap_or_default()
+                    c.revoked_at.as_ref().map(|r| format!(" 作废 {r}")).unwrap_or_default()
                 ));
             }
             Ok(Reply::new(to_json(&d), text))
         }
-        StaffCommand::Update {
-            staff: reference,
-            person,
-        } => {
+        StaffCommand::Update { staff: reference, person } => {
             let current = staff::resolve(desk, &reference)?.staff;
             let edit = StaffEdit {
                 name: person.name.unwrap_or(current.name),
@@ -263,33 +228,14 @@ pub fn run(ctx: &mut Context, cmd: StaffCommand) -> Result<Reply> {
             let s = staff::update(desk, &actor, &current.id, edit)?;
             Ok(Reply::new(to_json(&s), format!("已更新 {}", s.name)))
         }
-        StaffCommand::Transfer {
-            staff: reference,
-            to,
-            on,
-            reason,
-        } => {
+        StaffCommand::Transfer { staff: reference, to, on, reason } => {
             let s = staff::resolve(desk, &reference)?.staff;
             let to = departments::resolve(desk, &to)?;
-            let s = staff::transfer(
-                desk,
-                &actor,
-                &s.id,
-                &to.id,
-                on.unwrap_or(actor.today()),
-                reason.as_deref(),
-            )?;
-            Ok(Reply::new(
-                to_json(&s),
-                format!("{} 已调入「{}」", s.name, to.name),
-            ))
+            let s =
+                staff::transfer(desk, &actor, &s.id, &to.id, on.unwrap_or(actor.today()), reason.as_deref())?;
+            Ok(Reply::new(to_json(&s), format!("{} 已调入「{}」", s.name, to.name)))
         }
-        StaffCommand::Status {
-            staff: reference,
-            status,
-            on,
-            reason,
-        } => {
+        StaffCommand::Status { staff: reference, status, on, reason } => {
             let s = staff::resolve(desk, &reference)?.staff;
             let s = staff::set_status(
                 desk,
@@ -299,17 +245,11 @@ pub fn run(ctx: &mut Context, cmd: StaffCommand) -> Result<Reply> {
                 on.unwrap_or(actor.today()),
                 reason.as_deref(),
             )?;
-            Ok(Reply::new(
-                to_json(&s),
-                format!("{} 的状态改为「{}」", s.name, s.status.label_zh()),
-            ))
+            Ok(Reply::new(to_json(&s), format!("{} 的状态改为「{}」", s.name, s.status.label_zh())))
         }
         StaffCommand::Find { query, limit } => {
             let rows = staff::find(desk, &query, limit)?;
-            Ok(Reply::new(
-                json!({ "staff": to_json(&rows), "count": rows.len() }),
-                rows_table(&rows),
-            ))
+            Ok(Reply::new(json!({ "staff": to_json(&rows), "count": rows.len() }), rows_table(&rows)))
         }
     }
 }

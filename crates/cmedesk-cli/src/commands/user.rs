@@ -11,8 +11,7 @@ use crate::{
 };
 
 fn role(s: &str) -> Result<Role, String> {
-    Role::parse(s)
-        .ok_or_else(|| format!("角色「{s}」应为 admin / officer / department_secretary / viewer"))
+    Role::parse(s).ok_or_else(|| format!("角色「{s}」应为 admin / officer / department_secretary / viewer"))
 }
 
 #[derive(Subcommand)]
@@ -50,32 +49,14 @@ pub fn run(ctx: &mut Context, cmd: UserCommand) -> Result<Reply> {
     let signed_in_password = ctx.signed_in_password();
     let (desk, actor) = ctx.actor()?;
     match cmd {
-        UserCommand::Add {
-            username,
-            role,
-            name,
-            department,
-            new_password,
-        } => {
-            let department_id = department
-                .map(|d| departments::resolve(desk, &d))
-                .transpose()?
-                .map(|d| d.id);
+        UserCommand::Add { username, role, name, department, new_password } => {
+            let department_id = department.map(|d| departments::resolve(desk, &d)).transpose()?.map(|d| d.id);
             let op = users::add(
                 desk,
                 &actor,
-                users::NewUser {
-                    username,
-                    display_name: name,
-                    role,
-                    department_id,
-                    password: new_password,
-                },
+                users::NewUser { username, display_name: name, role, department_id, password: new_password },
             )?;
-            Ok(Reply::new(
-                to_json(&op),
-                format!("已添加操作员 {}（{}）", op.username, op.role.label_zh()),
-            ))
+            Ok(Reply::new(to_json(&op), format!("已添加操作员 {}（{}）", op.username, op.role.label_zh())))
         }
         UserCommand::List => {
             let list = users::list(desk)?;
@@ -95,13 +76,9 @@ pub fn run(ctx: &mut Context, cmd: UserCommand) -> Result<Reply> {
                 table::render(&["用户名", "姓名", "角色", "状态"], &cells),
             ))
         }
-        UserCommand::Passwd {
-            username,
-            new_password,
-            current,
-        } => {
-            let current = current
-                .or_else(|| signed_in_password.filter(|_| username == actor.operator.username));
+        UserCommand::Passwd { username, new_password, current } => {
+            let current =
+                current.or_else(|| signed_in_password.filter(|_| username == actor.operator.username));
             users::set_password(desk, &actor, &username, current.as_deref(), &new_password)?;
             Ok(Reply::new(
                 json!({ "username": username, "changed": true }),

@@ -60,9 +60,7 @@ pub fn dump(desk: &Desk) -> String {
 }
 
 pub fn count(desk: &Desk, table: &str) -> i64 {
-    desk.conn()
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    desk.conn().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
 /// A small desk: two departments and one approved national project.
@@ -80,19 +78,14 @@ pub fn small() -> Small {
     let internal = departments::add(
         &mut desk,
         &a,
-        departments::NewDepartment {
-            name: "内科".into(),
-            ..Default::default()
-        },
+        departments::NewDepartment { name: "内科".into(), ..Default::default() },
     )
     .unwrap();
     let cardiology = departments::add(
         &mut desk,
         &a,
         departments::NewDepartment {
-            name: "心血管内科".into(),
-            parent_id: Some(internal.id),
-            sort: None,
+            name: "心血管内科".into(), parent_id: Some(internal.id), sort: None
         },
     )
     .unwrap()
@@ -100,10 +93,7 @@ pub fn small() -> Small {
     let nursing = departments::add(
         &mut desk,
         &a,
-        departments::NewDepartment {
-            name: "护理部".into(),
-            ..Default::default()
-        },
+        departments::NewDepartment { name: "护理部".into(), ..Default::default() },
     )
     .unwrap()
     .id;
@@ -120,10 +110,5 @@ pub fn small() -> Small {
         },
     )
     .unwrap();
-    Small {
-        desk,
-        cardiology,
-        nursing,
-        approved_code: "2026-04-08-186(国)".into(),
-    }
+    Small { desk, cardiology, nursing, approved_code: "2026-04-08-186(国)".into() }
 }
