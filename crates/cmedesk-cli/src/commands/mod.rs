@@ -9,4 +9,5 @@ pub mod id;
 pub mod init;
 pub mod project;
 pub mod staff;
+pub mod sync;
 pub mod user;
