@@ -39,13 +39,7 @@ pub fn router(store: HubStore, admin_token: Option<&str>) -> Router {
         store: Arc::new(Mutex::new(store)),
         admin_token_sha256: admin_token.map(store::token_hash),
     };
-    let later = || async {
-        error(
-            StatusCode::NOT_IMPLEMENTED,
-            "NOT_IMPLEMENTED",
-            "not implemented yet",
-        )
-    };
+    let later = || async { error(StatusCode::NOT_IMPLEMENTED, "NOT_IMPLEMENTED", "not implemented yet") };
     Router::new()
         .route("/v1/enrol", post(enrol))
         .route("/v1/push", post(push))
@@ -74,20 +68,12 @@ struct ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response()
+        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
     }
 }
 
 fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError {
-        status,
-        code,
-        message: message.into(),
-    }
+    ApiError { status, code, message: message.into() }
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -95,11 +81,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
 }
 
 /// Runs `f` on the store off the async threads (SQLite blocks; fsync on commit).
@@ -118,20 +100,11 @@ async fn with_store<T: Send + 'static>(
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     let Some(token) = bearer(headers).map(str::to_owned) else {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "missing bearer token",
-        ));
+        return Err(error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "missing bearer token"));
     };
     with_store(state, move |s| {
-        s.site_for_token(&token)?.ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHORIZED",
-                "unknown desk token",
-            )
-        })
+        s.site_for_token(&token)?
+            .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unknown desk token"))
     })
     .await
 }
@@ -153,11 +126,7 @@ fn body_error(rejection: BytesRejection) -> ApiError {
             format!("request body over {MAX_BODY_BYTES} bytes"),
         )
     } else {
-        error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            rejection.body_text(),
-        )
+        error(StatusCode::BAD_REQUEST, "BAD_REQUEST", rejection.body_text())
     }
 }
 
@@ -171,11 +140,7 @@ async fn push(
     let req: PushRequest = serde_json::from_slice(&body)
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
     if req.site_id != site {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "SITE_MISMATCH",
-            "the token belongs to another site",
-        ));
+        return Err(error(StatusCode::FORBIDDEN, "SITE_MISMATCH", "the token belongs to another site"));
     }
     let reply = with_store(&state, move |s| Ok(s.push(&req)?)).await?;
     let status = match reply {
@@ -198,13 +163,8 @@ async fn pull(
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     authenticate(&state, &headers).await?;
-    let Query(q) = query.map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "after (and limit) must be integers",
-        )
-    })?;
+    let Query(q) = query
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "after (and limit) must be integers"))?;
     let limit = q.limit.unwrap_or(1_000).clamp(1, MAX_PULL_LIMIT);
     let after = q.after.max(0);
     let reply = with_store(&state, move |s| Ok(s.pull(after, limit)?)).await?;
@@ -233,21 +193,13 @@ async fn enrol(
         _ => false,
     };
     if !authorised {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "administrator token required",
-        ));
+        return Err(error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "administrator token required"));
     }
     let body = body.map_err(body_error)?;
     let req: EnrolRequest = serde_json::from_slice(&body)
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
     if req.site_id.trim().is_empty() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "site_id is required",
-        ));
+        return Err(error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "site_id is required"));
     }
     let v = with_store(&state, move |s| {
         let token = s.enrol(&req.site_id, &req.name, "")?;

@@ -16,17 +16,13 @@ use anyhow::{Context, bail};
 use cmedesk_hub::{HubStore, router, serve};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let db = || -> anyhow::Result<PathBuf> {
-        arg(&args, "--db")
-            .map(PathBuf::from)
-            .context("--db PATH is required")
+        arg(&args, "--db").map(PathBuf::from).context("--db PATH is required")
     };
     match args.first().map(String::as_str) {
         Some("serve") => {
@@ -34,10 +30,7 @@ fn main() -> anyhow::Result<()> {
             let store = HubStore::open(&db()?).context("opening the hub database")?;
             let admin = std::env::var("CMEDESK_HUB_ADMIN_TOKEN").ok();
             let app = router(store, admin.as_deref());
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
@@ -51,10 +44,7 @@ fn main() -> anyhow::Result<()> {
             let site = arg(&args, "--site").context("--site SITE_ID is required")?;
             let name = arg(&args, "--name").unwrap_or_else(|| site.clone());
             let mut store = HubStore::open(&db()?)?;
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)?
-                .as_secs()
-                .to_string();
+            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs().to_string();
             println!("{}", store.enrol(&site, &name, &now)?);
             Ok(())
         }

@@ -86,34 +86,19 @@ impl HubStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
-        conn.execute(
-            "INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')",
-            [],
-        )?;
-        let mut store = HubStore {
-            conn,
-            replica: Replica::new(),
-            epoch: 0,
-            head: 0,
-        };
+        conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        let mut store = HubStore { conn, replica: Replica::new(), epoch: 0, head: 0 };
         store.reload()?;
         Ok(store)
     }
 
     fn reload(&mut self) -> Result<(), HubError> {
         let epoch: String =
-            self.conn
-                .query_row("SELECT value FROM hub_meta WHERE key = 'epoch'", [], |r| {
-                    r.get(0)
-                })?;
-        self.epoch = epoch
-            .parse()
-            .map_err(|_| HubError::Corrupt(format!("epoch {epoch:?}")))?;
+            self.conn.query_row("SELECT value FROM hub_meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        self.epoch = epoch.parse().map_err(|_| HubError::Corrupt(format!("epoch {epoch:?}")))?;
         let mut replica = Replica::new();
         let mut head = 0;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT server_seq, op FROM log ORDER BY server_seq")?;
+        let mut stmt = self.conn.prepare("SELECT server_seq, op FROM log ORDER BY server_seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
@@ -150,21 +135,14 @@ impl HubStore {
     /// the backup was taken, whichever copy is restored.
     pub fn new_epoch(&mut self, now_ms: u64) -> Result<u64, HubError> {
         let next = (self.epoch + 1).max(now_ms);
-        self.conn.execute(
-            "UPDATE hub_meta SET value = ?1 WHERE key = 'epoch'",
-            [next.to_string()],
-        )?;
+        self.conn.execute("UPDATE hub_meta SET value = ?1 WHERE key = 'epoch'", [next.to_string()])?;
         self.epoch = next;
         Ok(next)
     }
 
     /// Enrols a desk and returns its token (shown once; only its SHA-256 is stored).
     pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
         let done = self.conn.execute(
             "INSERT OR IGNORE INTO sites(site_id, name, token_sha256, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
             params![site_id, name, token_hash(&token), now],
@@ -187,11 +165,9 @@ impl HubStore {
     pub fn status(&self, site_id: &str) -> Result<Status, HubError> {
         let (acked_through, quarantined): (i64, Option<i64>) = self
             .conn
-            .query_row(
-                "SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1",
-                [site_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1", [site_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?
             .unwrap_or((0, None));
         Ok(Status {
@@ -217,9 +193,7 @@ impl HubStore {
 
     fn push_tx(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
         let epoch = self.epoch;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (mut acked, quarantined): (i64, Option<i64>) = tx.query_row(
             "SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1",
             [&req.site_id],
@@ -239,8 +213,7 @@ impl HubStore {
             let mut settled_stmt = tx.prepare_cached(
                 "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut log_stmt =
-                tx.prepare_cached("INSERT INTO log(server_seq, op) VALUES (?1, ?2)")?;
+            let mut log_stmt = tx.prepare_cached("INSERT INTO log(server_seq, op) VALUES (?1, ?2)")?;
             for op in &req.ops {
                 if op.site_id != req.site_id {
                     mismatch = Some(op.site_seq);
@@ -261,8 +234,8 @@ impl HubStore {
                         let Some((_, _, stored)) = known else {
                             return Err(HubError::Corrupt("replay without a stored result".into()));
                         };
-                        let mut result: OpResult = serde_json::from_str(&stored)
-                            .map_err(|e| HubError::Corrupt(e.to_string()))?;
+                        let mut result: OpResult =
+                            serde_json::from_str(&stored).map_err(|e| HubError::Corrupt(e.to_string()))?;
                         result.replay = true;
                         results.push(result);
                     }
@@ -270,8 +243,8 @@ impl HubStore {
                         let (outcome, logged) = settle(&mut self.replica, head, op);
                         if logged {
                             head += 1;
-                            let text = serde_json::to_string(op)
-                                .map_err(|e| HubError::Corrupt(e.to_string()))?;
+                            let text =
+                                serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
                             log_stmt.execute(params![head, text])?;
                         }
                         let result = OpResult {
@@ -280,8 +253,8 @@ impl HubStore {
                             outcome,
                             replay: false,
                         };
-                        let stored = serde_json::to_string(&result)
-                            .map_err(|e| HubError::Corrupt(e.to_string()))?;
+                        let stored =
+                            serde_json::to_string(&result).map_err(|e| HubError::Corrupt(e.to_string()))?;
                         settled_stmt.execute(params![
                             req.site_id,
                             op.site_seq,
@@ -304,28 +277,22 @@ impl HubStore {
             }
         }
         if let Some(site_seq) = mismatch {
-            // Ops before the mismatch in this batch are not kept: the site is suspect.
-            drop(tx);
-            self.reload()?;
-            self.conn.execute(
-                "UPDATE sites SET quarantined_at = ?2 WHERE site_id = ?1",
-                params![req.site_id, site_seq],
+            // Two databases claim this site: stop taking its ops until an administrator looks.
+            // (Ops settled earlier in the batch stay settled, as in `MemoryHub`.)
+            tx.execute(
+                "UPDATE sites SET quarantined_at = ?2, acked_through = ?3 WHERE site_id = ?1",
+                params![req.site_id, site_seq, acked],
             )?;
+            tx.commit()?;
+            self.head = head;
             return Ok(PushReply::Quarantined { epoch, site_seq });
         }
-        tx.execute(
-            "UPDATE sites SET acked_through = ?2 WHERE site_id = ?1",
-            params![req.site_id, acked],
-        )?;
+        tx.execute("UPDATE sites SET acked_through = ?2 WHERE site_id = ?1", params![req.site_id, acked])?;
         tx.commit()?;
         self.head = head;
         match gap {
             Some(expected) if results.is_empty() => Ok(PushReply::Gap { epoch, expected }),
-            _ => Ok(PushReply::Accepted {
-                epoch,
-                acked_through: acked,
-                results,
-            }),
+            _ => Ok(PushReply::Accepted { epoch, acked_through: acked, results }),
         }
     }
 
@@ -335,9 +302,7 @@ impl HubStore {
             "SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq LIMIT ?2",
         )?;
         let entries = stmt
-            .query_map(params![after, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?
+            .query_map(params![after, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
             .map(|row| {
                 let (server_seq, text) = row?;
                 let op = serde_json::from_str(&text)
@@ -345,17 +310,10 @@ impl HubStore {
                 Ok(LogEntry { server_seq, op })
             })
             .collect::<Result<Vec<_>, HubError>>()?;
-        Ok(PullReply {
-            epoch: self.epoch,
-            entries,
-            head: self.head,
-        })
+        Ok(PullReply { epoch: self.epoch, entries, head: self.head })
     }
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

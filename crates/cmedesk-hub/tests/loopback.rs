@@ -39,9 +39,7 @@ impl Hub {
             .spawn()
             .expect("hub starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let addr = line
             .trim()
             .strip_prefix("listening on ")
@@ -65,17 +63,9 @@ impl Drop for Hub {
 }
 
 fn hub_cmd(args: &[&str], db: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cmedesk-hub"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_cmedesk-hub")).args(args).arg("--db").arg(db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -125,11 +115,7 @@ impl Proxy {
                 tokio::spawn(relay(client, target, fault));
             }
         });
-        Proxy {
-            addr,
-            upstream,
-            faults,
-        }
+        Proxy { addr, upstream, faults }
     }
 
     fn url(&self) -> String {
@@ -153,9 +139,8 @@ async fn relay(mut client: TcpStream, target: String, fault: Fault) {
     let mut buf = vec![0u8; 1 << 20];
     let mut request = Vec::new();
     loop {
-        let Ok(n) = tokio::time::timeout(Duration::from_millis(200), client.read(&mut buf))
-            .await
-            .unwrap_or(Ok(0))
+        let Ok(n) =
+            tokio::time::timeout(Duration::from_millis(200), client.read(&mut buf)).await.unwrap_or(Ok(0))
         else {
             return;
         };
@@ -235,10 +220,7 @@ fn opts() -> SyncOptions {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 struct Rng(u64);
@@ -259,17 +241,11 @@ fn offline_work(rng: &mut Rng, desk: &mut DeskSync, d: usize, round: usize) {
             let field = ["phone", "title", "department_id"][rng.below(3)];
             let values = BTreeMap::from([(field.to_string(), json!(format!("d{d}r{round}i{i}")))]);
             let staff = format!("staff-{}", rng.below(3));
-            desk.record_fields(op_id, "staff", &staff, values, now_ms())
-                .unwrap();
+            desk.record_fields(op_id, "staff", &staff, values, now_ms()).unwrap();
         } else {
             let id = format!("swipe-{d}-{seq}");
-            desk.record_event(
-                op_id,
-                "swipe",
-                &id,
-                json!({"card_key": format!("c{}", rng.below(9))}),
-            )
-            .unwrap();
+            desk.record_event(op_id, "swipe", &id, json!({"card_key": format!("c{}", rng.below(9))}))
+                .unwrap();
         }
     }
 }
@@ -278,9 +254,7 @@ fn offline_work(rng: &mut Rng, desk: &mut DeskSync, d: usize, round: usize) {
 async fn settle_and_check(url: &str, desks: &mut [(DeskSync, String)]) {
     for _ in 0..2 {
         for (desk, token) in desks.iter_mut() {
-            sync_round(&client(url, token), desk, &opts(), now_ms)
-                .await
-                .unwrap();
+            sync_round(&client(url, token), desk, &opts(), now_ms).await.unwrap();
         }
     }
     let (first, token) = &desks[0];
@@ -322,11 +296,8 @@ async fn three_desks_sync_in_random_order_through_a_faulty_network() {
     let tokens: Vec<String> = (0..3).map(|i| enrol(&db, &format!("site-{i}"))).collect();
     let hub = Hub::start(&db);
     let proxy = Proxy::start(&hub.addr, 3).await;
-    let mut desks: Vec<(DeskSync, String)> = tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (DeskSync::new(format!("site-{i}")), t.clone()))
-        .collect();
+    let mut desks: Vec<(DeskSync, String)> =
+        tokens.iter().enumerate().map(|(i, t)| (DeskSync::new(format!("site-{i}")), t.clone())).collect();
     let mut rng = Rng(0x5eed_1234);
     for round in 0..6 {
         for (d, (desk, _)) in desks.iter_mut().enumerate() {
@@ -338,22 +309,14 @@ async fn three_desks_sync_in_random_order_through_a_faulty_network() {
         }
         for d in order {
             let (desk, token) = &mut desks[d];
-            sync_round(&client(&proxy.url(), token), desk, &opts(), now_ms)
-                .await
-                .unwrap();
+            sync_round(&client(&proxy.url(), token), desk, &opts(), now_ms).await.unwrap();
         }
     }
-    assert!(
-        proxy.faults.load(Ordering::SeqCst) >= 10,
-        "faults were injected"
-    );
+    assert!(proxy.faults.load(Ordering::SeqCst) >= 10, "faults were injected");
     // Faults stop: settle straight to the hub.
     settle_and_check(&format!("http://{}", hub.addr), &mut desks).await;
     let conflicts = desks[0].0.confirmed().conflicts().len();
-    assert!(
-        conflicts > 0,
-        "three desks editing three staff must conflict"
-    );
+    assert!(conflicts > 0, "three desks editing three staff must conflict");
     drop(hub);
 }
 
@@ -367,13 +330,7 @@ async fn hub_killed_mid_push_and_restored_from_a_backup_loses_nothing() {
     let proxy = Proxy::start(&hub.addr, 0).await;
     let mut desk = DeskSync::new("site-a");
     for i in 1..=20_000 {
-        desk.record_event(
-            format!("a-{i}"),
-            "swipe",
-            &format!("sw-{i}"),
-            json!({"n": i}),
-        )
-        .unwrap();
+        desk.record_event(format!("a-{i}"), "swipe", &format!("sw-{i}"), json!({"n": i})).unwrap();
     }
     let url = proxy.url();
     let pushing = tokio::spawn({
@@ -399,10 +356,7 @@ async fn hub_killed_mid_push_and_restored_from_a_backup_loses_nothing() {
     proxy.point_to(&hub.addr);
     let (mut desk, result) = pushing.await.unwrap();
     let report = result.unwrap();
-    assert!(
-        report.retries > 0,
-        "the kill must have interrupted the round"
-    );
+    assert!(report.retries > 0, "the kill must have interrupted the round");
     let status = client(&url, &token).status().await.unwrap();
     assert_eq!(status.acked_through, 20_000);
     let mut desks = vec![(desk.clone(), token.clone())];
@@ -413,36 +367,20 @@ async fn hub_killed_mid_push_and_restored_from_a_backup_loses_nothing() {
     hub.kill9();
     // The process is dead, so its files are a consistent copy (the WAL holds the latest pages).
     for ext in ["", "-wal"] {
-        std::fs::copy(
-            format!("{}{ext}", db.display()),
-            format!("{}{ext}", backup.display()),
-        )
-        .unwrap();
+        std::fs::copy(format!("{}{ext}", db.display()), format!("{}{ext}", backup.display())).unwrap();
     }
     let hub = Hub::start(&db);
     proxy.point_to(&hub.addr);
     for i in 20_001..=20_500 {
-        desk.record_event(
-            format!("a-{i}"),
-            "swipe",
-            &format!("sw-{i}"),
-            json!({"n": i}),
-        )
-        .unwrap();
+        desk.record_event(format!("a-{i}"), "swipe", &format!("sw-{i}"), json!({"n": i})).unwrap();
     }
-    sync_round(&client(&url, &token), &mut desk, &opts(), now_ms)
-        .await
-        .unwrap();
+    sync_round(&client(&url, &token), &mut desk, &opts(), now_ms).await.unwrap();
     hub.kill9();
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     for ext in ["", "-wal"] {
-        std::fs::copy(
-            format!("{}{ext}", backup.display()),
-            format!("{}{ext}", db.display()),
-        )
-        .unwrap();
+        std::fs::copy(format!("{}{ext}", backup.display()), format!("{}{ext}", db.display())).unwrap();
     }
     hub_cmd(&["new-epoch"], &db);
     let hub = Hub::start(&db);
@@ -467,10 +405,7 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
     let http = reqwest::Client::new();
     let r = http.get(format!("{url}/v1/status")).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
-        "UNAUTHORIZED"
-    );
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "UNAUTHORIZED");
     let r = http
         .post(format!("{url}/v1/push"))
         .bearer_auth(&token)
@@ -479,17 +414,9 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
-        "PAYLOAD_TOO_LARGE"
-    );
-    let r = http
-        .post(format!("{url}/v1/push"))
-        .bearer_auth(&token)
-        .body("{\"site_id\": 3")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let r =
+        http.post(format!("{url}/v1/push")).bearer_auth(&token).body("{\"site_id\": 3").send().await.unwrap();
     assert_eq!(r.status(), 400);
     let r = http
         .post(format!("{url}/v1/push"))
@@ -498,32 +425,20 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
-        "SITE_MISMATCH"
-    );
-    let r = http
-        .get(format!("{url}/v1/approved-projects"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "SITE_MISMATCH");
+    let r = http.get(format!("{url}/v1/approved-projects")).send().await.unwrap();
     assert_eq!(r.status(), 501);
 
     // A copied desk database: same identity, diverging history → 422 and quarantine.
     let c = client(&url, &token);
     let mut desk = DeskSync::new("site-a");
-    desk.record_event("a1", "swipe", "sw1", json!({"n": 1}))
-        .unwrap();
+    desk.record_event("a1", "swipe", "sw1", json!({"n": 1})).unwrap();
     sync_round(&c, &mut desk, &opts(), now_ms).await.unwrap();
     let mut copy = desk.cloned_database();
-    desk.record_event("a2", "swipe", "sw2", json!({"n": 2}))
-        .unwrap();
-    copy.record_event("a2-copy", "swipe", "sw3", json!({"n": 3}))
-        .unwrap();
+    desk.record_event("a2", "swipe", "sw2", json!({"n": 2})).unwrap();
+    copy.record_event("a2-copy", "swipe", "sw3", json!({"n": 3})).unwrap();
     sync_round(&c, &mut desk, &opts(), now_ms).await.unwrap();
-    let err = sync_round(&c, &mut copy, &opts(), now_ms)
-        .await
-        .unwrap_err();
+    let err = sync_round(&c, &mut copy, &opts(), now_ms).await.unwrap_err();
     assert_eq!(err.code(), "SYNC_SITE_QUARANTINED");
     assert!(c.status().await.unwrap().quarantined);
 }
@@ -544,11 +459,7 @@ async fn figures() {
         desk.record_event(format!("a-{i}"), "swipe", &format!("sw-{i}"), json!({"card_key": format!("c{}", i % 5000), "terminal": "t1", "at": "2026-11-22T08:00:00+08:00"}))
             .unwrap();
     }
-    let big = SyncOptions {
-        push_batch: 2_000,
-        pull_page: 5_000,
-        ..opts()
-    };
+    let big = SyncOptions { push_batch: 2_000, pull_page: 5_000, ..opts() };
     let t = Instant::now();
     while let Some(req) = desk.next_push(big.push_batch) {
         let reply = c.push(&req).await.unwrap();
@@ -566,8 +477,7 @@ async fn figures() {
         for i in 0..10 {
             let values = BTreeMap::from([("phone".to_string(), json!(format!("r{round}i{i}")))]);
             let op_id = format!("b-{round}-{i}");
-            b.record_fields(op_id, "staff", &format!("staff-{i}"), values, now_ms())
-                .unwrap();
+            b.record_fields(op_id, "staff", &format!("staff-{i}"), values, now_ms()).unwrap();
         }
         let t = Instant::now();
         let r = sync_round(&cb, &mut b, &big, now_ms).await.unwrap();

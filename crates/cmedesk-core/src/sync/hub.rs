@@ -140,6 +140,7 @@ impl MemoryHub {
         let mut results = Vec::with_capacity(req.ops.len());
         for op in &req.ops {
             if op.site_id != req.site_id {
+                site.quarantined_at = Some(op.site_seq);
                 return PushReply::Quarantined {
                     epoch,
                     site_seq: op.site_seq,
