@@ -125,8 +125,7 @@ impl World {
             self.swipes[self.rng.below(self.swipes.len())].clone()
         } else {
             let id = format!("swipe-{}-{}", d, self.desks[d].outbox().len() + 1);
-            let data =
-                json!({"card_key": format!("card-{}", self.rng.below(50)), "at": self.desk_now(d)});
+            let data = json!({"card_key": format!("card-{}", self.rng.below(50)), "at": self.desk_now(d)});
             self.swipes.push((id.clone(), data.clone()));
             (id, data)
         };
@@ -201,11 +200,7 @@ impl World {
             70..=94 if !self.net.is_empty() => {
                 // Deliver any message in flight (reordering); sometimes it arrives twice.
                 let i = self.rng.below(self.net.len());
-                let msg = if self.rng.chance(10) {
-                    self.net[i].clone()
-                } else {
-                    self.net.swap_remove(i)
-                };
+                let msg = if self.rng.chance(10) { self.net[i].clone() } else { self.net.swap_remove(i) };
                 match msg {
                     req @ (Msg::PushReq(..) | Msg::PullReq(..)) => {
                         let lost = self.rng.chance(15);
@@ -264,17 +259,13 @@ impl World {
                         break;
                     };
                     moved = true;
-                    let Some(rep) = self.serve(Msg::PushReq(d, req), false) else {
-                        unreachable!()
-                    };
+                    let Some(rep) = self.serve(Msg::PushReq(d, req), false) else { unreachable!() };
                     self.receive(rep);
                 }
                 for _ in 0..10_000 {
                     let before = (self.desks[d].cursor(), self.desks[d].epoch());
                     let req = self.desks[d].next_pull(50);
-                    let Some(rep) = self.serve(Msg::PullReq(d, req), false) else {
-                        unreachable!()
-                    };
+                    let Some(rep) = self.serve(Msg::PullReq(d, req), false) else { unreachable!() };
                     self.receive(rep);
                     if (self.desks[d].cursor(), self.desks[d].epoch()) == before {
                         break;
@@ -320,10 +311,7 @@ impl World {
                 ));
             }
             if self.next_seq[d] != (Some(hub.epoch()), head + 1) {
-                self.fail(format!(
-                    "desk {d} pull trace ends at {:?}",
-                    self.next_seq[d]
-                ));
+                self.fail(format!("desk {d} pull trace ends at {:?}", self.next_seq[d]));
             }
             if desk.confirmed().canonical_hash() != hash || desk.view().canonical_hash() != hash {
                 self.fail(format!("desk {d} data hash differs from the server's"));
@@ -355,11 +343,9 @@ impl World {
         let seen_bases: BTreeSet<(&str, &str, Hlc)> = all_ops
             .iter()
             .filter_map(|op| match &op.body {
-                OpBody::Fields { fields, .. } => Some(
-                    fields
-                        .iter()
-                        .map(|(f, e)| (op.entity_id.as_str(), f.as_str(), e.base.clone())),
-                ),
+                OpBody::Fields { fields, .. } => {
+                    Some(fields.iter().map(|(f, e)| (op.entity_id.as_str(), f.as_str(), e.base.clone())))
+                }
                 _ => None,
             })
             .flatten()
@@ -369,17 +355,11 @@ impl World {
                 continue;
             };
             for field in fields.keys() {
-                let holds = hub
-                    .state()
-                    .field(&op.entity, &op.entity_id, field)
-                    .is_some_and(|s| s.op_id == op.op_id);
-                let logged = hub
-                    .state()
-                    .conflicts()
-                    .iter()
-                    .any(|c| c.loser_op_id == op.op_id && &c.field == field);
-                let built_on =
-                    seen_bases.contains(&(op.entity_id.as_str(), field.as_str(), hlc.clone()));
+                let holds =
+                    hub.state().field(&op.entity, &op.entity_id, field).is_some_and(|s| s.op_id == op.op_id);
+                let logged =
+                    hub.state().conflicts().iter().any(|c| c.loser_op_id == op.op_id && &c.field == field);
+                let built_on = seen_bases.contains(&(op.entity_id.as_str(), field.as_str(), hlc.clone()));
                 if !(holds || logged || built_on) {
                     self.fail(format!("edit {} of {field} vanished", op.op_id));
                 }
@@ -399,10 +379,7 @@ fn run(seed: u64, steps: usize) -> World {
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 #[test]
@@ -428,11 +405,9 @@ fn an_unpushed_local_edit_is_not_overwritten_by_a_pull_and_the_loser_is_kept() {
     let mut a = DeskSync::new("A");
     let mut b = DeskSync::new("B");
     let phone = |v: &str| BTreeMap::from([("phone".to_string(), json!(v))]);
-    a.record_fields("a1", "staff", "s1", phone("111"), 1_000)
-        .unwrap();
+    a.record_fields("a1", "staff", "s1", phone("111"), 1_000).unwrap();
     // B's clock is ahead: its concurrent edit wins the field once both are settled.
-    b.record_fields("b1", "staff", "s1", phone("222"), 9_000)
-        .unwrap();
+    b.record_fields("b1", "staff", "s1", phone("222"), 9_000).unwrap();
     let rep = hub.push(&b.next_push(10).unwrap());
     b.on_push_reply(&rep).unwrap();
     let page = hub.pull(&a.next_pull(10));
@@ -443,27 +418,18 @@ fn an_unpushed_local_edit_is_not_overwritten_by_a_pull_and_the_loser_is_kept() {
         json!("111"),
         "the pull must not overwrite A's unpushed edit"
     );
-    a.on_push_reply(&hub.push(&a.next_push(10).unwrap()))
-        .unwrap();
+    a.on_push_reply(&hub.push(&a.next_push(10).unwrap())).unwrap();
     let out = a.on_pull_reply(&hub.pull(&a.next_pull(10)), 1_200).unwrap();
     assert_eq!(out.applied, vec![2]);
     assert_eq!(out.conflicts.len(), 1, "{out:?}");
     assert_eq!(out.conflicts[0].loser, json!("111"));
-    assert_eq!(
-        a.view().field("staff", "s1", "phone").unwrap().value,
-        json!("222")
-    );
+    assert_eq!(a.view().field("staff", "s1", "phone").unwrap().value, json!("222"));
     assert_eq!(hub.state().conflicts().len(), 1);
     assert_eq!(a.confirmed().canonical_hash(), hub.state().canonical_hash());
     // An edit A makes now, having seen B's value, is later than it whatever A's wall clock says.
-    a.record_fields("a2", "staff", "s1", phone("333"), 1_300)
-        .unwrap();
-    a.on_push_reply(&hub.push(&a.next_push(10).unwrap()))
-        .unwrap();
-    assert_eq!(
-        hub.state().field("staff", "s1", "phone").unwrap().value,
-        json!("333")
-    );
+    a.record_fields("a2", "staff", "s1", phone("333"), 1_300).unwrap();
+    a.on_push_reply(&hub.push(&a.next_push(10).unwrap())).unwrap();
+    assert_eq!(hub.state().field("staff", "s1", "phone").unwrap().value, json!("333"));
     assert_eq!(hub.state().conflicts().len(), 1, "no new conflict");
 }
 
@@ -471,31 +437,17 @@ fn an_unpushed_local_edit_is_not_overwritten_by_a_pull_and_the_loser_is_kept() {
 fn a_copied_desk_database_gets_its_site_quarantined() {
     let mut hub = MemoryHub::new();
     let mut original = DeskSync::new("A");
-    original
-        .record_event("a1", "swipe", "sw1", json!({"card_key": "c1"}))
-        .unwrap();
-    original
-        .on_push_reply(&hub.push(&original.next_push(10).unwrap()))
-        .unwrap();
+    original.record_event("a1", "swipe", "sw1", json!({"card_key": "c1"})).unwrap();
+    original.on_push_reply(&hub.push(&original.next_push(10).unwrap())).unwrap();
     let mut copy = original.cloned_database();
-    original
-        .record_event("a2", "swipe", "sw2", json!({"card_key": "c2"}))
-        .unwrap();
-    copy.record_event("a2-copy", "swipe", "sw3", json!({"card_key": "c3"}))
-        .unwrap();
-    original
-        .on_push_reply(&hub.push(&original.next_push(10).unwrap()))
-        .unwrap();
-    let err = copy
-        .on_push_reply(&hub.push(&copy.next_push(10).unwrap()))
-        .unwrap_err();
+    original.record_event("a2", "swipe", "sw2", json!({"card_key": "c2"})).unwrap();
+    copy.record_event("a2-copy", "swipe", "sw3", json!({"card_key": "c3"})).unwrap();
+    original.on_push_reply(&hub.push(&original.next_push(10).unwrap())).unwrap();
+    let err = copy.on_push_reply(&hub.push(&copy.next_push(10).unwrap())).unwrap_err();
     assert_eq!(err.code(), "SYNC_SITE_QUARANTINED");
     assert!(err.message_zh().contains("隔离"));
     assert!(hub.is_quarantined("A"));
-    assert!(
-        copy.next_push(10).is_none(),
-        "a quarantined desk stops pushing"
-    );
+    assert!(copy.next_push(10).is_none(), "a quarantined desk stops pushing");
     assert_eq!(hub.log().len(), 2, "nothing from the copy reached the log");
 }
 
@@ -504,34 +456,23 @@ fn a_restored_server_gets_back_what_it_lost_and_a_gap_page_is_refused() {
     let mut hub = MemoryHub::new();
     let mut a = DeskSync::new("A");
     for i in 1..=3 {
-        a.record_event(format!("a{i}"), "swipe", &format!("sw{i}"), json!({"n": i}))
-            .unwrap();
+        a.record_event(format!("a{i}"), "swipe", &format!("sw{i}"), json!({"n": i})).unwrap();
     }
-    a.on_push_reply(&hub.push(&a.next_push(1).unwrap()))
-        .unwrap();
+    a.on_push_reply(&hub.push(&a.next_push(1).unwrap())).unwrap();
     let backup = hub.clone();
-    a.on_push_reply(&hub.push(&a.next_push(10).unwrap()))
-        .unwrap();
+    a.on_push_reply(&hub.push(&a.next_push(10).unwrap())).unwrap();
     a.on_pull_reply(&hub.pull(&a.next_pull(10)), 0).unwrap();
     assert_eq!((a.acked_through(), a.cursor()), (3, 3));
 
     // The server's disk is lost and last night's backup restored: it knows only op 1.
     let mut hub = MemoryHub::restored_from(&backup, hub.epoch());
     assert_eq!((hub.epoch(), hub.acked_through("A")), (2, 1));
-    assert!(
-        a.next_push(10).is_none(),
-        "the desk believes everything is acknowledged"
-    );
+    assert!(a.next_push(10).is_none(), "the desk believes everything is acknowledged");
     let out = a.on_pull_reply(&hub.pull(&a.next_pull(10)), 0).unwrap();
     assert!(out.epoch_changed && out.applied.is_empty());
     assert_eq!((a.cursor(), a.acked_through()), (0, 0));
-    let pushed = a
-        .on_push_reply(&hub.push(&a.next_push(10).unwrap()))
-        .unwrap();
-    assert_eq!(
-        (pushed.replays, pushed.applied, pushed.acked_through),
-        (1, 3, 3)
-    );
+    let pushed = a.on_push_reply(&hub.push(&a.next_push(10).unwrap())).unwrap();
+    assert_eq!((pushed.replays, pushed.applied, pushed.acked_through), (1, 3, 3));
     assert_eq!(hub.log().len(), 3);
 
     // A page that does not continue the cursor is refused whole.
@@ -539,27 +480,16 @@ fn a_restored_server_gets_back_what_it_lost_and_a_gap_page_is_refused() {
     page.entries.remove(0);
     let err = a.on_pull_reply(&page, 0).unwrap_err();
     assert_eq!(err.code(), "SYNC_CURSOR_GAP");
-    assert_eq!(
-        a.cursor(),
-        0,
-        "a refused page leaves the cursor where it was"
-    );
+    assert_eq!(a.cursor(), 0, "a refused page leaves the cursor where it was");
     let out = a.on_pull_reply(&hub.pull(&a.next_pull(10)), 0).unwrap();
     assert_eq!(out.applied, vec![1, 2, 3]);
     assert_eq!(a.confirmed().canonical_hash(), hub.state().canonical_hash());
 
     // A reply from before the restore arriving late is ignored.
-    let stale = PushReply::Accepted {
-        epoch: 1,
-        acked_through: 1,
-        results: vec![],
-    };
+    let stale = PushReply::Accepted { epoch: 1, acked_through: 1, results: vec![] };
     assert!(a.on_push_reply(&stale).unwrap().stale);
     assert_eq!(a.acked_through(), 3);
-    let retry = hub.push(&PushRequest {
-        site_id: "A".into(),
-        ops: a.outbox()[..1].to_vec(),
-    });
+    let retry = hub.push(&PushRequest { site_id: "A".into(), ops: a.outbox()[..1].to_vec() });
     assert!(matches!(
         retry,
         PushReply::Accepted { ref results, .. }

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{
-    Conflict, FieldEdit, Hlc, HlcClock, Op, OpBody, Outcome, PullReply, PullRequest, PushReply,
-    PushRequest, SyncError,
+    Conflict, FieldEdit, Hlc, HlcClock, Op, OpBody, Outcome, PullReply, PullRequest, PushReply, PushRequest,
+    SyncError,
     replica::{Applied, Replica},
 };
 
@@ -149,12 +149,7 @@ impl DeskSync {
             })
             .collect();
         let hlc = self.clock.tick(now_ms);
-        self.push_op(
-            op_id.into(),
-            entity,
-            entity_id,
-            OpBody::Fields { hlc, fields },
-        )
+        self.push_op(op_id.into(), entity, entity_id, OpBody::Fields { hlc, fields })
     }
 
     fn push_op(
@@ -188,16 +183,14 @@ impl DeskSync {
                 return hlc.clone();
             }
         }
-        self.confirmed
-            .field(entity, entity_id, field)
-            .map_or_else(Hlc::zero, |s| s.hlc.clone())
+        self.confirmed.field(entity, entity_id, field).map_or_else(Hlc::zero, |s| s.hlc.clone())
     }
 
     /// Own ops whose result the desk has not yet pulled back (and that were not refused).
     fn unsettled(&self) -> impl DoubleEndedIterator<Item = &Op> {
-        self.outbox.iter().filter(|op| {
-            !self.confirmed.has_applied(&op.op_id) && !self.rejected.contains_key(&op.op_id)
-        })
+        self.outbox
+            .iter()
+            .filter(|op| !self.confirmed.has_applied(&op.op_id) && !self.rejected.contains_key(&op.op_id))
     }
 
     /// The data as the officer sees it: pulled data with own unsettled edits on top.
@@ -215,10 +208,7 @@ impl DeskSync {
             return None;
         }
         let ops: Vec<Op> = self.pending().iter().take(max).cloned().collect();
-        (!ops.is_empty()).then(|| PushRequest {
-            site_id: self.site_id.clone(),
-            ops,
-        })
+        (!ops.is_empty()).then(|| PushRequest { site_id: self.site_id.clone(), ops })
     }
 
     fn check_epoch(&mut self, epoch: u64) -> EpochCheck {
@@ -246,11 +236,7 @@ impl DeskSync {
         let local_last = self.outbox.len() as i64;
         let mut out = PushOutcome::default();
         match reply {
-            PushReply::Accepted {
-                epoch,
-                acked_through,
-                results,
-            } => {
+            PushReply::Accepted { epoch, acked_through, results } => {
                 match self.check_epoch(*epoch) {
                     EpochCheck::Stale => {
                         out.stale = true;
@@ -292,19 +278,14 @@ impl DeskSync {
                     EpochCheck::Same => {}
                 }
                 if expected - 1 > local_last {
-                    return Err(SyncError::DeskBehindServer {
-                        server_expects: *expected,
-                        local_last,
-                    });
+                    return Err(SyncError::DeskBehindServer { server_expects: *expected, local_last });
                 }
                 out.rewound = expected - 1 < self.acked_through;
                 self.acked_through = expected - 1;
             }
             PushReply::Quarantined { site_seq, .. } => {
                 self.quarantined_at = Some(*site_seq);
-                return Err(SyncError::Quarantined {
-                    site_seq: *site_seq,
-                });
+                return Err(SyncError::Quarantined { site_seq: *site_seq });
             }
         }
         out.acked_through = self.acked_through;
@@ -312,21 +293,13 @@ impl DeskSync {
     }
 
     pub fn next_pull(&self, limit: u32) -> PullRequest {
-        PullRequest {
-            site_id: self.site_id.clone(),
-            after: self.cursor,
-            limit,
-        }
+        PullRequest { site_id: self.site_id.clone(), after: self.cursor, limit }
     }
 
     /// Applies a pull page and moves the cursor to the last entry applied, all or nothing.
     /// Entries the desk already has (a reply to an older request) are skipped; a page that
     /// does not continue at `cursor + 1` is refused and the cursor stays.
-    pub fn on_pull_reply(
-        &mut self,
-        reply: &PullReply,
-        now_ms: i64,
-    ) -> Result<PullOutcome, SyncError> {
+    pub fn on_pull_reply(&mut self, reply: &PullReply, now_ms: i64) -> Result<PullOutcome, SyncError> {
         let mut out = PullOutcome::default();
         match self.check_epoch(reply.epoch) {
             EpochCheck::Stale => {
@@ -344,19 +317,12 @@ impl DeskSync {
             out.head = reply.head;
             return Ok(out);
         }
-        let fresh: Vec<_> = reply
-            .entries
-            .iter()
-            .filter(|e| e.server_seq > self.cursor)
-            .collect();
+        let fresh: Vec<_> = reply.entries.iter().filter(|e| e.server_seq > self.cursor).collect();
         // Validate the whole page before touching anything.
         for (i, e) in fresh.iter().enumerate() {
             let expected = self.cursor + 1 + i as i64;
             if e.server_seq != expected {
-                return Err(SyncError::CursorGap {
-                    expected,
-                    got: e.server_seq,
-                });
+                return Err(SyncError::CursorGap { expected, got: e.server_seq });
             }
             e.op.validate().map_err(SyncError::InvalidOp)?;
         }

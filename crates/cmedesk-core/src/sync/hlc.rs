@@ -39,11 +39,7 @@ impl fmt::Display for Hlc {
 impl Hlc {
     /// The clock before any event: lower than every real reading.
     pub fn zero() -> Hlc {
-        Hlc {
-            wall_ms: 0,
-            counter: 0,
-            site: String::new(),
-        }
+        Hlc { wall_ms: 0, counter: 0, site: String::new() }
     }
 
     /// Parses the [`fmt::Display`] form.
@@ -52,11 +48,7 @@ impl Hlc {
         let wall_ms = parts.next()?.parse().ok()?;
         let counter = parts.next()?.parse().ok()?;
         let site = parts.next()?.to_string();
-        Some(Hlc {
-            wall_ms,
-            counter,
-            site,
-        })
+        Some(Hlc { wall_ms, counter, site })
     }
 }
 
@@ -70,20 +62,12 @@ pub struct HlcClock {
 
 impl HlcClock {
     pub fn new(site: impl Into<String>) -> HlcClock {
-        HlcClock {
-            site: site.into(),
-            last_wall_ms: 0,
-            last_counter: 0,
-        }
+        HlcClock { site: site.into(), last_wall_ms: 0, last_counter: 0 }
     }
 
     /// A clock resumed from its last issued reading (stored with the desk).
     pub fn resume(site: impl Into<String>, last: &Hlc) -> HlcClock {
-        HlcClock {
-            site: site.into(),
-            last_wall_ms: last.wall_ms,
-            last_counter: last.counter,
-        }
+        HlcClock { site: site.into(), last_wall_ms: last.wall_ms, last_counter: last.counter }
     }
 
     /// A reading for a local event at physical time `now_ms`: strictly greater than every
@@ -127,11 +111,7 @@ impl HlcClock {
     }
 
     fn reading(&self) -> Hlc {
-        Hlc {
-            wall_ms: self.last_wall_ms,
-            counter: self.last_counter,
-            site: self.site.clone(),
-        }
+        Hlc { wall_ms: self.last_wall_ms, counter: self.last_counter, site: self.site.clone() }
     }
 }
 
@@ -161,16 +141,8 @@ mod tests {
 
     #[test]
     fn text_form_round_trips_and_sorts_like_the_clock() {
-        let a = Hlc {
-            wall_ms: 9,
-            counter: 10,
-            site: "s-1".into(),
-        };
-        let b = Hlc {
-            wall_ms: 10,
-            counter: 0,
-            site: "a".into(),
-        };
+        let a = Hlc { wall_ms: 9, counter: 10, site: "s-1".into() };
+        let b = Hlc { wall_ms: 10, counter: 0, site: "a".into() };
         assert_eq!(Hlc::parse(&a.to_string()), Some(a.clone()));
         assert!(a < b && a.to_string() < b.to_string());
         assert!(Hlc::zero() < a);

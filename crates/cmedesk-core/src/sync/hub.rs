@@ -40,9 +40,7 @@ pub fn decide(acked_through: i64, known: Option<(&str, &str)>, op: &Op) -> PushD
     } else if op.site_seq == acked_through + 1 {
         PushDecision::Apply
     } else {
-        PushDecision::Gap {
-            expected: acked_through + 1,
-        }
+        PushDecision::Gap { expected: acked_through + 1 }
     }
 }
 
@@ -59,12 +57,10 @@ pub fn settle(state: &mut Replica, log_len: i64, op: &Op) -> (Outcome, bool) {
         return (Outcome::Duplicate, false);
     }
     match state.apply(op) {
-        Applied::Merged { .. } | Applied::AlreadyThere => (
-            Outcome::Applied {
-                server_seq: log_len + 1,
-            },
-            true,
-        ),
+        Applied::Merged { .. } => (Outcome::Applied { server_seq: log_len + 1 }, true),
+        // The same op (same op_id) came in before under another site: a desk restored from a
+        // backup gets a new site id and re-pushes its whole outbox. Never log an op twice.
+        Applied::AlreadyThere => (Outcome::Duplicate, false),
     }
 }
 
@@ -93,12 +89,7 @@ impl Default for MemoryHub {
 
 impl MemoryHub {
     pub fn new() -> MemoryHub {
-        MemoryHub {
-            epoch: 1,
-            sites: BTreeMap::new(),
-            log: Vec::new(),
-            state: Replica::new(),
-        }
+        MemoryHub { epoch: 1, sites: BTreeMap::new(), log: Vec::new(), state: Replica::new() }
     }
 
     pub fn epoch(&self) -> u64 {
@@ -118,9 +109,7 @@ impl MemoryHub {
     }
 
     pub fn is_quarantined(&self, site: &str) -> bool {
-        self.sites
-            .get(site)
-            .is_some_and(|s| s.quarantined_at.is_some())
+        self.sites.get(site).is_some_and(|s| s.quarantined_at.is_some())
     }
 
     /// A server restored from an older copy of itself: same data as then, a new epoch.
@@ -141,10 +130,7 @@ impl MemoryHub {
         for op in &req.ops {
             if op.site_id != req.site_id {
                 site.quarantined_at = Some(op.site_seq);
-                return PushReply::Quarantined {
-                    epoch,
-                    site_seq: op.site_seq,
-                };
+                return PushReply::Quarantined { epoch, site_seq: op.site_seq };
             }
             let known = usize::try_from(op.site_seq - 1)
                 .ok()
@@ -159,19 +145,11 @@ impl MemoryHub {
                 PushDecision::Apply => {
                     let (outcome, logged) = settle(&mut self.state, self.log.len() as i64, op);
                     if logged {
-                        self.log.push(LogEntry {
-                            server_seq: self.log.len() as i64 + 1,
-                            op: op.clone(),
-                        });
+                        self.log.push(LogEntry { server_seq: self.log.len() as i64 + 1, op: op.clone() });
                     }
-                    let result = OpResult {
-                        site_seq: op.site_seq,
-                        op_id: op.op_id.clone(),
-                        outcome,
-                        replay: false,
-                    };
-                    site.settled
-                        .push((op.op_id.clone(), op.hash(), result.clone()));
+                    let result =
+                        OpResult { site_seq: op.site_seq, op_id: op.op_id.clone(), outcome, replay: false };
+                    site.settled.push((op.op_id.clone(), op.hash(), result.clone()));
                     site.acked_through = op.site_seq;
                     results.push(result);
                 }
@@ -183,35 +161,18 @@ impl MemoryHub {
                 }
                 PushDecision::Mismatch => {
                     site.quarantined_at = Some(op.site_seq);
-                    return PushReply::Quarantined {
-                        epoch,
-                        site_seq: op.site_seq,
-                    };
+                    return PushReply::Quarantined { epoch, site_seq: op.site_seq };
                 }
             }
         }
-        PushReply::Accepted {
-            epoch,
-            acked_through: site.acked_through,
-            results,
-        }
+        PushReply::Accepted { epoch, acked_through: site.acked_through, results }
     }
 
     /// A page of the log after `req.after`.
     pub fn pull(&self, req: &PullRequest) -> PullReply {
         let from = usize::try_from(req.after.max(0)).unwrap_or(0);
-        let entries = self
-            .log
-            .iter()
-            .skip(from)
-            .take(req.limit as usize)
-            .cloned()
-            .collect();
-        PullReply {
-            epoch: self.epoch,
-            entries,
-            head: self.log.len() as i64,
-        }
+        let entries = self.log.iter().skip(from).take(req.limit as usize).cloned().collect();
+        PullReply { epoch: self.epoch, entries, head: self.log.len() as i64 }
     }
 }
 
@@ -227,63 +188,53 @@ mod tests {
             op_id: id.into(),
             entity: "swipe".into(),
             entity_id: format!("sw-{id}"),
-            body: OpBody::Event {
-                data: json!({"n": seq}),
-            },
+            body: OpBody::Event { data: json!({"n": seq}) },
         }
     }
 
     fn push(hub: &mut MemoryHub, ops: Vec<Op>) -> PushReply {
-        hub.push(&PushRequest {
-            site_id: "A".into(),
-            ops,
-        })
+        hub.push(&PushRequest { site_id: "A".into(), ops })
     }
 
     #[test]
     fn retry_returns_the_stored_result_gap_is_409_mismatch_quarantines() {
         let mut hub = MemoryHub::new();
         let first = push(&mut hub, vec![op("A", 1, "o1"), op("A", 2, "o2")]);
-        let PushReply::Accepted {
-            acked_through: 2,
-            results,
-            ..
-        } = first
-        else {
-            panic!("{first:?}")
-        };
+        let PushReply::Accepted { acked_through: 2, results, .. } = first else { panic!("{first:?}") };
         let retry = push(&mut hub, vec![op("A", 2, "o2"), op("A", 3, "o3")]);
-        let PushReply::Accepted {
-            acked_through: 3,
-            results: again,
-            ..
-        } = retry
-        else {
-            panic!("{retry:?}")
-        };
+        let PushReply::Accepted { acked_through: 3, results: again, .. } = retry else { panic!("{retry:?}") };
         assert_eq!(again[0].outcome, results[1].outcome);
         assert!(again[0].replay && !again[1].replay);
         assert_eq!(hub.log().len(), 3);
 
-        assert_eq!(
-            push(&mut hub, vec![op("A", 5, "o5")]),
-            PushReply::Gap {
-                epoch: 1,
-                expected: 4
-            }
-        );
+        assert_eq!(push(&mut hub, vec![op("A", 5, "o5")]), PushReply::Gap { epoch: 1, expected: 4 });
         assert_eq!(
             push(&mut hub, vec![op("A", 2, "other")]),
-            PushReply::Quarantined {
-                epoch: 1,
-                site_seq: 2
-            }
+            PushReply::Quarantined { epoch: 1, site_seq: 2 }
         );
         assert!(hub.is_quarantined("A"));
-        assert!(matches!(
-            push(&mut hub, vec![op("A", 4, "o4")]),
-            PushReply::Quarantined { .. }
-        ));
+        assert!(matches!(push(&mut hub, vec![op("A", 4, "o4")]), PushReply::Quarantined { .. }));
+    }
+
+    #[test]
+    fn an_op_re_pushed_under_a_new_site_id_is_a_duplicate_not_a_second_log_entry() {
+        let mut hub = MemoryHub::new();
+        let mut edit = op("A", 1, "o1");
+        edit.body = OpBody::Fields {
+            hlc: crate::sync::Hlc { wall_ms: 5, counter: 0, site: "A".into() },
+            fields: [(
+                "phone".to_string(),
+                crate::sync::FieldEdit { value: json!("1"), base: crate::sync::Hlc::zero() },
+            )]
+            .into(),
+        };
+        push(&mut hub, vec![edit.clone()]);
+        let mut restored = edit;
+        restored.site_id = "A2".into();
+        let reply = hub.push(&PushRequest { site_id: "A2".into(), ops: vec![restored] });
+        let PushReply::Accepted { results, .. } = reply else { panic!("{reply:?}") };
+        assert_eq!(results[0].outcome, Outcome::Duplicate);
+        assert_eq!(hub.log().len(), 1);
     }
 
     #[test]
@@ -292,9 +243,7 @@ mod tests {
         let mut bad = op("A", 1, "o1");
         bad.body = OpBody::Event { data: json!(3) };
         let reply = push(&mut hub, vec![bad]);
-        let PushReply::Accepted { results, .. } = reply else {
-            panic!("{reply:?}")
-        };
+        let PushReply::Accepted { results, .. } = reply else { panic!("{reply:?}") };
         assert!(matches!(results[0].outcome, Outcome::Rejected { .. }));
         assert!(hub.log().is_empty());
     }

@@ -49,10 +49,7 @@ pub enum OpBody {
     /// Edits of some fields of a mergeable row (staff, project). `hlc` orders the edit;
     /// each field carries the stamp of the value the editor saw (its base), so the merge can tell
     /// a later edit (base = current stamp) from a concurrent one (a conflict).
-    Fields {
-        hlc: Hlc,
-        fields: BTreeMap<String, FieldEdit>,
-    },
+    Fields { hlc: Hlc, fields: BTreeMap<String, FieldEdit> },
 }
 
 /// One field's new value and the stamp of the value it replaced on the editing desk.
@@ -81,9 +78,7 @@ impl Op {
             return Err(format!("site_seq {} is not positive", self.site_seq));
         }
         match &self.body {
-            OpBody::Event { data } if !data.is_object() => {
-                Err("event data is not an object".into())
-            }
+            OpBody::Event { data } if !data.is_object() => Err("event data is not an object".into()),
             OpBody::Fields { fields, .. } if fields.is_empty() => Err("no field changed".into()),
             OpBody::Fields { fields, .. } if fields.keys().any(|k| k.is_empty()) => {
                 Err("empty field name".into())
@@ -130,11 +125,7 @@ pub struct PushRequest {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum PushReply {
     /// 200: every op up to `acked_through` is settled.
-    Accepted {
-        epoch: u64,
-        acked_through: i64,
-        results: Vec<OpResult>,
-    },
+    Accepted { epoch: u64, acked_through: i64, results: Vec<OpResult> },
     /// 409: the batch does not continue where the server stands; resend from `expected`.
     Gap { epoch: u64, expected: i64 },
     /// 422: a known seq arrived with a different op; the site is quarantined until an
@@ -172,13 +163,8 @@ pub enum SyncError {
     #[error("pull page starts at server_seq {got}, expected {expected}: refused, cursor kept")]
     CursorGap { expected: i64, got: i64 },
     #[error("the server holds site_seq {server_expects} but this desk has only {local_last}")]
-    DeskBehindServer {
-        server_expects: i64,
-        local_last: i64,
-    },
-    #[error(
-        "site quarantined at site_seq {site_seq}: another database claims this desk's identity"
-    )]
+    DeskBehindServer { server_expects: i64, local_last: i64 },
+    #[error("site quarantined at site_seq {site_seq}: another database claims this desk's identity")]
     Quarantined { site_seq: i64 },
     #[error("invalid op: {0}")]
     InvalidOp(String),
@@ -199,10 +185,7 @@ impl SyncError {
             SyncError::CursorGap { expected, got } => {
                 format!("同步数据不连续（应从 {expected} 开始，收到 {got}），本次未应用，稍后重试")
             }
-            SyncError::DeskBehindServer {
-                server_expects,
-                local_last,
-            } => format!(
+            SyncError::DeskBehindServer { server_expects, local_last } => format!(
                 "服务器已有本机第 {server_expects} 条之前的变更，本机只有 {local_last} 条：本机数据库可能是从旧备份恢复的，请联系管理员"
             ),
             SyncError::Quarantined { site_seq } => format!(

@@ -92,9 +92,7 @@ impl Replica {
                     };
                     self.events.insert(key, keep);
                     self.conflicts.push(conflict.clone());
-                    Applied::Merged {
-                        conflicts: vec![conflict],
-                    }
+                    Applied::Merged { conflicts: vec![conflict] }
                 }
                 None => {
                     self.events.insert(key, data.clone());
@@ -105,11 +103,8 @@ impl Replica {
                 let row = self.rows.entry(key).or_default();
                 let mut conflicts = Vec::new();
                 for (name, edit) in fields {
-                    let incoming = Stamped {
-                        value: edit.value.clone(),
-                        hlc: hlc.clone(),
-                        op_id: op.op_id.clone(),
-                    };
+                    let incoming =
+                        Stamped { value: edit.value.clone(), hlc: hlc.clone(), op_id: op.op_id.clone() };
                     match row.get(name) {
                         None => {
                             row.insert(name.clone(), incoming);
@@ -145,11 +140,7 @@ impl Replica {
                 for (name, edit) in fields {
                     row.insert(
                         name.clone(),
-                        Stamped {
-                            value: edit.value.clone(),
-                            hlc: hlc.clone(),
-                            op_id: op.op_id.clone(),
-                        },
+                        Stamped { value: edit.value.clone(), hlc: hlc.clone(), op_id: op.op_id.clone() },
                     );
                 }
             }
@@ -161,9 +152,7 @@ impl Replica {
     }
 
     pub fn field(&self, entity: &str, id: &str, field: &str) -> Option<&Stamped> {
-        self.rows
-            .get(&(entity.to_string(), id.to_string()))
-            .and_then(|r| r.get(field))
+        self.rows.get(&(entity.to_string(), id.to_string())).and_then(|r| r.get(field))
     }
 
     pub fn event_count(&self) -> usize {
@@ -235,11 +224,7 @@ mod tests {
     use serde_json::json;
 
     fn hlc(ms: i64, site: &str) -> Hlc {
-        Hlc {
-            wall_ms: ms,
-            counter: 0,
-            site: site.into(),
-        }
+        Hlc { wall_ms: ms, counter: 0, site: site.into() }
     }
 
     fn edit(op_id: &str, at: Hlc, field: &str, value: Value, base: Hlc) -> Op {
@@ -249,10 +234,7 @@ mod tests {
             op_id: op_id.into(),
             entity: "staff".into(),
             entity_id: "s1".into(),
-            body: OpBody::Fields {
-                hlc: at,
-                fields: [(field.to_string(), FieldEdit { value, base })].into(),
-            },
+            body: OpBody::Fields { hlc: at, fields: [(field.to_string(), FieldEdit { value, base })].into() },
         }
     }
 
@@ -267,10 +249,7 @@ mod tests {
         ba.apply(&b);
         ba.apply(&a);
         assert_eq!(ab.canonical_hash(), ba.canonical_hash());
-        assert_eq!(
-            ab.field("staff", "s1", "phone").unwrap().value,
-            json!("222")
-        );
+        assert_eq!(ab.field("staff", "s1", "phone").unwrap().value, json!("222"));
         for r in [&ab, &ba] {
             assert_eq!(r.conflicts().len(), 1);
             assert_eq!(r.conflicts()[0].loser, json!("111"));
@@ -297,9 +276,7 @@ mod tests {
             op_id: op_id.into(),
             entity: "swipe".into(),
             entity_id: "sw-1".into(),
-            body: OpBody::Event {
-                data: json!({"card": "x"}),
-            },
+            body: OpBody::Event { data: json!({"card": "x"}) },
         };
         let mut r = Replica::new();
         assert!(matches!(r.apply(&ev("1")), Applied::Merged { .. }));
