@@ -15,6 +15,7 @@
 pub mod desk;
 pub mod hlc;
 pub mod hub;
+pub mod outbox_ops;
 pub mod replica;
 
 use std::collections::BTreeMap;
