@@ -19,11 +19,7 @@ pub enum ClientError {
     BadResponse { status: u16, detail: String },
     /// The server refused the request with a stable error code.
     #[error("server refused (HTTP {status}, {code}): {message}")]
-    Server {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Server { status: u16, code: String, message: String },
     #[error(transparent)]
     Protocol(#[from] SyncError),
 }
@@ -89,11 +85,7 @@ impl Client {
 
     /// A client over a configured `reqwest::Client` (pool, proxy, TLS roots).
     pub fn with_http(base: &str, token: &str, http: reqwest::Client) -> Client {
-        Client {
-            base: base.trim_end_matches('/').to_string(),
-            token: token.to_string(),
-            http,
-        }
+        Client { base: base.trim_end_matches('/').to_string(), token: token.to_string(), http }
     }
 
     async fn send<T: for<'de> Deserialize<'de>>(
@@ -101,29 +93,20 @@ impl Client {
         req: reqwest::RequestBuilder,
         protocol_statuses: &[u16],
     ) -> Result<T, ClientError> {
-        let resp = req
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let resp =
+            req.bearer_auth(&self.token).send().await.map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = resp.status().as_u16();
         // A body cut short surfaces here (or as invalid JSON below): both are retryable.
-        let body = resp.bytes().await.map_err(|e| ClientError::BadResponse {
-            status,
-            detail: e.to_string(),
-        })?;
+        let body =
+            resp.bytes().await.map_err(|e| ClientError::BadResponse { status, detail: e.to_string() })?;
         if status == 200 || protocol_statuses.contains(&status) {
-            return serde_json::from_slice(&body).map_err(|e| ClientError::BadResponse {
-                status,
-                detail: e.to_string(),
-            });
+            return serde_json::from_slice(&body)
+                .map_err(|e| ClientError::BadResponse { status, detail: e.to_string() });
         }
         match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(ErrorBody { error }) => Err(ClientError::Server {
-                status,
-                code: error.code,
-                message: error.message,
-            }),
+            Ok(ErrorBody { error }) => {
+                Err(ClientError::Server { status, code: error.code, message: error.message })
+            }
             Err(_) => Err(ClientError::BadResponse {
                 status,
                 detail: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
@@ -143,15 +126,12 @@ impl Client {
     }
 
     pub async fn pull(&self, after: i64, limit: u32) -> Result<PullReply, ClientError> {
-        let http = self
-            .http
-            .get(format!("{}/v1/pull?after={after}&limit={limit}", self.base));
+        let http = self.http.get(format!("{}/v1/pull?after={after}&limit={limit}", self.base));
         self.send(http, &[]).await
     }
 
     pub async fn status(&self) -> Result<HubStatus, ClientError> {
-        self.send(self.http.get(format!("{}/v1/status", self.base)), &[])
-            .await
+        self.send(self.http.get(format!("{}/v1/status", self.base)), &[]).await
     }
 }
 
@@ -167,19 +147,11 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(base: Duration, max: Duration, seed: u64) -> Backoff {
-        Backoff {
-            base,
-            max,
-            attempt: 0,
-            state: seed | 1,
-        }
+        Backoff { base, max, attempt: 0, state: seed | 1 }
     }
 
     pub fn next_delay(&mut self) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << self.attempt.min(16))
-            .min(self.max);
+        let ceiling = self.base.saturating_mul(1u32 << self.attempt.min(16)).min(self.max);
         self.attempt += 1;
         // xorshift64: jitter needs no cryptographic quality.
         self.state ^= self.state << 13;
@@ -273,10 +245,9 @@ pub async fn sync_round(
     // Pull.
     loop {
         let outcome = match client.pull(desk.cursor(), opts.pull_page).await {
-            Ok(reply) => desk
-                .on_pull_reply(&reply, now_ms())
-                .map(|o| (o, reply.head))
-                .map_err(ClientError::from),
+            Ok(reply) => {
+                desk.on_pull_reply(&reply, now_ms()).map(|o| (o, reply.head)).map_err(ClientError::from)
+            }
             Err(e) => Err(e),
         };
         match outcome {
@@ -313,5 +284,41 @@ fn merge(a: SyncReport, b: SyncReport) -> SyncReport {
         acked_through: b.acked_through,
         epoch: b.epoch,
         retries: a.retries + b.retries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_under_a_growing_ceiling_capped_at_max_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(10), Duration::from_millis(300), 42);
+        let delays: Vec<Duration> = (0..12).map(|_| b.next_delay()).collect();
+        for (i, d) in delays.iter().enumerate() {
+            let ceiling = (10u64 << i.min(16)).min(300);
+            assert!(d.as_millis() as u64 <= ceiling, "attempt {i}: {d:?} > {ceiling} ms");
+        }
+        // Jitter: not every pause is the same.
+        assert!(delays.windows(2).any(|w| w[0] != w[1]));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(10));
+    }
+
+    #[test]
+    fn only_network_and_unreadable_answers_are_retried() {
+        assert!(ClientError::Transport("reset".into()).is_retryable());
+        let bad = ClientError::BadResponse { status: 200, detail: "EOF while parsing".into() };
+        assert!(bad.is_retryable());
+        assert_eq!(bad.code(), "SYNC_BAD_RESPONSE");
+        let refused = ClientError::Server {
+            status: 401,
+            code: "UNAUTHORIZED".into(),
+            message: "unknown desk token".into(),
+        };
+        assert!(!refused.is_retryable());
+        assert_eq!(refused.code(), "UNAUTHORIZED");
+        let quarantined = ClientError::Protocol(SyncError::Quarantined { site_seq: 3 });
+        assert!(!quarantined.is_retryable());
     }
 }
