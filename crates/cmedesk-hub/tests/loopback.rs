@@ -485,6 +485,13 @@ async fn figures() {
         assert_eq!(r.pushed, 10);
     }
     times.sort();
+    // A restart rebuilds the merged data from the log: time until it listens again.
+    drop(cb);
+    let t = Instant::now();
+    drop(hub);
+    let hub = Hub::start(&db);
+    let restart = t.elapsed();
+    println!("hub restart with a 100,010-entry log: {:.2} s", restart.as_secs_f64());
     println!(
         "initial push of 100,000 swipes: {:.2} s; pull of them to a second desk: {:.2} s; incremental round with 10 changes: median {:.1} ms (min {:.1}, max {:.1})",
         push.as_secs_f64(),
