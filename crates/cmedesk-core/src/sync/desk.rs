@@ -51,6 +51,105 @@ enum EpochCheck {
     Stale,
 }
 
+/// Where a desk stands with the server: what it acknowledged, which epoch, the pull cursor,
+/// and quarantine. Stored with the desk (one row set per transaction on a real desk).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncMarks {
+    pub acked_through: i64,
+    pub epoch: Option<u64>,
+    pub cursor: i64,
+    pub quarantined_at: Option<i64>,
+}
+
+impl SyncMarks {
+    fn check_epoch(&mut self, epoch: u64) -> EpochCheck {
+        match self.epoch {
+            Some(known) if known == epoch => EpochCheck::Same,
+            Some(known) if epoch < known => EpochCheck::Stale,
+            None => {
+                self.epoch = Some(epoch);
+                EpochCheck::Same
+            }
+            Some(_) => {
+                // The server was restored: it may have lost ops it acknowledged and log entries
+                // this desk applied. Re-push from where it now stands; re-pull from the start
+                // (re-applying what is already here changes nothing).
+                self.epoch = Some(epoch);
+                self.acked_through = 0;
+                self.cursor = 0;
+                EpochCheck::Changed
+            }
+        }
+    }
+
+    /// Settles a push reply (from this or an earlier attempt; stale ones are harmless) for a
+    /// desk whose outbox ends at `local_last`; ops the server refused are added to `rejected`
+    /// (op_id → reason).
+    pub fn settle_push_reply(
+        &mut self,
+        reply: &PushReply,
+        local_last: i64,
+        rejected: &mut BTreeMap<String, String>,
+    ) -> Result<PushOutcome, SyncError> {
+        let mut out = PushOutcome::default();
+        match reply {
+            PushReply::Accepted { epoch, acked_through, results } => {
+                match self.check_epoch(*epoch) {
+                    EpochCheck::Stale => {
+                        out.stale = true;
+                        out.acked_through = self.acked_through;
+                        return Ok(out);
+                    }
+                    EpochCheck::Changed => out.epoch_changed = true,
+                    EpochCheck::Same => {}
+                }
+                if *acked_through > local_last {
+                    return Err(SyncError::DeskBehindServer {
+                        server_expects: *acked_through + 1,
+                        local_last,
+                    });
+                }
+                for r in results {
+                    if r.replay {
+                        out.replays += 1;
+                    }
+                    match &r.outcome {
+                        Outcome::Applied { .. } => out.applied += 1,
+                        Outcome::Duplicate => out.duplicates += 1,
+                        Outcome::Rejected { reason } => {
+                            out.rejected += 1;
+                            rejected.insert(r.op_id.clone(), reason.clone());
+                        }
+                    }
+                }
+                self.acked_through = self.acked_through.max(*acked_through);
+            }
+            PushReply::Gap { epoch, expected } => {
+                match self.check_epoch(*epoch) {
+                    EpochCheck::Stale => {
+                        out.stale = true;
+                        out.acked_through = self.acked_through;
+                        return Ok(out);
+                    }
+                    EpochCheck::Changed => out.epoch_changed = true,
+                    EpochCheck::Same => {}
+                }
+                if expected - 1 > local_last {
+                    return Err(SyncError::DeskBehindServer { server_expects: *expected, local_last });
+                }
+                out.rewound = expected - 1 < self.acked_through;
+                self.acked_through = expected - 1;
+            }
+            PushReply::Quarantined { site_seq, .. } => {
+                self.quarantined_at = Some(*site_seq);
+                return Err(SyncError::Quarantined { site_seq: *site_seq });
+            }
+        }
+        out.acked_through = self.acked_through;
+        Ok(out)
+    }
+}
+
 /// One desk's sync state (stored in the desk database on a real desk).
 #[derive(Debug, Clone)]
 pub struct DeskSync {
@@ -59,13 +158,10 @@ pub struct DeskSync {
     /// Every op this desk made, `site_seq` = index + 1; kept after acknowledgement so a restored
     /// server can be re-sent what it lost.
     outbox: Vec<Op>,
-    acked_through: i64,
-    epoch: Option<u64>,
-    cursor: i64,
+    marks: SyncMarks,
     confirmed: Replica,
     /// Ops the server refused, with its reason: shown to the officer, not shown as data.
     rejected: BTreeMap<String, String>,
-    quarantined_at: Option<i64>,
 }
 
 impl DeskSync {
@@ -75,12 +171,9 @@ impl DeskSync {
             clock: HlcClock::new(site_id.clone()),
             site_id,
             outbox: Vec::new(),
-            acked_through: 0,
-            epoch: None,
-            cursor: 0,
+            marks: SyncMarks::default(),
             confirmed: Replica::new(),
             rejected: BTreeMap::new(),
-            quarantined_at: None,
         }
     }
 
@@ -88,16 +181,19 @@ impl DeskSync {
         &self.site_id
     }
     pub fn cursor(&self) -> i64 {
-        self.cursor
+        self.marks.cursor
     }
     pub fn acked_through(&self) -> i64 {
-        self.acked_through
+        self.marks.acked_through
     }
     pub fn epoch(&self) -> Option<u64> {
-        self.epoch
+        self.marks.epoch
     }
     pub fn outbox(&self) -> &[Op] {
         &self.outbox
+    }
+    pub fn marks(&self) -> &SyncMarks {
+        &self.marks
     }
     pub fn confirmed(&self) -> &Replica {
         &self.confirmed
@@ -106,12 +202,12 @@ impl DeskSync {
         &self.rejected
     }
     pub fn quarantined_at(&self) -> Option<i64> {
-        self.quarantined_at
+        self.marks.quarantined_at
     }
 
     /// Ops not yet acknowledged by the server.
     pub fn pending(&self) -> &[Op] {
-        let from = usize::try_from(self.acked_through).unwrap_or(0);
+        let from = usize::try_from(self.marks.acked_through).unwrap_or(0);
         self.outbox.get(from..).unwrap_or(&[])
     }
 
@@ -204,96 +300,20 @@ impl DeskSync {
 
     /// The next batch to push (at most `max` ops), or `None` when everything is acknowledged.
     pub fn next_push(&self, max: usize) -> Option<PushRequest> {
-        if self.quarantined_at.is_some() {
+        if self.marks.quarantined_at.is_some() {
             return None;
         }
         let ops: Vec<Op> = self.pending().iter().take(max).cloned().collect();
         (!ops.is_empty()).then(|| PushRequest { site_id: self.site_id.clone(), ops })
     }
 
-    fn check_epoch(&mut self, epoch: u64) -> EpochCheck {
-        match self.epoch {
-            Some(known) if known == epoch => EpochCheck::Same,
-            Some(known) if epoch < known => EpochCheck::Stale,
-            None => {
-                self.epoch = Some(epoch);
-                EpochCheck::Same
-            }
-            Some(_) => {
-                // The server was restored: it may have lost ops it acknowledged and log entries
-                // this desk applied. Re-push from where it now stands; re-pull from the start
-                // (re-applying what is already here changes nothing).
-                self.epoch = Some(epoch);
-                self.acked_through = 0;
-                self.cursor = 0;
-                EpochCheck::Changed
-            }
-        }
-    }
-
     /// Settles a push reply (from this or an earlier attempt; stale ones are harmless).
     pub fn on_push_reply(&mut self, reply: &PushReply) -> Result<PushOutcome, SyncError> {
-        let local_last = self.outbox.len() as i64;
-        let mut out = PushOutcome::default();
-        match reply {
-            PushReply::Accepted { epoch, acked_through, results } => {
-                match self.check_epoch(*epoch) {
-                    EpochCheck::Stale => {
-                        out.stale = true;
-                        out.acked_through = self.acked_through;
-                        return Ok(out);
-                    }
-                    EpochCheck::Changed => out.epoch_changed = true,
-                    EpochCheck::Same => {}
-                }
-                if *acked_through > local_last {
-                    return Err(SyncError::DeskBehindServer {
-                        server_expects: *acked_through + 1,
-                        local_last,
-                    });
-                }
-                for r in results {
-                    if r.replay {
-                        out.replays += 1;
-                    }
-                    match &r.outcome {
-                        Outcome::Applied { .. } => out.applied += 1,
-                        Outcome::Duplicate => out.duplicates += 1,
-                        Outcome::Rejected { reason } => {
-                            out.rejected += 1;
-                            self.rejected.insert(r.op_id.clone(), reason.clone());
-                        }
-                    }
-                }
-                self.acked_through = self.acked_through.max(*acked_through);
-            }
-            PushReply::Gap { epoch, expected } => {
-                match self.check_epoch(*epoch) {
-                    EpochCheck::Stale => {
-                        out.stale = true;
-                        out.acked_through = self.acked_through;
-                        return Ok(out);
-                    }
-                    EpochCheck::Changed => out.epoch_changed = true,
-                    EpochCheck::Same => {}
-                }
-                if expected - 1 > local_last {
-                    return Err(SyncError::DeskBehindServer { server_expects: *expected, local_last });
-                }
-                out.rewound = expected - 1 < self.acked_through;
-                self.acked_through = expected - 1;
-            }
-            PushReply::Quarantined { site_seq, .. } => {
-                self.quarantined_at = Some(*site_seq);
-                return Err(SyncError::Quarantined { site_seq: *site_seq });
-            }
-        }
-        out.acked_through = self.acked_through;
-        Ok(out)
+        self.marks.settle_push_reply(reply, self.outbox.len() as i64, &mut self.rejected)
     }
 
     pub fn next_pull(&self, limit: u32) -> PullRequest {
-        PullRequest { site_id: self.site_id.clone(), after: self.cursor, limit }
+        PullRequest { site_id: self.site_id.clone(), after: self.marks.cursor, limit }
     }
 
     /// Applies a pull page and moves the cursor to the last entry applied, all or nothing.
@@ -301,10 +321,10 @@ impl DeskSync {
     /// does not continue at `cursor + 1` is refused and the cursor stays.
     pub fn on_pull_reply(&mut self, reply: &PullReply, now_ms: i64) -> Result<PullOutcome, SyncError> {
         let mut out = PullOutcome::default();
-        match self.check_epoch(reply.epoch) {
+        match self.marks.check_epoch(reply.epoch) {
             EpochCheck::Stale => {
                 out.stale = true;
-                out.cursor = self.cursor;
+                out.cursor = self.marks.cursor;
                 out.head = reply.head;
                 return Ok(out);
             }
@@ -313,14 +333,14 @@ impl DeskSync {
         }
         if out.epoch_changed && reply.entries.first().is_some_and(|e| e.server_seq != 1) {
             // A page read for the old cursor: the restart from seq 1 comes with the next pull.
-            out.cursor = self.cursor;
+            out.cursor = self.marks.cursor;
             out.head = reply.head;
             return Ok(out);
         }
-        let fresh: Vec<_> = reply.entries.iter().filter(|e| e.server_seq > self.cursor).collect();
+        let fresh: Vec<_> = reply.entries.iter().filter(|e| e.server_seq > self.marks.cursor).collect();
         // Validate the whole page before touching anything.
         for (i, e) in fresh.iter().enumerate() {
-            let expected = self.cursor + 1 + i as i64;
+            let expected = self.marks.cursor + 1 + i as i64;
             if e.server_seq != expected {
                 return Err(SyncError::CursorGap { expected, got: e.server_seq });
             }
@@ -333,10 +353,10 @@ impl DeskSync {
             if let Applied::Merged { conflicts } = self.confirmed.apply(&e.op) {
                 out.conflicts.extend(conflicts);
             }
-            self.cursor = e.server_seq;
+            self.marks.cursor = e.server_seq;
             out.applied.push(e.server_seq);
         }
-        out.cursor = self.cursor;
+        out.cursor = self.marks.cursor;
         out.head = reply.head;
         Ok(out)
     }

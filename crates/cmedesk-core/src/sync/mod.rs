@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use desk::{DeskSync, PullOutcome, PushOutcome};
+pub use desk::{DeskSync, PullOutcome, PushOutcome, SyncMarks};
 pub use hlc::{Hlc, HlcClock};
 pub use hub::{MemoryHub, PushDecision};
 pub use replica::{Conflict, Replica};
