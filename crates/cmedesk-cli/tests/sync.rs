@@ -76,3 +76,69 @@ fn sync_status_counts_the_outbox_and_a_served_hub_knows_the_enrolled_desk() {
     let epoch = ok(&hub_db, &["hub", "new-epoch"]);
     assert!(epoch["epoch"].as_u64().unwrap() > enrolled["epoch"].as_u64().unwrap());
 }
+
+/// `cmedesk sync push` killed with SIGKILL mid-push, then run again: the server ends with every
+/// outbox row of the desk exactly once, and the desk knows all of them are acknowledged.
+#[test]
+fn a_desk_killed_mid_push_resumes_and_nothing_is_lost_or_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk_db = dir.path().join("desk.db");
+    ok(&desk_db, &["demo", "--staff", "1500"]);
+    let status = ok(&desk_db, &["sync", "status"]);
+    let site = status["site_id"].as_str().unwrap().to_string();
+    let last = status["last_site_seq"].as_i64().unwrap();
+    assert!(last > 1_500, "{status}");
+
+    let hub_db = dir.path().join("hub.db");
+    let token = ok(&hub_db, &["hub", "enrol", "--site", &site])["token"].as_str().unwrap().to_string();
+    let mut hub = cmedesk(&hub_db)
+        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    let url = format!("http://{addr}");
+
+    let mut pusher = cmedesk(&desk_db)
+        .args(["sync", "push", "--server", &url, "--token", &token, "--batch", "20"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let (_, st) = http_get(&addr, "/v1/status", &token);
+        if st["acked_through"].as_i64().unwrap_or(0) >= 200 {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "the push never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    pusher.kill().unwrap(); // SIGKILL
+    pusher.wait().unwrap();
+    let (_, mid) = http_get(&addr, "/v1/status", &token);
+    let acked_mid = mid["acked_through"].as_i64().unwrap();
+    assert!(acked_mid < last, "killed before the end ({acked_mid} of {last})");
+
+    let report = ok(&desk_db, &["sync", "push", "--server", &url, "--token", &token]);
+    assert_eq!(report["acked_through"].as_i64(), Some(last), "{report}");
+    let (_, end) = http_get(&addr, "/v1/status", &token);
+    assert_eq!(end["acked_through"].as_i64(), Some(last));
+    assert_eq!(end["head"].as_i64(), Some(last), "every op logged once");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut after = 0;
+    while after < last {
+        let (_, page) = http_get(&addr, &format!("/v1/pull?after={after}&limit=5000"), &token);
+        for e in page["entries"].as_array().unwrap() {
+            assert_eq!(e["server_seq"].as_i64(), Some(after + 1));
+            after += 1;
+            assert!(seen.insert(e["op"]["op_id"].as_str().unwrap().to_string()), "an op is logged twice");
+        }
+    }
+    let desk_status = ok(&desk_db, &["sync", "status"]);
+    assert_eq!(desk_status["pending"].as_i64(), Some(0), "{desk_status}");
+    assert_eq!(desk_status["acked_through"].as_i64(), Some(last));
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+}

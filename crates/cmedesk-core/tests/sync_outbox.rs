@@ -76,3 +76,35 @@ fn outbox_rows_become_ops_with_only_the_changed_fields() {
     assert_eq!(acked_through, last);
     assert_eq!(hub.state().field("staff", &s.id, "phone").unwrap().value, json!("13800000000"));
 }
+
+#[test]
+fn marks_are_kept_with_the_desk_and_pushed_at_follows_acked_through() {
+    use cmedesk_core::sync::{
+        SyncMarks,
+        outbox_ops::{load_marks, store_marks},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let mut desk = Desk::create(&path).unwrap();
+    for name in ["甲科", "乙科", "丙科", "丁科"] {
+        departments::add(
+            &mut desk,
+            &admin(),
+            departments::NewDepartment { name: name.into(), ..Default::default() },
+        )
+        .unwrap();
+    }
+    let last = cmedesk_core::outbox::last_site_seq(&desk).unwrap();
+    assert_eq!(load_marks(&desk).unwrap(), SyncMarks::default());
+    let marks = SyncMarks { acked_through: 3, epoch: Some(7), cursor: 0, quarantined_at: None };
+    let rejected = [("op-x".to_string(), "no field changed".to_string())].into();
+    store_marks(&desk, &marks, &rejected, "2026-11-22T10:00:00+08:00").unwrap();
+    assert_eq!(cmedesk_core::outbox::pending_count(&desk).unwrap(), last - 3);
+    drop(desk);
+    let desk = Desk::open(&path).unwrap();
+    assert_eq!(load_marks(&desk).unwrap(), marks);
+    // A restored server acknowledges less: the rows above it are pending again.
+    let rewound = SyncMarks { acked_through: 1, epoch: Some(8), ..marks };
+    store_marks(&desk, &rewound, &Default::default(), "2026-11-22T10:01:00+08:00").unwrap();
+    assert_eq!(cmedesk_core::outbox::pending_count(&desk).unwrap(), last - 1);
+}

@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
-use cmedesk_core::sync::{DeskSync, PullReply, PushReply, PushRequest, SyncError};
+use cmedesk_core::{
+    CoreError, Desk,
+    sync::{DeskSync, PullReply, PushReply, PushRequest, SyncError, outbox_ops},
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +25,9 @@ pub enum ClientError {
     Server { status: u16, code: String, message: String },
     #[error(transparent)]
     Protocol(#[from] SyncError),
+    /// The desk database could not be read or written.
+    #[error("desk database: {0}")]
+    Desk(String),
 }
 
 impl ClientError {
@@ -31,6 +37,7 @@ impl ClientError {
             ClientError::BadResponse { .. } => "SYNC_BAD_RESPONSE",
             ClientError::Server { code, .. } => code,
             ClientError::Protocol(e) => e.code(),
+            ClientError::Desk(_) => "SYNC_DESK_DATABASE",
         }
     }
 
@@ -41,6 +48,7 @@ impl ClientError {
             ClientError::Transport(_) | ClientError::BadResponse { .. } => true,
             ClientError::Server { status, .. } => *status >= 500,
             ClientError::Protocol(e) => e.code() == "SYNC_CURSOR_GAP",
+            ClientError::Desk(_) => false,
         }
     }
 }
@@ -271,6 +279,57 @@ pub async fn sync_round(
     report.acked_through = desk.acked_through();
     report.epoch = desk.epoch();
     Ok(report)
+}
+
+/// Pushes a real desk's outbox (the push half of a sync; pulling into the desk database is not
+/// built yet). Each settled reply is stored with the desk's marks in one transaction, so a desk
+/// killed at any point resumes where the server stands: an op is never lost, and a re-pushed op
+/// gets its stored result.
+pub async fn push_desk(
+    client: &Client,
+    desk: &Desk,
+    opts: &SyncOptions,
+    now: &str,
+) -> Result<SyncReport, ClientError> {
+    let mut report = SyncReport::default();
+    let mut backoff = Backoff::new(opts.backoff_base, opts.backoff_max, now.len() as u64 + 7);
+    let mut failures = 0;
+    let core = |e: CoreError| ClientError::Desk(e.to_string());
+    loop {
+        let mut marks = outbox_ops::load_marks(desk).map_err(core)?;
+        if let Some(site_seq) = marks.quarantined_at {
+            return Err(SyncError::Quarantined { site_seq }.into());
+        }
+        let ops = outbox_ops::outbox_ops(desk, marks.acked_through, opts.push_batch).map_err(core)?;
+        if ops.is_empty() {
+            report.acked_through = marks.acked_through;
+            report.epoch = marks.epoch;
+            report.cursor = marks.cursor;
+            return Ok(report);
+        }
+        let req = PushRequest { site_id: desk.site_id().to_string(), ops };
+        let reply = match client.push(&req).await {
+            Ok(r) => r,
+            Err(e) => {
+                failures += 1;
+                if !e.is_retryable() || failures >= opts.max_attempts {
+                    return Err(e);
+                }
+                report.retries += 1;
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        let local_last = cmedesk_core::outbox::last_site_seq(desk).map_err(core)?;
+        let mut rejected = std::collections::BTreeMap::new();
+        let settled = marks.settle_push_reply(&reply, local_last, &mut rejected);
+        // Quarantine is stored too, so the desk stops pushing until an administrator acts.
+        outbox_ops::store_marks(desk, &marks, &rejected, now).map_err(core)?;
+        let o = settled?;
+        report.pushed += o.applied;
+        report.duplicates += o.duplicates;
+        report.rejected += o.rejected;
+    }
 }
 
 fn merge(a: SyncReport, b: SyncReport) -> SyncReport {

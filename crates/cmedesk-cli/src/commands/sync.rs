@@ -49,6 +49,21 @@ pub struct EnrolArgs {
 pub enum SyncCommand {
     /// This desk's site id and pending changes
     Status,
+    /// Push this desk's pending changes to the exchange server (pulling into the desk comes later)
+    Push(PushArgs),
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    /// The exchange server, e.g. http://127.0.0.1:8787
+    #[arg(long, env = "CMEDESK_SYNC_SERVER")]
+    server: String,
+    /// This desk's token from `cmedesk hub enrol`
+    #[arg(long, env = "CMEDESK_SYNC_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Ops per request
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
 }
 
 fn hub_store(ctx: &Context) -> Result<HubStore> {
@@ -101,10 +116,26 @@ pub fn run_sync(ctx: &mut Context, cmd: SyncCommand) -> Result<Reply> {
             let desk = ctx.desk()?;
             let pending = outbox::pending_count(desk)?;
             let last = outbox::last_site_seq(desk)?;
+            let marks = cmedesk_core::sync::outbox_ops::load_marks(desk)?;
             Ok(Reply::new(
-                json!({"site_id": desk.site_id(), "pending": pending, "last_site_seq": last}),
+                json!({"site_id": desk.site_id(), "pending": pending, "last_site_seq": last,
+                       "acked_through": marks.acked_through, "epoch": marks.epoch,
+                       "cursor": marks.cursor, "quarantined_at": marks.quarantined_at}),
                 format!("本机标识 {}\n待同步变更 {pending} 条（共 {last} 条）", desk.site_id()),
             ))
+        }
+        SyncCommand::Push(a) => {
+            let now = ctx.now()?.to_rfc3339();
+            let desk = ctx.desk()?;
+            let client = cmedesk_sync::Client::new(&a.server, &a.token, std::time::Duration::from_secs(60))?;
+            let opts = cmedesk_sync::SyncOptions { push_batch: a.batch.max(1), ..Default::default() };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = rt.block_on(cmedesk_sync::push_desk(&client, desk, &opts, &now))?;
+            let text = format!(
+                "已推送 {} 条（重复 {} 条，被拒 {} 条），服务器已确认到第 {} 条",
+                report.pushed, report.duplicates, report.rejected, report.acked_through
+            );
+            Ok(Reply::new(serde_json::to_value(&report)?, text))
         }
     }
 }

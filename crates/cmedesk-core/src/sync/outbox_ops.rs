@@ -1,5 +1,5 @@
-//! The desk's real outbox read as protocol [`Op`]s: the push half of the bridge between the
-//! desk database and [`super::DeskSync`]'s rules.
+//! The desk's real outbox read as protocol [`Op`]s, and the desk's [`SyncMarks`] kept in the desk
+//! database: the push half of the bridge between the desk database and the protocol rules.
 //!
 //! Every [`crate::store::Change::record`] writes one audit-log row and one outbox row in the same
 //! transaction, both numbered from 1, so audit `seq` = outbox `site_seq`; the audit row supplies
@@ -11,10 +11,10 @@
 //! [`Hlc::zero`] until the desk stores per-field stamps (it does not yet), so the server treats
 //! an edit of a field another desk also changed as a conflict: logged, never silent.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
-use super::{FieldEdit, Hlc, Op, OpBody};
+use super::{FieldEdit, Hlc, Op, OpBody, SyncMarks};
 use crate::{
     error::{CoreError, Result},
     store::Desk,
@@ -137,4 +137,63 @@ fn changed_fields(before: Option<&Value>, after: &Value) -> Map<String, Value> {
         out.insert("_touched".into(), Value::Bool(true));
     }
     out
+}
+
+/// The desk's [`SyncMarks`] (kept in `desk_meta` under `sync.marks`; defaults before the first
+/// sync).
+pub fn load_marks(desk: &Desk) -> Result<SyncMarks> {
+    let text: Option<String> = desk
+        .conn()
+        .query_row("SELECT value FROM desk_meta WHERE key = 'sync.marks'", [], |r| r.get(0))
+        .optional()?;
+    match text {
+        None => Ok(SyncMarks::default()),
+        Some(t) => {
+            serde_json::from_str(&t).map_err(|e| CoreError::Corrupt(format!("desk_meta sync.marks: {e}")))
+        }
+    }
+}
+
+/// Stores the marks, stamps `pushed_at` on the outbox rows the server acknowledged (and clears
+/// it above `acked_through`, after a server restore), and records refused ops, in one
+/// transaction. Sync bookkeeping changes no domain data, so it is not an audited change.
+pub fn store_marks(
+    desk: &Desk,
+    marks: &SyncMarks,
+    rejected: &std::collections::BTreeMap<String, String>,
+    now: &str,
+) -> Result<()> {
+    let tx = desk.conn().unchecked_transaction()?;
+    let text = serde_json::to_string(marks).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO desk_meta(key, value) VALUES ('sync.marks', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [&text],
+    )?;
+    if !rejected.is_empty() {
+        let mut all: std::collections::BTreeMap<String, String> = tx
+            .query_row("SELECT value FROM desk_meta WHERE key = 'sync.rejected'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        all.extend(rejected.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let text = serde_json::to_string(&all).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO desk_meta(key, value) VALUES ('sync.rejected', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [&text],
+        )?;
+    }
+    tx.execute(
+        "UPDATE outbox SET pushed_at = ?2 WHERE site_seq <= ?1 AND pushed_at IS NULL",
+        params![marks.acked_through, now],
+    )?;
+    tx.execute(
+        "UPDATE outbox SET pushed_at = NULL WHERE site_seq > ?1 AND pushed_at IS NOT NULL",
+        params![marks.acked_through],
+    )?;
+    tx.commit()?;
+    Ok(())
 }
