@@ -46,7 +46,9 @@ impl Reply {
     }
 
     pub fn print(&self, json: bool) {
-        if json {
+        if json && self.json.is_null() {
+            // The command printed its own lines (e.g. one per swipe).
+        } else if json {
             emit(&serde_json::to_string_pretty(&self.json).unwrap_or_default());
         } else if !self.text.is_empty() {
             emit(self.text.trim_end());
@@ -131,6 +133,14 @@ fn emit(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+}
+
+/// The clock: `CMEDESK_NOW` (RFC 3339) pins it for reproducible scripts and tests.
+pub fn clock_now() -> Result<DateTime<FixedOffset>> {
+    match std::env::var("CMEDESK_NOW") {
+        Ok(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("CMEDESK_NOW={s} is not RFC 3339")),
+        Err(_) => Ok(chrono::Local::now().fixed_offset()),
+    }
 }
 
 pub fn print_error(e: &anyhow::Error, json: bool) {

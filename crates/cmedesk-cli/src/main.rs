@@ -48,8 +48,21 @@ enum Command {
     /// Local operators (操作员)
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Attendance analysis (考勤分析)
+    #[command(subcommand)]
+    Attendance(commands::credits::AttendanceCommand),
+    /// Credits (学分): grant, manual entry and review, revoke, list, exemptions, rule sets
+    #[command(subcommand)]
+    Credits(commands::credits::CreditsCommand),
+    /// Compliance of a CME year (达标统计)
+    Compliance(commands::credits::ComplianceArgs),
+    /// Who will miss the year's requirement, and by how much (达标预测)
+    Forecast(commands::credits::ForecastArgs),
     /// The audit log (操作日志); `--verify` checks the hash chain
     AuditLog(commands::audit::AuditArgs),
+    /// Backups (备份): create, list, verify, restore
+    #[command(subcommand)]
+    Backup(commands::backup::BackupCommand),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
     /// The exchange server (数据交换服务器): serve, enrol desks, new epoch after a restore
@@ -62,6 +75,12 @@ enum Command {
     Ports(commands::cards::PortsArgs),
     /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
     Sim(commands::cards::SimArgs),
+    /// Swipes (刷卡): listen to a reader, import a terminal log, list
+    #[command(subcommand)]
+    Swipe(commands::swipes::SwipeCommand),
+    /// Storing terminals (考勤机): pull their logs, list them
+    #[command(subcommand)]
+    Terminal(commands::swipes::TerminalCommand),
 }
 
 fn main() -> ExitCode {
@@ -78,12 +97,19 @@ fn main() -> ExitCode {
         Command::Approved(c) => commands::project::run_approved(&mut ctx, c),
         Command::Project(c) => commands::project::run(&mut ctx, c),
         Command::User(c) => commands::user::run(&mut ctx, c),
+        Command::Attendance(c) => commands::credits::run_attendance(&mut ctx, c),
+        Command::Credits(c) => commands::credits::run_credits(&mut ctx, c),
+        Command::Compliance(a) => commands::credits::run_compliance(&mut ctx, a),
+        Command::Forecast(a) => commands::credits::run_forecast(&mut ctx, a),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
+        Command::Backup(c) => commands::backup::run(&mut ctx, c),
         Command::Hub(c) => commands::sync::run_hub(&mut ctx, c),
         Command::Sync(c) => commands::sync::run_sync(&mut ctx, c),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
+        Command::Swipe(c) => commands::swipes::run(&mut ctx, c),
+        Command::Terminal(c) => commands::swipes::run_terminal(&mut ctx, c),
     };
     match result {
         Ok(reply) => {

@@ -472,3 +472,25 @@ fn demo_loads_the_synthetic_hospital_into_a_new_database() {
     assert_eq!(projects["count"], 10);
     assert_eq!(ok(&db, &["audit-log", "--verify"])["intact"], true);
 }
+
+#[test]
+fn backup_create_verify_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init(dir.path());
+    ok(&db, &["dept", "add", "心血管内科"]);
+    let made = ok(&db, &["backup", "create"]);
+    let file = made["file"].as_str().unwrap().to_string();
+    assert!(file.contains("/backups/desk-20261122-100000.db"), "{file}");
+    assert_eq!(ok(&db, &["backup", "verify", &file])["ok"], true);
+    ok(&db, &["dept", "add", "护理部"]);
+    let preview = ok(&db, &["backup", "restore", &file]);
+    assert_eq!(preview["restored"], false, "restore needs --yes");
+    assert_eq!(ok(&db, &["dept", "list"])["departments"].as_array().unwrap().len(), 2);
+    ok(&db, &["backup", "restore", &file, "--yes"]);
+    assert_eq!(ok(&db, &["dept", "list"])["departments"].as_array().unwrap().len(), 1);
+    assert_eq!(ok(&db, &["audit-log", "--verify"])["intact"], true);
+    // A damaged copy is reported, with exit code 1.
+    rusqlite::Connection::open(&file).unwrap().execute("DELETE FROM departments", []).unwrap();
+    let (code, v) = run(&db, &["backup", "verify", &file]);
+    assert_eq!((code, v["ok"].as_bool()), (1, Some(false)));
+}

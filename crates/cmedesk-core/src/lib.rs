@@ -24,6 +24,17 @@ pub mod synthetic;
 pub mod terminals;
 pub mod users;
 
+// Credits engine: rule sets, attendance analysis, granting, remote learning, manual credits,
+// compliance and forecast.
+pub mod attendance;
+pub mod compliance;
+pub mod credits;
+pub mod forecast;
+pub mod grant;
+pub mod manual_credits;
+pub mod remote_learning;
+pub mod rules;
+
 mod sql;
 
 pub use actor::{Actor, Operator, Permission, Role};

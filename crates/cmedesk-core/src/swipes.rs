@@ -205,7 +205,9 @@ fn insert(c: &mut Change<'_>, input: SwipeInput, policy: DuplicatePolicy) -> Res
     terminals::get_in(c.tx(), &input.terminal_id)?;
     let card_key = cards::normalize_key(&input.card_key)?;
     let staff_id = cards::holder_id(c.tx(), &card_key)?;
+    // Stored to the millisecond; the returned swipe must equal the stored one.
     let now = c.actor().now.naive_local();
+    let now = now - Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos() % 1_000_000));
     let swiped_at = match (input.device_time, input.clock_offset_ms) {
         (Some(t), Some(offset)) => t - Duration::milliseconds(offset),
         (Some(t), None) => t,

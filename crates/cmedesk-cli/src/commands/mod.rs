@@ -1,13 +1,16 @@
 //! One module per domain; each parses its arguments and makes a few calls into the core.
 
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod card;
 pub mod cards;
+pub mod credits;
 pub mod dept;
 pub mod id;
 pub mod init;
 pub mod project;
 pub mod staff;
+pub mod swipes;
 pub mod sync;
 pub mod user;
