@@ -202,7 +202,11 @@ async fn enrol(
         return Err(error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "site_id is required"));
     }
     let v = with_store(&state, move |s| {
-        let token = s.enrol(&req.site_id, &req.name, "")?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs().to_string())
+            .unwrap_or_default();
+        let token = s.enrol(&req.site_id, &req.name, &now)?;
         Ok(json!({"site_id": req.site_id, "token": token, "epoch": s.epoch()}))
     })
     .await?;
