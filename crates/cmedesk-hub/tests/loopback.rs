@@ -32,7 +32,16 @@ struct Hub {
 
 impl Hub {
     fn start(db: &Path) -> Hub {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cmedesk-hub"))
+        Hub::start_with_admin(db, None)
+    }
+
+    fn start_with_admin(db: &Path, admin: Option<&str>) -> Hub {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cmedesk-hub"));
+        cmd.env_remove("CMEDESK_HUB_ADMIN_TOKEN");
+        if let Some(t) = admin {
+            cmd.env("CMEDESK_HUB_ADMIN_TOKEN", t);
+        }
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(db)
             .stdout(Stdio::piped())
@@ -569,4 +578,30 @@ async fn parallel_writers_never_make_a_reader_skip_a_seq() {
         assert_eq!(desk.confirmed().canonical_hash(), status.state_hash);
     }
     drop(hub);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolment_over_http_needs_the_admin_token_and_happens_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start_with_admin(&dir.path().join("hub.db"), Some("admin-secret"));
+    let url = format!("http://{}", hub.addr);
+    let http = reqwest::Client::new();
+    let enrol = |token: &'static str| {
+        http.post(format!("{url}/v1/enrol"))
+            .bearer_auth(token)
+            .json(&json!({"site_id": "site-x", "name": "一号台"}))
+            .send()
+    };
+    let r = enrol("wrong").await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = enrol("admin-secret").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let token = body["token"].as_str().unwrap();
+    let st = client(&url, token).status().await.unwrap();
+    assert_eq!((st.epoch, st.head, st.acked_through), (1, 0, 0));
+    let r = enrol("admin-secret").await.unwrap();
+    assert_eq!(r.status(), 409);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "SITE_ALREADY_ENROLLED");
 }
