@@ -144,6 +144,13 @@ pub fn clock_now() -> Result<DateTime<FixedOffset>> {
 }
 
 pub fn print_error(e: &anyhow::Error, json: bool) {
+    if let Some(c) = e.downcast_ref::<cmedesk_sync::ClientError>() {
+        let zh = match c {
+            cmedesk_sync::ClientError::Protocol(p) => p.message_zh(),
+            other => format!("同步失败：{other}"),
+        };
+        return print_coded(c.code(), zh, c.to_string(), None, json);
+    }
     let (code, zh, en, field) = match (
         e.downcast_ref::<CoreError>(),
         e.downcast_ref::<cmedesk_cards::CardsError>(),
@@ -156,6 +163,10 @@ pub fn print_error(e: &anyhow::Error, json: bool) {
         (None, None, Some(s)) => (s.code(), s.message_zh(), s.message_en(), None),
         (None, None, None) => ("ERROR", format!("{e:#}"), format!("{e:#}"), None),
     };
+    print_coded(code, zh, en, field, json)
+}
+
+fn print_coded(code: &str, zh: String, en: String, field: Option<&str>, json: bool) {
     if json {
         let v = json!({ "error": { "code": code, "message": format!("{zh} ({en})"), "message_zh": zh, "message_en": en, "field": field } });
         emit(&serde_json::to_string_pretty(&v).unwrap_or_default());

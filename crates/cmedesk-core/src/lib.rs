@@ -19,6 +19,7 @@ pub mod projects;
 pub mod staff;
 pub mod store;
 pub mod swipes;
+pub mod sync;
 pub mod synthetic;
 pub mod terminals;
 pub mod users;

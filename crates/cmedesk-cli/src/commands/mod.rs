@@ -13,4 +13,5 @@ pub mod project;
 pub mod sheets;
 pub mod staff;
 pub mod swipes;
+pub mod sync;
 pub mod user;

@@ -1,0 +1,61 @@
+//! `cmedesk-hub`: runs the exchange server, enrols desks and starts a new epoch after a restore.
+//!
+//! ```text
+//! cmedesk-hub serve --listen 127.0.0.1:8787 --db hub.db     # prints "listening on ADDR"
+//! cmedesk-hub enrol --db hub.db --site SITE_ID [--name NAME] # prints the desk token once
+//! cmedesk-hub new-epoch --db hub.db                          # after restoring a backup
+//! ```
+//! `CMEDESK_HUB_ADMIN_TOKEN` enables enrolment over HTTP.
+
+use std::{
+    path::PathBuf,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{Context, bail};
+use cmedesk_hub::{HubStore, router, serve};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let db = || -> anyhow::Result<PathBuf> {
+        arg(&args, "--db").map(PathBuf::from).context("--db PATH is required")
+    };
+    match args.first().map(String::as_str) {
+        Some("serve") => {
+            let listen = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8787".into());
+            let store = HubStore::open(&db()?).context("opening the hub database")?;
+            let admin = std::env::var("CMEDESK_HUB_ADMIN_TOKEN").ok();
+            let app = router(store, admin.as_deref());
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("binding {listen}"))?;
+                println!("listening on {}", listener.local_addr()?);
+                serve(listener, app).await?;
+                anyhow::Ok(())
+            })
+        }
+        Some("enrol") => {
+            let site = arg(&args, "--site").context("--site SITE_ID is required")?;
+            let name = arg(&args, "--name").unwrap_or_else(|| site.clone());
+            let mut store = HubStore::open(&db()?)?;
+            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs().to_string();
+            println!("{}", store.enrol(&site, &name, &now)?);
+            Ok(())
+        }
+        Some("new-epoch") => {
+            let mut store = HubStore::open(&db()?)?;
+            let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as u64;
+            println!("{}", store.new_epoch(now_ms)?);
+            Ok(())
+        }
+        _ => bail!(
+            "usage: cmedesk-hub serve --listen ADDR --db PATH | enrol --db PATH --site ID [--name N] | new-epoch --db PATH"
+        ),
+    }
+}

@@ -1,0 +1,319 @@
+//! The hub's storage in embedded SQLite: enrolled sites (token hashes, `acked_through`,
+//! quarantine), the settled result of every pushed op, and the space log with its gap-free
+//! `server_seq`. The log is the truth; the merged data ([`Replica`]) is rebuilt from it at start
+//! (merging is deterministic), so the file holds nothing that could disagree with the log.
+//!
+//! One connection behind one lock, one IMMEDIATE transaction per push: `server_seq`s are
+//! allocated in commit order, so a desk's cursor can never pass a seq committed later.
+
+use std::path::Path;
+
+use cmedesk_core::sync::{
+    LogEntry, Op, OpResult, PullReply, PushReply, PushRequest, Replica,
+    hub::{PushDecision, decide, settle},
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS sites (
+    site_id        TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    -- SHA-256 of the desk token: a stolen hub file does not give desk tokens away.
+    token_sha256   TEXT NOT NULL UNIQUE,
+    acked_through  INTEGER NOT NULL DEFAULT 0,
+    quarantined_at INTEGER,
+    enrolled_at    TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS site_ops (
+    site_id  TEXT NOT NULL REFERENCES sites(site_id),
+    site_seq INTEGER NOT NULL,
+    op_id    TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    result   TEXT NOT NULL,
+    PRIMARY KEY (site_id, site_seq)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log (
+    server_seq INTEGER PRIMARY KEY,
+    op         TEXT NOT NULL
+) STRICT;
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("site {0} is enrolled already")]
+    AlreadyEnrolled(String),
+}
+
+impl HubError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            HubError::Sqlite(_) | HubError::Corrupt(_) => "INTERNAL",
+            HubError::AlreadyEnrolled(_) => "SITE_ALREADY_ENROLLED",
+        }
+    }
+}
+
+/// What `/v1/status` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Status {
+    pub epoch: u64,
+    pub head: i64,
+    pub acked_through: i64,
+    pub quarantined: bool,
+    /// The canonical data hash of the space (equal on every settled desk).
+    pub state_hash: String,
+}
+
+pub struct HubStore {
+    conn: Connection,
+    replica: Replica,
+    epoch: u64,
+    head: i64,
+}
+
+impl HubStore {
+    /// Opens (creating if needed) the hub database and rebuilds the merged data from the log.
+    pub fn open(path: &Path) -> Result<HubStore, HubError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        let mut store = HubStore { conn, replica: Replica::new(), epoch: 0, head: 0 };
+        store.reload()?;
+        Ok(store)
+    }
+
+    fn reload(&mut self) -> Result<(), HubError> {
+        let epoch: String =
+            self.conn.query_row("SELECT value FROM hub_meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        self.epoch = epoch.parse().map_err(|_| HubError::Corrupt(format!("epoch {epoch:?}")))?;
+        let mut replica = Replica::new();
+        let mut head = 0;
+        let mut stmt = self.conn.prepare("SELECT server_seq, op FROM log ORDER BY server_seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            if seq != head + 1 {
+                return Err(HubError::Corrupt(format!("log jumps from {head} to {seq}")));
+            }
+            let text: String = row.get(1)?;
+            let op: Op = serde_json::from_str(&text)
+                .map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+            replica.apply(&op);
+            head = seq;
+        }
+        drop(rows);
+        drop(stmt);
+        self.replica = replica;
+        self.head = head;
+        Ok(())
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    pub fn head(&self) -> i64 {
+        self.head
+    }
+
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// Starts a new epoch, after the database file was restored from a backup: desks then re-push
+    /// what this copy lost. The epoch is at least `now_ms`, so it exceeds any epoch issued before
+    /// the backup was taken, whichever copy is restored.
+    pub fn new_epoch(&mut self, now_ms: u64) -> Result<u64, HubError> {
+        let next = (self.epoch + 1).max(now_ms);
+        self.conn.execute("UPDATE hub_meta SET value = ?1 WHERE key = 'epoch'", [next.to_string()])?;
+        self.epoch = next;
+        Ok(next)
+    }
+
+    /// Enrols a desk and returns its token (shown once; only its SHA-256 is stored).
+    pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let done = self.conn.execute(
+            "INSERT OR IGNORE INTO sites(site_id, name, token_sha256, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+            params![site_id, name, token_hash(&token), now],
+        )?;
+        if done == 0 {
+            return Err(HubError::AlreadyEnrolled(site_id.to_string()));
+        }
+        Ok(token)
+    }
+
+    /// The site a token belongs to.
+    pub fn site_for_token(&self, token: &str) -> Result<Option<String>, HubError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT site_id FROM sites WHERE token_sha256 = ?1")?
+            .query_row([token_hash(token)], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn status(&self, site_id: &str) -> Result<Status, HubError> {
+        let (acked_through, quarantined): (i64, Option<i64>) = self
+            .conn
+            .query_row("SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1", [site_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, None));
+        Ok(Status {
+            epoch: self.epoch,
+            head: self.head,
+            acked_through,
+            quarantined: quarantined.is_some(),
+            state_hash: self.replica.canonical_hash(),
+        })
+    }
+
+    /// Settles a push from an enrolled site (the caller checked the token matches `req.site_id`).
+    pub fn push(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
+        match self.push_tx(req) {
+            Ok(reply) => Ok(reply),
+            Err(e) => {
+                // The merged data may hold ops whose transaction rolled back: rebuild it.
+                self.reload()?;
+                Err(e)
+            }
+        }
+    }
+
+    fn push_tx(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
+        let epoch = self.epoch;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (mut acked, quarantined): (i64, Option<i64>) = tx.query_row(
+            "SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1",
+            [&req.site_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if let Some(site_seq) = quarantined {
+            return Ok(PushReply::Quarantined { epoch, site_seq });
+        }
+        let mut head = self.head;
+        let mut results = Vec::with_capacity(req.ops.len());
+        let mut gap = None;
+        let mut mismatch = None;
+        {
+            let mut known_stmt = tx.prepare_cached(
+                "SELECT op_id, hash, result FROM site_ops WHERE site_id = ?1 AND site_seq = ?2",
+            )?;
+            let mut settled_stmt = tx.prepare_cached(
+                "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut log_stmt = tx.prepare_cached("INSERT INTO log(server_seq, op) VALUES (?1, ?2)")?;
+            for op in &req.ops {
+                if op.site_id != req.site_id {
+                    mismatch = Some(op.site_seq);
+                    break;
+                }
+                let known: Option<(String, String, String)> = if op.site_seq <= acked {
+                    known_stmt
+                        .query_row(params![req.site_id, op.site_seq], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        })
+                        .optional()?
+                } else {
+                    None
+                };
+                let known_ref = known.as_ref().map(|(i, h, _)| (i.as_str(), h.as_str()));
+                match decide(acked, known_ref, op) {
+                    PushDecision::Replay => {
+                        let Some((_, _, stored)) = known else {
+                            return Err(HubError::Corrupt("replay without a stored result".into()));
+                        };
+                        let mut result: OpResult =
+                            serde_json::from_str(&stored).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                        result.replay = true;
+                        results.push(result);
+                    }
+                    PushDecision::Apply => {
+                        let (outcome, logged) = settle(&mut self.replica, head, op);
+                        if logged {
+                            head += 1;
+                            let text =
+                                serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                            log_stmt.execute(params![head, text])?;
+                        }
+                        let result = OpResult {
+                            site_seq: op.site_seq,
+                            op_id: op.op_id.clone(),
+                            outcome,
+                            replay: false,
+                        };
+                        let stored =
+                            serde_json::to_string(&result).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                        settled_stmt.execute(params![
+                            req.site_id,
+                            op.site_seq,
+                            op.op_id,
+                            op.hash(),
+                            stored
+                        ])?;
+                        acked = op.site_seq;
+                        results.push(result);
+                    }
+                    PushDecision::Gap { expected } => {
+                        gap = Some(expected);
+                        break;
+                    }
+                    PushDecision::Mismatch => {
+                        mismatch = Some(op.site_seq);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(site_seq) = mismatch {
+            // Two databases claim this site: stop taking its ops until an administrator looks.
+            // (Ops settled earlier in the batch stay settled, as in `MemoryHub`.)
+            tx.execute(
+                "UPDATE sites SET quarantined_at = ?2, acked_through = ?3 WHERE site_id = ?1",
+                params![req.site_id, site_seq, acked],
+            )?;
+            tx.commit()?;
+            self.head = head;
+            return Ok(PushReply::Quarantined { epoch, site_seq });
+        }
+        tx.execute("UPDATE sites SET acked_through = ?2 WHERE site_id = ?1", params![req.site_id, acked])?;
+        tx.commit()?;
+        self.head = head;
+        match gap {
+            Some(expected) if results.is_empty() => Ok(PushReply::Gap { epoch, expected }),
+            _ => Ok(PushReply::Accepted { epoch, acked_through: acked, results }),
+        }
+    }
+
+    /// The consecutive log entries after `after`, at most `limit`.
+    pub fn pull(&self, after: i64, limit: u32) -> Result<PullReply, HubError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq LIMIT ?2",
+        )?;
+        let entries = stmt
+            .query_map(params![after, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .map(|row| {
+                let (server_seq, text) = row?;
+                let op = serde_json::from_str(&text)
+                    .map_err(|e| HubError::Corrupt(format!("log entry {server_seq}: {e}")))?;
+                Ok(LogEntry { server_seq, op })
+            })
+            .collect::<Result<Vec<_>, HubError>>()?;
+        Ok(PullReply { epoch: self.epoch, entries, head: self.head })
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
