@@ -13,6 +13,8 @@ packages=(
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
   poppler-utils
   sqlite3
+  # Spreadsheet tests read files written by other software: LibreOffice and openpyxl make them.
+  libreoffice-calc-nogui python3-openpyxl
 )
 
 missing=()
@@ -35,6 +37,11 @@ then open a new shell (or `source ~/.cargo/env`) and run this command again.
 MSG
   exit 1
 fi
+# The `python3` on PATH may not be Debian's (pyenv); make sure the one tests call has openpyxl.
+if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
+  python3 -m pip install --quiet openpyxl || { echo "setup: pip install openpyxl failed" >&2; exit 1; }
+fi
+
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 if ! command -v node >/dev/null 2>&1; then
