@@ -64,6 +64,11 @@ impl Printer {
         Ok(self.save(&title, &code.to_text(), pages))
     }
 
+    /// Writes already laid-out pages (e.g. several booklets) as one PDF.
+    pub fn save_pages(&mut self, title: &str, pages: Vec<PdfPage>) -> Vec<u8> {
+        self.save(title, "", pages)
+    }
+
     fn save(&mut self, title: &str, subject: &str, pages: Vec<PdfPage>) -> Vec<u8> {
         self.doc.metadata.info.document_title = title.to_string();
         self.doc.metadata.info.subject = subject.to_string();
