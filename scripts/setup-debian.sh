@@ -10,6 +10,8 @@ packages=(
   xvfb xauth webkit2gtk-driver
   # Without a CJK font WebKit draws no Chinese at all, and PDFs have nothing to embed.
   fonts-wqy-microhei
+  # The booklet tests check the fallback for rare name characters (𠮷, 䶮) with a second CJK font.
+  fonts-noto-cjk
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
   poppler-utils
   sqlite3
