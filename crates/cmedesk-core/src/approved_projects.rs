@@ -137,82 +137,8 @@ pub(crate) fn amount_in_range(v: f64, field: &'static str, label_zh: &'static st
 }
 
 pub fn add(desk: &mut Desk, actor: &Actor, new: NewApprovedProject) -> Result<ApprovedProject> {
-    actor.require(Permission::EditProjects)?;
-    let code = check_code(&new.code)?;
-    let name = sql::required(&new.name, "name", "项目名称")?;
-    sql::max_chars(&name, 300, "name", "项目名称")?;
-    if !(2000..=2100).contains(&new.year) {
-        return Err(CoreError::invalid("year", "YEAR_RANGE", "年度不正确", "year out of range"));
-    }
-    amount_in_range(new.credits, "credits", "学分", 99.0)?;
-    amount_in_range(new.total_hours, "total_hours", "总学时", 1000.0)?;
-    if let (Some(s), Some(e)) = (new.planned_start, new.planned_end)
-        && s > e
-    {
-        return Err(CoreError::invalid(
-            "planned_end",
-            "DATE_ORDER",
-            "拟举办截止日期早于起始日期",
-            "planned end before start",
-        ));
-    }
-    let existing: Option<String> = desk
-        .conn()
-        .query_row("SELECT id FROM approved_projects WHERE code = ?1", [&code], |r| r.get(0))
-        .optional()?;
-    if existing.is_some() {
-        return Err(CoreError::Duplicate {
-            entity: ENTITY, entity_zh: "项目编号", field: "code", key: code
-        });
-    }
-    desk.change(actor, |c| {
-        let p = ApprovedProject {
-            id: c.new_id(),
-            code,
-            year: new.year,
-            name,
-            credit_level: new.credit_level.unwrap_or(if new.code.contains('国') {
-                CreditLevel::National
-            } else {
-                CreditLevel::Provincial
-            }),
-            discipline: sql::clean(new.discipline.as_deref()),
-            organizer: sql::clean(new.organizer.as_deref()),
-            lead: sql::clean(new.lead.as_deref()),
-            planned_start: new.planned_start,
-            planned_end: new.planned_end,
-            venue: sql::clean(new.venue.as_deref()),
-            credits: new.credits,
-            total_hours: new.total_hours,
-            planned_enrolment: new.planned_enrolment,
-            source: sql::clean(new.source.as_deref()).unwrap_or_else(|| "manual".into()),
-        };
-        c.tx().execute(
-            "INSERT INTO approved_projects(id, code, year, name, credit_level, discipline, organizer, lead, planned_start,
-                 planned_end, venue, credits, total_hours, planned_enrolment, source, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                p.id,
-                p.code,
-                p.year,
-                p.name,
-                p.credit_level,
-                p.discipline,
-                p.organizer,
-                p.lead,
-                p.planned_start.map(|d| d.to_string()),
-                p.planned_end.map(|d| d.to_string()),
-                p.venue,
-                p.credits,
-                p.total_hours,
-                p.planned_enrolment,
-                p.source,
-                c.actor().timestamp()
-            ],
-        )?;
-        c.record("approved_project.add", ENTITY, &p.id, None, Some(&p))?;
-        Ok(p)
-    })
+    let mut added = add_many(desk, actor, vec![new])?;
+    added.pop().ok_or_else(|| CoreError::Corrupt("add_many returned nothing".into()))
 }
 
 /// Adds many approved entries in one transaction (an imported list): all of them, or none — the
