@@ -94,7 +94,9 @@ impl<I: Iterator<Item = BookletModel>> Source<I> {
     fn next_job(&mut self, mode: BatchMode, dir: &Path) -> Option<Job> {
         let take = match mode {
             BatchMode::PerPerson => 1,
-            BatchMode::Combined { max_booklets_per_file } => max_booklets_per_file.max(1),
+            BatchMode::Combined {
+                max_booklets_per_file,
+            } => max_booklets_per_file.max(1),
         };
         let models: Vec<BookletModel> = self.models.by_ref().take(take).collect();
         if models.is_empty() {
@@ -106,16 +108,29 @@ impl<I: Iterator<Item = BookletModel>> Source<I> {
                 let base = models[0].file_name();
                 let n = self.used_names.entry(base.clone()).or_insert(0);
                 *n += 1;
-                if *n == 1 { base } else { format!("{}({}).pdf", base.trim_end_matches(".pdf"), n) }
+                if *n == 1 {
+                    base
+                } else {
+                    format!("{}({}).pdf", base.trim_end_matches(".pdf"), n)
+                }
             }
-            BatchMode::Combined { .. } => format!("学分登记手册_{}_{:04}.pdf", models[0].header.year, self.seq),
+            BatchMode::Combined { .. } => {
+                format!("学分登记手册_{}_{:04}.pdf", models[0].header.year, self.seq)
+            }
         };
-        Some(Job { seq: self.seq, file: dir.join(name), models })
+        Some(Job {
+            seq: self.seq,
+            file: dir.join(name),
+            models,
+        })
     }
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PrintError> {
-    let io = |source| PrintError::Io { path: path.to_path_buf(), source };
+    let io = |source| PrintError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut part = path.as_os_str().to_owned();
     part.push(".part");
     let part = PathBuf::from(part);
@@ -138,14 +153,22 @@ pub fn print_booklets<I>(
 where
     I: Iterator<Item = BookletModel> + Send,
 {
-    std::fs::create_dir_all(&options.out_dir)
-        .map_err(|source| PrintError::Io { path: options.out_dir.clone(), source })?;
+    std::fs::create_dir_all(&options.out_dir).map_err(|source| PrintError::Io {
+        path: options.out_dir.clone(),
+        source,
+    })?;
     let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         options.threads
     };
-    let source = Mutex::new(Source { models, seq: 0, used_names: HashMap::new() });
+    let source = Mutex::new(Source {
+        models,
+        seq: 0,
+        used_names: HashMap::new(),
+    });
     let done = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
     let written: Mutex<Vec<(usize, PathBuf, usize)>> = Mutex::new(Vec::new());
@@ -169,7 +192,11 @@ where
                     let (result, printed) = match options.mode {
                         BatchMode::PerPerson => (printer.booklet_pdf(&job.models[0]), 1),
                         BatchMode::Combined { .. } => {
-                            let title = job.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                            let title = job
+                                .file
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default();
                             // One failing person must not sink a whole combined file: print
                             // the others and report that one.
                             let mut pages = Vec::new();
@@ -192,7 +219,11 @@ where
                                     }
                                 }
                             }
-                            let bytes = if printed == 0 { Vec::new() } else { printer.save_pages(&title, pages) };
+                            let bytes = if printed == 0 {
+                                Vec::new()
+                            } else {
+                                printer.save_pages(&title, pages)
+                            };
                             (Ok(bytes), printed)
                         }
                     };
@@ -225,7 +256,11 @@ where
                         }
                     }
                     let d = done.fetch_add(count, Ordering::Relaxed) + count;
-                    progress(BatchProgress { done: d, total, failed: failed.load(Ordering::Relaxed) });
+                    progress(BatchProgress {
+                        done: d,
+                        total,
+                        failed: failed.load(Ordering::Relaxed),
+                    });
                 }
             });
         }
@@ -238,7 +273,10 @@ where
     written.sort_by_key(|(seq, _, _)| *seq);
     let failures = failures.into_inner().unwrap_or_default();
     let booklets = written.iter().map(|(_, _, n)| n).sum::<usize>();
-    let remaining = source.into_inner().map(|mut s| s.models.next().is_some()).unwrap_or(false);
+    let remaining = source
+        .into_inner()
+        .map(|mut s| s.models.next().is_some())
+        .unwrap_or(false);
     Ok(BatchReport {
         files: written.into_iter().map(|(_, p, _)| p).collect(),
         booklets,
@@ -246,4 +284,3 @@ where
         cancelled: cancel.load(Ordering::Relaxed) && remaining,
     })
 }
-

@@ -14,13 +14,25 @@ use crate::fonts::FontSet;
 pub const COLUMNS: [&str; 6] = ["起止时间", "形式", "内容", "成绩", "学时(分)", "承办单位"];
 /// Column widths in mm (180 mm table on A4 with 15 mm margins).
 const WIDTHS_MM: [f32; 6] = [25.0, 29.0, 50.0, 19.0, 25.0, 32.0];
-const ALIGN: [Align; 6] = [Align::Center, Align::Left, Align::Left, Align::Center, Align::Center, Align::Left];
+const ALIGN: [Align; 6] = [
+    Align::Center,
+    Align::Left,
+    Align::Left,
+    Align::Center,
+    Align::Center,
+    Align::Left,
+];
 /// What an empty year's booklet says instead of rows.
 pub const EMPTY_YEAR_TEXT: &str = "本年度无学分记录";
 /// The title at the top of page 1.
 pub const TITLE: &str = "继续医学教育学分登记手册";
 
-const TABLE: Style = Style { size: 9.0, line_h: 12.5, pad_x: 4.0, pad_y: 3.0 };
+const TABLE: Style = Style {
+    size: 9.0,
+    line_h: 12.5,
+    pad_x: 4.0,
+    pad_y: 3.0,
+};
 
 fn column_x() -> [f32; 7] {
     let mut xs = [0f32; 7];
@@ -32,17 +44,29 @@ fn column_x() -> [f32; 7] {
 }
 
 /// Draws `model` as A4 pages with the fonts in `fonts` (resource ids in `font_ids`).
-pub fn booklet_pages(model: &BookletModel, fonts: &FontSet, font_ids: &[FontId]) -> Result<Vec<PdfPage>, PrintError> {
+pub fn booklet_pages(
+    model: &BookletModel,
+    fonts: &FontSet,
+    font_ids: &[FontId],
+) -> Result<Vec<PdfPage>, PrintError> {
     let h = &model.header;
     let xs = column_x();
     let mut flow = Flow::new(fonts, font_ids, mm(56.0));
 
     flow.text_centered(TITLE, mm(24.0), 18.0)?;
-    flow.text_at(&format!("所在单位：（盖章）{}", h.unit), mm(15.0), mm(38.0), 11.0)?;
+    flow.text_at(
+        &format!("所在单位：（盖章）{}", h.unit),
+        mm(15.0),
+        mm(38.0),
+        11.0,
+    )?;
     flow.text_at(&format!("姓名：{}", h.name), mm(15.0), mm(47.0), 11.0)?;
     flow.text_at(&format!("卡号：{}", h.card_no), mm(80.0), mm(47.0), 11.0)?;
     flow.text_at(&format!("年度：{}", h.year), mm(150.0), mm(47.0), 11.0)?;
-    flow.set_running_title(&format!("{TITLE}（续）  {}  {}  {}年度", h.name, h.card_no, h.year), 9.0)?;
+    flow.set_running_title(
+        &format!("{TITLE}（续）  {}  {}  {}年度", h.name, h.card_no, h.year),
+        9.0,
+    )?;
 
     let row_of = |texts: [&str; 6], header: bool| -> Result<RowLayout, PrintError> {
         let segs: Vec<Segment<'_>> = (0..6)
@@ -60,7 +84,12 @@ pub fn booklet_pages(model: &BookletModel, fonts: &FontSet, font_ids: &[FontId])
     if model.is_empty() {
         let empty = RowLayout::new(
             fonts,
-            &[Segment { x: xs[0], w: xs[6] - xs[0], text: EMPTY_YEAR_TEXT, align: Align::Center }],
+            &[Segment {
+                x: xs[0],
+                w: xs[6] - xs[0],
+                text: EMPTY_YEAR_TEXT,
+                align: Align::Center,
+            }],
             TABLE,
         )?;
         flow.row(&empty);
@@ -68,7 +97,10 @@ pub fn booklet_pages(model: &BookletModel, fonts: &FontSet, font_ids: &[FontId])
     for r in &model.rows {
         let period = r.period_text();
         let hc = r.hours_credits_text();
-        let row = row_of([&period, &r.form, &r.content, &r.grade, &hc, &r.organizer], false)?;
+        let row = row_of(
+            [&period, &r.form, &r.content, &r.grade, &hc, &r.organizer],
+            false,
+        )?;
         flow.row(&row);
     }
     let t = &model.totals;
@@ -78,9 +110,24 @@ pub fn booklet_pages(model: &BookletModel, fonts: &FontSet, font_ids: &[FontId])
     let totals = RowLayout::new(
         fonts,
         &[
-            Segment { x: xs[0], w: xs[2] - xs[0], text: &general, align: Align::Left },
-            Segment { x: xs[2], w: xs[4] - xs[2], text: &professional, align: Align::Left },
-            Segment { x: xs[4], w: xs[6] - xs[4], text: &year, align: Align::Left },
+            Segment {
+                x: xs[0],
+                w: xs[2] - xs[0],
+                text: &general,
+                align: Align::Left,
+            },
+            Segment {
+                x: xs[2],
+                w: xs[4] - xs[2],
+                text: &professional,
+                align: Align::Left,
+            },
+            Segment {
+                x: xs[4],
+                w: xs[6] - xs[4],
+                text: &year,
+                align: Align::Left,
+            },
         ],
         TABLE,
     )?;

@@ -5,8 +5,8 @@
 //! copy-paste and screen readers — get the exact text back.
 
 use printpdf::{
-    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfFontHandle, PdfPage, Point, Pt,
-    Rect, TextItem, TextMatrix,
+    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfFontHandle,
+    PdfPage, Point, Pt, Rect, TextItem, TextMatrix,
 };
 
 use crate::fonts::Glyph;
@@ -37,7 +37,14 @@ impl Canvas {
     }
 
     /// Draws `glyphs` with its left end at `x` and its baseline at `baseline` (from the top).
-    pub fn text(&mut self, font_ids: &[FontId], glyphs: &[Glyph], x: f32, baseline: f32, size: f32) {
+    pub fn text(
+        &mut self,
+        font_ids: &[FontId],
+        glyphs: &[Glyph],
+        x: f32,
+        baseline: f32,
+        size: f32,
+    ) {
         let y = PAGE_H - baseline;
         let mut pen = x;
         let mut i = 0;
@@ -51,15 +58,22 @@ impl Canvas {
             let key = (font, size.to_bits());
             if self.current_font != Some(key) {
                 let Some(id) = font_ids.get(font) else { return };
-                self.text.push(Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(size) });
+                self.text.push(Op::SetFont {
+                    font: PdfFontHandle::External(id.clone()),
+                    size: Pt(size),
+                });
                 self.current_font = Some(key);
             }
-            self.text.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(pen), Pt(y)) });
+            self.text.push(Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(pen), Pt(y)),
+            });
             let codepoints = run
                 .iter()
                 .map(|g| Codepoint::with_cid(g.gid, 0.0, g.ch.to_string()))
                 .collect();
-            self.text.push(Op::ShowText { items: vec![TextItem::GlyphIds(codepoints)] });
+            self.text.push(Op::ShowText {
+                items: vec![TextItem::GlyphIds(codepoints)],
+            });
             pen += run.iter().map(|g| g.advance_em * size).sum::<f32>();
         }
     }
@@ -67,7 +81,8 @@ impl Canvas {
     fn set_stroke(&mut self, width: f32) {
         let bits = width.to_bits();
         if self.stroke_width != Some(bits) {
-            self.graphics.push(Op::SetOutlineThickness { pt: Pt(width) });
+            self.graphics
+                .push(Op::SetOutlineThickness { pt: Pt(width) });
             self.stroke_width = Some(bits);
         }
     }
@@ -75,8 +90,19 @@ impl Canvas {
     /// A straight line from (x1, y1) to (x2, y2), top-left coordinates.
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32) {
         self.set_stroke(width);
-        let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(PAGE_H - y) }, bezier: false };
-        self.graphics.push(Op::DrawLine { line: Line { points: vec![p(x1, y1), p(x2, y2)], is_closed: false } });
+        let p = |x: f32, y: f32| LinePoint {
+            p: Point {
+                x: Pt(x),
+                y: Pt(PAGE_H - y),
+            },
+            bezier: false,
+        };
+        self.graphics.push(Op::DrawLine {
+            line: Line {
+                points: vec![p(x1, y1), p(x2, y2)],
+                is_closed: false,
+            },
+        });
     }
 
     /// A rectangle outline; (x, y) is its top-left corner.
@@ -96,7 +122,10 @@ impl Canvas {
 
     /// Sets the colour for following fills and strokes (grey level 0 = black, 1 = white).
     pub fn grey(&mut self, level: f32) {
-        let col = Color::Greyscale(Greyscale { percent: level, icc_profile: None });
+        let col = Color::Greyscale(Greyscale {
+            percent: level,
+            icc_profile: None,
+        });
         self.graphics.push(Op::SetFillColor { col: col.clone() });
         self.graphics.push(Op::SetOutlineColor { col });
     }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
     /// No CJK font on the system and no override given.
-    #[error("未找到中文字体，请安装 Noto Sans CJK / 文泉驿微米黑，或在设置中指定字体文件 / no CJK font found (looked in: {searched})")]
+    #[error(
+        "未找到中文字体，请安装 Noto Sans CJK / 文泉驿微米黑，或在设置中指定字体文件 / no CJK font found (looked in: {searched})"
+    )]
     NoFont {
         /// The paths that were tried, for the message.
         searched: String,
@@ -20,7 +22,9 @@ pub enum PrintError {
         reason: String,
     },
     /// The font's OS/2 fsType forbids embedding (or subsetting) it in a document.
-    #[error("字体 {path} 的授权不允许嵌入 PDF (fsType {fs_type:#06x}) / font licence forbids embedding")]
+    #[error(
+        "字体 {path} 的授权不允许嵌入 PDF (fsType {fs_type:#06x}) / font licence forbids embedding"
+    )]
     EmbeddingForbidden {
         /// The font file.
         path: PathBuf,
@@ -28,7 +32,9 @@ pub enum PrintError {
         fs_type: u16,
     },
     /// A character no available font can draw: printing it would silently drop it.
-    #[error("字符“{ch}”(U+{codepoint:04X}) 在所有字体中都不存在 ({fonts})，无法打印“{text}” / no font has the character {ch} (U+{codepoint:04X}) in {text:?}")]
+    #[error(
+        "字符“{ch}”(U+{codepoint:04X}) 在所有字体中都不存在 ({fonts})，无法打印“{text}” / no font has the character {ch} (U+{codepoint:04X}) in {text:?}"
+    )]
     MissingGlyph {
         /// The character.
         ch: char,

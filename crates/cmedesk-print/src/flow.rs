@@ -61,19 +61,36 @@ pub struct RowLayout {
 
 impl RowLayout {
     /// Shapes and wraps every cell.
-    pub fn new(fonts: &FontSet, segments: &[Segment<'_>], style: Style) -> Result<RowLayout, PrintError> {
+    pub fn new(
+        fonts: &FontSet,
+        segments: &[Segment<'_>],
+        style: Style,
+    ) -> Result<RowLayout, PrintError> {
         let mut cells = Vec::with_capacity(segments.len());
         for s in segments {
             let glyphs = fonts.shape(s.text)?;
             let inner = (s.w - 2.0 * style.pad_x).max(style.size);
-            let lines = break_lines(&glyphs, style.size, inner).into_iter().map(|r| glyphs[r].to_vec()).collect();
-            cells.push(LaidCell { x: s.x, w: s.w, align: s.align, lines });
+            let lines = break_lines(&glyphs, style.size, inner)
+                .into_iter()
+                .map(|r| glyphs[r].to_vec())
+                .collect();
+            cells.push(LaidCell {
+                x: s.x,
+                w: s.w,
+                align: s.align,
+                lines,
+            });
         }
         Ok(RowLayout { cells, style })
     }
 
     fn line_count(&self) -> usize {
-        self.cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1)
+        self.cells
+            .iter()
+            .map(|c| c.lines.len())
+            .max()
+            .unwrap_or(1)
+            .max(1)
     }
 
     fn height_of(&self, lines: usize) -> f32 {
@@ -87,10 +104,25 @@ impl RowLayout {
 
     /// Every line of every cell as text (for checks and previews).
     pub fn cell_lines(&self) -> Vec<Vec<String>> {
-        self.cells.iter().map(|c| c.lines.iter().map(|l| l.iter().map(|g| g.ch).collect()).collect()).collect()
+        self.cells
+            .iter()
+            .map(|c| {
+                c.lines
+                    .iter()
+                    .map(|l| l.iter().map(|g| g.ch).collect())
+                    .collect()
+            })
+            .collect()
     }
 
-    fn draw_part(&self, canvas: &mut Canvas, font_ids: &[FontId], top: f32, first: usize, count: usize) {
+    fn draw_part(
+        &self,
+        canvas: &mut Canvas,
+        font_ids: &[FontId],
+        top: f32,
+        first: usize,
+        count: usize,
+    ) {
         let st = self.style;
         let h = self.height_of(count);
         for cell in &self.cells {
@@ -101,7 +133,8 @@ impl RowLayout {
                     Align::Left => cell.x + st.pad_x,
                     Align::Center => cell.x + ((cell.w - lw) / 2.0).max(st.pad_x),
                 };
-                let baseline = top + st.pad_y + k as f32 * st.line_h + st.line_h * 0.5 + st.size * 0.36;
+                let baseline =
+                    top + st.pad_y + k as f32 * st.line_h + st.line_h * 0.5 + st.size * 0.36;
                 canvas.text(font_ids, line, x, baseline, st.size);
             }
         }
@@ -178,8 +211,16 @@ impl<'a> Flow<'a> {
     }
 
     fn body_height_fresh(&self) -> f32 {
-        let title = self.running_title.as_ref().map(|(_, s)| s + mm(3.0)).unwrap_or(0.0);
-        let header = self.table_header.as_ref().map(|h| h.height()).unwrap_or(0.0);
+        let title = self
+            .running_title
+            .as_ref()
+            .map(|(_, s)| s + mm(3.0))
+            .unwrap_or(0.0);
+        let header = self
+            .table_header
+            .as_ref()
+            .map(|h| h.height())
+            .unwrap_or(0.0);
         self.bottom - self.top - title - header
     }
 
@@ -241,7 +282,11 @@ impl<'a> Flow<'a> {
     }
 
     /// Draws the footer on every page; `text(i, n)` gives page i's (1-based) footer.
-    pub fn footers(&mut self, size: f32, text: impl Fn(usize, usize) -> String) -> Result<(), PrintError> {
+    pub fn footers(
+        &mut self,
+        size: f32,
+        text: impl Fn(usize, usize) -> String,
+    ) -> Result<(), PrintError> {
         let n = self.pages.len();
         for i in 0..n {
             let glyphs = self.fonts.shape(&text(i + 1, n))?;
@@ -253,7 +298,13 @@ impl<'a> Flow<'a> {
     }
 
     /// A single line of text at the cursor's height (no wrapping); returns its width.
-    pub fn text_at(&mut self, text: &str, x: f32, baseline: f32, size: f32) -> Result<f32, PrintError> {
+    pub fn text_at(
+        &mut self,
+        text: &str,
+        x: f32,
+        baseline: f32,
+        size: f32,
+    ) -> Result<f32, PrintError> {
         let glyphs = self.fonts.shape(text)?;
         let ids = self.font_ids;
         self.canvas().text(ids, &glyphs, x, baseline, size);
@@ -261,7 +312,12 @@ impl<'a> Flow<'a> {
     }
 
     /// Centred single line of text.
-    pub fn text_centered(&mut self, text: &str, baseline: f32, size: f32) -> Result<(), PrintError> {
+    pub fn text_centered(
+        &mut self,
+        text: &str,
+        baseline: f32,
+        size: f32,
+    ) -> Result<(), PrintError> {
         let glyphs = self.fonts.shape(text)?;
         let x = (crate::canvas::PAGE_W - width(&glyphs, size)) / 2.0;
         let ids = self.font_ids;

@@ -25,7 +25,10 @@ pub struct FontSpec {
 impl FontSpec {
     /// A font file and face.
     pub fn new(path: impl Into<PathBuf>, face_index: usize) -> Self {
-        FontSpec { path: path.into(), face_index }
+        FontSpec {
+            path: path.into(),
+            face_index,
+        }
     }
 }
 
@@ -34,7 +37,9 @@ impl FontSpec {
 pub fn system_candidates() -> Vec<FontSpec> {
     let mut v = Vec::new();
     if cfg!(windows) {
-        let windir = std::env::var_os("WINDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(r"C:\Windows"));
+        let windir = std::env::var_os("WINDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(r"C:\Windows"));
         let fonts = windir.join("Fonts");
         v.push(FontSpec::new(fonts.join("msyh.ttc"), 0)); // Microsoft YaHei
         v.push(FontSpec::new(fonts.join("simsun.ttc"), 0)); // SimSun
@@ -44,13 +49,27 @@ pub fn system_candidates() -> Vec<FontSpec> {
         v.push(FontSpec::new("/System/Library/Fonts/PingFang.ttc", 0));
         v.push(FontSpec::new("/Library/Fonts/Arial Unicode.ttf", 0));
     } else {
-        for dir in ["/usr/share/fonts/truetype/wqy", "/usr/share/fonts/wqy-microhei", "/usr/share/fonts/wenquanyi"] {
+        for dir in [
+            "/usr/share/fonts/truetype/wqy",
+            "/usr/share/fonts/wqy-microhei",
+            "/usr/share/fonts/wenquanyi",
+        ] {
             v.push(FontSpec::new(Path::new(dir).join("wqy-microhei.ttc"), 0));
         }
-        for dir in ["/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk"] {
-            v.push(FontSpec::new(Path::new(dir).join("NotoSansCJK-Regular.ttc"), 2));
+        for dir in [
+            "/usr/share/fonts/opentype/noto",
+            "/usr/share/fonts/noto-cjk",
+            "/usr/share/fonts/google-noto-cjk",
+        ] {
+            v.push(FontSpec::new(
+                Path::new(dir).join("NotoSansCJK-Regular.ttc"),
+                2,
+            ));
         }
-        v.push(FontSpec::new("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0));
+        v.push(FontSpec::new(
+            "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+            0,
+        ));
     }
     v
 }
@@ -70,7 +89,11 @@ pub fn discover(override_font: Option<&FontSpec>) -> Result<FontSet, PrintError>
             break;
         }
         searched.push(spec.path.display().to_string());
-        if !spec.path.is_file() || specs.iter().any(|s: &Arc<LoadedFont>| s.spec.path == spec.path) {
+        if !spec.path.is_file()
+            || specs
+                .iter()
+                .any(|s: &Arc<LoadedFont>| s.spec.path == spec.path)
+        {
             continue;
         }
         // A system font that is broken or forbids embedding is skipped: others may do.
@@ -79,7 +102,9 @@ pub fn discover(override_font: Option<&FontSpec>) -> Result<FontSet, PrintError>
         }
     }
     if specs.is_empty() {
-        return Err(PrintError::NoFont { searched: searched.join(", ") });
+        return Err(PrintError::NoFont {
+            searched: searched.join(", "),
+        });
     }
     Ok(FontSet { fonts: specs })
 }
@@ -87,13 +112,23 @@ pub fn discover(override_font: Option<&FontSpec>) -> Result<FontSet, PrintError>
 /// Reads OS/2 `fsType` of one face. `None` when the font has no OS/2 table (old Mac fonts):
 /// then nothing restricts embedding.
 pub fn fs_type(bytes: &[u8], face_index: usize) -> Result<Option<u16>, String> {
-    let be16 = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-    let be32 = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let be16 = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let be32 = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let mut dir = 0usize;
     if bytes.get(0..4) == Some(b"ttcf") {
         let count = be32(8).ok_or("truncated collection header")? as usize;
         if face_index >= count {
-            return Err(format!("face {face_index} requested, collection has {count}"));
+            return Err(format!(
+                "face {face_index} requested, collection has {count}"
+            ));
         }
         dir = be32(12 + 4 * face_index).ok_or("truncated collection offsets")? as usize;
     }
@@ -142,29 +177,46 @@ pub struct LoadedFont {
 
 impl std::fmt::Debug for LoadedFont {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoadedFont").field("spec", &self.spec).field("name", &self.name).finish()
+        f.debug_struct("LoadedFont")
+            .field("spec", &self.spec)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
 impl LoadedFont {
     /// Reads, licence-checks and parses one face.
     pub fn load(spec: &FontSpec) -> Result<Arc<LoadedFont>, PrintError> {
-        let bad = |reason: String| PrintError::BadFont { path: spec.path.clone(), reason };
+        let bad = |reason: String| PrintError::BadFont {
+            path: spec.path.clone(),
+            reason,
+        };
         let bytes = std::fs::read(&spec.path).map_err(|e| bad(e.to_string()))?;
         if let Some(fs) = fs_type(&bytes, spec.face_index).map_err(bad)?
             && !embedding_allowed(fs)
         {
-            return Err(PrintError::EmbeddingForbidden { path: spec.path.clone(), fs_type: fs });
+            return Err(PrintError::EmbeddingForbidden {
+                path: spec.path.clone(),
+                fs_type: fs,
+            });
         }
         let mut warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(&bytes, spec.face_index, &mut warnings)
             .ok_or_else(|| bad(format!("unparseable face {}", spec.face_index)))?;
         let units_per_em = f32::from(parsed.pdf_font_metrics.units_per_em.max(1));
-        let name = parsed
-            .font_name
-            .clone()
-            .unwrap_or_else(|| spec.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        Ok(Arc::new(LoadedFont { spec: spec.clone(), name, parsed, units_per_em, cache: RwLock::new(HashMap::new()) }))
+        let name = parsed.font_name.clone().unwrap_or_else(|| {
+            spec.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        Ok(Arc::new(LoadedFont {
+            spec: spec.clone(),
+            name,
+            parsed,
+            units_per_em,
+            cache: RwLock::new(HashMap::new()),
+        }))
     }
 
     /// The glyph id and advance (em) of `ch`, or `None` when the face lacks it. Cached.
@@ -178,7 +230,12 @@ impl LoadedFont {
             .parsed
             .lookup_glyph_index(u32::from(ch))
             .filter(|&gid| gid != 0)
-            .map(|gid| (gid, f32::from(self.parsed.get_horizontal_advance(gid)) / self.units_per_em));
+            .map(|gid| {
+                (
+                    gid,
+                    f32::from(self.parsed.get_horizontal_advance(gid)) / self.units_per_em,
+                )
+            });
         if let Ok(mut cache) = self.cache.write() {
             cache.insert(ch, found);
         }
@@ -197,7 +254,9 @@ impl FontSet {
     /// A set from explicit fonts (primary first), e.g. for tests or a settings page.
     pub fn from_fonts(fonts: Vec<Arc<LoadedFont>>) -> Result<FontSet, PrintError> {
         if fonts.is_empty() {
-            return Err(PrintError::NoFont { searched: String::from("(none given)") });
+            return Err(PrintError::NoFont {
+                searched: String::from("(none given)"),
+            });
         }
         Ok(FontSet { fonts })
     }
@@ -215,7 +274,12 @@ impl FontSet {
 
     fn glyph(&self, ch: char) -> Option<Glyph> {
         self.fonts.iter().enumerate().find_map(|(i, f)| {
-            f.glyph(ch).map(|(gid, advance_em)| Glyph { ch, font: i, gid, advance_em })
+            f.glyph(ch).map(|(gid, advance_em)| Glyph {
+                ch,
+                font: i,
+                gid,
+                advance_em,
+            })
         })
     }
 
@@ -224,7 +288,12 @@ impl FontSet {
             ch,
             codepoint: u32::from(ch),
             text: text.to_string(),
-            fonts: self.fonts.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
+            fonts: self
+                .fonts
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 

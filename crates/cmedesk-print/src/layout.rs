@@ -12,15 +12,65 @@ use crate::fonts::Glyph;
 fn is_closing(ch: char) -> bool {
     matches!(
         ch,
-        '，' | '。' | '、' | '；' | '：' | '？' | '！' | '）' | '」' | '』' | '》' | '〉' | '】' | '〕' | '］' | '｝'
-            | '”' | '’' | '…' | '‥' | '・' | '·' | '％' | '‰' | '℃' | '〗' | '｠' | 'ー'
-            | ',' | '.' | ';' | ':' | '?' | '!' | ')' | ']' | '}' | '%'
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '？'
+            | '！'
+            | '）'
+            | '」'
+            | '』'
+            | '》'
+            | '〉'
+            | '】'
+            | '〕'
+            | '］'
+            | '｝'
+            | '”'
+            | '’'
+            | '…'
+            | '‥'
+            | '・'
+            | '·'
+            | '％'
+            | '‰'
+            | '℃'
+            | '〗'
+            | '｠'
+            | 'ー'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | '?'
+            | '!'
+            | ')'
+            | ']'
+            | '}'
+            | '%'
     )
 }
 
 /// Characters that must not end a line (they stick to what follows them).
 fn is_opening(ch: char) -> bool {
-    matches!(ch, '（' | '「' | '『' | '《' | '〈' | '【' | '〔' | '［' | '｛' | '“' | '‘' | '〖' | '(' | '[' | '{')
+    matches!(
+        ch,
+        '（' | '「'
+            | '『'
+            | '《'
+            | '〈'
+            | '【'
+            | '〔'
+            | '［'
+            | '｛'
+            | '“'
+            | '‘'
+            | '〖'
+            | '('
+            | '['
+            | '{'
+    )
 }
 
 /// ASCII characters that form words kept whole (letters, digits, joiners inside numbers).
@@ -46,7 +96,12 @@ fn units(glyphs: &[Glyph], size: f32) -> Vec<Unit> {
         let start = i;
         if ch == ' ' || ch == '\u{3000}' {
             i += 1;
-            out.push(Unit { start, end: i, width: w(&glyphs[start]), is_space: true });
+            out.push(Unit {
+                start,
+                end: i,
+                width: w(&glyphs[start]),
+                is_space: true,
+            });
             continue;
         }
         if is_word_char(ch) && !is_closing(ch) {
@@ -57,8 +112,7 @@ fn units(glyphs: &[Glyph], size: f32) -> Vec<Unit> {
             i += 1;
         }
         let width: f32 = glyphs[start..i].iter().map(w).sum();
-        let glue_to_previous = is_closing(ch)
-            && out.last().is_some_and(|u| !u.is_space);
+        let glue_to_previous = is_closing(ch) && out.last().is_some_and(|u| !u.is_space);
         let previous_is_opening = out
             .last()
             .is_some_and(|u| !u.is_space && u.end == u.start + 1 && is_opening(glyphs[u.start].ch));
@@ -67,7 +121,12 @@ fn units(glyphs: &[Glyph], size: f32) -> Vec<Unit> {
                 prev.end = i;
                 prev.width += width;
             }
-            _ => out.push(Unit { start, end: i, width, is_space: false }),
+            _ => out.push(Unit {
+                start,
+                end: i,
+                width,
+                is_space: false,
+            }),
         }
     }
     out
@@ -151,23 +210,37 @@ mod tests {
     /// Fixed-metric glyphs: CJK 1 em, ASCII 0.5 em; enough to test the rules without a font.
     fn glyphs(text: &str) -> Vec<Glyph> {
         text.chars()
-            .map(|ch| Glyph { ch, font: 0, gid: 1, advance_em: if ch.is_ascii() { 0.5 } else { 1.0 } })
+            .map(|ch| Glyph {
+                ch,
+                font: 0,
+                gid: 1,
+                advance_em: if ch.is_ascii() { 0.5 } else { 1.0 },
+            })
             .collect()
     }
 
     fn lines(text: &str, max_em: f32) -> Vec<String> {
         let g = glyphs(text);
-        break_lines(&g, 10.0, max_em * 10.0).into_iter().map(|r| g[r].iter().map(|x| x.ch).collect()).collect()
+        break_lines(&g, 10.0, max_em * 10.0)
+            .into_iter()
+            .map(|r| g[r].iter().map(|x| x.ch).collect())
+            .collect()
     }
 
     #[test]
     fn cjk_breaks_anywhere() {
-        assert_eq!(lines("中国急性心肌梗死救治", 4.0), vec!["中国急性", "心肌梗死", "救治"]);
+        assert_eq!(
+            lines("中国急性心肌梗死救治", 4.0),
+            vec!["中国急性", "心肌梗死", "救治"]
+        );
     }
 
     #[test]
     fn ascii_words_stay_whole() {
-        assert_eq!(lines("学习 Python 编程", 5.0), vec!["学习", "Python", "编程"]);
+        assert_eq!(
+            lines("学习 Python 编程", 5.0),
+            vec!["学习", "Python", "编程"]
+        );
         assert_eq!(lines("项目2025-11-01", 6.0), vec!["项目", "2025-11-01"]);
     }
 
@@ -176,9 +249,13 @@ mod tests {
         // "研讨会" fills the line; "。" would start the next one: it takes "会" with it.
         assert_eq!(lines("学术研讨会。", 5.0), vec!["学术研讨", "会。"]);
         assert_eq!(lines("会议（一）", 4.0), vec!["会议", "（一）"]);
-        for l in lines("护理学会，癌痛护理新进展学术研讨会（第二期），漯河。", 3.0) {
+        for l in lines("护理学会，癌痛护理新进展学术研讨会（第二期），漯河。", 3.0)
+        {
             let first = l.chars().next().unwrap_or(' ');
-            assert!(!is_closing(first), "line starts with closing punctuation: {l}");
+            assert!(
+                !is_closing(first),
+                "line starts with closing punctuation: {l}"
+            );
         }
     }
 
@@ -199,7 +276,8 @@ mod tests {
 
     #[test]
     fn every_glyph_is_kept() {
-        let text = "2015-08-02 继续医学教育项目：中国急性心肌梗死救治项目（漯河区）启动会, Part II.";
+        let text =
+            "2015-08-02 继续医学教育项目：中国急性心肌梗死救治项目（漯河区）启动会, Part II.";
         let joined: String = lines(text, 6.0).concat();
         let without_spaces: String = text.chars().filter(|c| *c != ' ').collect();
         assert_eq!(joined.replace(' ', ""), without_spaces);

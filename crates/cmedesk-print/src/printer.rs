@@ -21,12 +21,25 @@ impl Printer {
     /// A printer drawing with `fonts` (primary first, then fallbacks).
     pub fn new(fonts: FontSet) -> Printer {
         let mut doc = PdfDocument::new("CME Desk");
-        let font_ids = fonts.fonts.iter().map(|f| doc.add_font(&f.parsed)).collect();
+        let font_ids = fonts
+            .fonts
+            .iter()
+            .map(|f| doc.add_font(&f.parsed))
+            .collect();
         doc.metadata.info.creator = "CME Desk".to_string();
         doc.metadata.info.producer = "CME Desk (printpdf)".to_string();
         // Subsetting is what keeps a booklet in tens of KB instead of the whole 5–20 MB font.
-        let options = PdfSaveOptions { subset_fonts: true, optimize: true, ..PdfSaveOptions::default() };
-        Printer { fonts, font_ids, doc, options }
+        let options = PdfSaveOptions {
+            subset_fonts: true,
+            optimize: true,
+            ..PdfSaveOptions::default()
+        };
+        Printer {
+            fonts,
+            font_ids,
+            doc,
+            options,
+        }
     }
 
     /// The fonts in use.
@@ -48,7 +61,11 @@ impl Printer {
 
     /// Several booklets in one PDF (each keeps its own page numbering). All pages of the
     /// document are held in memory until it is written: callers bound `models.len()`.
-    pub fn booklets_pdf(&mut self, models: &[BookletModel], title: &str) -> Result<Vec<u8>, PrintError> {
+    pub fn booklets_pdf(
+        &mut self,
+        models: &[BookletModel],
+        title: &str,
+    ) -> Result<Vec<u8>, PrintError> {
         let mut pages = Vec::new();
         for m in models {
             pages.extend(self.booklet_pages(m)?);
@@ -58,8 +75,13 @@ impl Printer {
 
     /// A signed credit statement as PDF bytes; the verification code also goes into the
     /// document's Subject so `verify` can read it back from the file.
-    pub fn statement_pdf(&mut self, statement: &Statement, code: &VerificationCode) -> Result<Vec<u8>, PrintError> {
-        let pages = crate::statement::statement_pages(statement, code, &self.fonts, &self.font_ids)?;
+    pub fn statement_pdf(
+        &mut self,
+        statement: &Statement,
+        code: &VerificationCode,
+    ) -> Result<Vec<u8>, PrintError> {
+        let pages =
+            crate::statement::statement_pages(statement, code, &self.fonts, &self.font_ids)?;
         let title = format!("学分记录明细表 {}", statement.name);
         Ok(self.save(&title, &code.to_text(), pages))
     }

@@ -18,15 +18,40 @@ pub const TITLE: &str = "继续医学教育学分记录明细表";
 /// Printed under the verification block (seed 003's wording).
 pub const NOTICE: &str = "非学分证书，仅作为学习证明。";
 /// Column titles.
-pub const COLUMNS: [&str; 6] = ["项目名称", "项目编号", "学分类别", "分数", "学时", "学分发放时间"];
+pub const COLUMNS: [&str; 6] = [
+    "项目名称",
+    "项目编号",
+    "学分类别",
+    "分数",
+    "学时",
+    "学分发放时间",
+];
 const WIDTHS_MM: [f32; 6] = [58.0, 38.0, 22.0, 18.0, 18.0, 26.0];
-const ALIGN: [Align; 6] = [Align::Left, Align::Left, Align::Center, Align::Center, Align::Center, Align::Center];
-const TABLE: Style = Style { size: 9.0, line_h: 12.5, pad_x: 4.0, pad_y: 3.0 };
+const ALIGN: [Align; 6] = [
+    Align::Left,
+    Align::Left,
+    Align::Center,
+    Align::Center,
+    Align::Center,
+    Align::Center,
+];
+const TABLE: Style = Style {
+    size: 9.0,
+    line_h: 12.5,
+    pad_x: 4.0,
+    pad_y: 3.0,
+};
 
 /// Draws a QR code with its top-left corner at (x, y), `size` pt wide including nothing
 /// outside the symbol (leave a quiet zone around it). Dark modules of a row are merged into
 /// one rectangle: fewer operators, no hairline gaps between modules when rendered.
-pub fn draw_qr(canvas: &mut Canvas, payload: &str, x: f32, y: f32, size: f32) -> Result<(), PrintError> {
+pub fn draw_qr(
+    canvas: &mut Canvas,
+    payload: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+) -> Result<(), PrintError> {
     let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
         .map_err(|e| PrintError::Qr(e.to_string()))?;
     let n = code.width();
@@ -74,13 +99,27 @@ pub fn statement_pages(
         let mut x = x0;
         let mut segs = Vec::with_capacity(4);
         for i in 0..4 {
-            segs.push(Segment { x, w: w[i], text: texts[i], align: if i % 2 == 0 { Align::Center } else { Align::Left } });
+            segs.push(Segment {
+                x,
+                w: w[i],
+                text: texts[i],
+                align: if i % 2 == 0 {
+                    Align::Center
+                } else {
+                    Align::Left
+                },
+            });
             x += w[i];
         }
         RowLayout::new(fonts, &segs, TABLE)
     };
     flow.row(&info("姓名", &statement.name, "性别", &statement.gender)?);
-    flow.row(&info("身份证号", &statement.id_number_shown, "单位名称", &statement.unit)?);
+    flow.row(&info(
+        "身份证号",
+        &statement.id_number_shown,
+        "单位名称",
+        &statement.unit,
+    )?);
     flow.y += mm(4.0);
 
     let mut xs = [x0; 7];
@@ -103,7 +142,17 @@ pub fn statement_pages(
         let credits = r.credits.to_string();
         let hours = r.hours.to_string();
         let granted = r.granted_on.format("%Y-%m-%d").to_string();
-        flow.row(&row_of([&r.project_name, &r.project_code, &r.category, &credits, &hours, &granted], false)?);
+        flow.row(&row_of(
+            [
+                &r.project_name,
+                &r.project_code,
+                &r.category,
+                &credits,
+                &hours,
+                &granted,
+            ],
+            false,
+        )?);
     }
     let count = format!("合计 {} 项", statement.rows.len());
     let credits = statement.total_credits().to_string();
@@ -111,10 +160,30 @@ pub fn statement_pages(
     let total = RowLayout::new(
         fonts,
         &[
-            Segment { x: xs[0], w: xs[3] - xs[0], text: &count, align: Align::Left },
-            Segment { x: xs[3], w: xs[4] - xs[3], text: &credits, align: Align::Center },
-            Segment { x: xs[4], w: xs[5] - xs[4], text: &hours, align: Align::Center },
-            Segment { x: xs[5], w: xs[6] - xs[5], text: "", align: Align::Center },
+            Segment {
+                x: xs[0],
+                w: xs[3] - xs[0],
+                text: &count,
+                align: Align::Left,
+            },
+            Segment {
+                x: xs[3],
+                w: xs[4] - xs[3],
+                text: &credits,
+                align: Align::Center,
+            },
+            Segment {
+                x: xs[4],
+                w: xs[5] - xs[4],
+                text: &hours,
+                align: Align::Center,
+            },
+            Segment {
+                x: xs[5],
+                w: xs[6] - xs[5],
+                text: "",
+                align: Align::Center,
+            },
         ],
         TABLE,
     )?;
@@ -128,15 +197,26 @@ pub fn statement_pages(
     let text = code.to_text();
     draw_qr(flow.canvas(), &text, x0, top, qr)?;
     let tx = x0 + qr + mm(6.0);
-    flow.text_at(&format!("验证码：{}", code.short_code()), tx, top + mm(5.0), 11.0)?;
     flow.text_at(
-        &format!("打印时间：{}", statement.printed_at.format("%Y-%m-%d %H:%M")),
+        &format!("验证码：{}", code.short_code()),
+        tx,
+        top + mm(5.0),
+        11.0,
+    )?;
+    flow.text_at(
+        &format!(
+            "打印时间：{}",
+            statement.printed_at.format("%Y-%m-%d %H:%M")
+        ),
         tx,
         top + mm(11.0),
         10.0,
     )?;
     flow.text_at(
-        &format!("签发密钥：{}    扫描二维码或运行 cmedesk verify 核验", code.summary.key_id_hex()),
+        &format!(
+            "签发密钥：{}    扫描二维码或运行 cmedesk verify 核验",
+            code.summary.key_id_hex()
+        ),
         tx,
         top + mm(17.0),
         9.0,
@@ -154,6 +234,8 @@ pub fn statement_pages(
     flow.y += mm(8.0);
 
     let name = statement.name.clone();
-    flow.footers(9.0, |i, n| format!("{name} 学分记录明细表 第 {i} 页 / 共 {n} 页"))?;
+    flow.footers(9.0, |i, n| {
+        format!("{name} 学分记录明细表 第 {i} 页 / 共 {n} 页")
+    })?;
     Ok(flow.pages.into_iter().map(|c| c.into_page()).collect())
 }

@@ -5,25 +5,40 @@ mod common;
 
 use chrono::{DateTime, NaiveDate};
 use cmedesk_core::booklet::Amount;
-use cmedesk_core::statement::{Statement, StatementError, StatementRow, VerificationCode, signing_key_from_seed};
+use cmedesk_core::statement::{
+    Statement, StatementError, StatementRow, VerificationCode, signing_key_from_seed,
+};
 use cmedesk_print::Printer;
 use cmedesk_print::statement::NOTICE;
 use cmedesk_print::verify::{code_from_pdf, verify_input};
 use common::*;
 
 fn statement(rows: usize) -> Statement {
-    let printed = DateTime::parse_from_rfc3339("2026-11-22T09:15:00+08:00").unwrap_or_else(|e| panic!("{e}"));
+    let printed =
+        DateTime::parse_from_rfc3339("2026-11-22T09:15:00+08:00").unwrap_or_else(|e| panic!("{e}"));
     let rows = (0..rows)
         .map(|i| StatementRow {
             project_name: format!("护理安全及风险防范管理（第{}讲）", i + 1),
             project_code: format!("2026-14-05-{:03}(国)", 100 + i),
-            category: if i % 2 == 0 { "国家级".into() } else { "省级".into() },
+            category: if i % 2 == 0 {
+                "国家级".into()
+            } else {
+                "省级".into()
+            },
             credits: Amount::from_hundredths(50 + 25 * (i as i64 % 3)),
             hours: Amount::from_hundredths(150 + 75 * (i as i64 % 3)),
             granted_on: NaiveDate::from_ymd_opt(2026, 1 + (i % 12) as u32, 3).unwrap_or_default(),
         })
         .collect();
-    Statement::new("王示例", "女", "11010519491231002X", false, "示例职工医院", rows, printed)
+    Statement::new(
+        "王示例",
+        "女",
+        "11010519491231002X",
+        false,
+        "示例职工医院",
+        rows,
+        printed,
+    )
 }
 
 #[test]
@@ -33,21 +48,39 @@ fn statement_pdf_round_trip_and_tamper_detection() {
     let trusted = [key.verifying_key()];
     let s = statement(6);
     let code = s.sign(&key).unwrap_or_else(|e| panic!("{e}"));
-    let bytes = Printer::new(fonts()).statement_pdf(&s, &code).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = Printer::new(fonts())
+        .statement_pdf(&s, &code)
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = write(&dir, "statement.pdf", &bytes);
 
     let text = pdftotext(&path, None);
-    for must in ["继续医学教育学分记录明细表", "王示例", "110105********002X", "示例职工医院", NOTICE, "打印时间：2026-11-22 09:15"] {
+    for must in [
+        "继续医学教育学分记录明细表",
+        "王示例",
+        "110105********002X",
+        "示例职工医院",
+        NOTICE,
+        "打印时间：2026-11-22 09:15",
+    ] {
         assert!(text.contains(must), "{must:?} missing:\n{text}");
     }
-    assert!(!text.contains("11010519491231002X"), "the full ID number must not be printed by default");
+    assert!(
+        !text.contains("11010519491231002X"),
+        "the full ID number must not be printed by default"
+    );
     assert!(text.contains(&format!("验证码：{}", code.short_code())));
     let flat = squash(&text);
     for r in &s.rows {
-        assert!(flat.contains(&squash(&r.project_name)) && flat.contains(&squash(&r.project_code)), "{r:?}");
+        assert!(
+            flat.contains(&squash(&r.project_name)) && flat.contains(&squash(&r.project_code)),
+            "{r:?}"
+        );
     }
     assert!(flat.contains(&format!("合计{}项", s.rows.len())));
-    assert!(flat.contains(&s.total_credits().to_string()) && flat.contains(&s.total_hours().to_string()));
+    assert!(
+        flat.contains(&s.total_credits().to_string())
+            && flat.contains(&s.total_hours().to_string())
+    );
     // The full code is printed too (for typing); it comes back whole once line breaks go.
     assert!(flat.contains(&code.to_text()), "full code text printed");
     for (name, emb, sub, uni) in pdffonts(&path) {
@@ -55,10 +88,14 @@ fn statement_pdf_round_trip_and_tamper_detection() {
     }
 
     // Verify from the file and from the code text.
-    let from_file = verify_input(&path.to_string_lossy(), &trusted).unwrap_or_else(|e| panic!("{e}"));
+    let from_file =
+        verify_input(&path.to_string_lossy(), &trusted).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_file.name, "王示例");
     assert_eq!(from_file.rows, 6);
-    assert_eq!(verify_input(&code.to_text(), &trusted).map(|s| s.total_credits), Ok(s.total_credits()));
+    assert_eq!(
+        verify_input(&code.to_text(), &trusted).map(|s| s.total_credits),
+        Ok(s.total_credits())
+    );
 
     // The QR code on the rendered page decodes to the same code (if zbarimg is installed).
     let png = dir.join("qr");
@@ -71,7 +108,11 @@ fn statement_pdf_round_trip_and_tamper_detection() {
         .unwrap_or(false);
     assert!(ok, "pdftoppm");
     let rendered = dir.join("qr-1.png");
-    match std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&rendered).output() {
+    match std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&rendered)
+        .output()
+    {
         Ok(out) => {
             let scanned = String::from_utf8_lossy(&out.stdout).trim().to_string();
             assert_eq!(scanned, code.to_text(), "QR payload");
@@ -89,15 +130,27 @@ fn statement_pdf_round_trip_and_tamper_detection() {
     let forged = cmedesk_print::verify::utf16_hex(&forged_code.to_text());
     assert_eq!(original.len(), forged.len());
     let tampered_bytes = replace_all(&bytes, original.as_bytes(), forged.as_bytes());
-    assert_ne!(tampered_bytes, bytes, "the code must be findable in the file");
+    assert_ne!(
+        tampered_bytes, bytes,
+        "the code must be findable in the file"
+    );
     let tampered = write(&dir, "tampered.pdf", &tampered_bytes);
-    assert_eq!(verify_input(&tampered.to_string_lossy(), &trusted), Err(StatementError::BadSignature));
-    assert_eq!(code_from_pdf(&tampered_bytes).map(|c| c.summary.total_credits), Ok(Amount::from_hundredths(9900)));
+    assert_eq!(
+        verify_input(&tampered.to_string_lossy(), &trusted),
+        Err(StatementError::BadSignature)
+    );
+    assert_eq!(
+        code_from_pdf(&tampered_bytes).map(|c| c.summary.total_credits),
+        Ok(Amount::from_hundredths(9900))
+    );
 
     // A statement printed by another installation (unknown key) is reported as such.
     let other = signing_key_from_seed(&[7u8; 32]);
     let foreign = s.sign(&other).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(verify_input(&foreign.to_text(), &trusted), Err(StatementError::UnknownKey(_))));
+    assert!(matches!(
+        verify_input(&foreign.to_text(), &trusted),
+        Err(StatementError::UnknownKey(_))
+    ));
 }
 
 #[test]
@@ -106,16 +159,24 @@ fn long_statement_spans_pages_and_keeps_the_code_block_together() {
     let key = signing_key_from_seed(&[1u8; 32]);
     let s = statement(60);
     let code = s.sign(&key).unwrap_or_else(|e| panic!("{e}"));
-    let bytes = Printer::new(fonts()).statement_pdf(&s, &code).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = Printer::new(fonts())
+        .statement_pdf(&s, &code)
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = write(&dir, "long.pdf", &bytes);
     let n = pages(&path);
     assert!(n >= 2);
     for i in 1..=n {
         let p = pdftotext(&path, Some(i));
-        assert!(p.contains("项目名称") && p.contains(&format!("第 {i} 页 / 共 {n} 页")), "page {i}");
+        assert!(
+            p.contains("项目名称") && p.contains(&format!("第 {i} 页 / 共 {n} 页")),
+            "page {i}"
+        );
     }
     let last = squash(&pdftotext(&path, Some(n)));
-    assert!(last.contains(&squash(&format!("验证码：{}", code.short_code()))) && last.contains(&squash(NOTICE)));
+    assert!(
+        last.contains(&squash(&format!("验证码：{}", code.short_code())))
+            && last.contains(&squash(NOTICE))
+    );
 }
 
 fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

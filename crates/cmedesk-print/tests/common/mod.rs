@@ -14,11 +14,13 @@ pub const WQY: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 pub const NOTO: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 pub fn wqy() -> Arc<LoadedFont> {
-    LoadedFont::load(&FontSpec::new(WQY, 0)).unwrap_or_else(|e| panic!("{e} (apt-get install fonts-wqy-microhei)"))
+    LoadedFont::load(&FontSpec::new(WQY, 0))
+        .unwrap_or_else(|e| panic!("{e} (apt-get install fonts-wqy-microhei)"))
 }
 
 pub fn noto() -> Arc<LoadedFont> {
-    LoadedFont::load(&FontSpec::new(NOTO, 2)).unwrap_or_else(|e| panic!("{e} (apt-get install fonts-noto-cjk)"))
+    LoadedFont::load(&FontSpec::new(NOTO, 2))
+        .unwrap_or_else(|e| panic!("{e} (apt-get install fonts-noto-cjk)"))
 }
 
 /// WenQuanYi primary with Noto CJK SC as fallback: the Debian default pair.
@@ -42,7 +44,13 @@ const TITLES: [&str; 12] = [
 ];
 const FORMS: [&str; 4] = ["继续医学教育项目", "远程教育", "学术会议", "培训班"];
 const GRADES: [&str; 4] = ["I类学分", "II类学分", "合格", "国家级"];
-const ORGS: [&str; 5] = ["示例市中心医院", "示例医学会", "华西示例远程平台", "示例省护理学会", "示例大学附属第一医院"];
+const ORGS: [&str; 5] = [
+    "示例市中心医院",
+    "示例医学会",
+    "华西示例远程平台",
+    "示例省护理学会",
+    "示例大学附属第一医院",
+];
 
 /// `n` deterministic rows; every 4th is a general subject.
 pub fn rows(n: usize, year: i32) -> Vec<BookletRow> {
@@ -54,12 +62,24 @@ pub fn rows(n: usize, year: i32) -> Vec<BookletRow> {
                 started_on: day,
                 ended_on: if i % 3 == 0 { day.succ_opt() } else { None },
                 form: FORMS[i % FORMS.len()].to_string(),
-                content: format!("{}{}", TITLES[i % TITLES.len()], if i >= TITLES.len() { format!("（{}）", i) } else { String::new() }),
+                content: format!(
+                    "{}{}",
+                    TITLES[i % TITLES.len()],
+                    if i >= TITLES.len() {
+                        format!("（{}）", i)
+                    } else {
+                        String::new()
+                    }
+                ),
                 grade: GRADES[i % GRADES.len()].to_string(),
                 hours: Amount::from_hundredths(300 * (1 + (i % 5) as i64)),
                 credits: Amount::from_hundredths(50 * (1 + (i % 4) as i64)),
                 organizer: ORGS[i % ORGS.len()].to_string(),
-                subject: if i % 4 == 3 { Subject::General } else { Subject::Professional },
+                subject: if i % 4 == 3 {
+                    Subject::General
+                } else {
+                    Subject::Professional
+                },
             }
         })
         .collect()
@@ -87,8 +107,15 @@ pub fn out_dir(test: &str) -> PathBuf {
 }
 
 fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e} (apt-get install poppler-utils)"));
-    assert!(out.status.success(), "{cmd} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e} (apt-get install poppler-utils)"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -112,7 +139,10 @@ pub fn squash(s: &str) -> String {
 pub fn pages(path: &Path) -> usize {
     let info = run("pdfinfo", &[&path.to_string_lossy()]);
     info.lines()
-        .find_map(|l| l.strip_prefix("Pages:").map(|v| v.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.strip_prefix("Pages:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0)
 }
 
@@ -127,7 +157,12 @@ pub fn pdffonts(path: &Path) -> Vec<(String, bool, bool, bool)> {
             let n = cols.len();
             // name type encoding emb sub uni object-id: the last five are fixed width words.
             let yes = |s: &str| s == "yes";
-            (cols[0].to_string(), yes(cols[n - 5]), yes(cols[n - 4]), yes(cols[n - 3]))
+            (
+                cols[0].to_string(),
+                yes(cols[n - 5]),
+                yes(cols[n - 4]),
+                yes(cols[n - 3]),
+            )
         })
         .collect()
 }
