@@ -13,7 +13,7 @@ packages=(
   # The booklet tests check the fallback for rare name characters (𠮷, 䶮) with a second CJK font.
   fonts-noto-cjk
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
-  poppler-utils
+  poppler-utils zbar-tools
   sqlite3
   # Spreadsheet tests read files written by other software: LibreOffice and openpyxl make them.
   libreoffice-calc-nogui python3-openpyxl

@@ -218,7 +218,6 @@ mod tests {
 
     #[test]
     fn ascii_words_stay_whole() {
-        // Greedy: "Python" never splits; CJK after it may share its line.
         assert_eq!(lines("学习 Python 编程", 5.0), vec!["学习", "Python 编", "程"]);
         assert_eq!(lines("项目2025-11-01", 6.0), vec!["项目", "2025-11-01"]);
     }

@@ -34,8 +34,12 @@ fn find_utf16_hex(bytes: &[u8]) -> Option<String> {
     let start = upper.windows(needle.len()).position(|w| w == needle.as_bytes())?;
     let mut out = String::new();
     for quad in upper[start..].chunks(4) {
-        let Ok(hex) = std::str::from_utf8(quad) else { break };
-        let Ok(unit) = u16::from_str_radix(hex, 16) else { break };
+        let Ok(hex) = std::str::from_utf8(quad) else {
+            break;
+        };
+        let Ok(unit) = u16::from_str_radix(hex, 16) else {
+            break;
+        };
         match u8::try_from(unit) {
             Ok(b) if is_code_byte(b) && quad.len() == 4 => out.push(char::from(b)),
             _ => break,
