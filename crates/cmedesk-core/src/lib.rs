@@ -1,1 +1,27 @@
-//! CME Desk core: the domain, its rules and the SQLite store. Being written.
+//! CME Desk core (继教学分管理台 核心): the domain, its rules and the SQLite store.
+//!
+//! The core knows nothing of Tauri, HTTP, serial ports, PDF or XLSX; adapters live in their own
+//! crates and call in here. Every mutation is a module function taking the [`store::Desk`] and an
+//! [`actor::Actor`] (who acts, and when: the core never reads the clock), and goes through
+//! [`store::Desk::change`], which writes the domain rows, an [`audit_log`] row and an [`outbox`]
+//! row in one SQLite transaction.
+
+pub mod actor;
+pub mod approved_projects;
+pub mod audit_log;
+pub mod cards;
+pub mod departments;
+pub mod error;
+pub mod id_number;
+pub mod outbox;
+pub mod projects;
+pub mod staff;
+pub mod store;
+pub mod synthetic;
+pub mod users;
+
+mod sql;
+
+pub use actor::{Actor, Operator, Permission, Role};
+pub use error::{CoreError, Result};
+pub use store::Desk;
