@@ -20,6 +20,7 @@ const app = path.resolve(process.argv[2] ?? "");
 const tauriDriver = process.argv[3] ?? "tauri-driver";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const artifacts = path.join(root, "artifacts");
+rmSync(path.join(artifacts, "screenshots"), { recursive: true, force: true });
 const shots = new Shots(path.join(artifacts, "screenshots"));
 const STAFF = Number(process.env.CMEDESK_E2E_STAFF ?? 10000);
 const PASSWORD = "Desk-2026-e2e";
@@ -106,8 +107,7 @@ try {
       await fill(s, "login-username", "admin");
       await fill(s, "login-password", "wrong-password");
       await click(s, tid("login-submit"));
-      const err = await s.find(tid("login-error"));
-      assert.match(await err.text(), /用户名或密码错误/);
+      assert.match(await textOf(s, tid("login-error")), /用户名或密码错误/);
       await shots.take(s, "login-refused");
       await login(s);
       await waitText(s, "共 0 人");
@@ -329,6 +329,14 @@ try {
   console.log(JSON.stringify(metrics, null, 2));
 }
 process.exit(failed ? 1 : 0);
+
+/** textContent of the first match once it has some (antd animates messages in). */
+async function textOf(s, selector) {
+  return s.waitFor(
+    () => s.execute(`const e = document.querySelector(arguments[0]); return e && e.textContent.trim() ? e.textContent : null;`, [selector]),
+    `text of ${selector}`,
+  );
+}
 
 async function firstDepartment(s) {
   return s.execute(`return document.querySelector('[data-testid="staff-cell-dept"]').textContent.split(' / ').pop();`);

@@ -1,6 +1,7 @@
 // Starts tauri-driver (which starts WebKitWebDriver, which starts the real app), opens WebDriver
 // sessions against the built binary, saves screenshots, and measures the app's processes.
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Session, sleep } from "./webdriver.mjs";
@@ -19,12 +20,16 @@ export class Driver {
   async ready(timeout = 20000) {
     const deadline = Date.now() + timeout;
     for (;;) {
-      try {
-        const res = await fetch(`${this.base}/status`);
-        if (res.ok) return;
-      } catch {
-        /* not listening yet */
-      }
+      // A TCP connect, not GET /status: tauri-driver proxies /status to WebKitWebDriver, which
+      // only starts with the first session.
+      const up = await new Promise((resolve) => {
+        const sock = net.connect(this.port, "127.0.0.1", () => {
+          sock.end();
+          resolve(true);
+        });
+        sock.on("error", () => resolve(false));
+      });
+      if (up) return;
       if (Date.now() > deadline) throw new Error("tauri-driver did not come up");
       await sleep(100);
     }

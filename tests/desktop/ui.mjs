@@ -6,7 +6,10 @@ export const tid = (id) => `[data-testid="${id}"]`;
 /** Types into an <input> found by test id, replacing what is there. */
 export async function fill(s, id, text) {
   const el = await s.find(`input${tid(id)}, textarea${tid(id)}, ${tid(id)} input`);
-  await el.clear();
+  // WebDriver "clear" bypasses React's onChange, so the form would keep the old value: select all
+  // and delete with keys instead, the way a person does.
+  await el.click();
+  await el.type("\uE009a\uE000\uE017");
   if (text !== "") await el.type(text);
   return el;
 }

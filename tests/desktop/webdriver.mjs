@@ -1,7 +1,7 @@
 // A small W3C WebDriver client (Node 20 fetch, no dependencies) for driving the real CME Desk
 // window through tauri-driver + WebKitWebDriver. Only the endpoints the e2e needs.
 
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class WebDriverError extends Error {
   constructor(method, path, status, value) {
@@ -54,6 +54,7 @@ export class Session {
     for (;;) {
       try {
         const el = await this.cmd("POST", "/element", { using, value });
+        if (!el || !el[ELEMENT]) throw new Error(`unexpected element reply ${JSON.stringify(el)}`);
         return new Element(this, el[ELEMENT]);
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`element not found: ${selector} (${e.message})`);

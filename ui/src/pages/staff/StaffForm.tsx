@@ -2,7 +2,7 @@
 import type { ButtonProps } from "antd";
 import { useEffect, useState } from "react";
 import { App, AutoComplete, Form, Input, Modal, Select, TreeSelect } from "antd";
-import { createStaff, updateStaff, type NewStaff, type StaffRow } from "../../api/staff";
+import { createStaff, updateStaff, type NewStaff, type Staff, type StaffRow } from "../../api/staff";
 import { GENDER, options, PROFESSIONS, TITLE_LEVEL } from "../../api/labels";
 import { errorText } from "../../api/errors";
 import { showOnField } from "../../logic/formErrors";
@@ -26,7 +26,7 @@ interface Props {
   editing: StaffRow | null;
   tree: TreeNode[];
   onClose: () => void;
-  onSaved: (row: StaffRow) => void;
+  onSaved: (row: Staff) => void;
 }
 
 export default function StaffForm({ open, editing, tree, onClose, onSaved }: Props) {
