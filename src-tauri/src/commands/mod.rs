@@ -1,0 +1,8 @@
+//! Tauri commands grouped by domain; each is a few lines into `cmedesk-core`.
+pub mod audit_log;
+pub mod cards;
+pub mod departments;
+pub mod projects;
+pub mod session;
+pub mod setup;
+pub mod staff;

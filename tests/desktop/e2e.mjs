@@ -1,0 +1,361 @@
+// End-to-end tests of the real built CME Desk app under Xvfb, through tauri-driver +
+// WebKitWebDriver. Three app launches:
+//   A. fresh database → setup page → create empty database → login page (first start);
+//   B. fresh database → load the demo hospital (10,000 staff) → the issue's workflow: log in, add a
+//      person with a bad ID number (Chinese error on the field), fix it, find them by ID, transfer
+//      them, create a project from the approved list with a course, a period and a window, see it
+//      all in 操作日志; measure filter time and memory with 10,000 staff;
+//   C. relaunch on B's database → cold start to an interactive login page.
+// Usage: node tests/desktop/e2e.mjs <app binary> [<tauri-driver>]; screenshots in artifacts/screenshots.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Driver, Shots, appMemory } from "./harness.mjs";
+import { Session, sleep } from "./webdriver.mjs";
+import { click, fieldErrors, fill, pick, tid, toast, waitText } from "./ui.mjs";
+import { breakCheck, syntheticId } from "./idgen.mjs";
+
+const app = path.resolve(process.argv[2] ?? "");
+const tauriDriver = process.argv[3] ?? "tauri-driver";
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+const artifacts = path.join(root, "artifacts");
+rmSync(path.join(artifacts, "screenshots"), { recursive: true, force: true });
+const shots = new Shots(path.join(artifacts, "screenshots"));
+const STAFF = Number(process.env.CMEDESK_E2E_STAFF ?? 10000);
+const PASSWORD = "Desk-2026-e2e";
+const metrics = {};
+const results = [];
+
+async function step(name, fn) {
+  const t0 = performance.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Math.round(performance.now() - t0) });
+    console.log(`ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: String(e?.stack ?? e) });
+    console.log(`FAIL ${name}\n     ${String(e?.stack ?? e).split("\n").join("\n     ")}`);
+    throw e;
+  }
+}
+
+async function withApp(dbPath, port, body) {
+  const driver = new Driver({ tauriDriver, port, env: { CMEDESK_DB: dbPath } });
+  let session;
+  try {
+    await driver.ready();
+    const t0 = performance.now();
+    session = await Session.create(driver.base, app);
+    await body(session, driver, t0);
+  } catch (e) {
+    if (session) await shots.take(session, "failure").catch(() => {});
+    throw e;
+  } finally {
+    if (session) await session.delete().catch(() => {});
+    await driver.stop();
+  }
+}
+
+async function login(s) {
+  await fill(s, "login-username", "admin");
+  await fill(s, "login-password", PASSWORD);
+  await click(s, tid("login-submit"));
+  await s.find(tid("staff-page"), 20000);
+}
+
+/** Types `text` into the staff search box like a person and returns ms until the table shows it. */
+async function timedSearch(s, text, expectName) {
+  return s.executeAsync(
+    `const [text, expectName, done] = arguments;
+     const input = document.querySelector('input[data-testid="staff-search"]');
+     const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+     const t0 = performance.now();
+     setter.call(input, text);
+     input.dispatchEvent(new Event('input', { bubbles: true }));
+     const check = () => {
+       const names = [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent);
+       if (names.length > 0 && names.every((n) => n.includes(expectName))) {
+         requestAnimationFrame(() => done(performance.now() - t0));
+       } else if (performance.now() - t0 > 10000) {
+         done(-1);
+       } else {
+         requestAnimationFrame(check);
+       }
+     };
+     check();`,
+    [text, expectName],
+  );
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), "cmedesk-e2e-"));
+let failed = false;
+try {
+  // ---------------------------------------------------------------- A: first start, empty database
+  await withApp(path.join(tmp, "empty.db"), 4444, async (s) => {
+    await step("first start offers to create a database or load the demo hospital", async () => {
+      await s.find(tid("setup-page"), 30000);
+      await waitText(s, "新建空数据库");
+      await waitText(s, "载入示例医院");
+      await shots.take(s, "setup");
+    });
+    await step("create an empty database with an admin password, then log in", async () => {
+      await fill(s, "setup-password", PASSWORD);
+      await fill(s, "setup-confirm", PASSWORD);
+      await click(s, tid("setup-create"));
+      await s.find(tid("login-page"), 20000);
+      await fill(s, "login-username", "admin");
+      await fill(s, "login-password", "wrong-password");
+      await click(s, tid("login-submit"));
+      assert.match(await textOf(s, tid("login-error")), /用户名或密码错误/);
+      await shots.take(s, "login-refused");
+      await login(s);
+      await waitText(s, "共 0 人");
+    });
+  });
+
+  // ---------------------------------------------------------------- B: the workflow on 10,000 staff
+  const demoDb = path.join(tmp, "demo.db");
+  await withApp(demoDb, 4445, async (s, driver) => {
+    await step(`load the demo hospital with ${STAFF} staff (progress reported)`, async () => {
+      await s.find(tid("setup-page"), 30000);
+      await fill(s, "demo-count", String(STAFF));
+      await fill(s, "demo-password", PASSWORD);
+      const t0 = performance.now();
+      await click(s, tid("setup-demo"));
+      await s.find(tid("login-page"), 180000);
+      metrics.demo_load_s = +((performance.now() - t0) / 1000).toFixed(2);
+    });
+    await step("log in and see the whole roster", async () => {
+      const t0 = performance.now();
+      await login(s);
+      await waitText(s, `共 ${STAFF} 人`, 30000);
+      metrics.roster_load_ms = Math.round(performance.now() - t0);
+      await waitText(s, "admin");
+      await shots.take(s, "staff-10000");
+    });
+    await step("filtering 10,000 staff by a typed name", async () => {
+      const names = await s.execute(
+        `return [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent).slice(0, 12);`,
+      );
+      assert.ok(names.length >= 5, "table shows rows");
+      const times = [];
+      for (const name of names.slice(0, 8)) {
+        const ms = await timedSearch(s, name, name);
+        assert.ok(ms >= 0, `search for ${name} shows only matching rows`);
+        times.push(ms);
+        await timedSearch(s, "", "");
+      }
+      times.sort((a, b) => a - b);
+      metrics.filter_ms = { median: +times[Math.floor(times.length / 2)].toFixed(1), max: +times[times.length - 1].toFixed(1), samples: times.map((t) => +t.toFixed(1)) };
+      await fill(s, "staff-search", names[0]);
+      await sleep(200);
+      await shots.take(s, "staff-search-name");
+      await fill(s, "staff-search", "");
+    });
+    await step("resident memory with 10,000 staff loaded", async () => {
+      metrics.memory = appMemory(app, driver.proc.pid);
+      assert.ok(metrics.memory, "found the app process");
+    });
+
+    const male = syntheticId("male");
+    const bad = breakCheck(male);
+    await step("adding a person with an invalid ID number shows the Chinese error on that field", async () => {
+      await click(s, tid("staff-add"));
+      await s.find(tid("staff-form"));
+      await fill(s, "staff-name", "测试甲");
+      await pick(s, "staff-gender", "男");
+      await fill(s, "staff-id-number", bad);
+      await pick(s, "staff-department", (await firstDepartment(s)));
+      await fill(s, "staff-title", "主治医师");
+      await click(s, tid("staff-form-save"));
+      const errors = await s.waitFor(async () => {
+        const e = await fieldErrors(s);
+        return e.length ? e : null;
+      }, "a field error");
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.match(errors[0].label, /身份证号/);
+      assert.match(errors[0].error, /校验位/);
+      await shots.take(s, "staff-invalid-id");
+    });
+    await step("fixing the ID number saves the person; found by ID number in the table", async () => {
+      await fill(s, "staff-id-number", male);
+      await click(s, tid("staff-form-save"));
+      assert.match(await toast(s), /已新增人员/);
+      await s.waitFor(async () => !(await s.execute(`return !!document.querySelector('[data-testid="staff-form"]');`)), "form closed");
+      await fill(s, "staff-search", male);
+      await s.waitFor(async () => {
+        const ids = await s.execute(`return [...document.querySelectorAll('[data-testid="staff-cell-id"]')].map((e) => e.textContent);`);
+        return ids.length === 1 && ids[0] === male;
+      }, "exactly the new person in the table");
+      await waitText(s, "测试甲");
+      await shots.take(s, "staff-found-by-id");
+    });
+    let target;
+    await step("transfer them to another department", async () => {
+      const from = await (await s.find(tid("staff-cell-dept"))).text();
+      await click(s, tid("staff-more"));
+      await click(s, tid("staff-act-transfer"));
+      await s.find(tid("staff-action-transfer"));
+      target = await otherDepartment(s, from);
+      await pick(s, "transfer-to", target);
+      await fill(s, "action-reason", "工作需要");
+      await click(s, tid("staff-action-ok"));
+      assert.match(await toast(s), /调动科室/);
+      await s.waitFor(async () => (await (await s.find(tid("staff-cell-dept"))).text()).endsWith(target), "new department in the table");
+      await click(s, tid("staff-history-open"));
+      await s.find(tid("staff-history"));
+      await click(s, `xpath://div[contains(@class,'ant-tabs-tab') and normalize-space(.)='调动记录']`);
+      await waitText(s, "工作需要");
+      await shots.take(s, "staff-transferred");
+      await s.execute(`document.querySelector('.ant-drawer-close').click();`);
+    });
+
+    await step("departments page shows the tree", async () => {
+      await click(s, tid("menu-departments"));
+      await s.find(tid("department-tree"));
+      await waitText(s, target);
+      await shots.take(s, "departments");
+    });
+
+    const project = {};
+    await step("create a hosted project by choosing an approved entry", async () => {
+      await click(s, tid("menu-projects"));
+      await s.find(tid("projects-page"));
+      await click(s, tid("project-new"));
+      await s.find(tid("project-form"));
+      // Pick the first approved entry offered; its number and name come from the list, never typed.
+      await s.execute(
+        `document.querySelector('[data-testid="project-approved"] .ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
+      );
+      const opt = await s.find(`xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//div[contains(@class,'ant-select-item-option')]`);
+      project.label = await opt.attribute("title");
+      await opt.click();
+      await sleep(200);
+      project.code = await s.execute(`return document.querySelector('[data-testid="project-code"]').value;`);
+      assert.ok(project.code, "code filled from the approved entry");
+      await pick(s, "project-delivery", "培训班");
+      await fill(s, "project-venue", "门诊楼五楼学术报告厅");
+      await fill(s, "project-handler", "测试乙");
+      await fill(s, "project-handler-phone", "02812345678");
+      await shots.take(s, "project-form");
+      await click(s, tid("project-form-save"));
+      assert.match(await toast(s), /已创建项目/);
+      await s.find(tid("project-detail"), 10000);
+    });
+    await step("add a course, a holding period and an attendance window", async () => {
+      await click(s, tid("project-tab-courses"));
+      await fill(s, "course-title", "急性胸痛的早期识别");
+      await fill(s, "course-hours", "2");
+      await fill(s, "course-speaker", "测试丙");
+      await click(s, tid("course-add"));
+      await waitText(s, "急性胸痛的早期识别");
+      await click(s, tid("project-tab-periods"));
+      await fill(s, "period-start", "2026-12-01");
+      await fill(s, "period-end", "2026-12-03");
+      await click(s, tid("period-add"));
+      await s.find(`${tid("periods-table")} td`);
+      await waitText(s, "2026-12-03");
+      await click(s, tid("project-tab-windows"));
+      await fill(s, "window-start", "2026-12-02 07:00");
+      await fill(s, "window-end", "2026-12-02 18:00");
+      await fill(s, "window-label", "第二天全天");
+      await click(s, tid("window-add"));
+      await waitText(s, "第二天全天");
+      await shots.take(s, "project-detail");
+    });
+    await step("a refused state change shows the reasons", async () => {
+      await click(s, tid("project-tab-info"));
+      const buttons = await s.findAll(`${tid("project-transitions")} button`);
+      assert.ok(buttons.length > 0, "state actions offered");
+      await buttons[0].click();
+      const outcome = await s.waitFor(
+        () => s.execute(`const e = document.querySelector('[data-testid="project-transition-error"]'); const ok = document.querySelector('.ant-message-notice-content'); return e ? 'refused:' + e.innerText : (ok ? 'ok:' + ok.innerText : null);`),
+        "transition outcome",
+      );
+      project.transition = outcome;
+      await shots.take(s, "project-transition");
+    });
+    await step("操作日志 shows every change with before → after; the chain verifies", async () => {
+      await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
+      await click(s, tid("menu-audit_log"));
+      await s.find(tid("audit-page"));
+      await fill(s, "audit-text", male);
+      await s.waitFor(async () => (await s.pageText()).includes("人员 · 调动"), "the transfer in the log");
+      const text = await s.pageText();
+      assert.match(text, /人员 · 新增/);
+      await shots.take(s, "audit-log-person");
+      await fill(s, "audit-text", "");
+      await s.waitFor(async () => {
+        const t = await s.pageText();
+        return t.includes("急性胸痛的早期识别") || t.includes("课程");
+      }, "the course in the log");
+      for (const needle of ["项目", "课程", "举办周期", "刷卡周期"]) assert.ok((await s.pageText()).includes(needle), `log mentions ${needle}`);
+      await click(s, tid("audit-verify"));
+      const result = await s.find(tid("audit-chain-result"));
+      assert.match(await result.text(), /日志链完整/);
+      await shots.take(s, "audit-log");
+    });
+    await step("status bar shows database, operator and pending outbox", async () => {
+      const db = await (await s.find(tid("status-db"))).text();
+      assert.equal(db, demoDb);
+      assert.match(await (await s.find(tid("status-operator"))).text(), /admin/);
+      const pending = Number(await (await s.find(tid("status-outbox"))).text());
+      assert.ok(pending > 0, "changes wait in the outbox");
+    });
+  });
+
+  // ---------------------------------------------------------------- C: cold start on 10,000 staff
+  await withApp(demoDb, 4446, async (s, _driver, t0) => {
+    await step("cold start to an interactive login page", async () => {
+      await s.find(tid("login-page"), 30000);
+      await s.find(`input${tid("login-username")}`);
+      metrics.cold_start_ms = Math.round(performance.now() - t0);
+      await shots.take(s, "login");
+      const t1 = performance.now();
+      await login(s);
+      await waitText(s, `共 ${STAFF + 1} 人`, 30000);
+      metrics.login_to_roster_ms = Math.round(performance.now() - t1);
+    });
+  });
+} catch {
+  failed = true;
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(path.join(artifacts, "desktop-e2e.json"), JSON.stringify({ results, metrics }, null, 2));
+  const passed = results.filter((r) => r.ok).length;
+  console.log(`\n${passed} passed, ${results.length - passed} failed`);
+  console.log(JSON.stringify(metrics, null, 2));
+}
+process.exit(failed ? 1 : 0);
+
+/** textContent of the first match once it has some (antd animates messages in). */
+async function textOf(s, selector) {
+  return s.waitFor(
+    () => s.execute(`const e = document.querySelector(arguments[0]); return e && e.textContent.trim() ? e.textContent : null;`, [selector]),
+    `text of ${selector}`,
+  );
+}
+
+async function firstDepartment(s) {
+  return s.execute(`return document.querySelector('[data-testid="staff-cell-dept"]').textContent.split(' / ').pop();`);
+}
+
+async function otherDepartment(s, fromPath) {
+  // Any leaf department from the transfer tree that is not the current one.
+  await s.execute(
+    `document.querySelector('[data-testid="transfer-to"] .ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
+  );
+  await sleep(300);
+  const titles = await s.execute(
+    `return [...document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-tree-node-content-wrapper')].map((e) => e.getAttribute('title'));`,
+  );
+  await s.execute(`document.activeElement && document.activeElement.blur();`);
+  const current = fromPath.split(" / ").pop();
+  const other = titles.find((t) => t && t !== current);
+  assert.ok(other, "another department exists");
+  await s.execute(`document.body.dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`);
+  await sleep(200);
+  return other;
+}

@@ -1,0 +1,125 @@
+// Starts tauri-driver (which starts WebKitWebDriver, which starts the real app), opens WebDriver
+// sessions against the built binary, saves screenshots, and measures the app's processes.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Session, sleep } from "./webdriver.mjs";
+
+export class Driver {
+  constructor({ tauriDriver, port = 4444, env = {} }) {
+    this.port = port;
+    this.base = `http://127.0.0.1:${port}`;
+    this.proc = spawn(tauriDriver, ["--port", String(port)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    this.exited = new Promise((resolve) => this.proc.on("exit", resolve));
+  }
+
+  async ready(timeout = 20000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      // A TCP connect, not GET /status: tauri-driver proxies /status to WebKitWebDriver, which
+      // only starts with the first session.
+      const up = await new Promise((resolve) => {
+        const sock = net.connect(this.port, "127.0.0.1", () => {
+          sock.end();
+          resolve(true);
+        });
+        sock.on("error", () => resolve(false));
+      });
+      if (up) return;
+      if (Date.now() > deadline) throw new Error("tauri-driver did not come up");
+      await sleep(100);
+    }
+  }
+
+  /** SIGTERM only: SIGKILL would orphan WebKitWebDriver and hang the next run. */
+  async stop() {
+    if (this.proc.exitCode === null) {
+      this.proc.kill("SIGTERM");
+      await Promise.race([this.exited, sleep(5000)]);
+    }
+  }
+}
+
+export async function openApp(driver, application) {
+  return Session.create(driver.base, application);
+}
+
+export class Shots {
+  constructor(dir) {
+    this.dir = dir;
+    this.n = 0;
+    mkdirSync(dir, { recursive: true });
+  }
+  async take(session, name) {
+    this.n += 1;
+    const file = path.join(this.dir, `${String(this.n).padStart(2, "0")}-${name}.png`);
+    writeFileSync(file, await session.screenshot());
+    return file;
+  }
+}
+
+function children(pid) {
+  const out = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      /* process went away */
+    }
+  }
+  return out;
+}
+
+function rssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function comm(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
+
+/** Resident memory of the app process and of the WebKit processes it spawned, in MiB. */
+export function appMemory(binary, rootPid) {
+  const real = path.resolve(binary);
+  const queue = [rootPid];
+  let app = null;
+  while (queue.length) {
+    const pid = queue.shift();
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === real) {
+        app = pid;
+        break;
+      }
+    } catch {
+      /* no access or gone */
+    }
+    queue.push(...children(pid));
+  }
+  if (app === null) return null;
+  const procs = [];
+  const walk = [app];
+  while (walk.length) {
+    const pid = walk.shift();
+    procs.push({ pid, comm: comm(pid), rss_mib: rssKiB(pid) / 1024 });
+    walk.push(...children(pid));
+  }
+  const total = procs.reduce((s, p) => s + p.rss_mib, 0);
+  return { app_pid: app, app_rss_mib: procs[0].rss_mib, total_rss_mib: total, processes: procs };
+}

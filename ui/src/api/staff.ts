@@ -1,0 +1,25 @@
+// 人员 and cards: mirrors src-tauri/src/commands/staff.rs and cards.rs.
+import { call } from "./invoke";
+import type { CardRecord } from "../bindings/CardRecord";
+import type { NewStaff } from "../bindings/NewStaff";
+import type { Staff } from "../bindings/Staff";
+import type { StaffDetail } from "../bindings/StaffDetail";
+import type { StaffEdit } from "../bindings/StaffEdit";
+import type { StaffFilter } from "../bindings/StaffFilter";
+import type { StaffRow } from "../bindings/StaffRow";
+import type { StaffStatus } from "../bindings/StaffStatus";
+
+export type { CardRecord, NewStaff, Staff, StaffDetail, StaffEdit, StaffRow };
+
+export const listStaff = (filter: Partial<StaffFilter> = {}) => call<StaffRow[]>("list_staff", { filter });
+export const staffDetail = (id: string) => call<StaffDetail>("staff_detail", { id });
+export const createStaff = (input: NewStaff) => call<Staff>("create_staff", { input });
+export const updateStaff = (id: string, edit: StaffEdit) => call<Staff>("update_staff", { id, edit });
+export const transferStaff = (id: string, toDepartmentId: string, effectiveOn: string, reason: string | null) =>
+  call<Staff>("transfer_staff", { id, toDepartmentId, effectiveOn, reason });
+export const changeStaffStatus = (id: string, status: StaffStatus, effectiveOn: string, reason: string | null) =>
+  call<Staff>("change_staff_status", { id, status, effectiveOn, reason });
+export const issueCard = (staffId: string, cardKey: string) => call<CardRecord>("issue_card", { staffId, cardKey });
+export const replaceCard = (staffId: string, cardKey: string, reason: string) =>
+  call<CardRecord>("replace_card", { staffId, cardKey, reason });
+export const revokeCard = (cardKey: string, reason: string) => call<CardRecord>("revoke_card", { cardKey, reason });
