@@ -29,11 +29,7 @@ impl ApiError {
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        ApiError {
-            code: e.code().to_owned(),
-            message: e.message_zh(),
-            field: e.field().map(str::to_owned),
-        }
+        ApiError { code: e.code().to_owned(), message: e.message_zh(), field: e.field().map(str::to_owned) }
     }
 }
 

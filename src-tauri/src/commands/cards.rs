@@ -7,7 +7,11 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 #[tauri::command]
-pub async fn issue_card(state: State<'_, AppState>, staff_id: String, card_key: String) -> ApiResult<CardRecord> {
+pub async fn issue_card(
+    state: State<'_, AppState>,
+    staff_id: String,
+    card_key: String,
+) -> ApiResult<CardRecord> {
     state.write(|desk, actor| Ok(cards::issue(desk, actor, &staff_id, &card_key)?))
 }
 
@@ -22,6 +26,10 @@ pub async fn replace_card(
 }
 
 #[tauri::command]
-pub async fn revoke_card(state: State<'_, AppState>, card_key: String, reason: String) -> ApiResult<CardRecord> {
+pub async fn revoke_card(
+    state: State<'_, AppState>,
+    card_key: String,
+    reason: String,
+) -> ApiResult<CardRecord> {
     state.write(|desk, actor| Ok(cards::revoke(desk, actor, &card_key, &reason)?))
 }

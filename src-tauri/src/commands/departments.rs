@@ -12,12 +12,22 @@ pub async fn list_departments(state: State<'_, AppState>) -> ApiResult<Vec<Depar
 }
 
 #[tauri::command]
-pub async fn create_department(state: State<'_, AppState>, name: String, parent_id: Option<String>) -> ApiResult<Department> {
-    state.write(|desk, actor| Ok(departments::add(desk, actor, NewDepartment { name, parent_id, sort: None })?))
+pub async fn create_department(
+    state: State<'_, AppState>,
+    name: String,
+    parent_id: Option<String>,
+) -> ApiResult<Department> {
+    state.write(|desk, actor| {
+        Ok(departments::add(desk, actor, NewDepartment { name, parent_id, sort: None })?)
+    })
 }
 
 #[tauri::command]
-pub async fn rename_department(state: State<'_, AppState>, id: String, name: String) -> ApiResult<Department> {
+pub async fn rename_department(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> ApiResult<Department> {
     state.write(|desk, actor| Ok(departments::rename(desk, actor, &id, &name)?))
 }
 
@@ -29,5 +39,7 @@ pub async fn move_department(
     parent_id: Option<String>,
     position: i64,
 ) -> ApiResult<Department> {
-    state.write(|desk, actor| Ok(departments::move_to(desk, actor, &id, parent_id.as_deref(), Some(position))?))
+    state.write(|desk, actor| {
+        Ok(departments::move_to(desk, actor, &id, parent_id.as_deref(), Some(position))?)
+    })
 }

@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use cmedesk_core::approved_projects::{self, ApprovedFilter, ApprovedProjectRow};
 use cmedesk_core::projects::{
-    self, AttendanceWindow, Course, HoldingPeriod, NewCourse, Project, ProjectAction, ProjectDetail, ProjectDetails,
-    ProjectFilter,
+    self, AttendanceWindow, Course, HoldingPeriod, NewCourse, Project, ProjectAction, ProjectDetail,
+    ProjectDetails, ProjectFilter,
 };
 use tauri::State;
 
@@ -22,7 +22,10 @@ pub async fn list_approved_projects(
 }
 
 #[tauri::command]
-pub async fn list_projects(state: State<'_, AppState>, filter: Option<ProjectFilter>) -> ApiResult<Vec<Project>> {
+pub async fn list_projects(
+    state: State<'_, AppState>,
+    filter: Option<ProjectFilter>,
+) -> ApiResult<Vec<Project>> {
     let filter = filter.unwrap_or_default();
     state.read(|desk, _| Ok(projects::list(desk, &filter)?))
 }
@@ -43,7 +46,11 @@ pub async fn create_project(
 }
 
 #[tauri::command]
-pub async fn update_project(state: State<'_, AppState>, id: String, details: ProjectDetails) -> ApiResult<Project> {
+pub async fn update_project(
+    state: State<'_, AppState>,
+    id: String,
+    details: ProjectDetails,
+) -> ApiResult<Project> {
     state.write(|desk, actor| Ok(projects::update(desk, actor, &id, details)?))
 }
 
@@ -58,7 +65,11 @@ pub async fn transition_project(
 }
 
 #[tauri::command]
-pub async fn add_course(state: State<'_, AppState>, project_id: String, course: NewCourse) -> ApiResult<Course> {
+pub async fn add_course(
+    state: State<'_, AppState>,
+    project_id: String,
+    course: NewCourse,
+) -> ApiResult<Course> {
     state.write(|desk, actor| Ok(projects::add_course(desk, actor, &project_id, course)?))
 }
 

@@ -128,7 +128,10 @@ fn demo_job(
     const TOTAL: u32 = 3;
     let progress = |done: u32, stage: &str| {
         // A lost progress event only delays the bar; the command's result is what counts.
-        let _ = app.emit("job-progress", JobProgress { job_id: job_id.to_owned(), done, total: TOTAL, stage: stage.to_owned() });
+        let _ = app.emit(
+            "job-progress",
+            JobProgress { job_id: job_id.to_owned(), done, total: TOTAL, stage: stage.to_owned() },
+        );
     };
     let cancelled = || ApiError::new("JOB_CANCELLED", "已取消载入示例医院");
     build_at(path, |desk| {

@@ -1,7 +1,9 @@
 //! 人员 commands: roster list, add / edit, transfer, status change, detail with history.
 
 use chrono::NaiveDate;
-use cmedesk_core::staff::{self, NewStaff, Staff, StaffDetail, StaffEdit, StaffFilter, StaffRow, StaffStatus};
+use cmedesk_core::staff::{
+    self, NewStaff, Staff, StaffDetail, StaffEdit, StaffFilter, StaffRow, StaffStatus,
+};
 use tauri::State;
 
 use crate::error::ApiResult;
@@ -37,7 +39,9 @@ pub async fn transfer_staff(
     effective_on: NaiveDate,
     reason: Option<String>,
 ) -> ApiResult<Staff> {
-    state.write(|desk, actor| Ok(staff::transfer(desk, actor, &id, &to_department_id, effective_on, reason.as_deref())?))
+    state.write(|desk, actor| {
+        Ok(staff::transfer(desk, actor, &id, &to_department_id, effective_on, reason.as_deref())?)
+    })
 }
 
 #[tauri::command]
@@ -48,5 +52,7 @@ pub async fn change_staff_status(
     effective_on: NaiveDate,
     reason: Option<String>,
 ) -> ApiResult<Staff> {
-    state.write(|desk, actor| Ok(staff::set_status(desk, actor, &id, status, effective_on, reason.as_deref())?))
+    state.write(|desk, actor| {
+        Ok(staff::set_status(desk, actor, &id, status, effective_on, reason.as_deref())?)
+    })
 }
