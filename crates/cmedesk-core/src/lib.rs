@@ -7,6 +7,7 @@
 //! row in one SQLite transaction.
 
 pub mod actor;
+pub mod annual_review;
 pub mod approved_projects;
 pub mod audit_log;
 pub mod backup;

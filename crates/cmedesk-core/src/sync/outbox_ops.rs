@@ -3,7 +3,8 @@
 //!
 //! Every [`crate::store::Change::record`] writes one audit-log row and one outbox row in the same
 //! transaction, both numbered from 1, so audit `seq` = outbox `site_seq`; the audit row supplies
-//! the `before` state that per-field merging needs (the outbox payload carries only `after`).
+//! the `before` and `after` states (the outbox payload carries only the action; databases
+//! written before that change also carry `after` there, equal to the audit row's).
 //! A row whose audit partner names another entity is refused as corrupt rather than guessed.
 //!
 //! The op's HLC is derived, not stored: (the change's time in ms, `site_seq`) — deterministic,
@@ -27,7 +28,7 @@ pub const EVENT_ENTITIES: &[&str] = &["swipe"];
 pub fn outbox_ops(desk: &Desk, after_site_seq: i64, limit: usize) -> Result<Vec<Op>> {
     let mut stmt = desk.conn().prepare_cached(
         "SELECT o.site_seq, o.op_id, o.entity, o.entity_id, o.payload, o.created_at,
-                a.entity, a.entity_id, a.before
+                a.entity, a.entity_id, a.before, a.after
          FROM outbox o LEFT JOIN audit_log a ON a.seq = o.site_seq
          WHERE o.site_seq > ?1 ORDER BY o.site_seq LIMIT ?2",
     )?;
@@ -42,6 +43,7 @@ pub fn outbox_ops(desk: &Desk, after_site_seq: i64, limit: usize) -> Result<Vec<
             audit_entity: r.get(6)?,
             audit_entity_id: r.get(7)?,
             before: r.get(8)?,
+            after: r.get(9)?,
         })
     })?;
     let mut ops = Vec::new();
@@ -61,6 +63,7 @@ struct Row {
     audit_entity: Option<String>,
     audit_entity_id: Option<String>,
     before: Option<String>,
+    after: Option<String>,
 }
 
 fn corrupt(row: &Row, what: &str) -> CoreError {
@@ -73,8 +76,13 @@ fn to_op(site_id: &str, row: Row) -> Result<Op> {
     {
         return Err(corrupt(&row, "its audit-log partner names another entity"));
     }
-    let payload: Value = serde_json::from_str(&row.payload).map_err(|e| corrupt(&row, &e.to_string()))?;
-    let after = payload.get("after").cloned().unwrap_or(Value::Null);
+    // The payload must still be JSON (a damaged row is refused, not guessed); the state is the
+    // audit row's.
+    serde_json::from_str::<Value>(&row.payload).map_err(|e| corrupt(&row, &e.to_string()))?;
+    let after: Value = match row.after.as_deref() {
+        Some(text) => serde_json::from_str(text).map_err(|e| corrupt(&row, &e.to_string()))?,
+        None => Value::Null,
+    };
     let body = if EVENT_ENTITIES.contains(&row.entity.as_str()) {
         OpBody::Event { data: after }
     } else {
