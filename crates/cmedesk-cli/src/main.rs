@@ -58,6 +58,9 @@ enum Command {
     Compliance(commands::credits::ComplianceArgs),
     /// Who will miss the year's requirement, and by how much (达标预测)
     Forecast(commands::credits::ForecastArgs),
+    /// The annual review (年度审验): initial review by the deadline, mark for the health bureau, its result
+    #[command(subcommand)]
+    Review(commands::review::ReviewCommand),
     /// The audit log (操作日志); `--verify` checks the hash chain
     AuditLog(commands::audit::AuditArgs),
     /// Backups (备份): create, list, verify, restore
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
         Command::Credits(c) => commands::credits::run_credits(&mut ctx, c),
         Command::Compliance(a) => commands::credits::run_compliance(&mut ctx, a),
         Command::Forecast(a) => commands::credits::run_forecast(&mut ctx, a),
+        Command::Review(c) => commands::review::run(&mut ctx, c),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Backup(c) => commands::backup::run(&mut ctx, c),

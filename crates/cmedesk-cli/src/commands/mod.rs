@@ -10,6 +10,7 @@ pub mod dept;
 pub mod id;
 pub mod init;
 pub mod project;
+pub mod review;
 pub mod sheets;
 pub mod staff;
 pub mod swipes;
