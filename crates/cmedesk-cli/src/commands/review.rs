@@ -6,11 +6,11 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use cmedesk_core::annual_review::{self, BureauResult, Marking};
-use cmedesk_core::manual_credits::{ReviewDecision, ReviewPolicy};
 use cmedesk_core::rules::RuleBook;
 use cmedesk_core::{departments, staff};
 use serde_json::json;
 
+use super::credits::DecisionArgs;
 use crate::context::{Context, Reply, to_json};
 use crate::table;
 
@@ -27,14 +27,8 @@ pub enum ReviewCommand {
     /// Initial review of one manual credit (per-record mode, 按条审核)
     Record {
         credit: String,
-        /// approve | return | reject
-        #[arg(long)]
-        decision: String,
-        #[arg(long)]
-        reason: Option<String>,
-        /// Decide without the department's approval
-        #[arg(long)]
-        skip_department: bool,
+        #[command(flatten)]
+        decision: DecisionArgs,
     },
     /// Initial review of every waiting credit of a person and year (per-person mode, 按人审核)
     Person {
@@ -42,14 +36,8 @@ pub enum ReviewCommand {
         staff: String,
         #[arg(long)]
         year: i32,
-        /// approve | return | reject
-        #[arg(long)]
-        decision: String,
-        #[arg(long)]
-        reason: Option<String>,
-        /// Decide without the department's approval
-        #[arg(long)]
-        skip_department: bool,
+        #[command(flatten)]
+        decision: DecisionArgs,
     },
     /// Mark people for the health bureau (报卫生局): their year is locked from then on. Without
     /// --staff, everybody ready (of --department) is marked and the others are listed
@@ -85,15 +73,6 @@ pub enum ReviewCommand {
     },
 }
 
-fn decision(s: &str) -> Result<ReviewDecision> {
-    Ok(match s {
-        "approve" | "通过" => ReviewDecision::Approve,
-        "return" | "退回" => ReviewDecision::Return,
-        "reject" | "不通过" => ReviewDecision::Reject,
-        other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
-    })
-}
-
 pub fn run(ctx: &mut Context, cmd: ReviewCommand) -> Result<Reply> {
     let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
     let (desk, actor) = ctx.actor()?;
@@ -110,31 +89,29 @@ pub fn run(ctx: &mut Context, cmd: ReviewCommand) -> Result<Reply> {
             );
             Ok(Reply::new(to_json(&cal), text))
         }
-        ReviewCommand::Record { credit, decision: d, reason, skip_department } => {
-            let policy = ReviewPolicy { department_required: !skip_department };
+        ReviewCommand::Record { credit, decision: d } => {
             let m = annual_review::review_record(
                 desk,
                 &actor,
                 &book,
                 &credit,
-                decision(&d)?,
-                reason.as_deref(),
-                policy,
+                d.decision()?,
+                d.reason(),
+                d.policy(),
             )?;
             Ok(Reply::new(to_json(&m), format!("{}：{}", m.credit.id, m.trail.status.label_zh())))
         }
-        ReviewCommand::Person { staff: who, year, decision: d, reason, skip_department } => {
+        ReviewCommand::Person { staff: who, year, decision: d } => {
             let s = staff::resolve(desk, &who)?;
-            let policy = ReviewPolicy { department_required: !skip_department };
             let done = annual_review::review_person(
                 desk,
                 &actor,
                 &book,
                 &s.staff.id,
                 year,
-                decision(&d)?,
-                reason.as_deref(),
-                policy,
+                d.decision()?,
+                d.reason(),
+                d.policy(),
             )?;
             Ok(Reply::new(
                 json!({ "reviewed": to_json(&done) }),

@@ -196,72 +196,58 @@ fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
     })
 }
 
+/// The record's columns in [`COLUMNS`] order up to `platform` (revocation is written on its
+/// own), then the time of writing: the parameters of both [`insert`] and [`update`].
+fn record_params(c: &CreditRecord, now: &str) -> Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value;
+    let text = |s: &str| Value::Text(s.to_string());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+    Ok(vec![
+        text(&c.id),
+        text(&c.staff_id),
+        Value::Integer(c.cme_year.into()),
+        text(&c.rule_set),
+        Value::Text(c.activity_date.format("%Y-%m-%d").to_string()),
+        Value::Text(enum_text(&c.source)?),
+        opt(&c.project_id),
+        opt(&c.project_code),
+        text(&c.activity_name),
+        text(&c.category),
+        opt(&c.credit_level),
+        opt(&c.class.map(|k| enum_text(&k)).transpose()?),
+        Value::Integer(c.credits.hundredths()),
+        Value::Integer(c.hours.hundredths()),
+        Value::Text(enum_text(&c.subject)?),
+        text(&c.issuer),
+        Value::Text(enum_text(&c.review_status)?),
+        opt(&c.rate.as_ref().map(to_json).transpose()?),
+        c.cap.map_or(Value::Null, |x| Value::Integer(x.hundredths())),
+        opt(&c.platform),
+        text(now),
+    ])
+}
+
 fn insert(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
-    conn.execute(
-        &format!(
-            "INSERT INTO credits({}, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, NULL, ?21, ?21)",
-            COLUMNS.replace('\n', " ")
-        ),
-        params![
-            c.id,
-            c.staff_id,
-            c.cme_year,
-            c.rule_set,
-            c.activity_date.format("%Y-%m-%d").to_string(),
-            enum_text(&c.source)?,
-            c.project_id,
-            c.project_code,
-            c.activity_name,
-            c.category,
-            c.credit_level,
-            c.class.map(|k| enum_text(&k)).transpose()?,
-            c.credits.hundredths(),
-            c.hours.hundredths(),
-            enum_text(&c.subject)?,
-            c.issuer,
-            enum_text(&c.review_status)?,
-            c.rate.as_ref().map(to_json).transpose()?,
-            c.cap.map(Centi::hundredths),
-            c.platform,
-            now
-        ],
-    )?;
+    conn.prepare_cached(
+        "INSERT INTO credits(id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+            activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
+            review_status, rate_json, cap_x100, platform, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21)",
+    )?
+    .execute(rusqlite::params_from_iter(record_params(c, now)?))?;
     Ok(())
 }
 
 fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE credits SET staff_id = ?2, cme_year = ?3, rule_set = ?4, activity_date = ?5,
             source = ?6, project_id = ?7, project_code = ?8, activity_name = ?9, category = ?10,
             credit_level = ?11, class = ?12, credits_x100 = ?13, hours_x100 = ?14, subject = ?15,
             issuer = ?16, review_status = ?17, rate_json = ?18, cap_x100 = ?19, platform = ?20,
             updated_at = ?21
          WHERE id = ?1",
-        params![
-            c.id,
-            c.staff_id,
-            c.cme_year,
-            c.rule_set,
-            c.activity_date.format("%Y-%m-%d").to_string(),
-            enum_text(&c.source)?,
-            c.project_id,
-            c.project_code,
-            c.activity_name,
-            c.category,
-            c.credit_level,
-            c.class.map(|k| enum_text(&k)).transpose()?,
-            c.credits.hundredths(),
-            c.hours.hundredths(),
-            enum_text(&c.subject)?,
-            c.issuer,
-            enum_text(&c.review_status)?,
-            c.rate.as_ref().map(to_json).transpose()?,
-            c.cap.map(Centi::hundredths),
-            c.platform,
-            now
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params_from_iter(record_params(c, now)?))?;
     Ok(())
 }
 
