@@ -346,6 +346,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     #[test]
     fn migrations_are_numbered_and_named() {
@@ -363,6 +364,49 @@ mod tests {
         let sync: i64 = desk.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         let fk: i64 = desk.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+    }
+
+    /// A large change commits without copying the WAL into the database file; the background
+    /// checkpointer does it afterwards, and closing the desk leaves no WAL behind.
+    #[test]
+    fn checkpoints_run_after_the_commit_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let wal = dir.path().join("d.db-wal");
+        let mut desk = Desk::create(&path).unwrap();
+        let auto: i64 = desk.conn().query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap();
+        assert_eq!(auto, 0, "SQLite's own checkpoint would run inside the commit");
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        let actor = Actor::new(
+            crate::Operator::system(),
+            chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap(),
+        );
+        let filler = "x".repeat(1000);
+        desk.change(&actor, |c| {
+            for i in 0..CHECKPOINT_AFTER_ROWS {
+                c.tx().execute(
+                    "INSERT INTO desk_meta(key, value) VALUES (?1, ?2)",
+                    params![format!("k{i}"), filler],
+                )?;
+            }
+            c.record("test.bulk", "desk_meta", "bulk", None::<&str>, Some("2,000 rows"))?;
+            Ok(())
+        })
+        .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while size() < before + 2_000_000 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(size() >= before + 2_000_000, "the checkpointer copied the change: {} → {}", before, size());
+        drop(desk);
+        assert!(!wal.exists(), "closing the desk checkpoints the rest and removes the WAL");
+        let desk = Desk::open(&path).unwrap();
+        let n: i64 = desk
+            .conn()
+            .query_row("SELECT COUNT(*) FROM desk_meta WHERE key LIKE 'k%'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as u64, CHECKPOINT_AFTER_ROWS);
     }
 
     #[test]
