@@ -81,6 +81,11 @@ fn paper(staff_id: &str, date: &str) -> ManualCreditForm {
     }
 }
 
+/// Marks people's 2026 for the health bureau.
+fn mark(w: &mut World, who: &Actor, whom: Marking) -> cmedesk_core::Result<annual_review::MarkReport> {
+    annual_review::mark_for_bureau(&mut w.desk, who, &w.book, 2026, whom, None)
+}
+
 /// A submitted (未审核) manual credit of 2026.
 fn submitted(w: &mut World, staff_id: &str) -> String {
     let file =
@@ -201,38 +206,14 @@ fn w7_marking_for_the_bureau_snapshots_compliance_and_locks_the_person_year() {
 
     // B still has a credit awaiting the initial review: refused alone, skipped in bulk.
     let before = dump(&w.desk);
-    let e = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::People(vec![b.clone()]),
-        None,
-    )
-    .expect_err("pending");
+    let e = mark(&mut w, &day, Marking::People(vec![b.clone()])).expect_err("pending");
     assert_eq!(e.code(), "ANNUAL_REVIEW_PENDING");
-    let e = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::People(vec![a.clone(), b.clone()]),
-        None,
-    )
-    .expect_err("all or nothing");
+    let e = mark(&mut w, &day, Marking::People(vec![a.clone(), b.clone()])).expect_err("all or nothing");
     assert_eq!(e.code(), "ANNUAL_REVIEW_PENDING");
     assert!(e.message_zh().starts_with("第2条"), "{}", e.message_zh());
     assert_eq!(dump(&w.desk), before);
 
-    let report = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::AllReady { department_id: None },
-        None,
-    )
-    .expect("bulk");
+    let report = mark(&mut w, &day, Marking::AllReady { department_id: None }).expect("bulk");
     assert_eq!(
         report.skipped.iter().map(|s| (s.staff_id.as_str(), s.code.as_str())).collect::<Vec<_>>(),
         [(b.as_str(), "ANNUAL_REVIEW_PENDING")]
@@ -294,15 +275,7 @@ fn w7_marking_for_the_bureau_snapshots_compliance_and_locks_the_person_year() {
         )
         .expect_err("review"),
     );
-    let e = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::People(vec![a.clone()]),
-        None,
-    )
-    .expect_err("twice");
+    let e = mark(&mut w, &day, Marking::People(vec![a.clone()])).expect_err("twice");
     assert_eq!(e.code(), "ANNUAL_REVIEW_ALREADY_MARKED");
     assert_eq!(dump(&w.desk), before);
 
@@ -336,25 +309,9 @@ fn w7_marking_for_the_bureau_snapshots_compliance_and_locks_the_person_year() {
         (sb.awaiting_review, sb.approved, sb.returned_or_rejected, sb.review.is_some()),
         (0, 0, 1, false)
     );
-    let r = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::People(vec![b.clone()]),
-        None,
-    )
-    .expect("B");
+    let r = mark(&mut w, &day, Marking::People(vec![b.clone()])).expect("B");
     assert_eq!(r.marked.len(), 1);
-    let e = annual_review::mark_for_bureau(
-        &mut w.desk,
-        &day,
-        &w.book,
-        2026,
-        Marking::AllReady { department_id: None },
-        None,
-    )
-    .expect_err("everybody marked");
+    let e = mark(&mut w, &day, Marking::AllReady { department_id: None }).expect_err("everybody marked");
     assert_eq!(e.code(), "NOTHING_TO_MARK");
     assert!(audit_log::verify(&w.desk).expect("verify").intact);
 }
@@ -364,8 +321,7 @@ fn w7_the_bureau_result_is_recorded_once_on_a_marked_person_year() {
     let mut w = world();
     let (a, b) = (w.staff[0].0.clone(), w.staff[1].0.clone());
     let day = officer("2026-09-30");
-    annual_review::mark_for_bureau(&mut w.desk, &day, &w.book, 2026, Marking::People(vec![a.clone()]), None)
-        .expect("mark");
+    mark(&mut w, &day, Marking::People(vec![a.clone()])).expect("mark");
     let before = dump(&w.desk);
     let e = annual_review::record_bureau_result(&mut w.desk, &day, &b, 2026, BureauResult::Passed, None)
         .expect_err("not marked");
@@ -427,15 +383,7 @@ fn w7_only_the_hospital_runs_the_annual_review() {
         )
         .expect_err("initial review is the hospital's");
         assert_eq!(e.code(), "FORBIDDEN");
-        let e = annual_review::mark_for_bureau(
-            &mut w.desk,
-            who,
-            &w.book,
-            2026,
-            Marking::People(vec![a.clone()]),
-            None,
-        )
-        .expect_err("marking");
+        let e = mark(&mut w, who, Marking::People(vec![a.clone()])).expect_err("marking");
         assert_eq!(e.code(), "FORBIDDEN");
         let e = annual_review::set_deadline(&mut w.desk, who, 2026, "2026-09-20".parse().expect("d"))
             .expect_err("deadline");
