@@ -53,6 +53,7 @@ impl Role {
                         | EditProjects
                         | RecordProjectDecision
                         | RecordSwipes
+                        | MapImportHeaders
                 )
             }
             Role::DepartmentSecretary | Role::Viewer => false,
@@ -75,6 +76,8 @@ pub enum Permission {
     RecordSwipes,
     /// Create and restore backups.
     ManageBackups,
+    /// Remember which template field an unknown spreadsheet header means (表头对照).
+    MapImportHeaders,
 }
 
 impl Permission {
@@ -89,6 +92,7 @@ impl Permission {
             Permission::LoadDemoData => "load demo data",
             Permission::RecordSwipes => "record swipes",
             Permission::ManageBackups => "manage backups",
+            Permission::MapImportHeaders => "map import headers",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -102,6 +106,7 @@ impl Permission {
             Permission::LoadDemoData => "载入演示数据",
             Permission::RecordSwipes => "登记刷卡考勤",
             Permission::ManageBackups => "备份与恢复数据库",
+            Permission::MapImportHeaders => "维护导入表头对照",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod booklet;
 pub mod cards;
 pub mod departments;
 pub mod error;
+pub mod header_mappings;
 pub mod id_number;
 pub mod outbox;
 pub mod projects;

@@ -88,6 +88,13 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    // Headers mapped before are read the same way; a mapping given now wins over a remembered one.
+    let mut header_map = crate::mappings::remembered(desk, template)?;
+    for (header, field) in &opts.read.header_map {
+        crate::mappings::check_field(template, field)?;
+        header_map.insert(crate::template::fold_header(header), field.clone());
+    }
+    let opts = &ImportOptions { read: ReadOptions { header_map, ..opts.read.clone() }, ..opts.clone() };
     let Some(target) = template.target else {
         if !opts.dry_run {
             return Err(SheetsError::NotImportable { template: template.name.clone() });

@@ -49,7 +49,8 @@ pub struct Sheet {
 }
 
 enum Source {
-    Xlsx(RefCell<Xlsx<BufReader<File>>>),
+    // Boxed: the reader holds the shared strings and styles tables.
+    Xlsx(Box<RefCell<Xlsx<BufReader<File>>>>),
     Range(Range<Data>),
 }
 
@@ -70,7 +71,7 @@ pub fn open(path: &Path) -> Result<Sheet> {
             }
             drop(cells);
             if has_data {
-                return Ok(Sheet { name, source: Source::Xlsx(RefCell::new(x)), last_row_hint });
+                return Ok(Sheet { name, source: Source::Xlsx(Box::new(RefCell::new(x))), last_row_hint });
             }
         }
         return Err(SheetsError::EmptyWorkbook { path: path.display().to_string() });
@@ -89,10 +90,7 @@ pub fn open(path: &Path) -> Result<Sheet> {
 impl Sheet {
     /// Calls `f(row, column, cell)` for every non-empty cell in row order (0-based absolute
     /// positions) until `f` breaks.
-    pub fn for_each_cell(
-        &self,
-        f: &mut dyn FnMut(u32, u32, &DataRef<'_>) -> ControlFlow<()>,
-    ) -> Result<()> {
+    pub fn for_each_cell(&self, f: &mut dyn FnMut(u32, u32, &DataRef<'_>) -> ControlFlow<()>) -> Result<()> {
         let read_err = |reason: String| SheetsError::Read { path: self.name.clone(), reason };
         match &self.source {
             Source::Xlsx(x) => {

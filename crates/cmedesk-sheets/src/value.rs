@@ -136,7 +136,9 @@ pub fn clean_ref(column: &Column, cell: &DataRef<'_>, today: NaiveDate) -> Clean
             },
             (None, DataRef::DateTimeIso(s) | DataRef::DurationIso(s)) => s.clone(),
             (None, DataRef::Error(e)) => return Cleaned::err(format!("单元格错误值 {e}")),
-            (None, DataRef::String(_) | DataRef::SharedString(_) | DataRef::Empty) => return Cleaned::ok(Value::Empty),
+            (None, DataRef::String(_) | DataRef::SharedString(_) | DataRef::Empty) => {
+                return Cleaned::ok(Value::Empty);
+            }
         })),
         ColumnType::Integer | ColumnType::Decimal => clean_number(column, text.as_deref(), cell),
         ColumnType::Date => match date_of(text.as_deref(), cell) {
