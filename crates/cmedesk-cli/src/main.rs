@@ -123,7 +123,7 @@ fn main() -> ExitCode {
         Command::Terminal(c) => commands::swipes::run_terminal(&mut ctx, c),
         Command::Import(a) => commands::sheets::import(&mut ctx, a),
         Command::Export(a) => commands::sheets::export(&mut ctx, a),
-        Command::Templates(c) => commands::sheets::templates(c),
+        Command::Templates(c) => commands::sheets::templates(&mut ctx, c),
     };
     match result {
         Ok(reply) => {

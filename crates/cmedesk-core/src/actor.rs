@@ -60,6 +60,7 @@ impl Role {
                         | EnterCredits
                         | ReviewCreditsHospital
                         | AnnualReview
+                        | MapImportHeaders
                 )
             }
             // A secretary works for their own department only; the store checks whose staff.
@@ -103,6 +104,8 @@ pub enum Permission {
     /// Run the annual review (年度审验): its deadline, marking for the health bureau, the
     /// bureau's result.
     AnnualReview,
+    /// Remember which template field an unknown spreadsheet header means (表头对照).
+    MapImportHeaders,
 }
 
 impl Permission {
@@ -147,6 +150,7 @@ impl Permission {
             Permission::ReviewCreditsHospital => "review credits for the hospital",
             Permission::ReviewCreditsDepartment => "review credits for their department",
             Permission::AnnualReview => "run the annual review",
+            Permission::MapImportHeaders => "map import headers",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -169,6 +173,7 @@ impl Permission {
             Permission::ReviewCreditsHospital => "医院审核学分",
             Permission::ReviewCreditsDepartment => "科室审核学分",
             Permission::AnnualReview => "办理年度审验",
+            Permission::MapImportHeaders => "维护导入表头对照",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod booklet;
 pub mod cards;
 pub mod departments;
 pub mod error;
+pub mod header_mappings;
 pub mod id_number;
 pub mod outbox;
 pub mod projects;
