@@ -109,7 +109,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ManageUsers,
         Permission::EditDepartments,
         Permission::EditRoster,
@@ -128,6 +128,7 @@ impl Permission {
         Permission::ReviewCreditsHospital,
         Permission::ReviewCreditsDepartment,
         Permission::AnnualReview,
+        Permission::MapImportHeaders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -267,8 +268,42 @@ mod tests {
                 EnterCredits,
                 ReviewCreditsHospital,
                 AnnualReview,
+                MapImportHeaders,
             ]
         );
+    }
+
+    /// `Permission::ALL` lists every variant once, in declaration order: the exhaustive match
+    /// below stops compiling when a variant is added, so the list (and every test and role matrix
+    /// built on it) cannot silently miss one.
+    #[test]
+    fn all_lists_every_permission() {
+        fn position(p: Permission) -> usize {
+            match p {
+                ManageUsers => 0,
+                EditDepartments => 1,
+                EditRoster => 2,
+                IssueCards => 3,
+                EditProjects => 4,
+                RecordProjectDecision => 5,
+                LoadDemoData => 6,
+                RecordSwipes => 7,
+                ManageBackups => 8,
+                GrantCredits => 9,
+                RevokeCredits => 10,
+                ChooseRuleSet => 11,
+                SetExemptions => 12,
+                EnterCredits => 13,
+                EnterDepartmentCredits => 14,
+                ReviewCreditsHospital => 15,
+                ReviewCreditsDepartment => 16,
+                AnnualReview => 17,
+                MapImportHeaders => 18,
+            }
+        }
+        for (i, p) in Permission::ALL.into_iter().enumerate() {
+            assert_eq!(position(p), i, "{p:?} out of place in Permission::ALL");
+        }
     }
 
     #[test]
