@@ -21,10 +21,19 @@ pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entr
         serde_json::to_string(&entry.action).map_err(|e| crate::CoreError::Corrupt(e.to_string()))?;
     let payload = format!(r#"{{"action":{action},"after":{}}}"#, entry.after.as_deref().unwrap_or("null"));
     conn.prepare_cached(
-        "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at)
-         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at, audit_seq)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6, ?8)",
     )?
-    .execute(params![op_id, entry.entity, entry.entity_id, op, payload, entry.at, site_seq])?;
+    .execute(params![
+        op_id,
+        entry.entity,
+        entry.entity_id,
+        op,
+        payload,
+        entry.at,
+        site_seq,
+        entry.seq
+    ])?;
     Ok(())
 }
 
