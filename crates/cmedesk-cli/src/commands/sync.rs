@@ -186,11 +186,12 @@ pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {
             let marks = cmedesk_core::sync::outbox_ops::load_marks(desk)?;
             let conflicts = conflicts::open_count(desk)?;
             let server = cmedesk_core::sync::outbox_ops::server_settings(desk)?.0;
+            let state_hash = cmedesk_core::sync::pull_apply::canonical_hash(desk)?;
             Ok(Reply::new(
                 json!({"site_id": desk.site_id(), "pending": pending, "last_site_seq": last,
                        "acked_through": marks.acked_through, "epoch": marks.epoch,
                        "cursor": marks.cursor, "quarantined_at": marks.quarantined_at,
-                       "open_conflicts": conflicts, "server": server}),
+                       "open_conflicts": conflicts, "server": server, "state_hash": state_hash}),
                 format!(
                     "本机标识 {}\n待同步变更 {pending} 条（共 {last} 条），已拉取到第 {} 条，待处理冲突 {conflicts} 个",
                     desk.site_id(),

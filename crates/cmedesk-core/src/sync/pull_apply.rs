@@ -232,14 +232,18 @@ impl Applier<'_> {
                         .ok_or_else(|| CoreError::Corrupt(format!("sync_fields hlc {cur_hlc:?}")))?;
                     let incoming = (value_text.as_str(), hlc_text.as_str(), op.op_id.as_str());
                     let stored = (cur_value.as_str(), cur_hlc.as_str(), cur_op.as_str());
+                    // As in `Replica::apply`: the later clock wins. The officer's conflict list
+                    // leaves out the case where two desks set the same value (nothing to choose).
+                    let differ = *cur_value != value_text;
                     if *hlc > cur {
-                        // A later edit: a conflict only if its editor never saw the current value.
-                        if **base != cur {
+                        if **base != cur && differ {
                             self.conflict(server_seq, op, name, incoming, stored, None)?;
                         }
                         true
                     } else {
-                        self.conflict(server_seq, op, name, stored, incoming, None)?;
+                        if differ {
+                            self.conflict(server_seq, op, name, stored, incoming, None)?;
+                        }
                         false
                     }
                 }
