@@ -4,6 +4,8 @@
 //! A retry is always safe: the server answers a re-pushed op with its stored result, and a pull
 //! page that does not continue the cursor is refused whole.
 
+pub mod background;
+
 use std::time::Duration;
 
 use cmedesk_core::{
