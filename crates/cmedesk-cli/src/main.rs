@@ -71,9 +71,8 @@ enum Command {
     /// The exchange server (数据交换服务器): serve, enrol desks, new epoch after a restore
     #[command(subcommand)]
     Hub(commands::sync::HubCommand),
-    /// Sync state of this desk (同步)
-    #[command(subcommand)]
-    Sync(commands::sync::SyncCommand),
+    /// Sync with the exchange server (同步): push, then pull; status, conflicts, resolve
+    Sync(commands::sync::SyncArgs),
     /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
     Ports(commands::cards::PortsArgs),
     /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
@@ -116,7 +115,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Backup(c) => commands::backup::run(&mut ctx, c),
         Command::Hub(c) => commands::sync::run_hub(&mut ctx, c),
-        Command::Sync(c) => commands::sync::run_sync(&mut ctx, c),
+        Command::Sync(a) => commands::sync::run_sync(&mut ctx, a),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
         Command::Swipe(c) => commands::swipes::run(&mut ctx, c),

@@ -2,8 +2,8 @@
 //! transaction as the change itself, waiting to be pushed to the exchange server.
 //!
 //! An outbox row names the change (entity, id, op, and `{"action": ...}` as payload); the row's
-//! states live once, in its audit-log partner with the same number (`audit_log.seq` =
-//! `site_seq`), where [`crate::sync::outbox_ops`] reads `before` and `after`. Copying `after`
+//! states live once, in its audit-log partner (`audit_seq`; equal to `site_seq` until a pull
+//! writes audit rows of its own), where [`crate::sync::outbox_ops`] reads `before` and `after`. Copying `after`
 //! here as well doubled the bytes every change writes.
 
 use rusqlite::{Connection, params};
@@ -24,10 +24,19 @@ pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entr
         serde_json::to_string(&entry.action).map_err(|e| crate::CoreError::Corrupt(e.to_string()))?;
     let payload = format!(r#"{{"action":{action}}}"#);
     conn.prepare_cached(
-        "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at)
-         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at, audit_seq)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6, ?8)",
     )?
-    .execute(params![op_id, entry.entity, entry.entity_id, op, payload, entry.at, site_seq])?;
+    .execute(params![
+        op_id,
+        entry.entity,
+        entry.entity_id,
+        op,
+        payload,
+        entry.at,
+        site_seq,
+        entry.seq
+    ])?;
     Ok(())
 }
 
