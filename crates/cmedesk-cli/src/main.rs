@@ -88,6 +88,15 @@ enum Command {
     /// Spreadsheet templates (表格模板)
     #[command(subcommand)]
     Templates(commands::sheets::TemplatesCommand),
+    /// Print credit registration booklets (学分登记手册) from the stored credits, as PDF
+    Booklet(commands::print::BookletArgs),
+    /// Issue a signed credit statement (学分记录明细表) as PDF, recorded in the issue log
+    Statement(commands::print::StatementArgs),
+    /// Check a credit statement offline: its PDF, its full code or its short 验证码
+    Verify(commands::print::VerifyArgs),
+    /// The installation's statement-signing key: show it, export the public key
+    #[command(subcommand)]
+    Key(commands::print::KeyCommand),
 }
 
 fn main() -> ExitCode {
@@ -120,6 +129,10 @@ fn main() -> ExitCode {
         Command::Import(a) => commands::sheets::import(&mut ctx, a),
         Command::Export(a) => commands::sheets::export(&mut ctx, a),
         Command::Templates(c) => commands::sheets::templates(c),
+        Command::Booklet(a) => commands::print::booklet(&mut ctx, a),
+        Command::Statement(a) => commands::print::statement(&mut ctx, a),
+        Command::Verify(a) => commands::print::verify(&mut ctx, a),
+        Command::Key(c) => commands::print::key(&mut ctx, c),
     };
     match result {
         Ok(reply) => {

@@ -53,6 +53,7 @@ impl Role {
                         | EditProjects
                         | RecordProjectDecision
                         | RecordSwipes
+                        | IssueStatements
                 )
             }
             Role::DepartmentSecretary | Role::Viewer => false,
@@ -75,6 +76,8 @@ pub enum Permission {
     RecordSwipes,
     /// Create and restore backups.
     ManageBackups,
+    /// Issue signed credit statements (学分记录明细表), which writes the issue log.
+    IssueStatements,
 }
 
 impl Permission {
@@ -89,6 +92,7 @@ impl Permission {
             Permission::LoadDemoData => "load demo data",
             Permission::RecordSwipes => "record swipes",
             Permission::ManageBackups => "manage backups",
+            Permission::IssueStatements => "issue credit statements",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -102,6 +106,7 @@ impl Permission {
             Permission::LoadDemoData => "载入演示数据",
             Permission::RecordSwipes => "登记刷卡考勤",
             Permission::ManageBackups => "备份与恢复数据库",
+            Permission::IssueStatements => "出具学分记录明细表",
         }
     }
 }
