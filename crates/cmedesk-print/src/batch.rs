@@ -44,8 +44,9 @@ pub struct BatchOptions {
     pub pad_to_even: bool,
 }
 
-/// Progress after each booklet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Progress after each booklet (sent to the UI as an event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export, rename = "BookletBatchProgress")]
 pub struct BatchProgress {
     /// Booklets finished (written or failed).
     pub done: usize,

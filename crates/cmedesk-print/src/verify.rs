@@ -69,7 +69,8 @@ fn find_utf16_hex(bytes: &[u8]) -> Option<String> {
 }
 
 /// The outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, rename = "StatementVerdict")]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Signed by a trusted key, and (for a file) printed exactly as signed.
@@ -81,7 +82,8 @@ pub enum Verdict {
 }
 
 /// One reason behind a verdict, or a note beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, rename = "VerificationFinding")]
 pub struct Finding {
     /// Stable code.
     pub code: &'static str,
@@ -94,7 +96,8 @@ fn finding(code: &'static str, message: impl Into<String>) -> Finding {
 }
 
 /// What the signed code vouches for, readable (the checker compares it with the paper).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SignedFacts {
     /// 姓名.
     pub name: String,
@@ -127,7 +130,8 @@ impl From<&StatementSummary> for SignedFacts {
 }
 
 /// A verification's full answer (what `cmedesk verify --json` prints).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, rename = "StatementVerification")]
 pub struct Verification {
     /// genuine / forged / altered.
     pub verdict: Verdict,
