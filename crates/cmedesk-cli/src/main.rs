@@ -97,6 +97,8 @@ enum Command {
     /// The installation's statement-signing key: show it, export the public key
     #[command(subcommand)]
     Key(commands::print::KeyCommand),
+    /// The hospital's name printed on booklets and statements (所在单位): show or set
+    Unit(commands::print::UnitArgs),
 }
 
 fn main() -> ExitCode {
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
         Command::Statement(a) => commands::print::statement(&mut ctx, a),
         Command::Verify(a) => commands::print::verify(&mut ctx, a),
         Command::Key(c) => commands::print::key(&mut ctx, c),
+        Command::Unit(a) => commands::print::unit(&mut ctx, a),
     };
     match result {
         Ok(reply) => {

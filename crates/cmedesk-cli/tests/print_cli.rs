@@ -291,6 +291,8 @@ fn department_and_hospital_batches_duplex_and_ctrl_c() {
 fn statements_are_signed_logged_and_verified() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = hospital(dir.path(), 6, 5);
+    assert_eq!(ok(&db, &["unit"])["unit"], "");
+    assert_eq!(ok(&db, &["unit", "示例县中医院"])["unit"], "示例县中医院");
     let people = active_staff(&db);
     let who = people[1]["id"].as_str().expect("id").to_string();
     let id_number = people[1]["id_number"].as_str().expect("id number").to_string();
@@ -326,6 +328,7 @@ fn statements_are_signed_logged_and_verified() {
     assert!(!text.contains(&id_number));
     assert!(squash(&text).contains(&code));
     assert!(text.contains(&format!("验证码：{short}")));
+    assert!(text.contains("示例县中医院"), "the unit set with `cmedesk unit`");
     let png = dir.path().join("page");
     tool(
         "pdftoppm",

@@ -22,7 +22,7 @@ use crate::error::{CoreError, Result};
 use crate::rules::RuleBook;
 use crate::staff::{self, StaffFilter, StaffRow, StaffStatus};
 use crate::statement::{Statement, StatementRow, mask_id_number};
-use crate::{Desk, departments};
+use crate::{Actor, Desk, Permission, departments};
 
 /// Which people a booklet batch covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,30 @@ pub fn unit_name(desk: &Desk) -> Result<String> {
         .query_row("SELECT value FROM desk_meta WHERE key = 'hospital_name'", [], |r| r.get(0))
         .optional()?
         .unwrap_or_default())
+}
+
+/// Sets the hospital's name printed on booklets and statements (an admin's setting; audited).
+pub fn set_unit_name(desk: &mut Desk, actor: &Actor, name: &str) -> Result<String> {
+    actor.require(Permission::ManageUsers)?;
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CoreError::invalid(
+            "unit",
+            "UNIT_NAME_LENGTH",
+            "单位名称应为 1–100 个字",
+            "the unit name must be 1-100 characters",
+        ));
+    }
+    let before = unit_name(desk)?;
+    desk.change(actor, |c| {
+        c.tx().execute(
+            "INSERT INTO desk_meta(key, value) VALUES ('hospital_name', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [&name],
+        )?;
+        c.record("set", "desk_meta", "hospital_name", Some(&before), Some(&name))?;
+        Ok(name.clone())
+    })
 }
 
 /// The card number as a booklet prints it: the canonical key without its scheme; an ID-card

@@ -360,3 +360,20 @@ pub fn key(ctx: &mut Context, cmd: KeyCommand) -> Result<Reply> {
         text,
     ))
 }
+
+#[derive(Args, Debug)]
+pub struct UnitArgs {
+    /// The new name; without it the current one is shown
+    name: Option<String>,
+}
+
+pub fn unit(ctx: &mut Context, a: UnitArgs) -> Result<Reply> {
+    let (desk, actor) = ctx.actor()?;
+    let name = match a.name {
+        Some(n) => printouts::set_unit_name(desk, &actor, &n)?,
+        None => printouts::unit_name(desk)?,
+    };
+    let text =
+        if name.is_empty() { "未设置单位名称".to_string() } else { format!("单位名称：{name}") };
+    Ok(Reply::new(json!({ "unit": name }), text))
+}
