@@ -578,6 +578,21 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_is_not_part_of_the_canonical_form_but_everything_else_is() {
+        // On paper a wrapped "Evidence-based Medicine" reads the same as an unwrapped one.
+        let mut spaced = statement();
+        spaced.rows[1].project_name = "护理安全 及风险\n防范管理".into();
+        assert_eq!(spaced.canonical_bytes(), statement().canonical_bytes());
+        let mut changed = statement();
+        changed.rows[1].project_name = "护理安全及风险防范管埋".into();
+        assert_ne!(changed.canonical_sha256(), statement().canonical_sha256());
+        // Sub-second print times are dropped: the code carries whole seconds.
+        let precise = DateTime::parse_from_rfc3339("2026-11-22T10:30:00.123+08:00").unwrap_or_default();
+        let s = Statement::new("王示例", "女", "11010519491231002X", false, "示例职工医院", vec![], precise);
+        assert_eq!(s.printed_at, at());
+    }
+
+    #[test]
     fn sign_then_verify_round_trips_through_text() {
         let k = key(7);
         let s = statement();
