@@ -90,6 +90,17 @@ enum Command {
     /// Spreadsheet templates (表格模板)
     #[command(subcommand)]
     Templates(commands::sheets::TemplatesCommand),
+    /// Print credit registration booklets (学分登记手册) from the stored credits, as PDF
+    Booklet(commands::print::BookletArgs),
+    /// Issue a signed credit statement (学分记录明细表) as PDF, recorded in the issue log
+    Statement(commands::print::StatementArgs),
+    /// Check a credit statement offline: its PDF, its full code or its short 验证码
+    Verify(commands::print::VerifyArgs),
+    /// The installation's statement-signing key: show it, export the public key
+    #[command(subcommand)]
+    Key(commands::print::KeyCommand),
+    /// The hospital's name printed on booklets and statements (所在单位): show or set
+    Unit(commands::print::UnitArgs),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +134,11 @@ fn main() -> ExitCode {
         Command::Import(a) => commands::sheets::import(&mut ctx, a),
         Command::Export(a) => commands::sheets::export(&mut ctx, a),
         Command::Templates(c) => commands::sheets::templates(&mut ctx, c),
+        Command::Booklet(a) => commands::print::booklet(&mut ctx, a),
+        Command::Statement(a) => commands::print::statement(&mut ctx, a),
+        Command::Verify(a) => commands::print::verify(&mut ctx, a),
+        Command::Key(c) => commands::print::key(&mut ctx, c),
+        Command::Unit(a) => commands::print::unit(&mut ctx, a),
     };
     match result {
         Ok(reply) => {

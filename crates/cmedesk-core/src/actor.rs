@@ -61,6 +61,7 @@ impl Role {
                         | ReviewCreditsHospital
                         | AnnualReview
                         | MapImportHeaders
+                        | IssueStatements
                 )
             }
             // A secretary works for their own department only; the store checks whose staff.
@@ -106,10 +107,12 @@ pub enum Permission {
     AnnualReview,
     /// Remember which template field an unknown spreadsheet header means (表头对照).
     MapImportHeaders,
+    /// Issue signed credit statements (学分记录明细表), which writes the issue log.
+    IssueStatements,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ManageUsers,
         Permission::EditDepartments,
         Permission::EditRoster,
@@ -129,6 +132,7 @@ impl Permission {
         Permission::ReviewCreditsDepartment,
         Permission::AnnualReview,
         Permission::MapImportHeaders,
+        Permission::IssueStatements,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -152,6 +156,7 @@ impl Permission {
             Permission::ReviewCreditsDepartment => "review credits for their department",
             Permission::AnnualReview => "run the annual review",
             Permission::MapImportHeaders => "map import headers",
+            Permission::IssueStatements => "issue credit statements",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -175,6 +180,7 @@ impl Permission {
             Permission::ReviewCreditsDepartment => "科室审核学分",
             Permission::AnnualReview => "办理年度审验",
             Permission::MapImportHeaders => "维护导入表头对照",
+            Permission::IssueStatements => "出具学分记录明细表",
         }
     }
 }
@@ -269,6 +275,7 @@ mod tests {
                 ReviewCreditsHospital,
                 AnnualReview,
                 MapImportHeaders,
+                IssueStatements,
             ]
         );
     }
@@ -299,6 +306,7 @@ mod tests {
                 ReviewCreditsDepartment => 16,
                 AnnualReview => 17,
                 MapImportHeaders => 18,
+                IssueStatements => 19,
             }
         }
         for (i, p) in Permission::ALL.into_iter().enumerate() {

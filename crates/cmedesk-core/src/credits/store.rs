@@ -155,11 +155,12 @@ fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const COLUMNS: &str = "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+pub(crate) const COLUMNS: &str =
+    "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
     activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
     review_status, rate_json, cap_x100, platform, revoked_at, revoked_reason";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
     let activity_date: String = r.get(4)?;
     let source: String = r.get(5)?;
     let class: Option<String> = r.get(11)?;
