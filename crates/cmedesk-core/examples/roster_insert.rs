@@ -13,6 +13,14 @@ fn actor() -> Actor {
     Actor::new(Operator::system(), DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap())
 }
 
+/// The calling thread's time on a CPU and waiting for one, in seconds (`/proc/thread-self/schedstat`):
+/// on a shared machine the wall time alone says more about the neighbours than about this code.
+fn sched() -> (f64, f64) {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let mut f = text.split_whitespace().map(|x| x.parse::<f64>().unwrap_or(0.0) / 1e9);
+    (f.next().unwrap_or(0.0), f.next().unwrap_or(0.0))
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -26,6 +34,8 @@ fn main() {
     let hospital = synthetic::generate(7, count, actor().today());
     for run in 1..=runs {
         let dir = tempfile::tempdir().unwrap();
+        // ROSTER_KEEP=DIR keeps the last run's database there, to look at its tables.
+        let keep = std::env::var_os("ROSTER_KEEP").map(std::path::PathBuf::from);
         let path = dir.path().join("bench.db");
         let mut desk = Desk::create(&path).unwrap();
         let d = departments::add(
@@ -41,18 +51,27 @@ fn main() {
             .collect();
         let cards = people.iter().filter(|p| p.card_key.is_some()).count();
         let load_before = load_average();
+        let (cpu0, wait0) = sched();
         let t = Instant::now();
         let added = staff::add_many(&mut desk, &actor(), people).unwrap();
         let insert = t.elapsed().as_secs_f64();
+        let (cpu1, wait1) = sched();
         let t = Instant::now();
         desk.checkpoint().unwrap();
         let checkpoint = t.elapsed().as_secs_f64();
-        let baseline = bare_inserts(&dir.path().join("bare.db"), &desk, &added);
+        if let Some(keep) = &keep {
+            std::fs::copy(&path, keep.join("bench.db")).unwrap();
+        }
+        let (baseline, baseline_cpu) = bare_inserts(&dir.path().join("bare.db"), &desk, &added);
         println!(
-            "run {run}: {count} staff ({cards} cards) in one transaction: {insert:.3} s to commit; \
-             checkpoint afterwards {checkpoint:.3} s; bare INSERTs of the same rows {baseline:.3} s \
-             (ratio {:.2}×); load average before {load_before}, after {}",
+            "run {run}: {count} staff ({cards} cards) in one transaction: {insert:.3} s to commit \
+             (on CPU {:.3} s, waiting for a CPU {:.3} s, the rest I/O); checkpoint afterwards {checkpoint:.3} s; \
+             bare INSERTs of the same rows {baseline:.3} s (on CPU {baseline_cpu:.3} s); ratio {:.2}× wall, \
+             {:.2}× CPU; load average before {load_before}, after {}",
+            cpu1 - cpu0,
+            wait1 - wait0,
             insert / baseline,
+            (cpu1 - cpu0) / baseline_cpu,
             load_average()
         );
     }
@@ -60,7 +79,7 @@ fn main() {
 
 /// The same staff and card rows as plain INSERTs in one transaction, into a fresh file with the
 /// same schema and pragmas: what SQLite alone costs.
-fn bare_inserts(path: &std::path::Path, desk: &Desk, added: &[staff::Staff]) -> f64 {
+fn bare_inserts(path: &std::path::Path, desk: &Desk, added: &[staff::Staff]) -> (f64, f64) {
     let fresh = Desk::create(path).unwrap();
     drop(fresh);
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -83,6 +102,7 @@ fn bare_inserts(path: &std::path::Path, desk: &Desk, added: &[staff::Staff]) -> 
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
+    let (cpu0, _) = sched();
     let t = Instant::now();
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
     {
@@ -117,5 +137,5 @@ fn bare_inserts(path: &std::path::Path, desk: &Desk, added: &[staff::Staff]) -> 
         }
     }
     conn.execute_batch("COMMIT").unwrap();
-    t.elapsed().as_secs_f64()
+    (t.elapsed().as_secs_f64(), sched().0 - cpu0)
 }

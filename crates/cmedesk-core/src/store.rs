@@ -409,6 +409,55 @@ mod tests {
         assert_eq!(n as u64, CHECKPOINT_AFTER_ROWS);
     }
 
+    /// Migration 0004 rebuilds the outbox without the op_id index and keeps every row as it was.
+    #[test]
+    fn migration_4_keeps_the_outbox_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
+        )
+        .unwrap();
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().take(3) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
+                params![i as i64 + 1, name, sha256_hex(sql.as_bytes())],
+            )
+            .unwrap();
+        }
+        let row = "1|op-1|staff|s-1|insert|{\"action\":\"staff.add\",\"after\":{\"name\":\"王芳\"}}|2026-01-05T09:00:00.000+08:00|2026-01-06";
+        let fields: Vec<&str> = row.split('|').collect();
+        conn.execute(
+            "INSERT INTO outbox VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params_from_iter(&fields),
+        )
+        .unwrap();
+        drop(conn);
+        let desk = Desk::open(&path).unwrap();
+        let stored: String = desk
+            .conn()
+            .query_row(
+                "SELECT site_seq || '|' || op_id || '|' || entity || '|' || entity_id || '|' || op || '|' ||
+                        payload || '|' || created_at || '|' || pushed_at FROM outbox",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, row);
+        let indexes: i64 = desk
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
+    }
+
     #[test]
     fn refuses_a_newer_database() {
         let dir = tempfile::tempdir().unwrap();
