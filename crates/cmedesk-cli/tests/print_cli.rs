@@ -194,6 +194,12 @@ fn booklet_from_stored_credits_prints_every_row_and_the_totals() {
         assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "embedded subset unicode: {line}");
     }
 
+    // A year without credits still prints, and says so.
+    let empty = dir.path().join("empty");
+    let v = ok(&db, &["booklet", "--staff", &who, "--year", "2025", "--out", &empty.to_string_lossy()]);
+    let text = squash(&pdftotext(&PathBuf::from(v["files"][0].as_str().expect("file"))));
+    assert!(text.contains("本年度无学分记录") && text.contains("年度累计完成0.00学时（0.00分）"), "{text}");
+
     // The core model agrees row for row with what the database holds.
     let desk = Desk::open(&db).expect("desk");
     let model = printouts::booklet(&desk, &who, 2026).expect("model");

@@ -27,6 +27,7 @@ pub struct PrintSetup {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("who").required(true).multiple(false)))]
 pub struct BookletArgs {
     /// One person (id, ID number or card)
     #[arg(long, group = "who")]
