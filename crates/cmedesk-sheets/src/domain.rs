@@ -68,12 +68,16 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
         let mut f = Fields { template, record };
         let mut ok = true;
         let department = f.text("department").unwrap_or_default();
-        let department_id = departments_by_name
-            .entry(department.clone())
-            .or_insert_with(|| {
-                departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh())
-            })
-            .clone();
+        // Looked up before inserting: a roster names a dozen departments over thousands of rows.
+        let department_id = match departments_by_name.get(&department) {
+            Some(known) => known.clone(),
+            None => {
+                let resolved =
+                    departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh());
+                departments_by_name.insert(department, resolved.clone());
+                resolved
+            }
+        };
         let department_id = match department_id {
             Ok(id) => id,
             Err(reason) => {

@@ -29,6 +29,8 @@ pub enum SheetsError {
     BadMapping { given: String },
     #[error("template {template} has no field {field:?}; fields: {known}")]
     UnknownField { template: String, field: String, known: String },
+    #[error("{path}: .xls is not written; export .xlsx")]
+    XlsNotWritten { path: String },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
     #[error(transparent)]
@@ -51,6 +53,7 @@ impl SheetsError {
             SheetsError::RowsRejected { .. } => "ROWS_REJECTED",
             SheetsError::BadMapping { .. } => "BAD_HEADER_MAPPING",
             SheetsError::UnknownField { .. } => "UNKNOWN_TEMPLATE_FIELD",
+            SheetsError::XlsNotWritten { .. } => "XLS_NOT_WRITTEN",
             SheetsError::Write { .. } => "SHEET_WRITE",
             SheetsError::Core(e) => e.code(),
         }
@@ -92,6 +95,9 @@ impl SheetsError {
             SheetsError::UnknownField { template, field, known } => {
                 format!("模板 {template} 没有字段「{field}」；可用字段：{known}")
             }
+            SheetsError::XlsNotWritten { path } => format!(
+                "不能导出为 .xls（{path}）：请导出 .xlsx（Excel 2007 及以上、WPS 均可打开），需要 .xls 时在 Excel/WPS 中另存为"
+            ),
             SheetsError::Write { path, reason } => format!("无法写入 {path}：{reason}"),
             SheetsError::Core(e) => e.message_zh(),
         }

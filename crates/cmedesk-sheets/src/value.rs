@@ -101,6 +101,27 @@ pub fn cell_str<'c>(cell: &'c DataRef<'_>) -> Option<&'c str> {
     }
 }
 
+/// Cleans one owned cell: a text cell that needs no trimming or folding (most of them) is moved
+/// into the value instead of copied; everything else as [`clean`].
+pub fn clean_owned(column: &Column, cell: Data, today: NaiveDate) -> Cleaned {
+    match cell {
+        Data::String(s) if is_plain(column, &s) => Cleaned::ok(Value::Text(s)),
+        other => clean(column, &other, today),
+    }
+}
+
+/// A text or card cell already in its cleaned form: nothing to trim or fold, within bounds.
+fn is_plain(column: &Column, s: &str) -> bool {
+    let clean = matches!(clean_text(s), Cow::Borrowed(t) if !t.is_empty() && t.len() == s.len());
+    match column.kind {
+        ColumnType::Text => clean && column.max_chars.is_none_or(|max| s.chars().count() <= max),
+        ColumnType::CardNumber => {
+            clean && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'-')
+        }
+        _ => false,
+    }
+}
+
 /// Cleans one cell for `column`; `today` bounds ID birth dates.
 pub fn clean_ref(column: &Column, cell: &DataRef<'_>, today: NaiveDate) -> Cleaned {
     // A cell of only spaces is empty, whatever its type.

@@ -214,6 +214,10 @@ fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let t = Template::get("compliance-report").unwrap();
     let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];
     assert_eq!(write_xlsx(&t, &too_many, &dir.path().join("big.xlsx")).unwrap_err().code(), "TOO_MANY_ROWS");
+    // .xls is read, never written (rust_xlsxwriter writes .xlsx only): refused, nothing on disk.
+    let xls = dir.path().join("old.XLS");
+    assert_eq!(write_xlsx(&t, &[], &xls).unwrap_err().code(), "XLS_NOT_WRITTEN");
+    assert!(!xls.exists());
 }
 
 /// A header the template does not know, mapped once by the user (the wizard remembers it and
