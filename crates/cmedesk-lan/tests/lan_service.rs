@@ -1,7 +1,7 @@
 //! The LAN self-service end to end over real TLS on loopback (issue 10): a desk file loaded
 //! with the synthetic hospital, the service started in-process on 127.0.0.1:0, phones played by
 //! a client pinned to the certificate fingerprint, and the database read back through the core.
-//! The 500-phone load test is here too (`LAN_LOAD_SECS` spreads the arrivals; default 8 s).
+//! The 500-phone load test is here too (`LAN_LOAD_SECS` spreads the arrivals; default 10 s).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -397,7 +397,7 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
     running.task.abort();
 }
 
-/// 500 phones check in over `LAN_LOAD_SECS` (default 8 s; the issue's figure is for 120 s):
+/// 500 phones check in over `LAN_LOAD_SECS` (default 10 s; the issue's figure is for 120 s):
 /// each scans (TLS connection, form, cookie) and submits on a new connection. All are recorded
 /// exactly once; the check-in p50/p99 latency is printed (and held to ≤ 200 ms when
 /// `LAN_LOAD_ASSERT_P99=1`, for release measurements).
@@ -407,16 +407,29 @@ async fn five_hundred_phones_are_all_recorded_exactly_once() {
     let w = world(700, ("09:00:00", "11:00:00"));
     assert!(w.people.len() >= phones, "{} people", w.people.len());
     let (running, c, _) = serve(&w, "2026-11-20T09:30:00+08:00", |_| {}).await;
-    let spread: f64 = std::env::var("LAN_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(8.0);
+    let spread: f64 = std::env::var("LAN_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10.0);
+    // The kiosk screen polls once a second; phones scan whatever code it shows.
+    let shown = Arc::new(std::sync::Mutex::new(kiosk(&c).await["url"].as_str().unwrap().to_string()));
+    let poller = {
+        let (c, shown) = (c.clone(), shown.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Some(u) = kiosk(&c).await["url"].as_str() {
+                    *shown.lock().unwrap() = u.to_string();
+                }
+            }
+        })
+    };
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (i, p) in w.people.iter().take(phones).cloned().enumerate() {
-        let c = c.clone();
+        let (c, shown) = (c.clone(), shown.clone());
         let at = Duration::from_secs_f64(spread * i as f64 / phones as f64);
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(tokio::time::Instant::from_std(started + at)).await;
-            let k = kiosk(&c).await;
-            let phone = scan(&c, k["url"].as_str().unwrap()).await;
+            let url = shown.lock().unwrap().clone();
+            let phone = scan(&c, &url).await;
             let t0 = Instant::now();
             let (status, body) = check_in(&c, &phone, &p.staff.id_number, &last4(&p)).await;
             (status, body, t0.elapsed(), p.staff.id)
@@ -431,6 +444,7 @@ async fn five_hundred_phones_are_all_recorded_exactly_once() {
         ids.push((id, body["swipe_id"].as_str().unwrap().to_string()));
     }
     let total = started.elapsed();
+    poller.abort();
     latencies.sort();
     let q = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).min(latencies.len()) - 1];
     eprintln!(
