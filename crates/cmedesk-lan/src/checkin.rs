@@ -43,7 +43,13 @@ pub async fn form(
                 "二维码已过期：请扫描会场大屏上当前显示的二维码（二维码每隔几秒更换，照片或转发的二维码无效）。",
             );
         }
-        _ => return refuse_page(StatusCode::BAD_REQUEST, "QR_INVALID", "二维码无效：请扫描会场大屏上的二维码。"),
+        _ => {
+            return refuse_page(
+                StatusCode::BAD_REQUEST,
+                "QR_INVALID",
+                "二维码无效：请扫描会场大屏上的二维码。",
+            );
+        }
     };
     let project_id = state.project.id.clone();
     let window_id = token.window_id.clone();
@@ -57,7 +63,11 @@ pub async fn form(
     };
     let local = now.naive_local();
     if local < window.starts_at || local >= window.ends_at {
-        return refuse_page(StatusCode::CONFLICT, "CHECKIN_WINDOW_OVER", "不在考勤时间段内：本时间段已结束。");
+        return refuse_page(
+            StatusCode::CONFLICT,
+            "CHECKIN_WINDOW_OVER",
+            "不在考勤时间段内：本时间段已结束。",
+        );
     }
     let cookie_device = device_of(&headers, &peer.0.0).filter(|d| !d.starts_with("ip"));
     let device = cookie_device.clone().unwrap_or_else(crate::token::nonce);
@@ -75,7 +85,11 @@ pub async fn form(
         window.ends_at.format("%H:%M")
     );
     let title = format!("{} {}", state.project.code, state.project.name);
-    let mut res = page(StatusCode::OK, "CHECKIN_FORM", pages::check_in(&title, &window_text, &ticket, &state.fingerprint));
+    let mut res = page(
+        StatusCode::OK,
+        "CHECKIN_FORM",
+        pages::check_in(&title, &window_text, &ticket, &state.fingerprint),
+    );
     if cookie_device.is_none()
         && let Ok(v) = HeaderValue::from_str(&format!(
             "cmd_dev={device}; Path=/; Max-Age=31536000; HttpOnly; Secure; SameSite=Strict"
@@ -162,11 +176,12 @@ pub async fn submit(
     let window_id = ticket.window_id.clone();
     let result = state
         .with_desk(move |desk, st| {
-            let staff = self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
-                if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
-                    st.failure_limiter.hit(&person, now);
-                }
-            })?;
+            let staff =
+                self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
+                    if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
+                        st.failure_limiter.hit(&person, now);
+                    }
+                })?;
             self_service::check_in(
                 desk,
                 &st.actor(),

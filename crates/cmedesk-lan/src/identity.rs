@@ -47,7 +47,8 @@ pub fn load_or_create(dir: &Path, names: &[String]) -> Result<Identity> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let (cert_path, key_path, secret_path) = (dir.join(CERT), dir.join(KEY), dir.join(SECRET));
     if !(cert_path.exists() && key_path.exists()) {
-        let made = rcgen::generate_simple_self_signed(names.to_vec()).context("making the TLS certificate")?;
+        let made =
+            rcgen::generate_simple_self_signed(names.to_vec()).context("making the TLS certificate")?;
         write_private(&key_path, &made.signing_key.serialize_der())?;
         write_private(&cert_path, made.cert.der())?;
     }

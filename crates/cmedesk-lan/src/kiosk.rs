@@ -29,7 +29,11 @@ pub async fn show(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Quer
         return page(
             StatusCode::FORBIDDEN,
             "KIOSK_FORBIDDEN",
-            pages::message("无权访问", "KIOSK_FORBIDDEN", "签到大屏只能在本机打开，或使用启动时显示的大屏地址。"),
+            pages::message(
+                "无权访问",
+                "KIOSK_FORBIDDEN",
+                "签到大屏只能在本机打开，或使用启动时显示的大屏地址。",
+            ),
         );
     }
     let url = match q.k {
@@ -42,7 +46,12 @@ pub async fn show(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Quer
 
 pub async fn state(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Query<KioskQuery>) -> Response {
     if !allowed(&state, &peer, &q) {
-        return answer(StatusCode::FORBIDDEN, "KIOSK_FORBIDDEN", "签到大屏只能在本机打开", serde_json::json!({}));
+        return answer(
+            StatusCode::FORBIDDEN,
+            "KIOSK_FORBIDDEN",
+            "签到大屏只能在本机打开",
+            serde_json::json!({}),
+        );
     }
     let now = state.clock.now();
     let rotate = state.config.rotate_secs.max(1);
@@ -69,7 +78,8 @@ pub async fn state(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Que
             serde_json::json!({ "count": 0, "cap": state.config.cap, "svg": null, "url": null, "window": null }),
         ),
         Ok(Some((w, count))) => {
-            let token = state.signer.qr(&QrToken { project_id: w.project_id.clone(), window_id: w.id.clone(), step });
+            let token =
+                state.signer.qr(&QrToken { project_id: w.project_id.clone(), window_id: w.id.clone(), step });
             let url = format!("{}/c?t={token}", state.base_url);
             let svg = QrCode::new(url.as_bytes())
                 .map(|c| c.render::<svg::Color<'_>>().min_dimensions(320, 320).build())

@@ -58,17 +58,19 @@ pub async fn query(
     let today = state.clock.now().date_naive();
     let result = state
         .with_desk(move |desk, st| {
-            let staff = self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
-                if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
-                    st.failure_limiter.hit(&person, now);
-                }
-            })?;
+            let staff =
+                self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
+                    if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
+                        st.failure_limiter.hit(&person, now);
+                    }
+                })?;
             self_service::my_credits(desk, &st.book, &staff, today)
         })
         .await;
     match result {
         Ok(mine) => {
-            let link = format!("/me/statement.pdf?d={}", state.signer.download(&mine.staff_id, now + DOWNLOAD_SECS));
+            let link =
+                format!("/me/statement.pdf?d={}", state.signer.download(&mine.staff_id, now + DOWNLOAD_SECS));
             answer(StatusCode::OK, "MY_CREDITS", "", json!({ "mine": mine, "download": link }))
         }
         Err(e) => {
@@ -100,7 +102,11 @@ pub async fn statement(State(state): State<Arc<AppState>>, Query(q): Query<Downl
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
             "PRINT_NO_FONT",
-            pages::message("暂不能下载", "PRINT_NO_FONT", "服务器未找到中文字体，暂不能生成明细表，请联系科教科。"),
+            pages::message(
+                "暂不能下载",
+                "PRINT_NO_FONT",
+                "服务器未找到中文字体，暂不能生成明细表，请联系科教科。",
+            ),
         );
     };
     let built = state

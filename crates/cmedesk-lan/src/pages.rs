@@ -24,7 +24,7 @@ main{max-width:30rem;margin:0 auto;padding:1rem}h1{font-size:1.3rem;margin:.5rem
 .card{background:#fff;border-radius:.6rem;padding:1rem;box-shadow:0 1px 3px rgba(0,0,0,.08);margin-bottom:1rem}
 label{display:block;margin:.6rem 0 .3rem;font-size:.95rem}input{width:100%;font-size:1.1rem;padding:.6rem;border:1px solid #c9cdd4;border-radius:.4rem}
 button{width:100%;margin-top:1rem;font-size:1.15rem;padding:.7rem;border:0;border-radius:.4rem;background:#1677ff;color:#fff}
-button:disabled{background:#8fb8f7}.muted{color:#646a73;font-size:.85rem}
+button:disabled{background:#8fb8f7}.muted{color:#646a73;font-size:.85rem;overflow-wrap:anywhere}
 .result{margin-top:1rem;padding:.8rem;border-radius:.4rem;font-size:1.05rem}.ok{background:#e8f7ee;color:#14733a}.err{background:#fdecec;color:#b42318}
 table{width:100%;border-collapse:collapse;font-size:.85rem}th,td{border-bottom:1px solid #eceef1;padding:.35rem .2rem;text-align:left;vertical-align:top}
 a.button{display:block;text-align:center;margin-top:1rem;padding:.7rem;border-radius:.4rem;background:#14733a;color:#fff;text-decoration:none}

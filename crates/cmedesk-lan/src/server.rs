@@ -155,7 +155,12 @@ pub fn page(status: StatusCode, code: &str, html: String) -> Response {
 
 /// Every request logged (JSON lines): time, peer, method, path (never the query: tokens), the
 /// status, the outcome code and the time taken. Security headers on every answer.
-async fn log_and_harden(State(state): State<Arc<AppState>>, peer: Peer, req: Request, next: Next) -> Response {
+async fn log_and_harden(
+    State(state): State<Arc<AppState>>,
+    peer: Peer,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();

@@ -185,7 +185,11 @@ mod tests {
         assert_eq!(s.open_qr(&text, 99), Err(TokenError::Invalid), "a token from the future is forged");
         let forged = text.replace(".p.", ".q.");
         assert_eq!(s.open_qr(&forged, 100), Err(TokenError::Invalid));
-        assert_eq!(Signer::new([8; 32]).open_qr(&text, 100), Err(TokenError::Invalid), "another install's secret");
+        assert_eq!(
+            Signer::new([8; 32]).open_qr(&text, 100),
+            Err(TokenError::Invalid),
+            "another install's secret"
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ fn t(s: &str) -> DateTime<FixedOffset> {
 
 fn officer(now: DateTime<FixedOffset>) -> Actor {
     Actor::new(
-        Operator { username: "officer".into(), display_name: "继教专干".into(), role: Role::Officer, department_id: None },
+        Operator {
+            username: "officer".into(),
+            display_name: "继教专干".into(),
+            role: Role::Officer,
+            department_id: None,
+        },
         now,
     )
 }
@@ -76,7 +81,8 @@ fn world(staff: usize, window: (&str, &str)) -> World {
     .unwrap();
     projects::add_holding_period(&mut desk, &a, &p.id, day, day).unwrap();
     let at = |hms: &str| day.and_time(chrono::NaiveTime::parse_from_str(hms, "%H:%M:%S").unwrap());
-    projects::add_attendance_window(&mut desk, &a, &p.id, at(window.0), at(window.1), Some("上午签到")).unwrap();
+    projects::add_attendance_window(&mut desk, &a, &p.id, at(window.0), at(window.1), Some("上午签到"))
+        .unwrap();
     let people: Vec<StaffRow> = staff::list(&desk, &StaffFilter::default())
         .unwrap()
         .into_iter()
@@ -92,7 +98,8 @@ fn last4(r: &StaffRow) -> String {
 
 async fn serve(w: &World, now: &str, tune: impl FnOnce(&mut LanConfig)) -> (Running, PinnedClient, PathBuf) {
     let state = w.db.parent().unwrap().join(format!("lan-{}", cmedesk_lan::token::nonce()));
-    let identity = cmedesk_lan::identity::load_or_create(&state, &["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let identity =
+        cmedesk_lan::identity::load_or_create(&state, &["localhost".into(), "127.0.0.1".into()]).unwrap();
     let mut config = LanConfig::new("127.0.0.1:0".parse::<SocketAddr>().unwrap(), w.project_id.clone());
     tune(&mut config);
     let log = state.join("lan-access.log");
@@ -184,7 +191,11 @@ async fn check_in_is_committed_before_success_and_repeats_are_refused() {
     assert_eq!(stored[0].terminal_id, running.terminal_id);
     let desk = Desk::open(&w.db).unwrap();
     let audit = audit_log::list(&desk, &Default::default()).unwrap();
-    assert!(audit.iter().any(|e| e.entity_id == stored[0].id && e.action == "swipe.record" && e.operator == "officer"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.entity_id == stored[0].id && e.action == "swipe.record" && e.operator == "officer")
+    );
     assert!(audit_log::verify(&desk).unwrap().intact);
 
     // The same ticket again is a replay.
@@ -202,7 +213,11 @@ async fn check_in_is_committed_before_success_and_repeats_are_refused() {
     assert_eq!((status, body["code"].as_str().unwrap()), (422, "SELF_SERVICE_NOT_VERIFIED"));
     let card = q.card_key.as_deref().unwrap().trim_start_matches("ic:").to_string();
     let (status, body) = check_in(&c, &phone, &q.staff.id_number, &card).await;
-    assert_eq!((status, body["code"].as_str().unwrap()), (200, "CHECKED_IN"), "a refused try leaves the ticket usable");
+    assert_eq!(
+        (status, body["code"].as_str().unwrap()),
+        (200, "CHECKED_IN"),
+        "a refused try leaves the ticket usable"
+    );
     assert_eq!(kiosk(&c).await["count"], 2);
     assert_eq!(qr_swipes(&w.db, &w.project_id).len(), 2, "refusals wrote nothing");
 
@@ -330,8 +345,15 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
         let book = RuleBook::embedded().unwrap();
         let a = admin(t("2026-11-19T09:00:00+08:00"));
         let file = NewEvidence { file_name: "封面.pdf".into(), content: b"%PDF-1.4 synthetic".to_vec() };
-        let m = store::add_manual(&mut desk, &a, &book, paper(&p.staff.id, "慢病管理研究"), &[file], SaveMode::SaveAndSubmit)
-            .unwrap();
+        let m = store::add_manual(
+            &mut desk,
+            &a,
+            &book,
+            paper(&p.staff.id, "慢病管理研究"),
+            &[file],
+            SaveMode::SaveAndSubmit,
+        )
+        .unwrap();
         store::review_manual(
             &mut desk,
             &a,
@@ -342,7 +364,8 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
             ReviewPolicy { department_required: false },
         )
         .unwrap();
-        store::add_manual(&mut desk, &a, &book, paper(&p.staff.id, "尚未上报的论文"), &[], SaveMode::Save).unwrap();
+        store::add_manual(&mut desk, &a, &book, paper(&p.staff.id, "尚未上报的论文"), &[], SaveMode::Save)
+            .unwrap();
     }
     let (running, c, _) = serve(&w, "2026-11-20T09:30:00+08:00", |_| {}).await;
     let a = c
@@ -372,10 +395,21 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(shown, expected);
     assert_eq!(expected.len(), 2);
-    let draft = mine["rows"].as_array().unwrap().iter().find(|r| r["credit"]["activity_name"] == "尚未上报的论文").unwrap();
+    let draft = mine["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["credit"]["activity_name"] == "尚未上报的论文")
+        .unwrap();
     assert_eq!(draft["not_counted_reason"], "审核状态为保存");
-    assert_eq!(mine["totals"]["credits"].as_f64().unwrap(), 1.0 * listed[0].record.credits.0.min(listed[1].record.credits.0) as f64 / 100.0);
-    assert!(mine["gaps"].as_array().unwrap().iter().any(|g| g["requirement_zh"] == "学分"), "the gap to 25 credits");
+    assert_eq!(
+        mine["totals"]["credits"].as_f64().unwrap(),
+        1.0 * listed[0].record.credits.0.min(listed[1].record.credits.0) as f64 / 100.0
+    );
+    assert!(
+        mine["gaps"].as_array().unwrap().iter().any(|g| g["requirement_zh"] == "学分"),
+        "the gap to 25 credits"
+    );
 
     // The statement PDF, when a CJK font is installed (CI installs one).
     let link = j["download"].as_str().unwrap();
@@ -390,8 +424,14 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
     let expired = c.get("/me/statement.pdf?d=1.x.00", None).await.unwrap();
     assert_eq!(expired.status, 410);
     // A wrong second factor answers the same as an unknown ID number.
-    let a = c.post_json("/api/me", None, &json!({ "id_number": p.staff.id_number, "second_factor": "0000" })).await.unwrap();
-    let b = c.post_json("/api/me", None, &json!({ "id_number": "110105198001010091", "second_factor": "1234" })).await.unwrap();
+    let a = c
+        .post_json("/api/me", None, &json!({ "id_number": p.staff.id_number, "second_factor": "0000" }))
+        .await
+        .unwrap();
+    let b = c
+        .post_json("/api/me", None, &json!({ "id_number": "110105198001010091", "second_factor": "1234" }))
+        .await
+        .unwrap();
     assert_eq!((a.status, b.status), (422, 422));
     assert_eq!(a.json().unwrap()["message"], b.json().unwrap()["message"]);
     running.task.abort();

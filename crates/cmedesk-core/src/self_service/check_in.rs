@@ -49,7 +49,9 @@ fn window_text(w: &AttendanceWindow) -> String {
 
 /// The project's attendance window that contains `now`, if any.
 pub fn current_window(desk: &Desk, project_id: &str, now: NaiveDateTime) -> Result<Option<AttendanceWindow>> {
-    Ok(projects::attendance_windows(desk, project_id)?.into_iter().find(|w| w.starts_at <= now && now < w.ends_at))
+    Ok(projects::attendance_windows(desk, project_id)?
+        .into_iter()
+        .find(|w| w.starts_at <= now && now < w.ends_at))
 }
 
 /// People with an accepted swipe for the project during the window (the kiosk's live count).
@@ -68,7 +70,11 @@ fn count_in(conn: &rusqlite::Connection, w: &AttendanceWindow) -> Result<i64> {
 
 fn window(desk: &Desk, project_id: &str, window_id: &str) -> Result<AttendanceWindow> {
     projects::attendance_windows(desk, project_id)?.into_iter().find(|w| w.id == window_id).ok_or_else(|| {
-        CoreError::NotFound { entity: "attendance_window", entity_zh: "考勤时间段", key: window_id.to_string() }
+        CoreError::NotFound {
+            entity: "attendance_window",
+            entity_zh: "考勤时间段",
+            key: window_id.to_string(),
+        }
     })
 }
 

@@ -16,7 +16,7 @@ use crate::{
         store::{self, StoredCredit},
     },
     error::Result,
-    rules::{CmeYear, RuleBook},
+    rules::{CmeYear, RuleBook, RuleSet},
     staff::StaffRow,
     statement::{StatementRow, mask_id_number},
 };
@@ -60,8 +60,13 @@ pub struct MyCredits {
     pub rows: Vec<MyCreditRow>,
 }
 
-fn category_zh(level: Option<&str>, class: Option<CreditClass>) -> String {
-    let level = level.and_then(CreditLevel::parse).map(|l| l.label_zh()).unwrap_or("其他");
+/// 国家级 / 省级 … for project credits; the rule set's category name (论文, 自学 …) otherwise.
+fn category_zh(rs: &RuleSet, category: &str, level: Option<&str>, class: Option<CreditClass>) -> String {
+    let level = level
+        .and_then(CreditLevel::parse)
+        .map(|l| l.label_zh())
+        .or_else(|| rs.category(category).map(|c| c.name.as_str()))
+        .unwrap_or("其他");
     match class {
         Some(CreditClass::ClassI) => format!("{level}Ⅰ类"),
         Some(CreditClass::ClassII) => format!("{level}Ⅱ类"),
@@ -101,7 +106,12 @@ pub fn my_credits(desk: &Desk, book: &RuleBook, person: &StaffRow, today: NaiveD
                 (None, _) => Some("未参与本年度达标计算".to_string()),
             };
             MyCreditRow {
-                category_zh: category_zh(credit.record.credit_level.as_deref(), credit.record.class),
+                category_zh: category_zh(
+                    rs,
+                    &credit.record.category,
+                    credit.record.credit_level.as_deref(),
+                    credit.record.class,
+                ),
                 review_zh: credit.record.review_status.label_zh(),
                 counted_credits: d.map(|d| d.counted_credits).unwrap_or_default(),
                 counted_hours: d.map(|d| d.counted_hours).unwrap_or_default(),
@@ -112,7 +122,9 @@ pub fn my_credits(desk: &Desk, book: &RuleBook, person: &StaffRow, today: NaiveD
         .collect();
     let (status, note, totals, gaps) = match person_result {
         Some(p) => (p.status, p.note, p.totals, p.gaps),
-        None => (ComplianceStatus::Exempt, Some("本年度不参与达标统计".to_string()), Totals::default(), vec![]),
+        None => {
+            (ComplianceStatus::Exempt, Some("本年度不参与达标统计".to_string()), Totals::default(), vec![])
+        }
     };
     Ok(MyCredits {
         staff_id: staff_id.clone(),
