@@ -249,6 +249,14 @@ pub struct Running {
 /// Binds the chosen address and serves until the task is dropped or the process ends.
 pub async fn start(config: LanConfig, parts: Parts) -> Result<Running> {
     let Parts { mut desk, operator, clock, identity, statement_signer, fonts, access_log } = parts;
+    if config.listen.ip().is_unspecified() {
+        // Every interface would include ones the officer did not mean (VPN, a second network).
+        anyhow::bail!(
+            "请指定院内网络网卡的地址（如 192.168.1.20:8443），不要监听 {} 的全部网卡 \
+             (bind the chosen LAN address, not every interface)",
+            config.listen.ip()
+        );
+    }
     let project = cmedesk_core::projects::get(&desk, &config.project_id)?;
     let actor = Actor::new(operator.clone(), clock.now());
     let tcp = tokio::net::TcpListener::bind(config.listen)

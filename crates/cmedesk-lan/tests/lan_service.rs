@@ -227,6 +227,22 @@ async fn check_in_is_committed_before_success_and_repeats_are_refused() {
     for path in ["/admin", "/api/staff", "/api/swipes", "/api/users", "/backup"] {
         assert_eq!(c.get(path, None).await.unwrap().status, 404, "{path}");
     }
+    // Only the chosen address is bound: "all interfaces" is refused.
+    let refused = cmedesk_lan::start(
+        LanConfig::new("0.0.0.0:0".parse().unwrap(), w.project_id.clone()),
+        Parts {
+            desk: Desk::open(&w.db).unwrap(),
+            operator: officer(t("2026-11-20T09:30:00+08:00")).operator,
+            clock: Arc::new(RunningClock::system()),
+            identity: cmedesk_lan::identity::load_or_create(&w.db.parent().unwrap().join("lan-x"), &[])
+                .unwrap(),
+            statement_signer: Arc::new(EphemeralSigner::generate().unwrap()),
+            fonts: None,
+            access_log: None,
+        },
+    )
+    .await;
+    assert!(refused.err().unwrap().to_string().contains("0.0.0.0"));
     // Every request is logged, without the query (tokens stay out of the log).
     let lines = std::fs::read_to_string(&log).unwrap();
     assert!(lines.lines().count() >= 12, "{lines}");

@@ -88,6 +88,7 @@ fn serve(ctx: &mut Context, a: ServeArgs) -> Result<Reply> {
         fonts,
         access_log: Some(state_dir.join("lan-access.log")),
     };
+    let log_path = state_dir.join("lan-access.log");
     let json_out = ctx.args.json;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async move {
@@ -95,19 +96,20 @@ fn serve(ctx: &mut Context, a: ServeArgs) -> Result<Reply> {
         let info = json!({
             "url": running.base_url, "addr": running.addr.to_string(), "kiosk_url": running.kiosk_url,
             "fingerprint": running.fingerprint, "project": running.project.code,
-            "terminal_id": running.terminal_id,
+            "terminal_id": running.terminal_id, "access_log": log_path,
         });
         if json_out {
             println!("{info}");
         } else {
             println!(
-                "局域网自助服务已启动：{}\n项目：{} {}\n签到大屏（本机可直接打开 /kiosk）：{}\n我的学分：{}/me\n证书指纹 SHA-256：{}\n按 Ctrl-C 停止。",
+                "局域网自助服务已启动：{}\n项目：{} {}\n签到大屏（本机可直接打开 /kiosk）：{}\n我的学分：{}/me\n证书指纹 SHA-256：{}\n访问日志：{}\n按 Ctrl-C 停止。",
                 running.base_url,
                 running.project.code,
                 running.project.name,
                 running.kiosk_url,
                 running.base_url,
-                running.fingerprint
+                running.fingerprint,
+                log_path.display()
             );
         }
         use std::io::Write as _;
