@@ -44,6 +44,33 @@ pub async fn show(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Quer
     page(StatusCode::OK, "KIOSK", pages::kiosk(&title, &url, &state.fingerprint))
 }
 
+/// The code's URL and SVG for a rotation step, drawn once per step (drawing takes a while
+/// and several screens may poll every second).
+async fn code_for(state: &Arc<AppState>, project_id: &str, window_id: &str, step: i64) -> (String, String) {
+    let key = format!("{window_id}/{step}");
+    if let Some((k, url, svg)) = state.kiosk_code.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+        && *k == key
+    {
+        return (url.clone(), svg.clone());
+    }
+    let token = state.signer.qr(&QrToken {
+        project_id: project_id.to_string(),
+        window_id: window_id.to_string(),
+        step,
+    });
+    let url = format!("{}/c?t={token}", state.base_url);
+    let text = url.clone();
+    let svg = tokio::task::spawn_blocking(move || {
+        QrCode::new(text.as_bytes())
+            .map(|c| c.render::<svg::Color<'_>>().min_dimensions(320, 320).build())
+            .unwrap_or_default()
+    })
+    .await
+    .unwrap_or_default();
+    *state.kiosk_code.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, url.clone(), svg.clone()));
+    (url, svg)
+}
+
 pub async fn state(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Query<KioskQuery>) -> Response {
     if !allowed(&state, &peer, &q) {
         return answer(
@@ -78,12 +105,7 @@ pub async fn state(State(state): State<Arc<AppState>>, peer: Peer, Query(q): Que
             serde_json::json!({ "count": 0, "cap": state.config.cap, "svg": null, "url": null, "window": null }),
         ),
         Ok(Some((w, count))) => {
-            let token =
-                state.signer.qr(&QrToken { project_id: w.project_id.clone(), window_id: w.id.clone(), step });
-            let url = format!("{}/c?t={token}", state.base_url);
-            let svg = QrCode::new(url.as_bytes())
-                .map(|c| c.render::<svg::Color<'_>>().min_dimensions(320, 320).build())
-                .unwrap_or_default();
+            let (url, svg) = code_for(&state, &w.project_id, &w.id, step).await;
             let window = format!(
                 "考勤时间段 {}{} {}–{}",
                 w.label.as_deref().map(|l| format!("{l} ")).unwrap_or_default(),

@@ -88,6 +88,8 @@ pub struct AppState {
     pub device_limiter: Limiter,
     pub person_limiter: Limiter,
     pub failure_limiter: Limiter,
+    /// The kiosk's current code: (window/step, URL, SVG).
+    pub kiosk_code: Mutex<Option<(String, String, String)>>,
     log: Mutex<Option<std::fs::File>>,
 }
 
@@ -299,6 +301,7 @@ pub async fn start(config: LanConfig, parts: Parts) -> Result<Running> {
         statement_signer,
         fonts,
         used_tickets: Mutex::new(HashMap::new()),
+        kiosk_code: Mutex::new(None),
         log: Mutex::new(log),
     });
     let listener = tls::TlsListener::new(tcp, tls::server_config(&identity)?)?;
