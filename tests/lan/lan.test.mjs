@@ -99,7 +99,7 @@ async function kioskCount(kiosk) {
 }
 
 test('check-in, kiosk count, wrong factor, replay, already, cap, expiry', async () => {
-  const s = await serve('2026-11-20T09:30:00+08:00', ['--cap', '2', '--rotate-secs', '2']);
+  const s = await serve('2026-11-20T09:30:00+08:00', ['--cap', '2', '--rotate-secs', '4']);
   const kioskCtx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
   const kiosk = await kioskCtx.newPage();
   await kiosk.goto(`${s.url}/kiosk`);
@@ -156,9 +156,9 @@ test('check-in, kiosk count, wrong factor, replay, already, cap, expiry', async 
   assert.equal(r.code, 'CHECKIN_CAP_REACHED');
   assert.match(r.text, /上限 2 人/);
 
-  // A code photographed and opened later has expired (rotation every 2 s, previous one accepted).
+  // A code photographed and opened later has expired (rotation every 4 s, previous one accepted).
   const old = await scanUrl();
-  await sleep(4500);
+  await sleep(9000);
   const late = await phone();
   await late.goto(old);
   assert.equal(await late.locator('#result').getAttribute('data-code'), 'QR_EXPIRED');
@@ -173,7 +173,9 @@ test('check-in, kiosk count, wrong factor, replay, already, cap, expiry', async 
 });
 
 test('a check-in submitted after the window ended is refused', async () => {
-  const s = await serve('2026-11-20T09:59:57+08:00');
+  // The window ends 10 s after the service starts (room for a slow machine to load the pages).
+  const s = await serve('2026-11-20T09:59:50+08:00');
+  const started = Date.now();
   const kioskCtx = await browser.newContext({ ignoreHTTPSErrors: true });
   const kiosk = await kioskCtx.newPage();
   await kiosk.goto(`${s.url}/kiosk`);
@@ -184,7 +186,7 @@ test('a check-in submitted after the window ended is refused', async () => {
   const d = people[3];
   await p.fill('#id_number', d.id_number);
   await p.fill('#second_factor', last4(d));
-  await sleep(3500);
+  await sleep(Math.max(0, 10800 - (Date.now() - started)));
   await p.click('#submit');
   await p.waitForFunction(() => document.querySelector('#result').dataset.code);
   assert.equal(await p.locator('#result').getAttribute('data-code'), 'CHECKIN_WINDOW_OVER');

@@ -253,10 +253,10 @@ async fn check_in_is_committed_before_success_and_repeats_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_codes_tickets_window_end_and_cap_are_refused() {
-    // The window closes 3 s after the service starts; codes rotate every second.
+    // The window closes 3 s after the service starts; codes rotate every 2 s.
     let w = world(200, ("09:00:00", "09:30:03"));
     let (running, c, _) = serve(&w, "2026-11-20T09:30:00+08:00", |cfg| {
-        cfg.rotate_secs = 1;
+        cfg.rotate_secs = 2;
         cfg.cap = Some(1);
     })
     .await;
@@ -270,12 +270,11 @@ async fn expired_codes_tickets_window_end_and_cap_are_refused() {
     let (status, body) = check_in(&c, &pb, &b.staff.id_number, &last4(b)).await;
     assert_eq!((status, body["code"].as_str().unwrap()), (409, "CHECKIN_CAP_REACHED"));
     assert!(body["message"].as_str().unwrap().contains("上限 1 人"));
-    // The code photographed a few seconds ago no longer opens the form.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The code photographed a few seconds ago no longer opens the form (two steps later).
+    tokio::time::sleep(Duration::from_millis(4300)).await;
     let a2 = c.get(&path_of(&url), None).await.unwrap();
     assert_eq!((a2.status, a2.header("x-cmedesk-code")), (410, Some("QR_EXPIRED")));
     // After the window's end, a ticket issued inside it is refused by the core.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
     let (status, body) = check_in(&c, &pb, &b.staff.id_number, &last4(b)).await;
     assert_eq!((status, body["code"].as_str().unwrap()), (409, "CHECKIN_WINDOW_OVER"), "{body}");
     assert!(body["message"].as_str().unwrap().contains("不在考勤时间段内"));
