@@ -151,6 +151,12 @@ pub fn print_error(e: &anyhow::Error, json: bool) {
         };
         return print_coded(c.code(), zh, c.to_string(), None, json);
     }
+    if let Some(p) = e.downcast_ref::<cmedesk_print::PrintError>() {
+        return print_coded(p.code(), p.to_string(), p.to_string(), None, json);
+    }
+    if let Some(s) = e.downcast_ref::<cmedesk_core::statement::StatementError>() {
+        return print_coded(s.code(), s.to_string(), s.to_string(), s.field(), json);
+    }
     let (code, zh, en, field) = match (
         e.downcast_ref::<CoreError>(),
         e.downcast_ref::<cmedesk_cards::CardsError>(),

@@ -58,6 +58,9 @@ enum Command {
     Compliance(commands::credits::ComplianceArgs),
     /// Who will miss the year's requirement, and by how much (达标预测)
     Forecast(commands::credits::ForecastArgs),
+    /// The annual review (年度审验): initial review by the deadline, mark for the health bureau, its result
+    #[command(subcommand)]
+    Review(commands::review::ReviewCommand),
     /// The audit log (操作日志); `--verify` checks the hash chain
     AuditLog(commands::audit::AuditArgs),
     /// Backups (备份): create, list, verify, restore
@@ -71,9 +74,8 @@ enum Command {
     /// Staff self-service over the hospital LAN (局域网自助服务): QR check-in, my credits
     #[command(subcommand)]
     Lan(commands::lan::LanCommand),
-    /// Sync state of this desk (同步)
-    #[command(subcommand)]
-    Sync(commands::sync::SyncCommand),
+    /// Sync with the exchange server (同步): push, then pull; status, conflicts, resolve
+    Sync(commands::sync::SyncArgs),
     /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
     Ports(commands::cards::PortsArgs),
     /// Simulate a card reader or storing terminal on a pseudo-terminal (模拟读卡器)
@@ -91,6 +93,17 @@ enum Command {
     /// Spreadsheet templates (表格模板)
     #[command(subcommand)]
     Templates(commands::sheets::TemplatesCommand),
+    /// Print credit registration booklets (学分登记手册) from the stored credits, as PDF
+    Booklet(commands::print::BookletArgs),
+    /// Issue a signed credit statement (学分记录明细表) as PDF, recorded in the issue log
+    Statement(commands::print::StatementArgs),
+    /// Check a credit statement offline: its PDF, its full code or its short 验证码
+    Verify(commands::print::VerifyArgs),
+    /// The installation's statement-signing key: show it, export the public key
+    #[command(subcommand)]
+    Key(commands::print::KeyCommand),
+    /// The hospital's name printed on booklets and statements (所在单位): show or set
+    Unit(commands::print::UnitArgs),
 }
 
 fn main() -> ExitCode {
@@ -111,11 +124,12 @@ fn main() -> ExitCode {
         Command::Credits(c) => commands::credits::run_credits(&mut ctx, c),
         Command::Compliance(a) => commands::credits::run_compliance(&mut ctx, a),
         Command::Forecast(a) => commands::credits::run_forecast(&mut ctx, a),
+        Command::Review(c) => commands::review::run(&mut ctx, c),
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Backup(c) => commands::backup::run(&mut ctx, c),
         Command::Hub(c) => commands::sync::run_hub(&mut ctx, c),
-        Command::Sync(c) => commands::sync::run_sync(&mut ctx, c),
+        Command::Sync(a) => commands::sync::run_sync(&mut ctx, a),
         Command::Lan(c) => commands::lan::run(&mut ctx, c),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
@@ -123,7 +137,12 @@ fn main() -> ExitCode {
         Command::Terminal(c) => commands::swipes::run_terminal(&mut ctx, c),
         Command::Import(a) => commands::sheets::import(&mut ctx, a),
         Command::Export(a) => commands::sheets::export(&mut ctx, a),
-        Command::Templates(c) => commands::sheets::templates(c),
+        Command::Templates(c) => commands::sheets::templates(&mut ctx, c),
+        Command::Booklet(a) => commands::print::booklet(&mut ctx, a),
+        Command::Statement(a) => commands::print::statement(&mut ctx, a),
+        Command::Verify(a) => commands::print::verify(&mut ctx, a),
+        Command::Key(c) => commands::print::key(&mut ctx, c),
+        Command::Unit(a) => commands::print::unit(&mut ctx, a),
     };
     match result {
         Ok(reply) => {

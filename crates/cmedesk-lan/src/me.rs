@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cmedesk_core::self_service;
-use cmedesk_core::statement::Statement;
+use cmedesk_core::{printouts, statement_issues};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -112,19 +112,15 @@ pub async fn statement(State(state): State<Arc<AppState>>, Query(q): Query<Downl
     let built = state
         .with_desk(move |desk, st| -> anyhow::Result<(String, Vec<u8>)> {
             let staff = cmedesk_core::staff::get_row(desk, &staff_id)?;
-            let mine = self_service::my_credits(desk, &st.book, &staff, now.date_naive())?;
-            let unit = self_service::unit_name(desk)?;
-            let statement = Statement::new(
-                &staff.staff.name,
-                staff.staff.gender.label_zh(),
-                &staff.staff.id_number,
-                false,
-                unit,
-                self_service::statement_rows(&mine),
-                now,
-            );
-            let pdf = crate::statement::render(&fonts, st.statement_signer.as_ref(), &statement)?;
-            Ok((format!("学分记录明细表_{}_{}.pdf", staff.staff.name, mine.year.year), pdf))
+            let year = self_service::my_credits(desk, &st.book, &staff, now.date_naive())?.year.year;
+            let statement = printouts::statement(desk, &staff_id, year, false, now)?;
+            let code =
+                st.statement_signer.sign(&statement).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            let pdf = crate::statement::render(&fonts, &statement, &code)?;
+            // Logged before the bytes leave: every statement in someone's hands is in the log,
+            // so its short code can be checked at the desk.
+            statement_issues::record(desk, &st.actor(), &staff_id, year, &statement, &code)?;
+            Ok((format!("学分记录明细表_{}_{year}.pdf", staff.staff.name), pdf))
         })
         .await;
     match built {

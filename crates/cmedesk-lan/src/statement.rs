@@ -1,6 +1,6 @@
-//! The statement PDF a staff member downloads. Signing goes through [`StatementSigner`] so the
-//! installation's stored key (being added elsewhere) can replace the [`EphemeralSigner`] this
-//! service makes at start without touching the routes.
+//! The statement PDF a staff member downloads. Signing goes through [`StatementSigner`], so
+//! the installation's key (`cmedesk_print::signing_key`, what `cmedesk statement` uses) or a
+//! key made in memory for tests can sign without the routes knowing which.
 
 use anyhow::Result;
 use cmedesk_core::statement::{Statement, StatementError, VerificationCode, signing_key_from_seed};
@@ -11,17 +11,22 @@ pub trait StatementSigner: Send + Sync + 'static {
     fn sign(&self, statement: &Statement) -> Result<VerificationCode, StatementError>;
 }
 
-/// A key made in memory when the service starts: statements it signed verify against its
-/// public key only while the service runs. Stands in until the per-installation key exists.
-pub struct EphemeralSigner {
+/// Signs with one Ed25519 key held in memory.
+pub struct KeySigner {
     key: SigningKey,
 }
 
-impl EphemeralSigner {
-    pub fn generate() -> Result<EphemeralSigner> {
+impl KeySigner {
+    /// The installation's key, as loaded by `cmedesk_print::signing_key::load_or_create`.
+    pub fn new(key: SigningKey) -> KeySigner {
+        KeySigner { key }
+    }
+
+    /// A fresh random key (tests; statements it signs verify only against its public key).
+    pub fn generate() -> Result<KeySigner> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("random key: {e}"))?;
-        Ok(EphemeralSigner { key: signing_key_from_seed(&seed) })
+        Ok(KeySigner { key: signing_key_from_seed(&seed) })
     }
 
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
@@ -29,7 +34,7 @@ impl EphemeralSigner {
     }
 }
 
-impl StatementSigner for EphemeralSigner {
+impl StatementSigner for KeySigner {
     fn sign(&self, statement: &Statement) -> Result<VerificationCode, StatementError> {
         statement.sign(&self.key)
     }
@@ -38,10 +43,9 @@ impl StatementSigner for EphemeralSigner {
 /// Lays out and draws a signed statement as PDF bytes.
 pub fn render(
     fonts: &cmedesk_print::FontSet,
-    signer: &dyn StatementSigner,
     statement: &Statement,
+    code: &VerificationCode,
 ) -> Result<Vec<u8>> {
-    let code = signer.sign(statement).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     let mut printer = cmedesk_print::Printer::new(fonts.clone());
-    Ok(printer.statement_pdf(statement, &code)?)
+    Ok(printer.statement_pdf(statement, code)?)
 }

@@ -20,7 +20,7 @@ use cmedesk_core::{Actor, Desk, Operator, Role, approved_projects, audit_log, sy
 use cmedesk_lan::client::PinnedClient;
 use cmedesk_lan::clock::RunningClock;
 use cmedesk_lan::limits::Limit;
-use cmedesk_lan::statement::EphemeralSigner;
+use cmedesk_lan::statement::KeySigner;
 use cmedesk_lan::{LanConfig, Parts, Running};
 use serde_json::{Value, json};
 
@@ -110,7 +110,7 @@ async fn serve(w: &World, now: &str, tune: impl FnOnce(&mut LanConfig)) -> (Runn
             operator: officer(t(now)).operator,
             clock: Arc::new(RunningClock::starting_at(t(now))),
             identity,
-            statement_signer: Arc::new(EphemeralSigner::generate().unwrap()),
+            statement_signer: Arc::new(KeySigner::generate().unwrap()),
             fonts: cmedesk_print::discover(None).ok(),
             access_log: Some(log.clone()),
         },
@@ -236,7 +236,7 @@ async fn check_in_is_committed_before_success_and_repeats_are_refused() {
             clock: Arc::new(RunningClock::system()),
             identity: cmedesk_lan::identity::load_or_create(&w.db.parent().unwrap().join("lan-x"), &[])
                 .unwrap(),
-            statement_signer: Arc::new(EphemeralSigner::generate().unwrap()),
+            statement_signer: Arc::new(KeySigner::generate().unwrap()),
             fonts: None,
             access_log: None,
         },
@@ -435,6 +435,11 @@ async fn my_credits_match_the_credit_list_and_the_statement_downloads() {
         assert_eq!(pdf.status, 200, "{}", pdf.text());
         assert_eq!(pdf.header("content-type"), Some("application/pdf"));
         assert!(pdf.body.starts_with(b"%PDF"));
+        // Issued statements are in the issue log, so the short code can be checked at the desk.
+        let issued =
+            cmedesk_core::statement_issues::list(&Desk::open(&w.db).unwrap(), &p.staff.id, Some(2026))
+                .unwrap();
+        assert_eq!(issued.len(), 1);
     }
     let expired = c.get("/me/statement.pdf?d=1.x.00", None).await.unwrap();
     assert_eq!(expired.status, 410);

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod mappings;
 pub mod read;
 pub mod report;
 pub mod template;

@@ -4,11 +4,13 @@
 //! A retry is always safe: the server answers a re-pushed op with its stored result, and a pull
 //! page that does not continue the cursor is refused whole.
 
+pub mod background;
+
 use std::time::Duration;
 
 use cmedesk_core::{
     CoreError, Desk,
-    sync::{DeskSync, PullReply, PushReply, PushRequest, SyncError, outbox_ops},
+    sync::{DeskSync, Outcome, PullReply, PushReply, PushRequest, SyncError, outbox_ops, pull_apply},
 };
 use serde::{Deserialize, Serialize};
 
@@ -281,8 +283,8 @@ pub async fn sync_round(
     Ok(report)
 }
 
-/// Pushes a real desk's outbox (the push half of a sync; pulling into the desk database is not
-/// built yet). Each settled reply is stored with the desk's marks in one transaction, so a desk
+/// Pushes a real desk's outbox (the push half of [`sync_desk`]). Field edits are frozen first
+/// (their clock reading and bases fixed), so a re-pushed op hashes the same. Each settled reply is stored with the desk's marks in one transaction, so a desk
 /// killed at any point resumes where the server stands: an op is never lost, and a re-pushed op
 /// gets its stored result.
 pub async fn push_desk(
@@ -295,6 +297,7 @@ pub async fn push_desk(
     let mut backoff = Backoff::new(opts.backoff_base, opts.backoff_max, now.len() as u64 + 7);
     let mut failures = 0;
     let core = |e: CoreError| ClientError::Desk(e.to_string());
+    outbox_ops::freeze_pending(desk).map_err(core)?;
     loop {
         let mut marks = outbox_ops::load_marks(desk).map_err(core)?;
         if let Some(site_seq) = marks.quarantined_at {
@@ -323,13 +326,121 @@ pub async fn push_desk(
         let local_last = cmedesk_core::outbox::last_site_seq(desk).map_err(core)?;
         let mut rejected = std::collections::BTreeMap::new();
         let settled = marks.settle_push_reply(&reply, local_last, &mut rejected);
+        // Ops settled without a log entry are never pulled back: note them with the marks.
+        let unlogged: Vec<(String, String)> = match &reply {
+            PushReply::Accepted { results, .. } => results
+                .iter()
+                .filter_map(|r| match &r.outcome {
+                    Outcome::Applied { .. } => None,
+                    Outcome::Duplicate => Some((r.op_id.clone(), "duplicate".to_string())),
+                    Outcome::Rejected { .. } => Some((r.op_id.clone(), "rejected".to_string())),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         // Quarantine is stored too, so the desk stops pushing until an administrator acts.
-        outbox_ops::store_marks(desk, &marks, &rejected, now).map_err(core)?;
+        outbox_ops::store_push_settlement(desk, &marks, &rejected, &unlogged, now).map_err(core)?;
         let o = settled?;
         report.pushed += o.applied;
         report.duplicates += o.duplicates;
         report.rejected += o.rejected;
     }
+}
+
+/// Pulls the space's log into a real desk database until its cursor reaches the server's head.
+/// Each page is applied with its cursor in one transaction ([`pull_apply::apply_pull_page`]), so
+/// a desk killed mid-pull resumes at the last page it stored and never skips a seq.
+pub async fn pull_desk(
+    client: &Client,
+    desk: &Desk,
+    opts: &SyncOptions,
+    now: &str,
+) -> Result<PullReport, ClientError> {
+    let mut report = PullReport::default();
+    let mut backoff = Backoff::new(opts.backoff_base, opts.backoff_max, now.len() as u64 + 11);
+    let mut failures = 0;
+    let core = |e: CoreError| ClientError::Desk(e.to_string());
+    loop {
+        let marks = outbox_ops::load_marks(desk).map_err(core)?;
+        let step = match client.pull(marks.cursor, opts.pull_page).await {
+            Ok(reply) => pull_apply::apply_pull_page(desk, &reply, now).map_err(|e| match e {
+                pull_apply::PullError::Protocol(p) => ClientError::Protocol(p),
+                pull_apply::PullError::Desk(d) => core(d),
+            }),
+            Err(e) => Err(e),
+        };
+        let page = match step {
+            Ok(page) => page,
+            Err(e) => {
+                failures += 1;
+                if !e.is_retryable() || failures >= opts.max_attempts {
+                    return Err(e);
+                }
+                report.retries += 1;
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        report.pulled += page.pulled;
+        report.conflicts += page.conflicts;
+        report.rows_written += page.rows_written;
+        report.epoch_changed |= page.epoch_changed;
+        report.cursor = page.cursor;
+        report.head = page.head;
+        if page.stale {
+            // An answer from before the server's restore: ask again, but not forever.
+            failures += 1;
+            if failures >= opts.max_attempts {
+                return Err(ClientError::BadResponse { status: 200, detail: "stale epoch".into() });
+            }
+            continue;
+        }
+        if !page.epoch_changed && page.cursor >= page.head {
+            return Ok(report);
+        }
+    }
+}
+
+/// What [`pull_desk`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullReport {
+    pub pulled: usize,
+    pub conflicts: usize,
+    pub rows_written: usize,
+    pub cursor: i64,
+    pub head: i64,
+    pub epoch_changed: bool,
+    pub retries: u32,
+}
+
+/// One sync of a real desk (`cmedesk sync`): push what is pending, then pull to the server's
+/// head; when the pull finds the server restored (a new epoch), push again what it lost.
+pub async fn sync_desk(
+    client: &Client,
+    desk: &Desk,
+    opts: &SyncOptions,
+    now: &str,
+) -> Result<SyncReport, ClientError> {
+    let mut report = SyncReport::default();
+    for _ in 0..3 {
+        let pushed = push_desk(client, desk, opts, now).await?;
+        let pulled = pull_desk(client, desk, opts, now).await?;
+        report.pushed += pushed.pushed;
+        report.duplicates += pushed.duplicates;
+        report.rejected += pushed.rejected;
+        report.pulled += pulled.pulled;
+        report.conflicts += pulled.conflicts;
+        report.retries += pushed.retries + pulled.retries;
+        let marks = outbox_ops::load_marks(desk).map_err(|e| ClientError::Desk(e.to_string()))?;
+        report.cursor = marks.cursor;
+        report.acked_through = marks.acked_through;
+        report.epoch = marks.epoch;
+        let last = cmedesk_core::outbox::last_site_seq(desk).map_err(|e| ClientError::Desk(e.to_string()))?;
+        if !pulled.epoch_changed || marks.acked_through >= last {
+            break;
+        }
+    }
+    Ok(report)
 }
 
 fn merge(a: SyncReport, b: SyncReport) -> SyncReport {

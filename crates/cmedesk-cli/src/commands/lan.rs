@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use cmedesk_core::projects;
 use cmedesk_lan::clock::{Clock, RunningClock};
-use cmedesk_lan::statement::EphemeralSigner;
+use cmedesk_lan::statement::KeySigner;
 use cmedesk_lan::{LanConfig, Parts};
 use serde_json::json;
 
@@ -84,7 +84,10 @@ fn serve(ctx: &mut Context, a: ServeArgs) -> Result<Reply> {
         operator: actor.operator.clone(),
         clock,
         identity,
-        statement_signer: Arc::new(EphemeralSigner::generate()?),
+        // The installation's statement key, the one `cmedesk statement` signs with.
+        statement_signer: Arc::new(KeySigner::new(
+            cmedesk_print::signing_key::load_or_create(&cmedesk_print::signing_key::default_path(&db))?.0,
+        )),
         fonts,
         access_log: Some(state_dir.join("lan-access.log")),
     };

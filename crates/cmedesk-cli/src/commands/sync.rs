@@ -3,13 +3,18 @@
 //! `cmedesk hub serve --listen ADDR --db HUB.db` serves the exchange API; `cmedesk hub enrol
 //! --db HUB.db --site SITE_ID` enrols a desk and prints its token once; `cmedesk hub new-epoch
 //! --db HUB.db` starts a new epoch after the file was restored from a backup.
-//! `cmedesk sync status` shows the desk's site id and what waits in its outbox.
+//! `cmedesk sync [--server URL]` pushes then pulls; `cmedesk sync status` shows the desk's site id,
+//! what waits in its outbox and its cursor; `cmedesk sync conflicts` / `resolve ID` handle the
+//! conflict log.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, anyhow};
 use clap::{Args, Subcommand};
-use cmedesk_core::outbox;
+use cmedesk_core::{
+    CoreError, outbox,
+    sync::conflicts::{self, Resolution},
+};
 use cmedesk_hub::HubStore;
 use serde_json::json;
 
@@ -45,25 +50,58 @@ pub struct EnrolArgs {
     name: Option<String>,
 }
 
+/// `cmedesk sync [--server URL] [--token T]`: one sync round (push, then pull). The server and
+/// token given once are remembered by the desk.
+#[derive(Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    command: Option<SyncCommand>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
 #[derive(Subcommand)]
 pub enum SyncCommand {
-    /// This desk's site id and pending changes
+    /// This desk's site id, pending changes, cursor and open conflicts
     Status,
-    /// Push this desk's pending changes to the exchange server (pulling into the desk comes later)
-    Push(PushArgs),
+    /// Push this desk's pending changes only
+    Push(ServerArgs),
+    /// Fields changed on two desks at once (同步冲突); `--all` includes resolved ones
+    Conflicts(ConflictsArgs),
+    /// Resolve a conflict: keep the value that won, or take the one that lost
+    Resolve(ResolveArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct ServerArgs {
+    /// The exchange server, e.g. http://127.0.0.1:8787 (remembered by the desk)
+    #[arg(long, env = "CMEDESK_SYNC_SERVER")]
+    server: Option<String>,
+    /// This desk's token from `cmedesk hub enrol` (remembered by the desk)
+    #[arg(long, env = "CMEDESK_SYNC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Ops per push request
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
 }
 
 #[derive(Args)]
-pub struct PushArgs {
-    /// The exchange server, e.g. http://127.0.0.1:8787
-    #[arg(long, env = "CMEDESK_SYNC_SERVER")]
-    server: String,
-    /// This desk's token from `cmedesk hub enrol`
-    #[arg(long, env = "CMEDESK_SYNC_TOKEN", hide_env_values = true)]
-    token: String,
-    /// Ops per request
-    #[arg(long, default_value_t = 1000)]
-    batch: usize,
+pub struct ConflictsArgs {
+    /// Include resolved conflicts
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Args)]
+pub struct ResolveArgs {
+    /// The conflict's number (`cmedesk sync conflicts`)
+    id: i64,
+    /// Write the losing value to the row as a new edit (it then wins on every desk)
+    #[arg(long, conflicts_with = "keep")]
+    take_loser: bool,
+    /// Keep the value that won (the default)
+    #[arg(long)]
+    keep: bool,
 }
 
 fn hub_store(ctx: &Context) -> Result<HubStore> {
@@ -110,24 +148,61 @@ pub fn run_hub(ctx: &mut Context, cmd: HubCommand) -> Result<Reply> {
     }
 }
 
-pub fn run_sync(ctx: &mut Context, cmd: SyncCommand) -> Result<Reply> {
+/// The server and token: given now (then remembered), or remembered from before.
+fn client(ctx: &mut Context, a: &ServerArgs) -> Result<cmedesk_sync::Client> {
+    let desk = ctx.desk()?;
+    let remembered = cmedesk_core::sync::outbox_ops::server_settings(desk)?;
+    let server = a.server.clone().or(remembered.0).ok_or_else(|| {
+        anyhow!(CoreError::Required { field: "server", label_zh: "同步服务器地址（--server）" })
+    })?;
+    let token = a.token.clone().or(remembered.1).ok_or_else(|| {
+        anyhow!(CoreError::Required { field: "token", label_zh: "本机同步令牌（--token）" })
+    })?;
+    if a.server.is_some() || a.token.is_some() {
+        cmedesk_core::sync::outbox_ops::remember_server(desk, &server, &token)?;
+    }
+    Ok(cmedesk_sync::Client::new(&server, &token, std::time::Duration::from_secs(60))?)
+}
+
+pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {
+    let Some(cmd) = args.command else {
+        let client = client(ctx, &args.server)?;
+        let now = ctx.now()?.to_rfc3339();
+        let desk = ctx.desk()?;
+        let opts = cmedesk_sync::SyncOptions { push_batch: args.server.batch.max(1), ..Default::default() };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let report = rt.block_on(cmedesk_sync::sync_desk(&client, desk, &opts, &now))?;
+        let text = format!(
+            "已推送 {} 条，已拉取 {} 条，新冲突 {} 个；服务器已确认到本机第 {} 条，本机已应用到第 {} 条",
+            report.pushed, report.pulled, report.conflicts, report.acked_through, report.cursor
+        );
+        return Ok(Reply::new(serde_json::to_value(&report)?, text));
+    };
     match cmd {
         SyncCommand::Status => {
             let desk = ctx.desk()?;
             let pending = outbox::pending_count(desk)?;
             let last = outbox::last_site_seq(desk)?;
             let marks = cmedesk_core::sync::outbox_ops::load_marks(desk)?;
+            let conflicts = conflicts::open_count(desk)?;
+            let server = cmedesk_core::sync::outbox_ops::server_settings(desk)?.0;
+            let state_hash = cmedesk_core::sync::pull_apply::canonical_hash(desk)?;
             Ok(Reply::new(
                 json!({"site_id": desk.site_id(), "pending": pending, "last_site_seq": last,
                        "acked_through": marks.acked_through, "epoch": marks.epoch,
-                       "cursor": marks.cursor, "quarantined_at": marks.quarantined_at}),
-                format!("本机标识 {}\n待同步变更 {pending} 条（共 {last} 条）", desk.site_id()),
+                       "cursor": marks.cursor, "quarantined_at": marks.quarantined_at,
+                       "open_conflicts": conflicts, "server": server, "state_hash": state_hash}),
+                format!(
+                    "本机标识 {}\n待同步变更 {pending} 条（共 {last} 条），已拉取到第 {} 条，待处理冲突 {conflicts} 个",
+                    desk.site_id(),
+                    marks.cursor
+                ),
             ))
         }
         SyncCommand::Push(a) => {
+            let client = client(ctx, &a)?;
             let now = ctx.now()?.to_rfc3339();
             let desk = ctx.desk()?;
-            let client = cmedesk_sync::Client::new(&a.server, &a.token, std::time::Duration::from_secs(60))?;
             let opts = cmedesk_sync::SyncOptions { push_batch: a.batch.max(1), ..Default::default() };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let report = rt.block_on(cmedesk_sync::push_desk(&client, desk, &opts, &now))?;
@@ -136,6 +211,30 @@ pub fn run_sync(ctx: &mut Context, cmd: SyncCommand) -> Result<Reply> {
                 report.pushed, report.duplicates, report.rejected, report.acked_through
             );
             Ok(Reply::new(serde_json::to_value(&report)?, text))
+        }
+        SyncCommand::Conflicts(a) => {
+            let list = conflicts::list(ctx.desk()?, a.all)?;
+            let mut text = format!("同步冲突 {} 个", list.len());
+            for c in &list {
+                text.push_str(&format!(
+                    "\n#{} {} {} 字段 {}：采用 {}，未采用 {}{}",
+                    c.id,
+                    c.entity,
+                    c.entity_id,
+                    c.field,
+                    c.winner,
+                    c.loser,
+                    c.resolution.as_deref().map(|r| format!("（已处理：{r}）")).unwrap_or_default()
+                ));
+            }
+            Ok(Reply::new(serde_json::to_value(&list)?, text))
+        }
+        SyncCommand::Resolve(a) => {
+            let how = if a.take_loser { Resolution::TakeLoser } else { Resolution::KeepWinner };
+            let (desk, actor) = ctx.actor()?;
+            let c = conflicts::resolve(desk, &actor, a.id, how)?;
+            let text = format!("冲突 #{} 已处理（{}）", c.id, how.as_str());
+            Ok(Reply::new(serde_json::to_value(&c)?, text))
         }
     }
 }

@@ -8,8 +8,8 @@
 //! * [`check_in`] — a QR check-in (扫码签到) is a swipe like any other (source `qr`), committed
 //!   through swipe ingest; refused outside the attendance window, over the head-count cap, or
 //!   when the person already checked in during this window.
-//! * [`my_credits`] — this year's credits with how compliance counted each one, the gap to the
-//!   year's requirement, and the rows of the signed statement.
+//! * [`my_credits`] — this year's credits with how compliance counted each one and the gap to
+//!   the year's requirement (the statement itself is `printouts::statement`).
 
 mod check_in;
 mod identify;
@@ -17,4 +17,4 @@ mod my_credits;
 
 pub use check_in::{CheckIn, CheckedIn, check_in, current_window, window_count};
 pub use identify::identify;
-pub use my_credits::{MyCreditRow, MyCredits, MyGap, my_credits, statement_rows, unit_name};
+pub use my_credits::{MyCreditRow, MyCredits, MyGap, my_credits};

@@ -1,7 +1,7 @@
 //! "My credits" (我的学分): a staff member's own view of the current CME year — every credit
-//! with how compliance counted it and why not, the result, the gap to each requirement — and
-//! the rows of the statement they may download. Everything comes from the compliance engine;
-//! nothing is recounted here.
+//! with how compliance counted it and why not, the result, the gap to each requirement. Everything
+//! comes from the compliance engine; nothing is recounted here. (The downloadable statement is
+//! `printouts::statement`.)
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -9,16 +9,15 @@ use serde::Serialize;
 use crate::{
     Desk,
     approved_projects::CreditLevel,
-    booklet::Amount,
     compliance::{ComplianceStatus, NotCountedReason, Totals},
     credits::{
-        Centi, CreditClass, ReviewStatus,
+        Centi, CreditClass,
         store::{self, StoredCredit},
     },
     error::Result,
     rules::{CmeYear, RuleBook, RuleSet},
     staff::StaffRow,
-    statement::{StatementRow, mask_id_number},
+    statement::mask_id_number,
 };
 
 /// One credit as the person sees it.
@@ -147,30 +146,4 @@ pub fn my_credits(desk: &Desk, book: &RuleBook, person: &StaffRow, today: NaiveD
             .collect(),
         rows,
     })
-}
-
-/// The statement's rows: approved credits that are not revoked.
-pub fn statement_rows(mine: &MyCredits) -> Vec<StatementRow> {
-    mine.rows
-        .iter()
-        .filter(|r| r.credit.revoked_at.is_none() && r.credit.record.review_status == ReviewStatus::Approved)
-        .map(|r| StatementRow {
-            project_name: r.credit.record.activity_name.clone(),
-            project_code: r.credit.record.project_code.clone().unwrap_or_default(),
-            category: r.category_zh.clone(),
-            credits: Amount::from_hundredths(r.credit.record.credits.0),
-            hours: Amount::from_hundredths(r.credit.record.hours.0),
-            granted_on: r.credit.record.activity_date,
-        })
-        .collect()
-}
-
-/// The hospital's name (单位名称) as the desk stores it, for the statement; empty when unset.
-pub fn unit_name(desk: &Desk) -> Result<String> {
-    use rusqlite::OptionalExtension;
-    Ok(desk
-        .conn()
-        .query_row("SELECT value FROM desk_meta WHERE key = 'hospital_name'", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or_default())
 }

@@ -45,7 +45,7 @@ pub struct PullOutcome {
     pub stale: bool,
 }
 
-enum EpochCheck {
+pub(crate) enum EpochCheck {
     Same,
     Changed,
     Stale,
@@ -62,7 +62,7 @@ pub struct SyncMarks {
 }
 
 impl SyncMarks {
-    fn check_epoch(&mut self, epoch: u64) -> EpochCheck {
+    pub(crate) fn check_epoch(&mut self, epoch: u64) -> EpochCheck {
         match self.epoch {
             Some(known) if known == epoch => EpochCheck::Same,
             Some(known) if epoch < known => EpochCheck::Stale,

@@ -99,6 +99,11 @@ impl HlcClock {
         self.last_counter = counter;
     }
 
+    /// The last reading issued or observed (stored with the desk, resumed with [`HlcClock::resume`]).
+    pub fn last(&self) -> Hlc {
+        self.reading()
+    }
+
     fn bump(&mut self) {
         match self.last_counter.checked_add(1) {
             Some(c) => self.last_counter = c,

@@ -12,10 +12,12 @@
 //!
 //! Nothing here performs I/O or reads a clock: time comes in as milliseconds.
 
+pub mod conflicts;
 pub mod desk;
 pub mod hlc;
 pub mod hub;
 pub mod outbox_ops;
+pub mod pull_apply;
 pub mod replica;
 
 use std::collections::BTreeMap;
