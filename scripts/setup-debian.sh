@@ -15,6 +15,8 @@ packages=(
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
   poppler-utils zbar-tools
   sqlite3
+  # The LAN self-service pages are driven in headless Chromium (playwright-core, no download).
+  chromium
   # Spreadsheet tests read files written by other software: LibreOffice and openpyxl make them.
   libreoffice-calc-nogui python3-openpyxl
 )

@@ -71,6 +71,9 @@ enum Command {
     /// The exchange server (数据交换服务器): serve, enrol desks, new epoch after a restore
     #[command(subcommand)]
     Hub(commands::sync::HubCommand),
+    /// Staff self-service over the hospital LAN (局域网自助服务): QR check-in, my credits
+    #[command(subcommand)]
+    Lan(commands::lan::LanCommand),
     /// Sync with the exchange server (同步): push, then pull; status, conflicts, resolve
     Sync(commands::sync::SyncArgs),
     /// Serial ports with their USB VID/PID (串口); pseudo-terminals are not listed
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         Command::Backup(c) => commands::backup::run(&mut ctx, c),
         Command::Hub(c) => commands::sync::run_hub(&mut ctx, c),
         Command::Sync(a) => commands::sync::run_sync(&mut ctx, a),
+        Command::Lan(c) => commands::lan::run(&mut ctx, c),
         Command::Ports(a) => commands::cards::ports(&mut ctx, a),
         Command::Sim(a) => commands::cards::sim(&mut ctx, a),
         Command::Swipe(c) => commands::swipes::run(&mut ctx, c),

@@ -211,7 +211,7 @@ pub fn get(desk: &Desk, card_key: &str) -> Result<CardRecord> {
         .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "卡", key: card_key.to_string() })
 }
 
-fn active_card(desk: &Desk, staff_id: &str) -> Result<Option<CardRecord>> {
+pub(crate) fn active_card(desk: &Desk, staff_id: &str) -> Result<Option<CardRecord>> {
     Ok(desk
         .conn()
         .query_row(

@@ -40,6 +40,7 @@ pub mod grant;
 pub mod manual_credits;
 pub mod remote_learning;
 pub mod rules;
+pub mod self_service;
 
 mod sql;
 

@@ -9,6 +9,7 @@ pub mod credits;
 pub mod dept;
 pub mod id;
 pub mod init;
+pub mod lan;
 pub mod print;
 pub mod project;
 pub mod review;

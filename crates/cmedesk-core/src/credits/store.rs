@@ -984,3 +984,43 @@ pub fn forecast_report(
         as_of,
     )?)
 }
+
+/// One person's compliance for a year (the "my credits" page): the same evaluation as
+/// [`compliance_report`], over that person's credits only. `None` when the person is not
+/// evaluated that year (cancelled or transferred out).
+pub fn person_compliance(
+    desk: &Desk,
+    book: &RuleBook,
+    year: i32,
+    staff_id: &str,
+    hospital_kind: Option<&str>,
+) -> Result<Option<(ComplianceReport, Vec<StoredCredit>)>> {
+    let rs = rule_set_for_year(desk, book, year)?;
+    let YearData { mut staff, mut credits, mut history, mut revoked } = load_year(desk, year, None)?;
+    staff.retain(|s| s.staff_id == staff_id);
+    if staff.is_empty() {
+        return Ok(None);
+    }
+    credits.retain(|c| c.staff_id == staff_id);
+    history.retain(|c| c.staff_id == staff_id);
+    revoked.retain(|id| credits.iter().any(|c| &c.id == id));
+    let report = compliance::evaluate(&ComplianceInput {
+        rule_set: rs,
+        year,
+        staff: &staff,
+        credits: &credits,
+        history: &history,
+        revoked: &revoked,
+        hospital_kind,
+    })?;
+    let stored = list(
+        desk,
+        &CreditFilter {
+            staff_id: Some(staff_id.to_string()),
+            cme_year: Some(year),
+            include_revoked: true,
+            ..CreditFilter::default()
+        },
+    )?;
+    Ok(Some((report, stored)))
+}
