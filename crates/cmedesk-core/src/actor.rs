@@ -53,6 +53,7 @@ impl Role {
                         | EditProjects
                         | RecordProjectDecision
                         | RecordSwipes
+                        | ViewFullIdNumbers
                 )
             }
             Role::DepartmentSecretary | Role::Viewer => false,
@@ -75,9 +76,42 @@ pub enum Permission {
     RecordSwipes,
     /// Create and restore backups.
     ManageBackups,
+    /// See 身份证号 in full (each view is written to the audit log; masked otherwise).
+    ViewFullIdNumbers,
 }
 
 impl Permission {
+    /// Every permission, for role matrices and settings pages. [`Permission::index`] is an
+    /// exhaustive match, so a new variant fails to compile until it is listed here too.
+    pub const ALL: [Permission; 10] = [
+        Permission::ManageUsers,
+        Permission::EditDepartments,
+        Permission::EditRoster,
+        Permission::IssueCards,
+        Permission::EditProjects,
+        Permission::RecordProjectDecision,
+        Permission::LoadDemoData,
+        Permission::RecordSwipes,
+        Permission::ManageBackups,
+        Permission::ViewFullIdNumbers,
+    ];
+
+    /// The position in [`Permission::ALL`] (a test checks the two agree).
+    pub fn index(self) -> usize {
+        match self {
+            Permission::ManageUsers => 0,
+            Permission::EditDepartments => 1,
+            Permission::EditRoster => 2,
+            Permission::IssueCards => 3,
+            Permission::EditProjects => 4,
+            Permission::RecordProjectDecision => 5,
+            Permission::LoadDemoData => 6,
+            Permission::RecordSwipes => 7,
+            Permission::ManageBackups => 8,
+            Permission::ViewFullIdNumbers => 9,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::ManageUsers => "manage users",
@@ -89,6 +123,7 @@ impl Permission {
             Permission::LoadDemoData => "load demo data",
             Permission::RecordSwipes => "record swipes",
             Permission::ManageBackups => "manage backups",
+            Permission::ViewFullIdNumbers => "view full ID numbers",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -102,6 +137,7 @@ impl Permission {
             Permission::LoadDemoData => "载入演示数据",
             Permission::RecordSwipes => "登记刷卡考勤",
             Permission::ManageBackups => "备份与恢复数据库",
+            Permission::ViewFullIdNumbers => "查看完整身份证号",
         }
     }
 }
