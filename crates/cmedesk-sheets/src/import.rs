@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cmedesk_core::{Actor, CoreError, Desk, approved_projects, staff};
+use cmedesk_core::{Actor, CoreError, Desk, Permission, approved_projects, staff};
 use serde::Serialize;
 
 use crate::{
@@ -81,6 +81,14 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    // Deny by default before reading anything: even a dry run's rejections tell which ID numbers
+    // are on the roster (and whose they are).
+    if let Some(target) = template.target {
+        actor.require(match target {
+            Target::Staff => Permission::EditRoster,
+            Target::ApprovedProject => Permission::EditProjects,
+        })?;
+    }
     let Some(target) = template.target else {
         if !opts.dry_run {
             return Err(SheetsError::NotImportable { template: template.name.clone() });

@@ -17,7 +17,7 @@ use cmedesk_cards::{
     logfile,
 };
 use cmedesk_core::{
-    Actor,
+    Actor, Permission,
     privacy::IdView,
     projects,
     swipes::{self, DuplicatePolicy, Ingested, SwipeFilter, SwipeInput, SwipeSource},
@@ -346,6 +346,9 @@ pub fn run_terminal(ctx: &mut Context, cmd: TerminalCommand) -> Result<Reply> {
         }
         TerminalCommand::Pull { port, baud, project, keep } => {
             let (desk, actor) = ctx.actor()?;
+            // Refused before the device is touched (its records are only cleared after commit,
+            // but an operator who may not record swipes has no business opening it).
+            actor.require(Permission::RecordSwipes)?;
             let project_id = project_id(desk, project.as_deref())?;
             let mut device = StoringTerminal::open(&port, baud)?;
             let info = device.info()?;
