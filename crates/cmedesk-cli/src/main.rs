@@ -8,7 +8,7 @@ mod table;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::context::{Context, GlobalArgs};
 
@@ -107,9 +107,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let json = cli.global.json;
+    let show_full_id = cli.global.show_full_id;
+    // `id check` reads no desk and echoes only numbers the operator typed in.
+    let echoes_input_only = matches!(cli.command, Command::Id(_));
     let mut ctx = Context::new(cli.global);
+    if show_full_id {
+        // The audit row names the command (its subcommand path), never its arguments.
+        if let Err(e) = ctx.reveal_ids(&subcommand_path(&matches)) {
+            context::print_error(&e, json);
+            return ExitCode::from(1);
+        }
+    }
     let result = match cli.command {
         Command::Init(a) => commands::init::init(&mut ctx, a),
         Command::Demo(a) => commands::init::demo(&mut ctx, a),
@@ -146,7 +160,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(reply) => {
-            reply.print(json);
+            if echoes_input_only {
+                reply.print_unmasked(json);
+            } else {
+                reply.print(json, ctx.id_view());
+            }
             if reply.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => {
@@ -154,4 +172,15 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `staff list`, `backup create`: the subcommand names of this run.
+fn subcommand_path(matches: &clap::ArgMatches) -> String {
+    let mut names = vec!["cmedesk".to_string()];
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        names.push(name.to_string());
+        m = sub;
+    }
+    names.join(" ")
 }

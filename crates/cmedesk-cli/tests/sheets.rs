@@ -58,14 +58,25 @@ fn export_then_import_elsewhere_all_or_nothing_with_a_report() {
     ok(&demo, &["demo", "--staff", "60"]);
     let roster = dir.path().join("roster.xlsx");
     let approved = dir.path().join("approved.xlsx");
-    let v = ok(&demo, &["export", "staff-roster", "--out", roster.to_str().unwrap()]);
+    // Full ID numbers (an admin, audited) so the file can be imported elsewhere.
+    let v = ok(&demo, &["export", "staff-roster", "--show-full-id", "--out", roster.to_str().unwrap()]);
     assert_eq!(v["rows"], 60);
     let v = ok(&demo, &["export", "approved-projects", "--out", approved.to_str().unwrap()]);
     let approved_rows = v["rows"].as_u64().unwrap();
     assert_eq!(approved_rows, 44);
     let dept = dir.path().join("dept.xlsx");
-    let some =
-        ok(&demo, &["export", "staff-roster", "--department", "护理部", "--out", dept.to_str().unwrap()]);
+    let some = ok(
+        &demo,
+        &[
+            "export",
+            "staff-roster",
+            "--show-full-id",
+            "--department",
+            "护理部",
+            "--out",
+            dept.to_str().unwrap(),
+        ],
+    );
     assert!(some["rows"].as_u64().unwrap() < 60);
 
     // A fresh desk takes the approved list: dry run first, then the commit.

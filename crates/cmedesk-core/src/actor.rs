@@ -62,6 +62,7 @@ impl Role {
                         | AnnualReview
                         | MapImportHeaders
                         | IssueStatements
+                        | ViewFullIdNumbers
                 )
             }
             // A secretary works for their own department only; the store checks whose staff.
@@ -109,10 +110,14 @@ pub enum Permission {
     MapImportHeaders,
     /// Issue signed credit statements (学分记录明细表), which writes the issue log.
     IssueStatements,
+    /// See 身份证号 in full (each view is written to the audit log; masked otherwise).
+    ViewFullIdNumbers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    /// Every permission, for role matrices and settings pages. [`Permission::index`] is an
+    /// exhaustive match, so a new variant fails to compile until it is listed here too.
+    pub const ALL: [Permission; 21] = [
         Permission::ManageUsers,
         Permission::EditDepartments,
         Permission::EditRoster,
@@ -133,7 +138,35 @@ impl Permission {
         Permission::AnnualReview,
         Permission::MapImportHeaders,
         Permission::IssueStatements,
+        Permission::ViewFullIdNumbers,
     ];
+
+    /// The position in [`Permission::ALL`] (a test checks the two agree).
+    pub fn index(self) -> usize {
+        match self {
+            Permission::ManageUsers => 0,
+            Permission::EditDepartments => 1,
+            Permission::EditRoster => 2,
+            Permission::IssueCards => 3,
+            Permission::EditProjects => 4,
+            Permission::RecordProjectDecision => 5,
+            Permission::LoadDemoData => 6,
+            Permission::RecordSwipes => 7,
+            Permission::ManageBackups => 8,
+            Permission::GrantCredits => 9,
+            Permission::RevokeCredits => 10,
+            Permission::ChooseRuleSet => 11,
+            Permission::SetExemptions => 12,
+            Permission::EnterCredits => 13,
+            Permission::EnterDepartmentCredits => 14,
+            Permission::ReviewCreditsHospital => 15,
+            Permission::ReviewCreditsDepartment => 16,
+            Permission::AnnualReview => 17,
+            Permission::MapImportHeaders => 18,
+            Permission::IssueStatements => 19,
+            Permission::ViewFullIdNumbers => 20,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -157,6 +190,7 @@ impl Permission {
             Permission::AnnualReview => "run the annual review",
             Permission::MapImportHeaders => "map import headers",
             Permission::IssueStatements => "issue credit statements",
+            Permission::ViewFullIdNumbers => "view full ID numbers",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -181,6 +215,7 @@ impl Permission {
             Permission::AnnualReview => "办理年度审验",
             Permission::MapImportHeaders => "维护导入表头对照",
             Permission::IssueStatements => "出具学分记录明细表",
+            Permission::ViewFullIdNumbers => "查看完整身份证号",
         }
     }
 }
@@ -276,41 +311,17 @@ mod tests {
                 AnnualReview,
                 MapImportHeaders,
                 IssueStatements,
+                ViewFullIdNumbers,
             ]
         );
     }
 
-    /// `Permission::ALL` lists every variant once, in declaration order: the exhaustive match
-    /// below stops compiling when a variant is added, so the list (and every test and role matrix
-    /// built on it) cannot silently miss one.
+    /// `Permission::ALL` lists every variant once, in declaration order; `index` is an exhaustive
+    /// match, so a new variant cannot be left out of the list (or any matrix built on it).
     #[test]
     fn all_lists_every_permission() {
-        fn position(p: Permission) -> usize {
-            match p {
-                ManageUsers => 0,
-                EditDepartments => 1,
-                EditRoster => 2,
-                IssueCards => 3,
-                EditProjects => 4,
-                RecordProjectDecision => 5,
-                LoadDemoData => 6,
-                RecordSwipes => 7,
-                ManageBackups => 8,
-                GrantCredits => 9,
-                RevokeCredits => 10,
-                ChooseRuleSet => 11,
-                SetExemptions => 12,
-                EnterCredits => 13,
-                EnterDepartmentCredits => 14,
-                ReviewCreditsHospital => 15,
-                ReviewCreditsDepartment => 16,
-                AnnualReview => 17,
-                MapImportHeaders => 18,
-                IssueStatements => 19,
-            }
-        }
         for (i, p) in Permission::ALL.into_iter().enumerate() {
-            assert_eq!(position(p), i, "{p:?} out of place in Permission::ALL");
+            assert_eq!(p.index(), i, "{p:?} out of place in Permission::ALL");
         }
     }
 

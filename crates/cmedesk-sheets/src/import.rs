@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cmedesk_core::{Actor, CoreError, Desk, approved_projects, staff};
+use cmedesk_core::{Actor, CoreError, Desk, Permission, approved_projects, staff};
 use serde::Serialize;
 
 use crate::{
@@ -88,6 +88,14 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    // Deny by default before reading anything: even a dry run's rejections tell which ID numbers
+    // are on the roster (and whose they are).
+    if let Some(target) = template.target {
+        actor.require(match target {
+            Target::Staff => Permission::EditRoster,
+            Target::ApprovedProject => Permission::EditProjects,
+        })?;
+    }
     // Headers mapped before are read the same way; a mapping given now wins over a remembered one.
     let mut header_map = crate::mappings::remembered(desk, template)?;
     for (header, field) in &opts.read.header_map {

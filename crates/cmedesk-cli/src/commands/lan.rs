@@ -59,6 +59,8 @@ pub fn run(ctx: &mut Context, cmd: LanCommand) -> Result<Reply> {
 
 fn serve(ctx: &mut Context, a: ServeArgs) -> Result<Reply> {
     let (desk, actor) = ctx.actor()?;
+    // Every check-in is a swipe signed by this operator: refuse before binding anything.
+    actor.require(cmedesk_core::Permission::RecordSwipes)?;
     let project = projects::resolve(desk, &a.project)?;
     let db = ctx.db_path()?;
     let state_dir = match a.state_dir {

@@ -126,8 +126,10 @@ pub fn import(ctx: &mut Context, a: ImportArgs) -> Result<Reply> {
 
 pub fn export(ctx: &mut Context, a: ExportArgs) -> Result<Reply> {
     let template = Template::get(&a.template)?;
+    let view = ctx.id_view().clone();
     let (desk, _) = ctx.actor()?;
-    let out = cmedesk_sheets::export(desk, &template, a.year, a.department.as_deref(), &a.out)?;
+    let out =
+        cmedesk_sheets::export_for_view(desk, &template, a.year, a.department.as_deref(), &a.out, &view)?;
     let text = format!("已导出 {} 行到 {}", out.rows, out.path);
     Ok(Reply::new(to_json(&out), text))
 }
