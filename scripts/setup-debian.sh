@@ -15,6 +15,8 @@ packages=(
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
   poppler-utils zbar-tools
   sqlite3
+  # The exchange server's PostgreSQL storage is tested against a real server (tests start their own).
+  postgresql
   # Spreadsheet tests read files written by other software: LibreOffice and openpyxl make them.
   libreoffice-calc-nogui python3-openpyxl
 )

@@ -3,6 +3,7 @@
 //! `cmedesk_core::sync`; this crate authenticates desks, limits request sizes, maps replies to
 //! status codes and keeps the storage.
 
+pub mod pg;
 pub mod store;
 
 use std::sync::{Arc, Mutex};
@@ -207,7 +208,7 @@ async fn enrol(
             .map(|d| d.as_secs().to_string())
             .unwrap_or_default();
         let token = s.enrol(&req.site_id, &req.name, &now)?;
-        Ok(json!({"site_id": req.site_id, "token": token, "epoch": s.epoch()}))
+        Ok(json!({"site_id": req.site_id, "token": token, "epoch": s.epoch()?}))
     })
     .await?;
     Ok(Json(v).into_response())
