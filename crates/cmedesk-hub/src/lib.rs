@@ -5,6 +5,7 @@
 
 pub mod pg;
 pub mod store;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,15 @@ pub fn router(store: HubStore, admin_token: Option<&str>) -> Router {
 /// Serves until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(listener, app).await
+}
+
+/// Serves HTTPS with `config` ([`tls::server_config`]) until the process ends.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    app: Router,
+) -> std::io::Result<()> {
+    axum::serve(tls::TlsListener::new(listener, config), app).await
 }
 
 /// An error answer: `{"error":{"code","message"}}` with a stable code.

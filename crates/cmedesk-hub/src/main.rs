@@ -3,6 +3,7 @@
 //! ```text
 //! cmedesk-hub serve --listen 127.0.0.1:8787 --db hub.db     # prints "listening on ADDR"
 //! cmedesk-hub serve --postgres postgres://u@127.0.0.1/hub    # (every command takes --postgres)
+//! cmedesk-hub serve ... --tls-cert chain.pem --tls-key key.pem # HTTPS
 //! cmedesk-hub enrol --db hub.db --site SITE_ID [--name NAME] # prints the desk token once
 //! cmedesk-hub new-epoch --db hub.db                          # after restoring a backup
 //! ```
@@ -42,7 +43,14 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("binding {listen}"))?;
                 println!("listening on {}", listener.local_addr()?);
-                serve(listener, app).await?;
+                match (arg(&args, "--tls-cert"), arg(&args, "--tls-key")) {
+                    (Some(cert), Some(key)) => {
+                        let config = cmedesk_hub::tls::server_config(cert.as_ref(), key.as_ref())?;
+                        cmedesk_hub::serve_tls(listener, config, app).await?
+                    }
+                    (None, None) => serve(listener, app).await?,
+                    _ => bail!("--tls-cert and --tls-key go together"),
+                }
                 anyhow::Ok(())
             })
         }

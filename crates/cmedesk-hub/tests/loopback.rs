@@ -5,6 +5,8 @@
 //! After faults stop and sync settles: every op is in the server log exactly once, every desk's
 //! data hash equals the server's, and no cursor skipped a seq (`DeskSync` refuses such a page).
 
+mod common;
+
 use std::{
     collections::BTreeMap,
     io::{BufRead, BufReader},
@@ -462,6 +464,14 @@ async fn figures() {
     let other = enrol(&db, "site-b");
     let hub = Hub::start(&db);
     let url = format!("http://{}", hub.addr);
+    // A real desk database first, while the log is small: 10 changes, push and pull.
+    let desk_times = common::desk_rounds(&url, |site| enrol(&db, site)).await;
+    println!(
+        "SQLite, desk database: incremental round with 10 changes (push + pull) median {:.1} ms (min {:.1}, max {:.1})",
+        desk_times[3].as_secs_f64() * 1e3,
+        desk_times[0].as_secs_f64() * 1e3,
+        desk_times[6].as_secs_f64() * 1e3
+    );
     let c = Client::new(&url, &token, Duration::from_secs(60)).unwrap();
     let mut desk = DeskSync::new("site-a");
     for i in 1..=100_000 {

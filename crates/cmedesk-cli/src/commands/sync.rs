@@ -48,6 +48,12 @@ pub struct ServeArgs {
     admin_token: Option<String>,
     #[command(flatten)]
     storage: StorageArgs,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first)
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -92,6 +98,9 @@ pub struct ServerArgs {
     /// This desk's token from `cmedesk hub enrol` (remembered by the desk)
     #[arg(long, env = "CMEDESK_SYNC_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Trust only this CA certificate (PEM) for an https:// server (remembered by the desk)
+    #[arg(long, env = "CMEDESK_SYNC_CA")]
+    ca: Option<std::path::PathBuf>,
     /// Ops per push request
     #[arg(long, default_value_t = 1000)]
     batch: usize,
@@ -136,7 +145,13 @@ pub fn run_hub(ctx: &mut Context, cmd: HubCommand) -> Result<Reply> {
                     .await
                     .with_context(|| format!("binding {}", a.listen))?;
                 println!("listening on {}", listener.local_addr()?);
-                cmedesk_hub::serve(listener, app).await?;
+                match (&a.tls_cert, &a.tls_key) {
+                    (Some(cert), Some(key)) => {
+                        let config = cmedesk_hub::tls::server_config(cert, key)?;
+                        cmedesk_hub::serve_tls(listener, config, app).await?
+                    }
+                    _ => cmedesk_hub::serve(listener, app).await?,
+                }
                 anyhow::Ok(())
             })?;
             Ok(Reply::new(json!({}), ""))
@@ -176,7 +191,22 @@ fn client(ctx: &mut Context, a: &ServerArgs) -> Result<cmedesk_sync::Client> {
     if a.server.is_some() || a.token.is_some() {
         cmedesk_core::sync::outbox_ops::remember_server(desk, &server, &token)?;
     }
-    Ok(cmedesk_sync::Client::new(&server, &token, std::time::Duration::from_secs(60))?)
+    let timeout = std::time::Duration::from_secs(60);
+    let ca = match &a.ca {
+        Some(path) => {
+            let path = std::fs::canonicalize(path).with_context(|| format!("CA file {}", path.display()))?;
+            cmedesk_core::sync::outbox_ops::remember_setting(desk, "sync.ca", &path.display().to_string())?;
+            Some(path)
+        }
+        None => cmedesk_core::sync::outbox_ops::setting(desk, "sync.ca")?.map(std::path::PathBuf::from),
+    };
+    Ok(match ca {
+        Some(path) => {
+            let pem = std::fs::read(&path).with_context(|| format!("reading CA file {}", path.display()))?;
+            cmedesk_sync::Client::with_ca(&server, &token, timeout, &pem)?
+        }
+        None => cmedesk_sync::Client::new(&server, &token, timeout)?,
+    })
 }
 
 pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {

@@ -108,3 +108,35 @@ impl Drop for PgCluster {
             pg_command(&self.pg_ctl).arg("-D").arg(&self.data).args(["-m", "fast", "-w", "stop"]).output();
     }
 }
+
+/// Incremental sync rounds of a real desk database: 10 changes (new departments), then one
+/// `sync_desk` (push, then pull to the head). Returns the round times, sorted.
+pub async fn desk_rounds(base: &str, enrol: impl Fn(&str) -> String) -> Vec<std::time::Duration> {
+    use cmedesk_core::{Actor, Desk, Operator, Role, departments};
+    let dir = tempfile::tempdir().unwrap();
+    let mut desk = Desk::create(&dir.path().join("desk.db")).unwrap();
+    let token = enrol(desk.site_id());
+    let client = cmedesk_sync::Client::new(base, &token, std::time::Duration::from_secs(60)).unwrap();
+    let opts = cmedesk_sync::SyncOptions::default();
+    let now = "2026-11-22T10:00:00+08:00";
+    let operator = Operator {
+        username: "admin".into(),
+        display_name: "管理员".into(),
+        role: Role::Admin,
+        department_id: None,
+    };
+    let actor = Actor::new(operator, chrono::DateTime::parse_from_rfc3339(now).unwrap());
+    let mut times = Vec::new();
+    for round in 0..7 {
+        for i in 0..10 {
+            let new = departments::NewDepartment { name: format!("科室{round}-{i}"), ..Default::default() };
+            departments::add(&mut desk, &actor, new).unwrap();
+        }
+        let t = std::time::Instant::now();
+        let r = cmedesk_sync::sync_desk(&client, &desk, &opts, now).await.unwrap();
+        times.push(t.elapsed());
+        assert_eq!((r.pushed, r.pulled), (10, 10), "{r:?}");
+    }
+    times.sort();
+    times
+}
