@@ -37,7 +37,7 @@ fn sqlite_hub_answers_exactly_like_the_reference_rules() {
 #[test]
 fn postgres_hub_answers_exactly_like_the_reference_rules() {
     let Some(pg) = common::PgCluster::start(&["-c fsync=off"]) else { return };
-    check_against_reference(4, &|seed| {
+    check_against_reference(6, &|seed| {
         let url = pg.create_db(&format!("diff{seed}"));
         Box::new(move || HubStore::open_postgres(&url).unwrap())
     });

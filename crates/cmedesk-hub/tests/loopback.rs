@@ -212,6 +212,7 @@ fn complete_http_message(bytes: &[u8]) -> bool {
 }
 
 fn client(url: &str, token: &str) -> Client {
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .timeout(Duration::from_secs(30))
@@ -413,6 +414,7 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
     let token = enrol(&db, "site-a");
     let hub = Hub::start(&db);
     let url = format!("http://{}", hub.addr);
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::new();
     let r = http.get(format!("{url}/v1/status")).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -595,6 +597,7 @@ async fn enrolment_over_http_needs_the_admin_token_and_happens_once() {
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start_with_admin(&dir.path().join("hub.db"), Some("admin-secret"));
     let url = format!("http://{}", hub.addr);
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::new();
     let enrol = |token: &'static str| {
         http.post(format!("{url}/v1/enrol"))

@@ -86,8 +86,7 @@ pub struct Client {
 impl Client {
     /// A client trusting the system's certificate authorities for `https://` servers.
     pub fn new(base: &str, token: &str, timeout: Duration) -> Result<Client, ClientError> {
-        // reqwest's rustls needs a crypto provider; ring is the one this workspace builds.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -174,6 +173,12 @@ impl Client {
     pub async fn status(&self) -> Result<HubStatus, ClientError> {
         self.send(self.http.get(format!("{}/v1/status", self.base)), &[]).await
     }
+}
+
+/// Makes ring the process's rustls crypto provider (reqwest's TLS needs one; this workspace
+/// builds ring only). Call before building a `reqwest::Client` by hand; harmless when repeated.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Exponential backoff with full jitter (a random pause up to the current ceiling), so desks
