@@ -3,7 +3,9 @@
 //! `cmedesk_core::sync`; this crate authenticates desks, limits request sizes, maps replies to
 //! status codes and keeps the storage.
 
+pub mod pg;
 pub mod store;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +58,15 @@ pub fn router(store: HubStore, admin_token: Option<&str>) -> Router {
 /// Serves until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(listener, app).await
+}
+
+/// Serves HTTPS with `config` ([`tls::server_config`]) until the process ends.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    app: Router,
+) -> std::io::Result<()> {
+    axum::serve(tls::TlsListener::new(listener, config), app).await
 }
 
 /// An error answer: `{"error":{"code","message"}}` with a stable code.
@@ -207,7 +218,7 @@ async fn enrol(
             .map(|d| d.as_secs().to_string())
             .unwrap_or_default();
         let token = s.enrol(&req.site_id, &req.name, &now)?;
-        Ok(json!({"site_id": req.site_id, "token": token, "epoch": s.epoch()}))
+        Ok(json!({"site_id": req.site_id, "token": token, "epoch": s.epoch()?}))
     })
     .await?;
     Ok(Json(v).into_response())

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cmedesk-hub serve --listen 127.0.0.1:8787 --db hub.db     # prints "listening on ADDR"
+//! cmedesk-hub serve --postgres postgres://u@127.0.0.1/hub    # (every command takes --postgres)
+//! cmedesk-hub serve ... --tls-cert chain.pem --tls-key key.pem # HTTPS
 //! cmedesk-hub enrol --db hub.db --site SITE_ID [--name NAME] # prints the desk token once
 //! cmedesk-hub new-epoch --db hub.db                          # after restoring a backup
 //! ```
@@ -21,13 +23,18 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let db = || -> anyhow::Result<PathBuf> {
-        arg(&args, "--db").map(PathBuf::from).context("--db PATH is required")
+    let open = || -> anyhow::Result<HubStore> {
+        if let Some(url) = arg(&args, "--postgres") {
+            return HubStore::open_postgres(&url).context("connecting to PostgreSQL");
+        }
+        let db: PathBuf =
+            arg(&args, "--db").map(PathBuf::from).context("--db PATH or --postgres URL is required")?;
+        HubStore::open(&db).context("opening the hub database")
     };
     match args.first().map(String::as_str) {
         Some("serve") => {
             let listen = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8787".into());
-            let store = HubStore::open(&db()?).context("opening the hub database")?;
+            let store = open()?;
             let admin = std::env::var("CMEDESK_HUB_ADMIN_TOKEN").ok();
             let app = router(store, admin.as_deref());
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -36,26 +43,33 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("binding {listen}"))?;
                 println!("listening on {}", listener.local_addr()?);
-                serve(listener, app).await?;
+                match (arg(&args, "--tls-cert"), arg(&args, "--tls-key")) {
+                    (Some(cert), Some(key)) => {
+                        let config = cmedesk_hub::tls::server_config(cert.as_ref(), key.as_ref())?;
+                        cmedesk_hub::serve_tls(listener, config, app).await?
+                    }
+                    (None, None) => serve(listener, app).await?,
+                    _ => bail!("--tls-cert and --tls-key go together"),
+                }
                 anyhow::Ok(())
             })
         }
         Some("enrol") => {
             let site = arg(&args, "--site").context("--site SITE_ID is required")?;
             let name = arg(&args, "--name").unwrap_or_else(|| site.clone());
-            let mut store = HubStore::open(&db()?)?;
+            let mut store = open()?;
             let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs().to_string();
             println!("{}", store.enrol(&site, &name, &now)?);
             Ok(())
         }
         Some("new-epoch") => {
-            let mut store = HubStore::open(&db()?)?;
+            let mut store = open()?;
             let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as u64;
             println!("{}", store.new_epoch(now_ms)?);
             Ok(())
         }
         _ => bail!(
-            "usage: cmedesk-hub serve --listen ADDR --db PATH | enrol --db PATH --site ID [--name N] | new-epoch --db PATH"
+            "usage: cmedesk-hub serve --listen ADDR (--db PATH | --postgres URL) | enrol (--db PATH | --postgres URL) --site ID [--name N] | new-epoch (--db PATH | --postgres URL)"
         ),
     }
 }

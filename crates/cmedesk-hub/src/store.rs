@@ -47,6 +47,8 @@ pub enum HubError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("site {0} is enrolled already")]
     AlreadyEnrolled(String),
 }
@@ -54,7 +56,7 @@ pub enum HubError {
 impl HubError {
     pub fn code(&self) -> &'static str {
         match self {
-            HubError::Sqlite(_) | HubError::Corrupt(_) => "INTERNAL",
+            HubError::Sqlite(_) | HubError::Postgres(_) | HubError::Corrupt(_) => "INTERNAL",
             HubError::AlreadyEnrolled(_) => "SITE_ALREADY_ENROLLED",
         }
     }
@@ -71,23 +73,108 @@ pub struct Status {
     pub state_hash: String,
 }
 
-pub struct HubStore {
+/// The hub's storage: embedded SQLite (one file, one process) or PostgreSQL (`--postgres URL`,
+/// a hospital group or a region; [`crate::pg`]). Both keep the same tables and follow the same
+/// rules, checked by the same tests.
+pub enum HubStore {
+    Sqlite(SqliteStore),
+    Postgres(crate::pg::PgStore),
+}
+
+impl HubStore {
+    /// Opens (creating if needed) a SQLite hub database.
+    pub fn open(path: &Path) -> Result<HubStore, HubError> {
+        Ok(HubStore::Sqlite(SqliteStore::open(path)?))
+    }
+
+    /// Connects to a PostgreSQL hub database (creating the tables if needed).
+    pub fn open_postgres(url: &str) -> Result<HubStore, HubError> {
+        Ok(HubStore::Postgres(crate::pg::PgStore::open(url)?))
+    }
+
+    pub fn epoch(&mut self) -> Result<u64, HubError> {
+        match self {
+            HubStore::Sqlite(s) => Ok(s.epoch()),
+            HubStore::Postgres(p) => p.epoch(),
+        }
+    }
+
+    pub fn head(&mut self) -> Result<i64, HubError> {
+        match self {
+            HubStore::Sqlite(s) => Ok(s.head()),
+            HubStore::Postgres(p) => p.head(),
+        }
+    }
+
+    /// The merged data of the space, up to date with the log.
+    pub fn replica(&mut self) -> Result<&Replica, HubError> {
+        match self {
+            HubStore::Sqlite(s) => Ok(s.replica()),
+            HubStore::Postgres(p) => p.replica(),
+        }
+    }
+
+    pub fn new_epoch(&mut self, now_ms: u64) -> Result<u64, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.new_epoch(now_ms),
+            HubStore::Postgres(p) => p.new_epoch(now_ms),
+        }
+    }
+
+    pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.enrol(site_id, name, now),
+            HubStore::Postgres(p) => p.enrol(site_id, name, now),
+        }
+    }
+
+    pub fn site_for_token(&mut self, token: &str) -> Result<Option<String>, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.site_for_token(token),
+            HubStore::Postgres(p) => p.site_for_token(token),
+        }
+    }
+
+    pub fn status(&mut self, site_id: &str) -> Result<Status, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.status(site_id),
+            HubStore::Postgres(p) => p.status(site_id),
+        }
+    }
+
+    pub fn push(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.push(req),
+            HubStore::Postgres(p) => p.push(req),
+        }
+    }
+
+    pub fn pull(&mut self, after: i64, limit: u32) -> Result<PullReply, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.pull(after, limit),
+            HubStore::Postgres(p) => p.pull(after, limit),
+        }
+    }
+}
+
+/// The SQLite hub database.
+pub struct SqliteStore {
     conn: Connection,
     replica: Replica,
     epoch: u64,
     head: i64,
 }
 
-impl HubStore {
+impl SqliteStore {
     /// Opens (creating if needed) the hub database and rebuilds the merged data from the log.
-    pub fn open(path: &Path) -> Result<HubStore, HubError> {
+    pub fn open(path: &Path) -> Result<SqliteStore, HubError> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
-        let mut store = HubStore { conn, replica: Replica::new(), epoch: 0, head: 0 };
+        let mut store = SqliteStore { conn, replica: Replica::new(), epoch: 0, head: 0 };
         store.reload()?;
         Ok(store)
     }

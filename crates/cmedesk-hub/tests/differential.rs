@@ -1,7 +1,10 @@
-//! The SQLite hub against the reference rules: random pushes (retries, gaps, out-of-order
-//! batches, a forged op that quarantines a site) and random pulls go to both
-//! `cmedesk_core::sync::MemoryHub` and [`HubStore`] on a real file; every reply must be equal,
-//! and so must the merged data after reopening the file (the log replays to the same state).
+//! The SQLite and PostgreSQL hubs against the reference rules: random pushes (retries, gaps,
+//! out-of-order batches, a forged op that quarantines a site) and random pulls go to both
+//! `cmedesk_core::sync::MemoryHub` and [`HubStore`] on a real file or a real PostgreSQL server;
+//! every reply must be equal, and so must the merged data after reopening (the log replays to
+//! the same state).
+
+mod common;
 
 use std::collections::BTreeMap;
 
@@ -21,12 +24,32 @@ impl Rng {
 
 #[test]
 fn sqlite_hub_answers_exactly_like_the_reference_rules() {
-    // (accepted with a replay, gap, quarantined) replies seen: every rule must be exercised.
-    let mut seen = [0usize; 3];
-    for seed in 1..=20u64 {
+    check_against_reference(20, &|_seed| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.db");
-        let mut store = HubStore::open(&path).unwrap();
+        Box::new(move || {
+            let _keep = &dir;
+            HubStore::open(&path).unwrap()
+        })
+    });
+}
+
+#[test]
+fn postgres_hub_answers_exactly_like_the_reference_rules() {
+    let Some(pg) = common::PgCluster::start(&["-c fsync=off"]) else { return };
+    check_against_reference(6, &|seed| {
+        let url = pg.create_db(&format!("diff{seed}"));
+        Box::new(move || HubStore::open_postgres(&url).unwrap())
+    });
+}
+
+/// Runs `seeds` random sessions; `open(seed)` gives a function that (re)opens that seed's store.
+fn check_against_reference(seeds: u64, open: &dyn Fn(u64) -> Box<dyn Fn() -> HubStore>) {
+    // (accepted with a replay, gap, quarantined) replies seen: every rule must be exercised.
+    let mut seen = [0usize; 3];
+    for seed in 1..=seeds {
+        let reopen = open(seed);
+        let mut store = reopen();
         let mut memory = MemoryHub::new();
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let mut desks: Vec<DeskSync> = (0..3).map(|i| DeskSync::new(format!("s{i}"))).collect();
@@ -92,12 +115,12 @@ fn sqlite_hub_answers_exactly_like_the_reference_rules() {
                 }
             }
         }
-        assert_eq!(memory.state().canonical_hash(), store.replica().canonical_hash());
-        assert_eq!(memory.state().conflicts(), store.replica().conflicts());
+        assert_eq!(memory.state().canonical_hash(), store.replica().unwrap().canonical_hash());
+        assert_eq!(memory.state().conflicts(), store.replica().unwrap().conflicts());
         drop(store);
-        let reopened = HubStore::open(&path).unwrap();
-        assert_eq!(memory.state().canonical_hash(), reopened.replica().canonical_hash());
-        assert_eq!(memory.log().len() as i64, reopened.head());
+        let mut reopened = reopen();
+        assert_eq!(memory.state().canonical_hash(), reopened.replica().unwrap().canonical_hash());
+        assert_eq!(memory.log().len() as i64, reopened.head().unwrap());
         for d in &desks {
             assert_eq!(
                 memory.acked_through(d.site_id()),

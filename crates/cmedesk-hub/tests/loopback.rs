@@ -5,6 +5,8 @@
 //! After faults stop and sync settles: every op is in the server log exactly once, every desk's
 //! data hash equals the server's, and no cursor skipped a seq (`DeskSync` refuses such a page).
 
+mod common;
+
 use std::{
     collections::BTreeMap,
     io::{BufRead, BufReader},
@@ -210,6 +212,7 @@ fn complete_http_message(bytes: &[u8]) -> bool {
 }
 
 fn client(url: &str, token: &str) -> Client {
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .timeout(Duration::from_secs(30))
@@ -411,6 +414,7 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
     let token = enrol(&db, "site-a");
     let hub = Hub::start(&db);
     let url = format!("http://{}", hub.addr);
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::new();
     let r = http.get(format!("{url}/v1/status")).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -462,6 +466,14 @@ async fn figures() {
     let other = enrol(&db, "site-b");
     let hub = Hub::start(&db);
     let url = format!("http://{}", hub.addr);
+    // A real desk database first, while the log is small: 10 changes, push and pull.
+    let desk_times = common::desk_rounds(&url, |site| enrol(&db, site)).await;
+    println!(
+        "SQLite, desk database: incremental round with 10 changes (push + pull) median {:.1} ms (min {:.1}, max {:.1})",
+        desk_times[3].as_secs_f64() * 1e3,
+        desk_times[0].as_secs_f64() * 1e3,
+        desk_times[6].as_secs_f64() * 1e3
+    );
     let c = Client::new(&url, &token, Duration::from_secs(60)).unwrap();
     let mut desk = DeskSync::new("site-a");
     for i in 1..=100_000 {
@@ -585,6 +597,7 @@ async fn enrolment_over_http_needs_the_admin_token_and_happens_once() {
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start_with_admin(&dir.path().join("hub.db"), Some("admin-secret"));
     let url = format!("http://{}", hub.addr);
+    cmedesk_sync::install_crypto_provider();
     let http = reqwest::Client::new();
     let enrol = |token: &'static str| {
         http.post(format!("{url}/v1/enrol"))

@@ -84,10 +84,40 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client trusting the system's certificate authorities for `https://` servers.
     pub fn new(base: &str, token: &str, timeout: Duration) -> Result<Client, ClientError> {
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(Client::with_http(base, token, http))
+    }
+
+    /// A client trusting only the certificate authorities in `ca_pem` (PEM): a hub certified by
+    /// the hospital's own CA, and nothing else.
+    pub fn with_ca(base: &str, token: &str, timeout: Duration, ca_pem: &[u8]) -> Result<Client, ClientError> {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let bad = |e: String| ClientError::Transport(format!("CA certificate: {e}"));
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(ca_pem) {
+            roots.add(cert.map_err(|e| bad(e.to_string()))?).map_err(|e| bad(e.to_string()))?;
+        }
+        if roots.is_empty() {
+            return Err(bad("no CERTIFICATE in the file".into()));
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .tls_backend_preconfigured(tls)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(Client::with_http(base, token, http))
@@ -143,6 +173,12 @@ impl Client {
     pub async fn status(&self) -> Result<HubStatus, ClientError> {
         self.send(self.http.get(format!("{}/v1/status", self.base)), &[]).await
     }
+}
+
+/// Makes ring the process's rustls crypto provider (reqwest's TLS needs one; this workspace
+/// builds ring only). Call before building a `reqwest::Client` by hand; harmless when repeated.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Exponential backoff with full jitter (a random pause up to the current ceiling), so desks

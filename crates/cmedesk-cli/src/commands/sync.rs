@@ -27,7 +27,15 @@ pub enum HubCommand {
     /// Enrol a desk and print its token (shown once; stored hashed)
     Enrol(EnrolArgs),
     /// Start a new epoch after restoring the hub database from a backup
-    NewEpoch,
+    NewEpoch(StorageArgs),
+}
+
+/// Where the hub keeps its data: `--db FILE` (SQLite, the default) or `--postgres URL`.
+#[derive(Args)]
+pub struct StorageArgs {
+    /// A PostgreSQL database instead of the `--db` file, e.g. postgres://cmedesk@127.0.0.1/cmedesk
+    #[arg(long, env = "CMEDESK_HUB_POSTGRES")]
+    postgres: Option<String>,
 }
 
 #[derive(Args)]
@@ -38,6 +46,14 @@ pub struct ServeArgs {
     /// Administrator token enabling enrolment over HTTP
     #[arg(long, env = "CMEDESK_HUB_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first)
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -48,6 +64,8 @@ pub struct EnrolArgs {
     /// A name for administrators
     #[arg(long)]
     name: Option<String>,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 /// `cmedesk sync [--server URL] [--token T]`: one sync round (push, then pull). The server and
@@ -80,6 +98,9 @@ pub struct ServerArgs {
     /// This desk's token from `cmedesk hub enrol` (remembered by the desk)
     #[arg(long, env = "CMEDESK_SYNC_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Trust only this CA certificate (PEM) for an https:// server (remembered by the desk)
+    #[arg(long, env = "CMEDESK_SYNC_CA")]
+    ca: Option<std::path::PathBuf>,
     /// Ops per push request
     #[arg(long, default_value_t = 1000)]
     batch: usize,
@@ -104,7 +125,10 @@ pub struct ResolveArgs {
     keep: bool,
 }
 
-fn hub_store(ctx: &Context) -> Result<HubStore> {
+fn hub_store(ctx: &Context, storage: &StorageArgs) -> Result<HubStore> {
+    if let Some(url) = &storage.postgres {
+        return HubStore::open_postgres(url).context("connecting to the hub's PostgreSQL database");
+    }
     let path =
         ctx.args.db.clone().ok_or_else(|| anyhow!("--db HUB_DATABASE is required for hub commands"))?;
     HubStore::open(&path).with_context(|| format!("opening hub database {}", path.display()))
@@ -113,7 +137,7 @@ fn hub_store(ctx: &Context) -> Result<HubStore> {
 pub fn run_hub(ctx: &mut Context, cmd: HubCommand) -> Result<Reply> {
     match cmd {
         HubCommand::Serve(a) => {
-            let store = hub_store(ctx)?;
+            let store = hub_store(ctx, &a.storage)?;
             let app = cmedesk_hub::router(store, a.admin_token.as_deref());
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             rt.block_on(async {
@@ -121,23 +145,29 @@ pub fn run_hub(ctx: &mut Context, cmd: HubCommand) -> Result<Reply> {
                     .await
                     .with_context(|| format!("binding {}", a.listen))?;
                 println!("listening on {}", listener.local_addr()?);
-                cmedesk_hub::serve(listener, app).await?;
+                match (&a.tls_cert, &a.tls_key) {
+                    (Some(cert), Some(key)) => {
+                        let config = cmedesk_hub::tls::server_config(cert, key)?;
+                        cmedesk_hub::serve_tls(listener, config, app).await?
+                    }
+                    _ => cmedesk_hub::serve(listener, app).await?,
+                }
                 anyhow::Ok(())
             })?;
             Ok(Reply::new(json!({}), ""))
         }
         HubCommand::Enrol(a) => {
-            let mut store = hub_store(ctx)?;
+            let mut store = hub_store(ctx, &a.storage)?;
             let now = ctx.now()?.to_rfc3339();
             let name = a.name.unwrap_or_else(|| a.site.clone());
             let token = store.enrol(&a.site, &name, &now)?;
             Ok(Reply::new(
-                json!({"site_id": a.site, "token": token, "epoch": store.epoch()}),
+                json!({"site_id": a.site, "token": token, "epoch": store.epoch()?}),
                 format!("已登记 {}（{}）。令牌只显示这一次，请交给该台电脑：\n{token}", a.site, name),
             ))
         }
-        HubCommand::NewEpoch => {
-            let mut store = hub_store(ctx)?;
+        HubCommand::NewEpoch(storage) => {
+            let mut store = hub_store(ctx, &storage)?;
             let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as u64;
             let epoch = store.new_epoch(now_ms)?;
             Ok(Reply::new(
@@ -161,7 +191,22 @@ fn client(ctx: &mut Context, a: &ServerArgs) -> Result<cmedesk_sync::Client> {
     if a.server.is_some() || a.token.is_some() {
         cmedesk_core::sync::outbox_ops::remember_server(desk, &server, &token)?;
     }
-    Ok(cmedesk_sync::Client::new(&server, &token, std::time::Duration::from_secs(60))?)
+    let timeout = std::time::Duration::from_secs(60);
+    let ca = match &a.ca {
+        Some(path) => {
+            let path = std::fs::canonicalize(path).with_context(|| format!("CA file {}", path.display()))?;
+            cmedesk_core::sync::outbox_ops::remember_setting(desk, "sync.ca", &path.display().to_string())?;
+            Some(path)
+        }
+        None => cmedesk_core::sync::outbox_ops::setting(desk, "sync.ca")?.map(std::path::PathBuf::from),
+    };
+    Ok(match ca {
+        Some(path) => {
+            let pem = std::fs::read(&path).with_context(|| format!("reading CA file {}", path.display()))?;
+            cmedesk_sync::Client::with_ca(&server, &token, timeout, &pem)?
+        }
+        None => cmedesk_sync::Client::new(&server, &token, timeout)?,
+    })
 }
 
 pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {

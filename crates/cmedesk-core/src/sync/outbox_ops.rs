@@ -360,3 +360,12 @@ pub fn remember_server(desk: &Desk, server: &str, token: &str) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// A sync setting of this desk (`sync.*` in `desk_meta`), e.g. the CA file path.
+pub fn setting(desk: &Desk, key: &str) -> Result<Option<String>> {
+    meta_get(desk.conn(), key)
+}
+
+pub fn remember_setting(desk: &Desk, key: &str, value: &str) -> Result<()> {
+    meta_set(desk.conn(), key, value)
+}

@@ -1,0 +1,344 @@
+//! The hub's storage in PostgreSQL (`--postgres URL`), for a hospital group or a region where
+//! several hub processes may share one database. Same tables and rules as the SQLite store.
+//!
+//! The one thing PostgreSQL makes easy to get wrong is the pull cursor: a `SEQUENCE` hands out
+//! numbers in call order, but transactions commit in any order, so a reader can see seq 7 while 6
+//! is still uncommitted — a desk that moved its cursor to 7 would skip 6 for ever (and a rolled
+//! back transaction leaves a hole no one fills). Here a push takes the space row `FOR UPDATE`
+//! first and allocates `server_seq` from its `head`: pushes to one space serialise, commit
+//! order equals sequence order, and the log has no holes. (`naive_sequence` keeps the wrong way
+//! available so the concurrency test can show it catches it.)
+//!
+//! Each pushed op's outcome needs only the log and the event ids (no merged state): an event
+//! whose id the space holds with the same data is a duplicate, an op id already logged is a
+//! duplicate, anything else is logged. The merged data ([`Replica`]) for `status` is brought up
+//! to date from the log on demand, in log order, so every hub process computes the same hash.
+
+use cmedesk_core::sync::{
+    LogEntry, Op, OpBody, OpResult, Outcome, PullReply, PushReply, PushRequest, Replica,
+    hub::{PushDecision, decide},
+};
+use postgres::{Client, IsolationLevel, NoTls, Transaction};
+
+use crate::store::{HubError, Status, token_hash};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spaces (space_id TEXT PRIMARY KEY, head BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS sites (
+    site_id        TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    token_sha256   TEXT NOT NULL UNIQUE,
+    acked_through  BIGINT NOT NULL DEFAULT 0,
+    quarantined_at BIGINT,
+    enrolled_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS site_ops (
+    site_id  TEXT NOT NULL REFERENCES sites(site_id),
+    site_seq BIGINT NOT NULL,
+    op_id    TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    result   TEXT NOT NULL,
+    PRIMARY KEY (site_id, site_seq)
+);
+CREATE TABLE IF NOT EXISTS log (
+    server_seq BIGINT PRIMARY KEY,
+    op_id      TEXT NOT NULL UNIQUE,
+    op         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    data      TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+);
+CREATE SEQUENCE IF NOT EXISTS naive_server_seq;
+INSERT INTO hub_meta(key, value) VALUES ('epoch', '1') ON CONFLICT DO NOTHING;
+INSERT INTO spaces(space_id, head) VALUES ('default', 0) ON CONFLICT DO NOTHING;
+";
+
+/// Any number; holds schema creation of concurrent first opens apart.
+const SCHEMA_LOCK: i64 = 0x0063_6d65_6465_736b;
+
+pub struct PgStore {
+    client: Client,
+    replica: Replica,
+    replica_head: i64,
+    naive_sequence: bool,
+}
+
+impl PgStore {
+    /// Connects (e.g. `postgres://user@127.0.0.1:5432/cmedesk`), creates the tables if needed and
+    /// reads the log into the merged data.
+    pub fn open(url: &str) -> Result<PgStore, HubError> {
+        let mut client = Client::connect(url, NoTls)?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+        tx.batch_execute(SCHEMA)?;
+        tx.commit()?;
+        let mut store = PgStore { client, replica: Replica::new(), replica_head: 0, naive_sequence: false };
+        store.refresh()?;
+        Ok(store)
+    }
+
+    /// Test only: allocate `server_seq` from a sequence without the space lock, holding the
+    /// transaction open `hold_ms` after taking the number — the bug the concurrency test catches.
+    #[doc(hidden)]
+    pub fn set_naive_sequence(&mut self, on: bool) {
+        self.naive_sequence = on;
+    }
+
+    /// Applies log entries written since the last look (by this or another hub process).
+    fn refresh(&mut self) -> Result<(), HubError> {
+        let rows = self.client.query(
+            "SELECT server_seq, op FROM log WHERE server_seq > $1 ORDER BY server_seq",
+            &[&self.replica_head],
+        )?;
+        for row in rows {
+            let seq: i64 = row.get(0);
+            if seq != self.replica_head + 1 {
+                break; // not committed yet (only possible with the naive sequence)
+            }
+            let op: Op = serde_json::from_str(row.get::<_, &str>(1))
+                .map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+            self.replica.apply(&op);
+            self.replica_head = seq;
+        }
+        Ok(())
+    }
+
+    pub fn epoch(&mut self) -> Result<u64, HubError> {
+        epoch(&mut self.client)
+    }
+
+    pub fn head(&mut self) -> Result<i64, HubError> {
+        Ok(self.client.query_one("SELECT head FROM spaces WHERE space_id = 'default'", &[])?.get(0))
+    }
+
+    pub fn replica(&mut self) -> Result<&Replica, HubError> {
+        self.refresh()?;
+        Ok(&self.replica)
+    }
+
+    pub fn new_epoch(&mut self, now_ms: u64) -> Result<u64, HubError> {
+        let next = (self.epoch()? + 1).max(now_ms);
+        self.client.execute("UPDATE hub_meta SET value = $1 WHERE key = 'epoch'", &[&next.to_string()])?;
+        Ok(next)
+    }
+
+    pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let done = self.client.execute(
+            "INSERT INTO sites(site_id, name, token_sha256, enrolled_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (site_id) DO NOTHING",
+            &[&site_id, &name, &token_hash(&token), &now],
+        )?;
+        if done == 0 {
+            return Err(HubError::AlreadyEnrolled(site_id.to_string()));
+        }
+        Ok(token)
+    }
+
+    pub fn site_for_token(&mut self, token: &str) -> Result<Option<String>, HubError> {
+        Ok(self
+            .client
+            .query_opt("SELECT site_id FROM sites WHERE token_sha256 = $1", &[&token_hash(token)])?
+            .map(|r| r.get(0)))
+    }
+
+    pub fn status(&mut self, site_id: &str) -> Result<Status, HubError> {
+        let row = self
+            .client
+            .query_opt("SELECT acked_through, quarantined_at FROM sites WHERE site_id = $1", &[&site_id])?;
+        let (acked_through, quarantined): (i64, Option<i64>) =
+            row.map_or((0, None), |r| (r.get(0), r.get(1)));
+        let epoch = self.epoch()?;
+        let head = self.head()?;
+        let state_hash = self.replica()?.canonical_hash();
+        Ok(Status { epoch, head, acked_through, quarantined: quarantined.is_some(), state_hash })
+    }
+
+    /// Settles a push in one transaction (see the module header for the space lock).
+    pub fn push(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
+        let naive = self.naive_sequence;
+        let mut tx = self.client.transaction()?;
+        let epoch = epoch_tx(&mut tx)?;
+        let mut head: i64 = if naive {
+            0
+        } else {
+            tx.query_one("SELECT head FROM spaces WHERE space_id = 'default' FOR UPDATE", &[])?.get(0)
+        };
+        let site = tx.query_opt(
+            "SELECT acked_through, quarantined_at FROM sites WHERE site_id = $1 FOR UPDATE",
+            &[&req.site_id],
+        )?;
+        let Some(site) = site else {
+            return Err(HubError::Corrupt(format!("site {} is not enrolled", req.site_id)));
+        };
+        let (mut acked, quarantined): (i64, Option<i64>) = (site.get(0), site.get(1));
+        if let Some(site_seq) = quarantined {
+            return Ok(PushReply::Quarantined { epoch, site_seq });
+        }
+        let mut results = Vec::with_capacity(req.ops.len());
+        let (mut gap, mut mismatch) = (None, None);
+        for op in &req.ops {
+            if op.site_id != req.site_id {
+                mismatch = Some(op.site_seq);
+                break;
+            }
+            let known = if op.site_seq <= acked {
+                tx.query_opt(
+                    "SELECT op_id, hash, result FROM site_ops WHERE site_id = $1 AND site_seq = $2",
+                    &[&req.site_id, &op.site_seq],
+                )?
+                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2)))
+            } else {
+                None
+            };
+            let known_ref = known.as_ref().map(|(i, h, _)| (i.as_str(), h.as_str()));
+            match decide(acked, known_ref, op) {
+                PushDecision::Replay => {
+                    let Some((_, _, stored)) = known else {
+                        return Err(HubError::Corrupt("replay without a stored result".into()));
+                    };
+                    let mut result: OpResult =
+                        serde_json::from_str(&stored).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                    result.replay = true;
+                    results.push(result);
+                }
+                PushDecision::Apply => {
+                    let outcome = match settle(&mut tx, op)? {
+                        Some(outcome) => outcome,
+                        None => {
+                            head = if naive {
+                                tx.query_one("SELECT nextval('naive_server_seq')", &[])?.get(0)
+                            } else {
+                                head + 1
+                            };
+                            let text =
+                                serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                            tx.execute(
+                                "INSERT INTO log(server_seq, op_id, op) VALUES ($1, $2, $3)",
+                                &[&head, &op.op_id, &text],
+                            )?;
+                            Outcome::Applied { server_seq: head }
+                        }
+                    };
+                    let result =
+                        OpResult { site_seq: op.site_seq, op_id: op.op_id.clone(), outcome, replay: false };
+                    let stored =
+                        serde_json::to_string(&result).map_err(|e| HubError::Corrupt(e.to_string()))?;
+                    tx.execute(
+                        "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result) VALUES ($1, $2, $3, $4, $5)",
+                        &[&req.site_id, &op.site_seq, &op.op_id, &op.hash(), &stored],
+                    )?;
+                    acked = op.site_seq;
+                    results.push(result);
+                }
+                PushDecision::Gap { expected } => {
+                    gap = Some(expected);
+                    break;
+                }
+                PushDecision::Mismatch => {
+                    mismatch = Some(op.site_seq);
+                    break;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE sites SET acked_through = $2, quarantined_at = COALESCE($3, quarantined_at) WHERE site_id = $1",
+            &[&req.site_id, &acked, &mismatch],
+        )?;
+        if naive {
+            // A busy server: the number is taken, the commit comes a little later.
+            tx.execute("SELECT pg_sleep(0.002 * (1 + (random() * 3)::int))", &[])?;
+            tx.execute("UPDATE spaces SET head = GREATEST(head, $1) WHERE space_id = 'default'", &[&head])?;
+        } else {
+            tx.execute("UPDATE spaces SET head = $1 WHERE space_id = 'default'", &[&head])?;
+        }
+        tx.commit()?;
+        if let Some(site_seq) = mismatch {
+            return Ok(PushReply::Quarantined { epoch, site_seq });
+        }
+        match gap {
+            Some(expected) if results.is_empty() => Ok(PushReply::Gap { epoch, expected }),
+            _ => Ok(PushReply::Accepted { epoch, acked_through: acked, results }),
+        }
+    }
+
+    /// The consecutive log entries after `after`, at most `limit`, with the head, from one
+    /// snapshot.
+    pub fn pull(&mut self, after: i64, limit: u32) -> Result<PullReply, HubError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let epoch = epoch_tx(&mut tx)?;
+        let head: i64 = tx.query_one("SELECT head FROM spaces WHERE space_id = 'default'", &[])?.get(0);
+        let rows = tx.query(
+            "SELECT server_seq, op FROM log WHERE server_seq > $1 ORDER BY server_seq LIMIT $2",
+            &[&after, &i64::from(limit)],
+        )?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in rows {
+            let server_seq: i64 = r.get(0);
+            let op = serde_json::from_str(r.get::<_, &str>(1))
+                .map_err(|e| HubError::Corrupt(format!("log entry {server_seq}: {e}")))?;
+            entries.push(LogEntry { server_seq, op });
+        }
+        tx.commit()?;
+        Ok(PullReply { epoch, entries, head })
+    }
+}
+
+/// The outcome of an accepted op when it is not logged (`None`: log it), as
+/// [`cmedesk_core::sync::hub::settle`] decides it from the merged data.
+fn settle(tx: &mut Transaction<'_>, op: &Op) -> Result<Option<Outcome>, HubError> {
+    if let Err(reason) = op.validate() {
+        return Ok(Some(Outcome::Rejected { reason }));
+    }
+    let logged: bool =
+        tx.query_one("SELECT EXISTS (SELECT 1 FROM log WHERE op_id = $1)", &[&op.op_id])?.get(0);
+    if logged {
+        return Ok(Some(Outcome::Duplicate));
+    }
+    if let OpBody::Event { data } = &op.body {
+        let text = data.to_string();
+        let existing: Option<String> = tx
+            .query_opt(
+                "SELECT data FROM events WHERE entity = $1 AND entity_id = $2",
+                &[&op.entity, &op.entity_id],
+            )?
+            .map(|r| r.get(0));
+        match existing {
+            Some(e) if e == text => return Ok(Some(Outcome::Duplicate)),
+            // Different data under one id: logged (the merge keeps the canonical-smaller one).
+            Some(e) if text < e => {
+                tx.execute(
+                    "UPDATE events SET data = $3 WHERE entity = $1 AND entity_id = $2",
+                    &[&op.entity, &op.entity_id, &text],
+                )?;
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO events(entity, entity_id, data) VALUES ($1, $2, $3)",
+                    &[&op.entity, &op.entity_id, &text],
+                )?;
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn epoch(client: &mut Client) -> Result<u64, HubError> {
+    let text: String = client.query_one("SELECT value FROM hub_meta WHERE key = 'epoch'", &[])?.get(0);
+    text.parse().map_err(|_| HubError::Corrupt(format!("epoch {text:?}")))
+}
+
+fn epoch_tx(tx: &mut Transaction<'_>) -> Result<u64, HubError> {
+    let text: String = tx.query_one("SELECT value FROM hub_meta WHERE key = 'epoch'", &[])?.get(0);
+    text.parse().map_err(|_| HubError::Corrupt(format!("epoch {text:?}")))
+}
