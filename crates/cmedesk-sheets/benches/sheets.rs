@@ -7,6 +7,11 @@
 //! fastest way calamine reads them, and the way the import reads them); building a whole
 //! `Range` would be slower and flatter the ratio.
 //!
+//! The import streams the same cells, parsing the XML on a second thread while this one cleans
+//! (see `read::Sheet`), so on an idle two-core machine it overlaps calamine's own parse; on a
+//! loaded machine the ratio grows with the extra CPU it spends (`examples/import_phases.rs`
+//! prints CPU seconds per phase).
+//!
 //! "Import" here is everything before the database: open, find the header, clean and validate
 //! every cell (ID checksums, dates, enums), in-file duplicate checks, department lookup and
 //! building the core's `NewStaff` inputs. The core's batch insert is measured once, separately,
