@@ -6,20 +6,20 @@
 //      them, create a project from the approved list with a course, a period and a window, see it
 //      all in 操作日志; measure filter time and memory with 10,000 staff;
 //   C. relaunch on B's database → cold start to an interactive login page.
-// Usage: node tests/desktop/e2e.mjs <app binary> [<tauri-driver>]; screenshots in artifacts/screenshots.
+// Usage: node tests/desktop/e2e.mjs <app binary> [<tauri-driver>]; screenshots and the figures
+// (desktop-e2e.json) in $CMEDESK_ARTIFACTS (default /var/tmp/cmedesk-artifacts).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Driver, Shots, appMemory } from "./harness.mjs";
+import { Driver, Shots, appMemory, findApp, processStartEpochMs } from "./harness.mjs";
 import { Session, sleep } from "./webdriver.mjs";
 import { click, fieldErrors, fill, pick, tid, toast, waitText } from "./ui.mjs";
 import { breakCheck, syntheticId } from "./idgen.mjs";
 
 const app = path.resolve(process.argv[2] ?? "");
 const tauriDriver = process.argv[3] ?? "tauri-driver";
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const artifacts = path.join(root, "artifacts");
+const artifacts = path.resolve(process.env.CMEDESK_ARTIFACTS ?? "/var/tmp/cmedesk-artifacts");
 rmSync(path.join(artifacts, "screenshots"), { recursive: true, force: true });
 const shots = new Shots(path.join(artifacts, "screenshots"));
 const STAFF = Number(process.env.CMEDESK_E2E_STAFF ?? 10000);
@@ -64,29 +64,42 @@ async function login(s) {
   await s.find(tid("staff-page"), 20000);
 }
 
-/** Types `text` into the staff search box like a person and returns ms until the table shows it. */
+/**
+ * Types `text` into the staff search box the way a keystroke arrives (an input event on the real
+ * element) and returns { dom, frame } in ms: when the table's rows all match, and when the next
+ * frame with them starts (what the officer sees). -1 when the rows never matched.
+ */
 async function timedSearch(s, text, expectName) {
   return s.executeAsync(
     `const [text, expectName, done] = arguments;
      const input = document.querySelector('input[data-testid="staff-search"]');
      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+     const matches = () => {
+       const names = [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent);
+       return names.length > 0 && names.every((n) => n.includes(expectName));
+     };
      const t0 = performance.now();
      setter.call(input, text);
      input.dispatchEvent(new Event('input', { bubbles: true }));
      const check = () => {
-       const names = [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent);
-       if (names.length > 0 && names.every((n) => n.includes(expectName))) {
-         requestAnimationFrame(() => done(performance.now() - t0));
+       if (matches()) {
+         const dom = performance.now() - t0;
+         requestAnimationFrame(() => done({ dom, frame: performance.now() - t0 }));
        } else if (performance.now() - t0 > 10000) {
-         done(-1);
+         done({ dom: -1, frame: -1 });
        } else {
-         requestAnimationFrame(check);
+         setTimeout(check, 0);
        }
      };
      check();`,
     [text, expectName],
   );
 }
+
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return +v[Math.floor(v.length / 2)].toFixed(1);
+};
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cmedesk-e2e-"));
 let failed = false;
@@ -139,23 +152,40 @@ try {
         `return [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent).slice(0, 12);`,
       );
       assert.ok(names.length >= 5, "table shows rows");
-      const times = [];
-      for (const name of names.slice(0, 8)) {
-        const ms = await timedSearch(s, name, name);
-        assert.ok(ms >= 0, `search for ${name} shows only matching rows`);
-        times.push(ms);
-        await timedSearch(s, "", "");
+      const dom = [];
+      const frame = [];
+      for (const name of names.slice(0, 10)) {
+        const t = await timedSearch(s, name, name);
+        assert.ok(t.dom >= 0, `search for ${name} shows only matching rows`);
+        dom.push(t.dom);
+        frame.push(t.frame);
+        // Back to the full roster (not timed as a search: every row matches "").
+        await s.executeAsync(
+          `const done = arguments[0]; const i = document.querySelector('input[data-testid="staff-search"]');
+           Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');
+           i.dispatchEvent(new Event('input', { bubbles: true })); requestAnimationFrame(() => setTimeout(done, 50));`,
+        );
       }
-      times.sort((a, b) => a - b);
-      metrics.filter_ms = { median: +times[Math.floor(times.length / 2)].toFixed(1), max: +times[times.length - 1].toFixed(1), samples: times.map((t) => +t.toFixed(1)) };
+      metrics.filter_ms = { staff: STAFF, dom_median: median(dom), frame_median: median(frame), frame_max: +Math.max(...frame).toFixed(1), frame_samples: frame.map((t) => +t.toFixed(1)) };
+      console.log(`     filter ${STAFF} staff by a typed name: ${metrics.filter_ms.dom_median} ms to the rows, ${metrics.filter_ms.frame_median} ms to the frame (median)`);
+      // Target 50 ms; generous bound so a loaded CI machine does not flake.
+      assert.ok(metrics.filter_ms.frame_median < 250, `filter median ${metrics.filter_ms.frame_median} ms`);
       await fill(s, "staff-search", names[0]);
       await sleep(200);
       await shots.take(s, "staff-search-name");
       await fill(s, "staff-search", "");
     });
     await step("resident memory with 10,000 staff loaded", async () => {
-      metrics.memory = appMemory(app, driver.proc.pid);
-      assert.ok(metrics.memory, "found the app process");
+      // Let the roster settle (GC, images decoded) before reading resident memory.
+      await sleep(1500);
+      const m = appMemory(app, driver.proc.pid);
+      assert.ok(m, "found the app process");
+      metrics.memory = m;
+      console.log(`     memory with ${STAFF} staff: app ${m.app_rss_mib} MiB RSS (${m.app_pss_mib} PSS); WebKit processes ${m.webkit_rss_mib} MiB RSS (${m.webkit_pss_mib} PSS)`);
+      for (const p of m.processes) console.log(`       ${p.pid} ${p.comm}: ${p.rss_mib} MiB RSS, ${p.pss_mib} MiB PSS`);
+      // Generous bounds (targets: 200 MiB); they catch a leak or a whole-roster re-render, not noise.
+      assert.ok(m.app_rss_mib < 400, `app RSS ${m.app_rss_mib} MiB`);
+      assert.ok(m.total_pss_mib < 1200, `total PSS ${m.total_pss_mib} MiB`);
     });
 
     const male = syntheticId("male");
@@ -306,11 +336,22 @@ try {
   });
 
   // ---------------------------------------------------------------- C: cold start on 10,000 staff
-  await withApp(demoDb, 4446, async (s, _driver, t0) => {
+  await withApp(demoDb, 4446, async (s, driver, t0) => {
     await step("cold start to an interactive login page", async () => {
       await s.find(tid("login-page"), 30000);
       await s.find(`input${tid("login-username")}`);
-      metrics.cold_start_ms = Math.round(performance.now() - t0);
+      metrics.session_to_login_ms = Math.round(performance.now() - t0);
+      // Process exec → the login page's mount (the app marks it), both as wall-clock epochs.
+      const pid = findApp(app, driver.proc.pid);
+      assert.ok(pid, "found the app process");
+      const started = processStartEpochMs(pid);
+      const interactive = await s.execute(
+        `const m = performance.getEntriesByName('cmedesk:login-interactive')[0]; return m ? performance.timeOrigin + m.startTime : null;`,
+      );
+      assert.ok(interactive, "the login page marked itself interactive");
+      metrics.cold_start_ms = Math.round(interactive - started);
+      console.log(`     cold start (process start → interactive login page): ${metrics.cold_start_ms} ms; WebDriver session → login found: ${metrics.session_to_login_ms} ms`);
+      assert.ok(metrics.cold_start_ms > 0 && metrics.cold_start_ms < 8000, `cold start ${metrics.cold_start_ms} ms`);
       await shots.take(s, "login");
       const t1 = performance.now();
       await login(s);

@@ -87,6 +87,16 @@ function rssKiB(pid) {
   }
 }
 
+/** Proportional set size: shared library pages divided among the processes that map them. */
+function pssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function comm(pid) {
   try {
     return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
@@ -117,9 +127,37 @@ export function appMemory(binary, rootPid) {
   const walk = [app];
   while (walk.length) {
     const pid = walk.shift();
-    procs.push({ pid, comm: comm(pid), rss_mib: rssKiB(pid) / 1024 });
+    procs.push({ pid, comm: comm(pid), rss_mib: +(rssKiB(pid) / 1024).toFixed(1), pss_mib: +(pssKiB(pid) / 1024).toFixed(1) });
     walk.push(...children(pid));
   }
-  const total = procs.reduce((s, p) => s + p.rss_mib, 0);
-  return { app_pid: app, app_rss_mib: procs[0].rss_mib, total_rss_mib: total, processes: procs };
+  const sum = (xs, k) => +xs.reduce((s, p) => s + p[k], 0).toFixed(1);
+  // WebKitGTK runs the page in WebKitWebProcess and networking in WebKitNetworkProcess (under bwrap
+  // when sandboxed); everything below the app process is counted as "webkit".
+  const webkit = procs.slice(1).filter((p) => p.rss_mib > 0);
+  return {
+    app_pid: app,
+    app_rss_mib: procs[0].rss_mib,
+    app_pss_mib: procs[0].pss_mib,
+    webkit_rss_mib: sum(webkit, "rss_mib"),
+    webkit_pss_mib: sum(webkit, "pss_mib"),
+    total_rss_mib: sum(procs, "rss_mib"),
+    total_pss_mib: sum(procs, "pss_mib"),
+    processes: procs,
+  };
+}
+
+/** When a process started, in epoch ms (/proc/<pid>/stat starttime, 10 ms ticks since boot). */
+export function processStartEpochMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const startTicks = Number(fields[19]); // field 22 of the whole line
+  const uptimeS = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  const bootEpochMs = Date.now() - uptimeS * 1000;
+  return bootEpochMs + (startTicks * 1000) / 100;
+}
+
+/** The pid of the app binary among the descendants of `rootPid`, or null. */
+export function findApp(binary, rootPid) {
+  const m = appMemory(binary, rootPid);
+  return m ? m.app_pid : null;
 }

@@ -15,6 +15,7 @@ pub mod cards;
 pub mod departments;
 pub mod error;
 pub mod id_number;
+pub mod kiosk;
 pub mod outbox;
 pub mod projects;
 pub mod staff;

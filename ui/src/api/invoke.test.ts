@@ -15,14 +15,14 @@ describe("call", () => {
 
   it("turns the shell's {code, message, field} into an ApiError", async () => {
     mockCommands({ create_staff: () => { throw apiError("ID_NUMBER_CHECKSUM", "身份证号校验位错误，应为 X", "id_number"); } });
-    const e = await call("create_staff").catch((x) => x);
+    const e = (await call("create_staff").catch((x) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect([e.code, e.field, errorText(e), errorField(e)]).toEqual(["ID_NUMBER_CHECKSUM", "id_number", "身份证号校验位错误，应为 X", "id_number"]);
   });
 
   it("gives anything else the IPC_FAILED code", async () => {
     mockIPC(() => { throw "command not allowed by capability"; });
-    const e = await call("list_staff").catch((x) => x);
+    const e = (await call("list_staff").catch((x) => x)) as ApiError;
     expect(e.code).toBe("IPC_FAILED");
     expect(errorField(e)).toBeNull();
   });

@@ -48,7 +48,7 @@ describe("操作日志", () => {
     await screen.findByText("共 2 条");
     fireEvent.change(screen.getByTestId("audit-text"), { target: { value: " 测试甲 " } });
     await screen.findByText("共 1 条");
-    expect(calls.at(-1)!.args.filter).toMatchObject({ text: "测试甲", entity: null, limit: 2000 });
+    expect(calls[calls.length - 1].args.filter).toMatchObject({ text: "测试甲", entity: null, limit: 2000 });
   });
 
   it("verifies the chain and says so in Chinese, intact or broken", async () => {
