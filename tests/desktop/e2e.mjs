@@ -306,6 +306,40 @@ try {
       project.transition = outcome;
       await shots.take(s, "project-transition");
     });
+    await step("签到 in keyboard-wedge mode: accepted, duplicate, unknown card, live count", async () => {
+      await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
+      // A person with a card, from the roster.
+      await click(s, tid("menu-staff"));
+      await s.find(tid("staff-page"));
+      await fill(s, "staff-search", "");
+      const holder = await s.waitFor(
+        () => s.execute(`const row = [...document.querySelectorAll('[data-testid="staff-row"]')].find((r) => r.querySelector('[data-testid="staff-cell-card"]').textContent);
+           return row ? { name: row.querySelector('[data-testid="staff-cell-name"]').textContent, card: row.querySelector('[data-testid="staff-cell-card"]').textContent } : null;`),
+        "a person with a card",
+      );
+      await click(s, tid("menu-kiosk"));
+      await s.find(tid("kiosk-page"));
+      await s.execute(`document.querySelector('[data-testid="kiosk-project"]').closest('.ant-select').querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`);
+      await click(s, `xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//div[contains(@class,'ant-select-item-option') and starts-with(@title, ${JSON.stringify(project.code)})]`);
+      const wedge = await s.find(`input${tid("kiosk-wedge")}:not([disabled])`);
+      const status = () => s.execute(`return document.querySelector('[data-testid="kiosk-confirmation"]').getAttribute('data-status');`);
+      const count = (k) => s.execute(`return document.querySelector('[data-testid="kiosk-count-${k}"] .ant-statistic-content-value').textContent;`);
+      // WebDriver types the way a wedge reader does: a fast burst of keys, then Enter.
+      await wedge.type(holder.card + "\uE007");
+      await s.waitFor(async () => (await status()) === "accepted", "accepted confirmation");
+      assert.equal(await (await s.find(tid("kiosk-name"))).text(), holder.name);
+      assert.equal(await count("accepted"), "1");
+      await shots.take(s, "kiosk-accepted");
+      await wedge.type(holder.card + "\uE007");
+      await s.waitFor(async () => (await status()) === "duplicate", "duplicate confirmation");
+      assert.equal(await count("duplicate"), "1");
+      await wedge.type("9900000001\uE007");
+      await s.waitFor(async () => (await status()) === "unknown_card", "unknown card confirmation");
+      await waitText(s, "未登记的卡");
+      assert.equal(await count("unknown"), "1");
+      await shots.take(s, "kiosk-unknown");
+      metrics.kiosk = { holder: holder.name };
+    });
     await step("操作日志 shows every change with before → after; the chain verifies", async () => {
       await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
       await click(s, tid("menu-audit_log"));

@@ -92,7 +92,8 @@ pub async fn kiosk_keyboard_swipe(
     };
     let session = state
         .write(|desk, actor| Ok(LiveSession::open(desk, actor, &reader, Some(&project_id), DuplicatePolicy::default())?))?;
-    take(&state, &session, typed.trim(), Some(typed.into_bytes()))
+    let raw = typed.clone().into_bytes();
+    take(&state, &session, typed.trim(), Some(raw))
 }
 
 /// Starts a serial reader for a project; swipes arrive as `kiosk-swipe` events (after commit),

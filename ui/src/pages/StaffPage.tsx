@@ -85,7 +85,7 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
       { key: "title", title: "职称", width: 120, render: (r) => r.title ?? "" },
       { key: "title_level", title: "职称级别", width: 84, render: (r) => (r.title_level ? TITLE_LEVEL[r.title_level] ?? r.title_level : "") },
       { key: "profession", title: "专业", width: 96, render: (r) => r.profession ?? "" },
-      { key: "card", title: "卡号", width: 150, render: (r) => (r.card_key ? r.card_key.replace(/^ic:/, "") : "") },
+      { key: "card", title: "卡号", width: 150, render: (r) => <span data-testid="staff-cell-card">{r.card_key ? r.card_key.replace(/^ic:/, "") : ""}</span> },
       { key: "status", title: "状态", width: 90, render: (r) => <Tag color={STATUS_COLORS[r.status]}>{STAFF_STATUS[r.status] ?? r.status}</Tag> },
       {
         key: "actions",
