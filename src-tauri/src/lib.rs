@@ -84,9 +84,11 @@ mod tests {
 
     #[test]
     fn capability_grants_exactly_the_commands() {
-        let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json")).unwrap();
+        let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json"))
+            .unwrap();
         let json: serde_json::Value = serde_json::from_str(&file).unwrap();
-        let granted: Vec<&str> = json["permissions"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+        let granted: Vec<&str> =
+            json["permissions"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
         for c in COMMANDS {
             assert!(granted.contains(&kebab(c).as_str()), "{c} is not granted");
         }
@@ -94,7 +96,9 @@ mod tests {
             assert!(COMMANDS.iter().any(|c| kebab(c) == *g), "{g} grants no command of ours");
         }
         // Only core event/window permissions besides our own: no fs, shell, http or opener.
-        assert!(granted.iter().all(|g| g.starts_with("allow-") || g.starts_with("core:event:") || g.starts_with("core:window:")));
+        assert!(granted.iter().all(|g| g.starts_with("allow-")
+            || g.starts_with("core:event:")
+            || g.starts_with("core:window:")));
     }
 
     #[test]
@@ -102,8 +106,11 @@ mod tests {
         let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
         let handler = &lib[lib.find("generate_handler![").unwrap()..];
         let handler = &handler[..handler.find("])").unwrap()];
-        let registered: Vec<&str> =
-            handler.split(',').filter_map(|e| e.trim().rsplit("::").next()).filter(|n| !n.is_empty()).collect();
+        let registered: Vec<&str> = handler
+            .split(',')
+            .filter_map(|e| e.trim().rsplit("::").next())
+            .filter(|n| !n.is_empty())
+            .collect();
         let mut listed: Vec<&str> = COMMANDS.to_vec();
         let mut reg = registered.clone();
         listed.sort_unstable();
@@ -117,7 +124,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&conf).unwrap();
         let csp = json["app"]["security"]["csp"].as_str().unwrap();
         for part in csp.split_whitespace() {
-            assert!(!part.starts_with("https:") && !part.starts_with("http://") || part == "http://ipc.localhost", "{part} in CSP");
+            assert!(
+                !part.starts_with("https:") && !part.starts_with("http://") || part == "http://ipc.localhost",
+                "{part} in CSP"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Driver, Shots, appMemory, findApp, processStartEpochMs } from "./harness.mjs";
 import { Session, sleep } from "./webdriver.mjs";
-import { click, fieldErrors, fill, pick, tid, toast, waitText } from "./ui.mjs";
+import { click, clickEl, fieldErrors, fill, fillDate, pick, tid, toast, waitText } from "./ui.mjs";
 import { breakCheck, syntheticId } from "./idgen.mjs";
 
 const app = path.resolve(process.argv[2] ?? "");
@@ -47,6 +47,7 @@ async function withApp(dbPath, port, body) {
     await driver.ready();
     const t0 = performance.now();
     session = await Session.create(driver.base, app);
+    driver.noteFamily();
     await body(session, driver, t0);
   } catch (e) {
     if (session) await shots.take(session, "failure").catch(() => {});
@@ -199,9 +200,10 @@ try {
       await pick(s, "staff-department", (await firstDepartment(s)));
       await fill(s, "staff-title", "主治医师");
       await click(s, tid("staff-form-save"));
+      // antd fades the message in: wait until the field's error has its text.
       const errors = await s.waitFor(async () => {
         const e = await fieldErrors(s);
-        return e.length ? e : null;
+        return e.length && e.every((x) => x.error) ? e : null;
       }, "a field error");
       assert.equal(errors.length, 1, JSON.stringify(errors));
       assert.match(errors[0].label, /身份证号/);
@@ -256,15 +258,17 @@ try {
       await s.find(tid("project-form"));
       // Pick the first approved entry offered; its number and name come from the list, never typed.
       await s.execute(
-        `document.querySelector('[data-testid="project-approved"] .ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
+        `document.querySelector('[data-testid="project-approved"]').closest('.ant-select').querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
       );
       const opt = await s.find(`xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//div[contains(@class,'ant-select-item-option')]`);
       project.label = await opt.attribute("title");
-      await opt.click();
-      await sleep(200);
-      project.code = await s.execute(`return document.querySelector('[data-testid="project-code"]').value;`);
+      await pick(s, "project-approved", project.label);
+      project.code = await s.waitFor(
+        () => s.execute(`const e = document.querySelector('[data-testid="project-code"]'); return e && e.value;`),
+        "the approved entry's number in the form",
+      );
       assert.ok(project.code, "code filled from the approved entry");
-      await pick(s, "project-delivery", "培训班");
+      await fill(s, "project-delivery", "培训班");
       await fill(s, "project-venue", "门诊楼五楼学术报告厅");
       await fill(s, "project-handler", "测试乙");
       await fill(s, "project-handler-phone", "02812345678");
@@ -281,14 +285,14 @@ try {
       await click(s, tid("course-add"));
       await waitText(s, "急性胸痛的早期识别");
       await click(s, tid("project-tab-periods"));
-      await fill(s, "period-start", "2026-12-01");
-      await fill(s, "period-end", "2026-12-03");
+      await fillDate(s, "period-start", "2026-12-01");
+      await fillDate(s, "period-end", "2026-12-03");
       await click(s, tid("period-add"));
       await s.find(`${tid("periods-table")} td`);
       await waitText(s, "2026-12-03");
       await click(s, tid("project-tab-windows"));
-      await fill(s, "window-start", "2026-12-02 07:00");
-      await fill(s, "window-end", "2026-12-02 18:00");
+      await fillDate(s, "window-start", "2026-12-02 07:00");
+      await fillDate(s, "window-end", "2026-12-02 18:00");
       await fill(s, "window-label", "第二天全天");
       await click(s, tid("window-add"));
       await waitText(s, "第二天全天");
@@ -298,7 +302,7 @@ try {
       await click(s, tid("project-tab-info"));
       const buttons = await s.findAll(`${tid("project-transitions")} button`);
       assert.ok(buttons.length > 0, "state actions offered");
-      await buttons[0].click();
+      await clickEl(s, buttons[0]);
       const outcome = await s.waitFor(
         () => s.execute(`const e = document.querySelector('[data-testid="project-transition-error"]'); const ok = document.querySelector('.ant-message-notice-content'); return e ? 'refused:' + e.innerText : (ok ? 'ok:' + ok.innerText : null);`),
         "transition outcome",
@@ -319,8 +323,7 @@ try {
       );
       await click(s, tid("menu-kiosk"));
       await s.find(tid("kiosk-page"));
-      await s.execute(`document.querySelector('[data-testid="kiosk-project"]').closest('.ant-select').querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`);
-      await click(s, `xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//div[contains(@class,'ant-select-item-option') and starts-with(@title, ${JSON.stringify(project.code)})]`);
+      await pick(s, "kiosk-project", project.label);
       const wedge = await s.find(`input${tid("kiosk-wedge")}:not([disabled])`);
       const status = () => s.execute(`return document.querySelector('[data-testid="kiosk-confirmation"]').getAttribute('data-status');`);
       const count = (k) => s.execute(`return document.querySelector('[data-testid="kiosk-count-${k}"] .ant-statistic-content-value').textContent;`);
@@ -387,20 +390,28 @@ try {
       console.log(`     cold start (process start → interactive login page): ${metrics.cold_start_ms} ms; WebDriver session → login found: ${metrics.session_to_login_ms} ms`);
       assert.ok(metrics.cold_start_ms > 0 && metrics.cold_start_ms < 8000, `cold start ${metrics.cold_start_ms} ms`);
       await shots.take(s, "login");
+      await sleep(1000);
+      metrics.memory_at_login = appMemory(app, driver.proc.pid);
       const t1 = performance.now();
       await login(s);
       await waitText(s, `共 ${STAFF + 1} 人`, 30000);
       metrics.login_to_roster_ms = Math.round(performance.now() - t1);
+      await sleep(1500);
+      metrics.memory_roster_cold = appMemory(app, driver.proc.pid);
+      const [a, b] = [metrics.memory_at_login, metrics.memory_roster_cold];
+      console.log(`     login → ${STAFF + 1} staff shown: ${metrics.login_to_roster_ms} ms`);
+      console.log(`     memory at the login page: app ${a.app_rss_mib} MiB RSS, WebKit ${a.webkit_rss_mib} MiB RSS; with the roster: app ${b.app_rss_mib}, WebKit ${b.webkit_rss_mib}`);
     });
   });
-} catch {
+} catch (e) {
   failed = true;
+  console.log(`FAIL ${String(e?.stack ?? e)}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(path.join(artifacts, "desktop-e2e.json"), JSON.stringify({ results, metrics }, null, 2));
   const passed = results.filter((r) => r.ok).length;
-  console.log(`\n${passed} passed, ${results.length - passed} failed`);
+  console.log(`\n${passed} passed, ${results.length - passed} failed${failed ? " (stopped at the first failure)" : ""}`);
   console.log(JSON.stringify(metrics, null, 2));
 }
 process.exit(failed ? 1 : 0);

@@ -10,7 +10,8 @@ export class Driver {
   constructor({ tauriDriver, port = 4444, env = {} }) {
     this.port = port;
     this.base = `http://127.0.0.1:${port}`;
-    this.proc = spawn(tauriDriver, ["--port", String(port)], {
+    // An explicit native port: the default (4445) would collide with a second driver on 4445.
+    this.proc = spawn(tauriDriver, ["--port", String(port), "--native-port", String(port + 1000)], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -35,13 +36,45 @@ export class Driver {
     }
   }
 
-  /** SIGTERM only: SIGKILL would orphan WebKitWebDriver and hang the next run. */
+  /**
+   * SIGTERM only (SIGKILL would orphan WebKitWebDriver and hang the next run). tauri-driver does
+   * not always take WebKitWebDriver down with it, so its descendants, noted before, get a SIGTERM
+   * too when they outlive it.
+   */
+  /** Notes the processes below tauri-driver (WebKitWebDriver, the app, WebKit's) for stop(). */
+  noteFamily() {
+    this.family = [...new Set([...(this.family ?? []), ...descendants(this.proc.pid)])];
+  }
+
   async stop() {
+    if (this.proc.exitCode === null) this.noteFamily();
+    const family = this.family ?? [];
     if (this.proc.exitCode === null) {
       this.proc.kill("SIGTERM");
       await Promise.race([this.exited, sleep(5000)]);
     }
+    for (const pid of family) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+    }
+    await sleep(300);
   }
+}
+
+/** All descendants of a process, children first. */
+function descendants(pid) {
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const c of children(queue.shift())) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
 }
 
 export async function openApp(driver, application) {
@@ -55,6 +88,8 @@ export class Shots {
     mkdirSync(dir, { recursive: true });
   }
   async take(session, name) {
+    // Let the last change paint (antd animates; WebKit may hand back the previous frame).
+    await sleep(400);
     this.n += 1;
     const file = path.join(this.dir, `${String(this.n).padStart(2, "0")}-${name}.png`);
     writeFileSync(file, await session.screenshot());

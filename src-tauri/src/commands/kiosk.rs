@@ -60,7 +60,12 @@ impl KioskRun {
 }
 
 /// Commits one read as the signed-in operator, now, and returns what the screen shows.
-fn take(state: &AppState, session: &LiveSession, card_key: &str, raw: Option<Vec<u8>>) -> ApiResult<KioskSwipe> {
+fn take(
+    state: &AppState,
+    session: &LiveSession,
+    card_key: &str,
+    raw: Option<Vec<u8>>,
+) -> ApiResult<KioskSwipe> {
     state.write(|desk, actor| {
         let ingested = session.take(desk, actor, card_key, raw)?;
         Ok(KioskSwipe::new(&ingested, session.counts(desk)?))
@@ -90,8 +95,9 @@ pub async fn kiosk_keyboard_swipe(
         identity: "keyboard".into(),
         source: SwipeSource::Keyboard,
     };
-    let session = state
-        .write(|desk, actor| Ok(LiveSession::open(desk, actor, &reader, Some(&project_id), DuplicatePolicy::default())?))?;
+    let session = state.write(|desk, actor| {
+        Ok(LiveSession::open(desk, actor, &reader, Some(&project_id), DuplicatePolicy::default())?)
+    })?;
     let raw = typed.clone().into_bytes();
     take(&state, &session, typed.trim(), Some(raw))
 }
@@ -117,8 +123,9 @@ pub async fn kiosk_start(
         identity: port.clone(),
         source: SwipeSource::Reader,
     };
-    let session = state
-        .write(|desk, actor| Ok(LiveSession::open(desk, actor, &identity, Some(&project_id), DuplicatePolicy::default())?))?;
+    let session = state.write(|desk, actor| {
+        Ok(LiveSession::open(desk, actor, &identity, Some(&project_id), DuplicatePolicy::default())?)
+    })?;
     let mut cfg = ReaderConfig::new(session.terminal_id.clone(), reader, PortLocator::Path(port));
     if let Some(f) = format {
         let format: NumberFormat = f.parse()?;

@@ -109,7 +109,7 @@ export default function VirtualTable<T>({ rows, columns, rowKey, height, rowHeig
       data-testid={testId}
       role="table"
       aria-rowcount={rows.length}
-      style={{ position: "relative", border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius, fontSize: token.fontSize }}
+      style={{ position: "relative", background: token.colorBgContainer, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius, fontSize: token.fontSize }}
     >
       <div ref={scroller} onScroll={onScroll} style={{ height, overflow: "auto", position: "relative" }}>
         <div style={{ width: totalWidth, minWidth: "100%" }}>

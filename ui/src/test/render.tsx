@@ -2,7 +2,7 @@
 import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
 import { App as AntApp, ConfigProvider } from "antd";
-import zhCN from "antd/locale/zh_CN";
+import zhCN from "antd/es/locale/zh_CN";
 
 export function renderPage(ui: ReactElement) {
   return render(

@@ -144,7 +144,8 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
                 source: SwipeSource::Reader,
             };
             let session = LiveSession::open(desk, &signed_in, &identity, project.as_deref(), policy)?;
-            let mut cfg = ReaderConfig::new(session.terminal_id.clone(), kind, PortLocator::Path(port.clone()));
+            let mut cfg =
+                ReaderConfig::new(session.terminal_id.clone(), kind, PortLocator::Path(port.clone()));
             let format: NumberFormat = format.parse()?;
             cfg.ascii = AsciiConfig { format, ..AsciiConfig::default() };
             let (tx, rx) = mpsc::channel();
@@ -167,8 +168,7 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
                     ReaderEvent::Card(read) => {
                         // Each swipe carries the time it was taken, not the time of sign-in.
                         let actor = Actor::new(signed_in.operator.clone(), clock_now()?);
-                        let ingested =
-                            session.take(desk, &actor, &read.card_key, Some(read.raw.clone()))?;
+                        let ingested = session.take(desk, &actor, &read.card_key, Some(read.raw.clone()))?;
                         let commit_ms = read.frame_end.elapsed().as_secs_f64() * 1000.0;
                         taken += 1;
                         *counts.entry(ingested.swipe.status.as_str()).or_default() += 1;
