@@ -17,7 +17,7 @@ step "npm ci"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 
 step "Vitest (UI logic with mocked IPC)"
-(cd ui && npx vitest run)
+(cd ui && NO_COLOR=1 npx vitest run)
 
 step "vite build (ui/dist, embedded by the app)"
 (cd ui && npm run build --silent)
@@ -25,6 +25,9 @@ step "vite build (ui/dist, embedded by the app)"
 step "cargo build -p cmedesk-desktop (custom-protocol: serves ui/dist)"
 cargo build --locked -p cmedesk-desktop
 app="$target/debug/cmedesk-desktop"
+
+step "cargo test -p cmedesk-desktop (capability grants exactly our commands, CSP)"
+cargo test --locked -p cmedesk-desktop --lib
 
 step "tauri-driver"
 if [ ! -x "$tools/bin/tauri-driver" ]; then
