@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine, builds CME Desk, creates a demo database on first run,
-# and starts the desktop app (under Xvfb when there is no display). Without the desktop shell
-# built yet, it falls back to a tour of the `cmedesk` command line on the demo database.
+# and starts the desktop app (scripts/run-desktop.sh; under Xvfb when there is no display). Without
+# the desktop sources it falls back to a tour of the `cmedesk` command line on the demo database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh

@@ -12,6 +12,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     css: false,
-    testTimeout: 20000,
+    // antd forms in jsdom take seconds on a loaded 2-core machine; the bound catches hangs, not speed.
+    testTimeout: 60000,
   },
 });

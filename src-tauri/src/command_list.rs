@@ -32,4 +32,9 @@ const COMMANDS: &[&str] = &[
     "add_attendance_window",
     "list_audit_log",
     "verify_audit_chain",
+    "list_serial_ports",
+    "kiosk_counts",
+    "kiosk_keyboard_swipe",
+    "kiosk_start",
+    "kiosk_stop",
 ];

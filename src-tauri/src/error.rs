@@ -33,4 +33,10 @@ impl From<CoreError> for ApiError {
     }
 }
 
+impl From<cmedesk_cards::CardsError> for ApiError {
+    fn from(e: cmedesk_cards::CardsError) -> Self {
+        ApiError { code: e.code().to_owned(), message: e.message_zh(), field: e.field().map(str::to_owned) }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

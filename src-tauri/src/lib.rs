@@ -59,10 +59,75 @@ pub fn run() {
             commands::projects::add_attendance_window,
             commands::audit_log::list_audit_log,
             commands::audit_log::verify_audit_chain,
+            commands::kiosk::list_serial_ports,
+            commands::kiosk::kiosk_counts,
+            commands::kiosk::kiosk_keyboard_swipe,
+            commands::kiosk::kiosk_start,
+            commands::kiosk::kiosk_stop,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("CME Desk could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The webview may call exactly the app's own commands: every registered command has its
+    //! `allow-*` permission in the capability file, and the file grants nothing else of ours.
+    include!("command_list.rs");
+
+    fn kebab(name: &str) -> String {
+        format!("allow-{}", name.replace('_', "-"))
+    }
+
+    #[test]
+    fn capability_grants_exactly_the_commands() {
+        let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json"))
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&file).unwrap();
+        let granted: Vec<&str> =
+            json["permissions"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+        for c in COMMANDS {
+            assert!(granted.contains(&kebab(c).as_str()), "{c} is not granted");
+        }
+        for g in granted.iter().filter(|g| g.starts_with("allow-")) {
+            assert!(COMMANDS.iter().any(|c| kebab(c) == *g), "{g} grants no command of ours");
+        }
+        // Only core event/window permissions besides our own: no fs, shell, http or opener.
+        assert!(granted.iter().all(|g| g.starts_with("allow-")
+            || g.starts_with("core:event:")
+            || g.starts_with("core:window:")));
+    }
+
+    #[test]
+    fn every_listed_command_is_registered() {
+        let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
+        let handler = &lib[lib.find("generate_handler![").unwrap()..];
+        let handler = &handler[..handler.find("])").unwrap()];
+        let registered: Vec<&str> = handler
+            .split(',')
+            .filter_map(|e| e.trim().rsplit("::").next())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let mut listed: Vec<&str> = COMMANDS.to_vec();
+        let mut reg = registered.clone();
+        listed.sort_unstable();
+        reg.sort_unstable();
+        assert_eq!(listed, reg);
+    }
+
+    #[test]
+    fn csp_allows_no_remote_origin() {
+        let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tauri.conf.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&conf).unwrap();
+        let csp = json["app"]["security"]["csp"].as_str().unwrap();
+        for part in csp.split_whitespace().map(|p| p.trim_end_matches(';')) {
+            assert!(
+                !part.starts_with("https:") && !part.starts_with("http://") || part == "http://ipc.localhost",
+                "{part} in CSP"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use cmedesk_core::{Actor, Desk, Operator};
 
+use crate::commands::kiosk::KioskRun;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Default)]
@@ -21,11 +22,18 @@ pub struct AppState {
     db_path: PathBuf,
     session: Mutex<Session>,
     jobs: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// The serial reader of the 签到 page, when one runs.
+    kiosk: Mutex<Option<KioskRun>>,
 }
 
 impl AppState {
     pub fn new(db_path: PathBuf) -> AppState {
-        AppState { db_path, session: Mutex::new(Session::default()), jobs: Mutex::new(HashMap::new()) }
+        AppState {
+            db_path,
+            session: Mutex::new(Session::default()),
+            jobs: Mutex::new(HashMap::new()),
+            kiosk: Mutex::new(None),
+        }
     }
 
     pub fn db_path(&self) -> &Path {
@@ -64,6 +72,10 @@ impl AppState {
         let desk = self.ensure_open(&mut session)?;
         let actor = Actor::new(operator, chrono::Local::now().fixed_offset());
         f(desk, &actor)
+    }
+
+    pub fn kiosk(&self) -> MutexGuard<'_, Option<KioskRun>> {
+        self.kiosk.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn start_job(&self, job_id: &str) -> Arc<AtomicBool> {

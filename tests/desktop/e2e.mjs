@@ -6,20 +6,20 @@
 //      them, create a project from the approved list with a course, a period and a window, see it
 //      all in 操作日志; measure filter time and memory with 10,000 staff;
 //   C. relaunch on B's database → cold start to an interactive login page.
-// Usage: node tests/desktop/e2e.mjs <app binary> [<tauri-driver>]; screenshots in artifacts/screenshots.
+// Usage: node tests/desktop/e2e.mjs <app binary> [<tauri-driver>]; screenshots and the figures
+// (desktop-e2e.json) in $CMEDESK_ARTIFACTS (default /var/tmp/cmedesk-artifacts).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Driver, Shots, appMemory } from "./harness.mjs";
+import { Driver, Shots, appMemory, findApp, processStartEpochMs } from "./harness.mjs";
 import { Session, sleep } from "./webdriver.mjs";
-import { click, fieldErrors, fill, pick, tid, toast, waitText } from "./ui.mjs";
+import { click, clickEl, fieldErrors, fill, fillDate, pick, tid, toast, waitText } from "./ui.mjs";
 import { breakCheck, syntheticId } from "./idgen.mjs";
 
 const app = path.resolve(process.argv[2] ?? "");
 const tauriDriver = process.argv[3] ?? "tauri-driver";
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const artifacts = path.join(root, "artifacts");
+const artifacts = path.resolve(process.env.CMEDESK_ARTIFACTS ?? "/var/tmp/cmedesk-artifacts");
 rmSync(path.join(artifacts, "screenshots"), { recursive: true, force: true });
 const shots = new Shots(path.join(artifacts, "screenshots"));
 const STAFF = Number(process.env.CMEDESK_E2E_STAFF ?? 10000);
@@ -47,6 +47,7 @@ async function withApp(dbPath, port, body) {
     await driver.ready();
     const t0 = performance.now();
     session = await Session.create(driver.base, app);
+    driver.noteFamily();
     await body(session, driver, t0);
   } catch (e) {
     if (session) await shots.take(session, "failure").catch(() => {});
@@ -64,29 +65,42 @@ async function login(s) {
   await s.find(tid("staff-page"), 20000);
 }
 
-/** Types `text` into the staff search box like a person and returns ms until the table shows it. */
+/**
+ * Types `text` into the staff search box the way a keystroke arrives (an input event on the real
+ * element) and returns { dom, frame } in ms: when the table's rows all match, and when the next
+ * frame with them starts (what the officer sees). -1 when the rows never matched.
+ */
 async function timedSearch(s, text, expectName) {
   return s.executeAsync(
     `const [text, expectName, done] = arguments;
      const input = document.querySelector('input[data-testid="staff-search"]');
      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+     const matches = () => {
+       const names = [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent);
+       return names.length > 0 && names.every((n) => n.includes(expectName));
+     };
      const t0 = performance.now();
      setter.call(input, text);
      input.dispatchEvent(new Event('input', { bubbles: true }));
      const check = () => {
-       const names = [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent);
-       if (names.length > 0 && names.every((n) => n.includes(expectName))) {
-         requestAnimationFrame(() => done(performance.now() - t0));
+       if (matches()) {
+         const dom = performance.now() - t0;
+         requestAnimationFrame(() => done({ dom, frame: performance.now() - t0 }));
        } else if (performance.now() - t0 > 10000) {
-         done(-1);
+         done({ dom: -1, frame: -1 });
        } else {
-         requestAnimationFrame(check);
+         setTimeout(check, 0);
        }
      };
      check();`,
     [text, expectName],
   );
 }
+
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return +v[Math.floor(v.length / 2)].toFixed(1);
+};
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cmedesk-e2e-"));
 let failed = false;
@@ -139,23 +153,40 @@ try {
         `return [...document.querySelectorAll('[data-testid="staff-cell-name"]')].map((e) => e.textContent).slice(0, 12);`,
       );
       assert.ok(names.length >= 5, "table shows rows");
-      const times = [];
-      for (const name of names.slice(0, 8)) {
-        const ms = await timedSearch(s, name, name);
-        assert.ok(ms >= 0, `search for ${name} shows only matching rows`);
-        times.push(ms);
-        await timedSearch(s, "", "");
+      const dom = [];
+      const frame = [];
+      for (const name of names.slice(0, 10)) {
+        const t = await timedSearch(s, name, name);
+        assert.ok(t.dom >= 0, `search for ${name} shows only matching rows`);
+        dom.push(t.dom);
+        frame.push(t.frame);
+        // Back to the full roster (not timed as a search: every row matches "").
+        await s.executeAsync(
+          `const done = arguments[0]; const i = document.querySelector('input[data-testid="staff-search"]');
+           Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');
+           i.dispatchEvent(new Event('input', { bubbles: true })); requestAnimationFrame(() => setTimeout(done, 50));`,
+        );
       }
-      times.sort((a, b) => a - b);
-      metrics.filter_ms = { median: +times[Math.floor(times.length / 2)].toFixed(1), max: +times[times.length - 1].toFixed(1), samples: times.map((t) => +t.toFixed(1)) };
+      metrics.filter_ms = { staff: STAFF, dom_median: median(dom), frame_median: median(frame), frame_max: +Math.max(...frame).toFixed(1), frame_samples: frame.map((t) => +t.toFixed(1)) };
+      console.log(`     filter ${STAFF} staff by a typed name: ${metrics.filter_ms.dom_median} ms to the rows, ${metrics.filter_ms.frame_median} ms to the frame (median)`);
+      // Target 50 ms; generous bound so a loaded CI machine does not flake.
+      assert.ok(metrics.filter_ms.frame_median < 300, `filter median ${metrics.filter_ms.frame_median} ms`);
       await fill(s, "staff-search", names[0]);
       await sleep(200);
       await shots.take(s, "staff-search-name");
       await fill(s, "staff-search", "");
     });
     await step("resident memory with 10,000 staff loaded", async () => {
-      metrics.memory = appMemory(app, driver.proc.pid);
-      assert.ok(metrics.memory, "found the app process");
+      // Let the roster settle (GC, images decoded) before reading resident memory.
+      await sleep(1500);
+      const m = appMemory(app, driver.proc.pid);
+      assert.ok(m, "found the app process");
+      metrics.memory = m;
+      console.log(`     memory with ${STAFF} staff: app ${m.app_rss_mib} MiB RSS (${m.app_pss_mib} PSS); WebKit processes ${m.webkit_rss_mib} MiB RSS (${m.webkit_pss_mib} PSS)`);
+      for (const p of m.processes) console.log(`       ${p.pid} ${p.comm}: ${p.rss_mib} MiB RSS, ${p.pss_mib} MiB PSS`);
+      // Generous bounds (targets: 200 MiB); they catch a leak or a whole-roster re-render, not noise.
+      assert.ok(m.app_rss_mib < 400, `app RSS ${m.app_rss_mib} MiB`);
+      assert.ok(m.total_pss_mib < 1200, `total PSS ${m.total_pss_mib} MiB`);
     });
 
     const male = syntheticId("male");
@@ -169,9 +200,10 @@ try {
       await pick(s, "staff-department", (await firstDepartment(s)));
       await fill(s, "staff-title", "主治医师");
       await click(s, tid("staff-form-save"));
+      // antd fades the message in: wait until the field's error has its text.
       const errors = await s.waitFor(async () => {
         const e = await fieldErrors(s);
-        return e.length ? e : null;
+        return e.length && e.every((x) => x.error) ? e : null;
       }, "a field error");
       assert.equal(errors.length, 1, JSON.stringify(errors));
       assert.match(errors[0].label, /身份证号/);
@@ -226,15 +258,17 @@ try {
       await s.find(tid("project-form"));
       // Pick the first approved entry offered; its number and name come from the list, never typed.
       await s.execute(
-        `document.querySelector('[data-testid="project-approved"] .ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
+        `document.querySelector('[data-testid="project-approved"]').closest('.ant-select').querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
       );
       const opt = await s.find(`xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//div[contains(@class,'ant-select-item-option')]`);
       project.label = await opt.attribute("title");
-      await opt.click();
-      await sleep(200);
-      project.code = await s.execute(`return document.querySelector('[data-testid="project-code"]').value;`);
+      await pick(s, "project-approved", project.label);
+      project.code = await s.waitFor(
+        () => s.execute(`const e = document.querySelector('[data-testid="project-code"]'); return e && e.value;`),
+        "the approved entry's number in the form",
+      );
       assert.ok(project.code, "code filled from the approved entry");
-      await pick(s, "project-delivery", "培训班");
+      await fill(s, "project-delivery", "培训班");
       await fill(s, "project-venue", "门诊楼五楼学术报告厅");
       await fill(s, "project-handler", "测试乙");
       await fill(s, "project-handler-phone", "02812345678");
@@ -251,14 +285,14 @@ try {
       await click(s, tid("course-add"));
       await waitText(s, "急性胸痛的早期识别");
       await click(s, tid("project-tab-periods"));
-      await fill(s, "period-start", "2026-12-01");
-      await fill(s, "period-end", "2026-12-03");
+      await fillDate(s, "period-start", "2026-12-01");
+      await fillDate(s, "period-end", "2026-12-03");
       await click(s, tid("period-add"));
       await s.find(`${tid("periods-table")} td`);
       await waitText(s, "2026-12-03");
       await click(s, tid("project-tab-windows"));
-      await fill(s, "window-start", "2026-12-02 07:00");
-      await fill(s, "window-end", "2026-12-02 18:00");
+      await fillDate(s, "window-start", "2026-12-02 07:00");
+      await fillDate(s, "window-end", "2026-12-02 18:00");
       await fill(s, "window-label", "第二天全天");
       await click(s, tid("window-add"));
       await waitText(s, "第二天全天");
@@ -268,13 +302,62 @@ try {
       await click(s, tid("project-tab-info"));
       const buttons = await s.findAll(`${tid("project-transitions")} button`);
       assert.ok(buttons.length > 0, "state actions offered");
-      await buttons[0].click();
+      await clickEl(s, buttons[0]);
       const outcome = await s.waitFor(
         () => s.execute(`const e = document.querySelector('[data-testid="project-transition-error"]'); const ok = document.querySelector('.ant-message-notice-content'); return e ? 'refused:' + e.innerText : (ok ? 'ok:' + ok.innerText : null);`),
         "transition outcome",
       );
       project.transition = outcome;
       await shots.take(s, "project-transition");
+    });
+    await step("签到 in keyboard-wedge mode: accepted, duplicate, unknown card, live count", async () => {
+      await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
+      // A person with a card, from the roster.
+      await click(s, tid("menu-staff"));
+      await s.find(tid("staff-page"));
+      await fill(s, "staff-search", "");
+      const holder = await s.waitFor(
+        () => s.execute(`const row = [...document.querySelectorAll('[data-testid="staff-row"]')].find((r) => r.querySelector('[data-testid="staff-cell-card"]').textContent);
+           return row ? { name: row.querySelector('[data-testid="staff-cell-name"]').textContent, card: row.querySelector('[data-testid="staff-cell-card"]').textContent } : null;`),
+        "a person with a card",
+      );
+      await click(s, tid("menu-kiosk"));
+      await s.find(tid("kiosk-page"));
+      await pick(s, "kiosk-project", project.label);
+      const wedge = await s.find(`input${tid("kiosk-wedge")}:not([disabled])`);
+      const status = () => s.execute(`return document.querySelector('[data-testid="kiosk-confirmation"]').getAttribute('data-status');`);
+      const count = (k) => s.execute(`return document.querySelector('[data-testid="kiosk-count-${k}"] .ant-statistic-content-value').textContent;`);
+      // WebDriver types the way a wedge reader does: a fast burst of keys, then Enter.
+      await wedge.type(holder.card + "\uE007");
+      await s.waitFor(async () => (await status()) === "accepted", "accepted confirmation");
+      assert.equal(await (await s.find(tid("kiosk-name"))).text(), holder.name);
+      assert.equal(await count("accepted"), "1");
+      await shots.take(s, "kiosk-accepted");
+      // The next cards come from a scripted "reader": keydown events 8 ms apart on the focused
+      // box, then Enter, as a USB wedge reader sends them.
+      const reader = (card) =>
+        s.executeAsync(
+          `const [card, done] = arguments;
+           const box = document.querySelector('input[data-testid="kiosk-wedge"]');
+           box.focus();
+           const keys = [...card, 'Enter'];
+           const next = () => {
+             const key = keys.shift();
+             box.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+             if (keys.length) setTimeout(next, 8); else done(true);
+           };
+           next();`,
+          [card],
+        );
+      await reader(holder.card);
+      await s.waitFor(async () => (await status()) === "duplicate", "duplicate confirmation");
+      assert.equal(await count("duplicate"), "1");
+      await reader("9900000001");
+      await s.waitFor(async () => (await status()) === "unknown_card", "unknown card confirmation");
+      await waitText(s, "未登记的卡");
+      assert.equal(await count("unknown"), "1");
+      await shots.take(s, "kiosk-unknown");
+      metrics.kiosk = { holder: holder.name };
     });
     await step("操作日志 shows every change with before → after; the chain verifies", async () => {
       await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
@@ -306,26 +389,45 @@ try {
   });
 
   // ---------------------------------------------------------------- C: cold start on 10,000 staff
-  await withApp(demoDb, 4446, async (s, _driver, t0) => {
+  await withApp(demoDb, 4446, async (s, driver, t0) => {
     await step("cold start to an interactive login page", async () => {
       await s.find(tid("login-page"), 30000);
       await s.find(`input${tid("login-username")}`);
-      metrics.cold_start_ms = Math.round(performance.now() - t0);
+      metrics.session_to_login_ms = Math.round(performance.now() - t0);
+      // Process exec → the login page's mount (the app marks it), both as wall-clock epochs.
+      const pid = findApp(app, driver.proc.pid);
+      assert.ok(pid, "found the app process");
+      const started = processStartEpochMs(pid);
+      const interactive = await s.execute(
+        `const m = performance.getEntriesByName('cmedesk:login-interactive')[0]; return m ? performance.timeOrigin + m.startTime : null;`,
+      );
+      assert.ok(interactive, "the login page marked itself interactive");
+      metrics.cold_start_ms = Math.round(interactive - started);
+      console.log(`     cold start (process start → interactive login page): ${metrics.cold_start_ms} ms; WebDriver session → login found: ${metrics.session_to_login_ms} ms`);
+      assert.ok(metrics.cold_start_ms > 0 && metrics.cold_start_ms < 8000, `cold start ${metrics.cold_start_ms} ms`);
       await shots.take(s, "login");
+      await sleep(1000);
+      metrics.memory_at_login = appMemory(app, driver.proc.pid);
       const t1 = performance.now();
       await login(s);
       await waitText(s, `共 ${STAFF + 1} 人`, 30000);
       metrics.login_to_roster_ms = Math.round(performance.now() - t1);
+      await sleep(1500);
+      metrics.memory_roster_cold = appMemory(app, driver.proc.pid);
+      const [a, b] = [metrics.memory_at_login, metrics.memory_roster_cold];
+      console.log(`     login → ${STAFF + 1} staff shown: ${metrics.login_to_roster_ms} ms`);
+      console.log(`     memory at the login page: app ${a.app_rss_mib} MiB RSS, WebKit ${a.webkit_rss_mib} MiB RSS; with the roster: app ${b.app_rss_mib}, WebKit ${b.webkit_rss_mib}`);
     });
   });
-} catch {
+} catch (e) {
   failed = true;
+  console.log(`FAIL ${String(e?.stack ?? e)}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(path.join(artifacts, "desktop-e2e.json"), JSON.stringify({ results, metrics }, null, 2));
   const passed = results.filter((r) => r.ok).length;
-  console.log(`\n${passed} passed, ${results.length - passed} failed`);
+  console.log(`\n${passed} passed, ${results.length - passed} failed${failed ? " (stopped at the first failure)" : ""}`);
   console.log(JSON.stringify(metrics, null, 2));
 }
 process.exit(failed ? 1 : 0);

@@ -10,7 +10,8 @@ export class Driver {
   constructor({ tauriDriver, port = 4444, env = {} }) {
     this.port = port;
     this.base = `http://127.0.0.1:${port}`;
-    this.proc = spawn(tauriDriver, ["--port", String(port)], {
+    // An explicit native port: the default (4445) would collide with a second driver on 4445.
+    this.proc = spawn(tauriDriver, ["--port", String(port), "--native-port", String(port + 1000)], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -35,13 +36,45 @@ export class Driver {
     }
   }
 
-  /** SIGTERM only: SIGKILL would orphan WebKitWebDriver and hang the next run. */
+  /**
+   * SIGTERM only (SIGKILL would orphan WebKitWebDriver and hang the next run). tauri-driver does
+   * not always take WebKitWebDriver down with it, so its descendants, noted before, get a SIGTERM
+   * too when they outlive it.
+   */
+  /** Notes the processes below tauri-driver (WebKitWebDriver, the app, WebKit's) for stop(). */
+  noteFamily() {
+    this.family = [...new Set([...(this.family ?? []), ...descendants(this.proc.pid)])];
+  }
+
   async stop() {
+    if (this.proc.exitCode === null) this.noteFamily();
+    const family = this.family ?? [];
     if (this.proc.exitCode === null) {
       this.proc.kill("SIGTERM");
       await Promise.race([this.exited, sleep(5000)]);
     }
+    for (const pid of family) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+    }
+    await sleep(300);
   }
+}
+
+/** All descendants of a process, children first. */
+function descendants(pid) {
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const c of children(queue.shift())) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
 }
 
 export async function openApp(driver, application) {
@@ -55,6 +88,8 @@ export class Shots {
     mkdirSync(dir, { recursive: true });
   }
   async take(session, name) {
+    // Let the last change paint (antd animates; WebKit may hand back the previous frame).
+    await sleep(400);
     this.n += 1;
     const file = path.join(this.dir, `${String(this.n).padStart(2, "0")}-${name}.png`);
     writeFileSync(file, await session.screenshot());
@@ -81,6 +116,16 @@ function children(pid) {
 function rssKiB(pid) {
   try {
     const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size: shared library pages divided among the processes that map them. */
+function pssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m);
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -117,9 +162,37 @@ export function appMemory(binary, rootPid) {
   const walk = [app];
   while (walk.length) {
     const pid = walk.shift();
-    procs.push({ pid, comm: comm(pid), rss_mib: rssKiB(pid) / 1024 });
+    procs.push({ pid, comm: comm(pid), rss_mib: +(rssKiB(pid) / 1024).toFixed(1), pss_mib: +(pssKiB(pid) / 1024).toFixed(1) });
     walk.push(...children(pid));
   }
-  const total = procs.reduce((s, p) => s + p.rss_mib, 0);
-  return { app_pid: app, app_rss_mib: procs[0].rss_mib, total_rss_mib: total, processes: procs };
+  const sum = (xs, k) => +xs.reduce((s, p) => s + p[k], 0).toFixed(1);
+  // WebKitGTK runs the page in WebKitWebProcess and networking in WebKitNetworkProcess (under bwrap
+  // when sandboxed); everything below the app process is counted as "webkit".
+  const webkit = procs.slice(1).filter((p) => p.rss_mib > 0);
+  return {
+    app_pid: app,
+    app_rss_mib: procs[0].rss_mib,
+    app_pss_mib: procs[0].pss_mib,
+    webkit_rss_mib: sum(webkit, "rss_mib"),
+    webkit_pss_mib: sum(webkit, "pss_mib"),
+    total_rss_mib: sum(procs, "rss_mib"),
+    total_pss_mib: sum(procs, "pss_mib"),
+    processes: procs,
+  };
+}
+
+/** When a process started, in epoch ms (/proc/<pid>/stat starttime, 10 ms ticks since boot). */
+export function processStartEpochMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const startTicks = Number(fields[19]); // field 22 of the whole line
+  const uptimeS = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  const bootEpochMs = Date.now() - uptimeS * 1000;
+  return bootEpochMs + (startTicks * 1000) / 100;
+}
+
+/** The pid of the app binary among the descendants of `rootPid`, or null. */
+export function findApp(binary, rootPid) {
+  const m = appMemory(binary, rootPid);
+  return m ? m.app_pid : null;
 }

@@ -14,26 +14,82 @@ export async function fill(s, id, text) {
   return el;
 }
 
-export async function click(s, selector) {
-  const el = await s.find(selector);
-  await el.click();
+/** Types a date (or date and time) into an antd DatePicker and presses Enter, which commits it. */
+export async function fillDate(s, id, text) {
+  const el = await fill(s, id, text);
+  await el.type("\uE007");
+  await sleep(200);
   return el;
 }
 
-/** Opens an antd Select / TreeSelect by test id and picks the visible option titled `label`. */
+/**
+ * Clicks like a person (a WebDriver click at the element's centre). While antd animates a dropdown
+ * or modal in, WebDriver calls the element "not interactable": wait and retry, and as a last
+ * resort fire the click from script (the event antd listens to).
+ */
+export async function click(s, selector) {
+  return clickEl(s, await s.find(selector));
+}
+
+/** `click` for an element already found. */
+export async function clickEl(s, el) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await el.click();
+      return el;
+    } catch (e) {
+      if (!/not interactable|intercept/.test(String(e.message))) throw e;
+      if (attempt >= 8) {
+        await s.execute(`arguments[0].click();`, [{ "element-6066-11e4-a52e-4f735466cecf": el.id }]);
+        return el;
+      }
+      await sleep(250);
+    }
+  }
+}
+
+/**
+ * Opens an antd Select / TreeSelect by test id, clicks the option titled `label`, and checks the
+ * select shows it (a click during the dropdown's opening animation can miss: then it retries).
+ */
 export async function pick(s, id, label) {
-  // The test id sits on the search input (antd passes data-* there); click its selector box.
-  await s.execute(
-    `const el = document.querySelector(arguments[0]);
-     const box = el && (el.closest('.ant-select') || el);
-     box.querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
-    [tid(id)],
-  );
-  const option = await s.find(
-    `xpath://div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//*[(contains(@class,'ant-select-item-option') or contains(@class,'ant-select-tree-node-content-wrapper')) and @title=${JSON.stringify(label)}]`,
-  );
-  await option.click();
-  await sleep(150);
+  const shown = () =>
+    s.execute(
+      `const el = document.querySelector(arguments[0]); const box = el && (el.closest('.ant-select') || el);
+       const item = box && box.querySelector('.ant-select-selection-item');
+       return item ? (item.getAttribute('title') || item.textContent) : null;`,
+      [tid(id)],
+    );
+  for (let attempt = 0; attempt < 4; attempt++) {
+    // The test id sits on the search input (antd passes data-* there); open its selector box.
+    await s.execute(
+      `const el = document.querySelector(arguments[0]);
+       const box = el && (el.closest('.ant-select') || el);
+       if (!box.classList.contains('ant-select-open'))
+         box.querySelector('.ant-select-selector').dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));`,
+      [tid(id)],
+    );
+    await sleep(300); // the dropdown slides in
+    // Click the option from script: during the dropdown's slide-in WebDriver calls it "not
+    // interactable"; the click event itself is what antd listens to.
+    await s.waitFor(
+      () =>
+        s.execute(
+          `const xp = arguments[0];
+           const hit = document.evaluate(xp, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+           if (!hit) return false;
+           hit.click();
+           return true;`,
+          [
+            `//div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//*[(contains(@class,'ant-select-item-option') or contains(@class,'ant-select-tree-node-content-wrapper')) and @title=${JSON.stringify(label)}]`,
+          ],
+        ),
+      `option "${label}" in ${id}`,
+    );
+    await sleep(200);
+    if ((await shown()) === label) return;
+  }
+  throw new Error(`could not pick "${label}" in ${id}; it shows "${await shown()}"`);
 }
 
 /** Waits until the page's visible text contains `text`. */

@@ -10,12 +10,14 @@ import StaffPage from "./pages/StaffPage";
 import DepartmentsPage from "./pages/DepartmentsPage";
 import ProjectsPage from "./pages/ProjectsPage";
 import AuditLogPage from "./pages/AuditLogPage";
+import KioskPage from "./pages/KioskPage";
 import StatusBar from "./components/StatusBar";
 
 const PAGE_LABELS: Record<PageKey, string> = {
   staff: "人员管理",
   departments: "科室管理",
   projects: "项目管理",
+  kiosk: "签到",
   audit_log: "操作日志",
 };
 
@@ -68,6 +70,7 @@ export default function App() {
           {current === "staff" && <StaffPage operator={operator} onChanged={changed} />}
           {current === "departments" && <DepartmentsPage onChanged={changed} />}
           {current === "projects" && <ProjectsPage onChanged={changed} />}
+          {current === "kiosk" && <KioskPage />}
           {current === "audit_log" && <AuditLogPage changes={changes} />}
         </Layout.Content>
         <StatusBar changes={changes} />

@@ -17,6 +17,7 @@ pub mod departments;
 pub mod error;
 pub mod header_mappings;
 pub mod id_number;
+pub mod kiosk;
 pub mod outbox;
 pub mod printouts;
 pub mod privacy;

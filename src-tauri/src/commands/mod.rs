@@ -2,6 +2,7 @@
 pub mod audit_log;
 pub mod cards;
 pub mod departments;
+pub mod kiosk;
 pub mod projects;
 pub mod session;
 pub mod setup;

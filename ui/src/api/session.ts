@@ -28,14 +28,14 @@ export const ROLE_LABELS: Record<RoleName, string> = {
   viewer: "只读用户",
 };
 
-export type PageKey = "staff" | "departments" | "projects" | "audit_log";
+export type PageKey = "staff" | "departments" | "projects" | "kiosk" | "audit_log";
 
 /** Which menus a role sees. The core still enforces every action; this only hides dead ends. */
 export function pagesFor(role: RoleName): PageKey[] {
   switch (role) {
     case "admin":
     case "officer":
-      return ["staff", "departments", "projects", "audit_log"];
+      return ["staff", "departments", "projects", "kiosk", "audit_log"];
     case "department_secretary":
       return ["staff", "projects"];
     case "viewer":

@@ -9,6 +9,8 @@ export const ENTITIES: Record<string, string> = {
   attendance_window: "刷卡周期",
   user: "操作员",
   approved_project: "已批准项目",
+  swipe: "刷卡",
+  terminal: "读卡终端",
 };
 
 const VERBS: Record<string, string> = {
@@ -32,6 +34,8 @@ const VERBS: Record<string, string> = {
   grant_credits: "标记已授分",
   close: "结项",
   remove: "删除",
+  record: "登记",
+  register: "登记",
 };
 
 /** ("project.course.add", "course") → "课程 · 新增"; unknown parts are shown as they are. */

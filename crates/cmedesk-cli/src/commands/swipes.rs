@@ -18,6 +18,7 @@ use cmedesk_cards::{
 };
 use cmedesk_core::{
     Actor, Permission,
+    kiosk::{LiveSession, ReaderIdentity},
     privacy::IdView,
     projects,
     swipes::{self, DuplicatePolicy, Ingested, SwipeFilter, SwipeInput, SwipeSource},
@@ -132,20 +133,25 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
             let json_out = ctx.args.json;
             let view = ctx.id_view().clone();
             let (desk, signed_in) = ctx.actor()?;
-            let project_id = project_id(desk, project.as_deref())?;
             let kind = match reader {
                 Reader::Sam => ReaderKind::Sam,
                 Reader::Em4100 => ReaderKind::Em4100,
                 Reader::Ascii => ReaderKind::Ascii,
             };
-            let terminal =
-                terminals::ensure(desk, &signed_in, kind.as_str(), &format!("读卡器 {port}"), Some(&port))?;
-            let mut cfg = ReaderConfig::new(terminal.id.clone(), kind, PortLocator::Path(port.clone()));
+            let policy = DuplicatePolicy { window_secs: duplicate_window };
+            let identity = ReaderIdentity {
+                kind: kind.as_str().to_string(),
+                name: format!("读卡器 {port}"),
+                identity: port.clone(),
+                source: SwipeSource::Reader,
+            };
+            let session = LiveSession::open(desk, &signed_in, &identity, project.as_deref(), policy)?;
+            let mut cfg =
+                ReaderConfig::new(session.terminal_id.clone(), kind, PortLocator::Path(port.clone()));
             let format: NumberFormat = format.parse()?;
             cfg.ascii = AsciiConfig { format, ..AsciiConfig::default() };
             let (tx, rx) = mpsc::channel();
             let handle = ReaderHandle::spawn(cfg, tx)?;
-            let policy = DuplicatePolicy { window_secs: duplicate_window };
             let deadline = timeout.map(|s| Instant::now() + Duration::from_secs(s));
             let mut taken = 0usize;
             let mut counts = std::collections::BTreeMap::<&str, usize>::new();
@@ -164,21 +170,7 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
                     ReaderEvent::Card(read) => {
                         // Each swipe carries the time it was taken, not the time of sign-in.
                         let actor = Actor::new(signed_in.operator.clone(), clock_now()?);
-                        let ingested = swipes::ingest(
-                            desk,
-                            &actor,
-                            SwipeInput {
-                                terminal_id: terminal.id.clone(),
-                                terminal_seq: None,
-                                source: SwipeSource::Reader,
-                                card_key: read.card_key.clone(),
-                                raw: Some(read.raw.clone()),
-                                device_time: None,
-                                clock_offset_ms: None,
-                                project_id: project_id.clone(),
-                            },
-                            policy,
-                        )?;
+                        let ingested = session.take(desk, &actor, &read.card_key, Some(read.raw.clone()))?;
                         let commit_ms = read.frame_end.elapsed().as_secs_f64() * 1000.0;
                         taken += 1;
                         *counts.entry(ingested.swipe.status.as_str()).or_default() += 1;
