@@ -1,6 +1,9 @@
 //! 登录 and the status bar: local operator login, logout, what the status bar shows.
 
-use cmedesk_core::{Operator, outbox, users};
+use cmedesk_core::{
+    Operator, outbox,
+    session::{self, SessionPolicy},
+};
 use serde::Serialize;
 use tauri::State;
 
@@ -11,7 +14,9 @@ use crate::state::AppState;
 pub async fn login(state: State<'_, AppState>, username: String, password: String) -> ApiResult<Operator> {
     let mut session = state.session();
     let desk = state.ensure_open(&mut session)?;
-    let operator = users::authenticate(desk, username.trim(), &password)?;
+    // Through the core's session rules, so repeated failures lock the account here as in the CLI.
+    let now = chrono::Local::now().fixed_offset();
+    let operator = session::sign_in(desk, &username, &password, now, &SessionPolicy::default())?;
     session.operator = Some(operator.clone());
     Ok(operator)
 }
