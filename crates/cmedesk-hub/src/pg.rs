@@ -342,7 +342,7 @@ impl Batch {
                 Some(e) if *e == text => return Ok(Some(Outcome::Duplicate)),
                 // Different data under one id: logged (the merge keeps the canonical-smaller one).
                 Some(e) if text < *e => {
-                    if self.new_events.1.iter().any(|id| *id == op.entity_id) {
+                    if self.new_events.1.contains(&op.entity_id) {
                         return Err(HubError::Corrupt(format!("event {} twice in one push", op.entity_id)));
                     }
                     tx.execute(
