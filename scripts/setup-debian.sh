@@ -17,6 +17,8 @@ packages=(
   sqlite3
   # The exchange server's PostgreSQL storage is tested against a real server (tests start their own).
   postgresql
+  # The LAN self-service pages are driven in headless Chromium (playwright-core, no download).
+  chromium
   # Spreadsheet tests read files written by other software: LibreOffice and openpyxl make them.
   libreoffice-calc-nogui python3-openpyxl
 )

@@ -19,6 +19,9 @@ cargo clippy --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --locked --no-fail-fast
 
+step "LAN self-service pages in headless Chromium"
+bash tests/lan/run.sh
+
 step "TypeScript bindings are up to date"
 if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
   git status --short -- ui/src/bindings

@@ -6,7 +6,7 @@ use std::{io::IsTerminal, path::PathBuf};
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, FixedOffset};
 use clap::Args;
-use cmedesk_core::{Actor, CoreError, Desk, users};
+use cmedesk_core::{Actor, CoreError, Desk, privacy, privacy::IdView, session};
 use serde_json::{Value, json};
 
 #[derive(Args, Debug)]
@@ -23,6 +23,10 @@ pub struct GlobalArgs {
     /// The operator's password (prompted for when absent and a terminal is attached)
     #[arg(long, global = true, env = "CMEDESK_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+    /// Show 身份证号 in full (roles allowed only; each use is written to the audit log).
+    /// Masked (`1101**********002X`) otherwise, in output, exports and messages.
+    #[arg(long = "show-full-id", global = true)]
+    pub show_full_id: bool,
 }
 
 pub struct Context {
@@ -30,6 +34,7 @@ pub struct Context {
     desk: Option<Desk>,
     actor: Option<Actor>,
     signed_in_password: Option<String>,
+    id_view: IdView,
 }
 
 /// A command's result: JSON for `--json`, text otherwise.
@@ -45,7 +50,15 @@ impl Reply {
         Reply { json, text: text.into(), failed: false }
     }
 
-    pub fn print(&self, json: bool) {
+    /// Prints the reply, ID numbers masked unless `view` is a granted full view.
+    pub fn print(&self, json: bool, view: &IdView) {
+        let mut masked = Reply { json: self.json.clone(), text: view.text(&self.text), failed: self.failed };
+        view.json(&mut masked.json);
+        masked.print_unmasked(json);
+    }
+
+    /// Prints the reply as it is: only for commands that show nothing from the desk.
+    pub fn print_unmasked(&self, json: bool) {
         if json && self.json.is_null() {
             // The command printed its own lines (e.g. one per swipe).
         } else if json {
@@ -58,7 +71,20 @@ impl Reply {
 
 impl Context {
     pub fn new(args: GlobalArgs) -> Context {
-        Context { args, desk: None, actor: None, signed_in_password: None }
+        Context { args, desk: None, actor: None, signed_in_password: None, id_view: IdView::Masked }
+    }
+
+    /// How this run shows ID numbers (masked unless `--show-full-id` was granted).
+    pub fn id_view(&self) -> &IdView {
+        &self.id_view
+    }
+
+    /// `--show-full-id`: signs in, checks the role and writes the view to the audit log before
+    /// the command runs; refused, the command does not run.
+    pub fn reveal_ids(&mut self, purpose: &str) -> Result<()> {
+        let (desk, actor) = self.actor()?;
+        self.id_view = privacy::reveal(desk, &actor, purpose)?;
+        Ok(())
     }
 
     pub fn db_path(&self) -> Result<PathBuf> {
@@ -119,7 +145,8 @@ impl Context {
             let password = self.password(&format!("{} 的密码: ", self.args.operator))?;
             let now = self.now()?;
             let username = self.args.operator.clone();
-            let operator = users::authenticate(self.desk()?, &username, &password)?;
+            let policy = session::SessionPolicy::default();
+            let operator = session::sign_in(self.desk()?, &username, &password, now, &policy)?;
             self.signed_in_password = Some(password);
             self.actor = Some(Actor::new(operator, now));
         }
@@ -151,6 +178,12 @@ pub fn print_error(e: &anyhow::Error, json: bool) {
         };
         return print_coded(c.code(), zh, c.to_string(), None, json);
     }
+    if let Some(p) = e.downcast_ref::<cmedesk_print::PrintError>() {
+        return print_coded(p.code(), p.to_string(), p.to_string(), None, json);
+    }
+    if let Some(s) = e.downcast_ref::<cmedesk_core::statement::StatementError>() {
+        return print_coded(s.code(), s.to_string(), s.to_string(), s.field(), json);
+    }
     let (code, zh, en, field) = match (
         e.downcast_ref::<CoreError>(),
         e.downcast_ref::<cmedesk_cards::CardsError>(),
@@ -166,7 +199,9 @@ pub fn print_error(e: &anyhow::Error, json: bool) {
     print_coded(code, zh, en, field, json)
 }
 
+/// Errors echo input (a duplicate ID number, a bad card key): always masked.
 fn print_coded(code: &str, zh: String, en: String, field: Option<&str>, json: bool) {
+    let (zh, en) = (privacy::mask_text(&zh), privacy::mask_text(&en));
     if json {
         let v = json!({ "error": { "code": code, "message": format!("{zh} ({en})"), "message_zh": zh, "message_en": en, "field": field } });
         emit(&serde_json::to_string_pretty(&v).unwrap_or_default());

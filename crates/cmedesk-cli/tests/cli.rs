@@ -193,7 +193,8 @@ fn roster_workflow() {
         ],
     );
     assert_eq!(s["gender"], "female");
-    assert_eq!(s["id_number"], "11010519491231002X");
+    // Masked by default (issue 9); the full number below with --show-full-id.
+    assert_eq!(s["id_number"], "1101**********002X");
     let (code, _) = err(
         &db,
         &[

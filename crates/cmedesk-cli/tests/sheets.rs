@@ -58,14 +58,25 @@ fn export_then_import_elsewhere_all_or_nothing_with_a_report() {
     ok(&demo, &["demo", "--staff", "60"]);
     let roster = dir.path().join("roster.xlsx");
     let approved = dir.path().join("approved.xlsx");
-    let v = ok(&demo, &["export", "staff-roster", "--out", roster.to_str().unwrap()]);
+    // Full ID numbers (an admin, audited) so the file can be imported elsewhere.
+    let v = ok(&demo, &["export", "staff-roster", "--show-full-id", "--out", roster.to_str().unwrap()]);
     assert_eq!(v["rows"], 60);
     let v = ok(&demo, &["export", "approved-projects", "--out", approved.to_str().unwrap()]);
     let approved_rows = v["rows"].as_u64().unwrap();
     assert_eq!(approved_rows, 44);
     let dept = dir.path().join("dept.xlsx");
-    let some =
-        ok(&demo, &["export", "staff-roster", "--department", "护理部", "--out", dept.to_str().unwrap()]);
+    let some = ok(
+        &demo,
+        &[
+            "export",
+            "staff-roster",
+            "--show-full-id",
+            "--department",
+            "护理部",
+            "--out",
+            dept.to_str().unwrap(),
+        ],
+    );
     assert!(some["rows"].as_u64().unwrap() < 60);
 
     // A fresh desk takes the approved list: dry run first, then the commit.
@@ -114,4 +125,69 @@ fn refusals_are_json_errors() {
     let out = dir.path().join("c.xlsx");
     let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("TEMPLATE_NOT_EXPORTABLE")));
+}
+
+/// Writes an approved list whose code column is headed `项目代码`, a header the template does
+/// not know.
+fn odd_approved(path: &Path, codes: &[&str]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["项目代码", "项目名称", "学分", "学时"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, code) in codes.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *code).unwrap();
+        ws.write_string(r, 1, format!("心血管进展学习班{r}")).unwrap();
+        ws.write_number(r, 2, 5.0).unwrap();
+        ws.write_number(r, 3, 20.0).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+/// A header mapped once with `--map` is remembered: the next file with the same header imports
+/// without it; `templates mappings` lists it, `templates unmap` forgets it.
+#[test]
+fn unknown_header_mapped_once_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    ok(&db, &["init"]);
+    let (first, second) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
+    odd_approved(&first, &["2026-01-01-001(国)", "2026-01-01-002(国)"]);
+    odd_approved(&second, &["2026-01-01-003(国)"]);
+    let (code, v) = run(&db, &["import", "approved-projects", first.to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("MISSING_COLUMNS")), "{v}");
+
+    // A dry run with --map reads the header but remembers nothing.
+    let v = ok(
+        &db,
+        &["import", "approved-projects", first.to_str().unwrap(), "--dry-run", "--map", "项目代码=code"],
+    );
+    assert_eq!(v["ready"], 2);
+    assert_eq!(ok(&db, &["templates", "mappings"])["count"], 0);
+    let (code, v) =
+        run(&db, &["import", "approved-projects", first.to_str().unwrap(), "--map", "项目代码=no_such"]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("UNKNOWN_TEMPLATE_FIELD")), "{v}");
+    let (code, v) = run(&db, &["import", "approved-projects", first.to_str().unwrap(), "--map", "项目代码"]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("BAD_HEADER_MAPPING")), "{v}");
+
+    let v = ok(&db, &["import", "approved-projects", first.to_str().unwrap(), "--map", "项目 代码=code"]);
+    assert_eq!(v["imported"], 2);
+    let v = ok(&db, &["templates", "mappings", "approved-projects"]);
+    assert_eq!(v["count"], 1);
+    assert_eq!(
+        (v["mappings"][0]["header"].as_str(), v["mappings"][0]["field"].as_str()),
+        (Some("项目代码"), Some("code"))
+    );
+    let v = ok(&db, &["import", "approved-projects", second.to_str().unwrap()]);
+    assert_eq!(v["imported"], 1, "the remembered mapping is used: {v}");
+    assert_eq!(ok(&db, &["approved", "list"])["count"], 3);
+
+    ok(&db, &["templates", "unmap", "approved-projects", "项目代码"]);
+    let (code, v) = run(&db, &["import", "approved-projects", second.to_str().unwrap(), "--dry-run"]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("MISSING_COLUMNS")), "{v}");
+    let v = ok(&db, &["templates", "map", "approved-projects", "项目代码=code"]);
+    assert_eq!(v["field"], "code");
+    let (code, v) = run(&db, &["templates", "map", "approved-projects", "项目代码=nope"]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("UNKNOWN_TEMPLATE_FIELD")), "{v}");
 }

@@ -136,6 +136,42 @@ pub(crate) fn amount_in_range(v: f64, field: &'static str, label_zh: &'static st
     Ok(())
 }
 
+/// The credit level a published code implies when the list has no 学分级别 column: `(国)` is
+/// national, anything else provincial.
+pub fn level_of_code(code: &str) -> CreditLevel {
+    if code.contains('国') { CreditLevel::National } else { CreditLevel::Provincial }
+}
+
+/// The hours an approved entry stands for when its published list gives only credits (the
+/// national list has no 学时 column): the participants' rate of the rule set in force that year,
+/// turned round — national 1 credit per 3 hours, provincial 1 per 6.
+/// Session-rated levels (院级, R-35) have no hours to derive and are refused, as is a year no
+/// rule set covers. Rounded to a hundredth of an hour.
+pub fn hours_for_credits(
+    desk: &Desk,
+    book: &crate::rules::RuleBook,
+    year: i32,
+    level: CreditLevel,
+    credits: f64,
+) -> Result<f64> {
+    let rule_set = crate::credits::store::rule_set_for_year(desk, book, year)?;
+    let rate = &rule_set.project_rate(level.as_str())?.participant;
+    let (per, earned) = (rate.per.to_decimal(), rate.credits.to_decimal());
+    if rate.unit != "hour" || earned <= 0.0 {
+        return Err(CoreError::invalid(
+            "total_hours",
+            "HOURS_NOT_DERIVABLE",
+            format!(
+                "{}项目按{}计分，无法由学分换算学时，请填写学时",
+                level.label_zh(),
+                if rate.unit == "session" { "次" } else { rate.unit.as_str() }
+            ),
+            format!("{} credits are per {}; hours cannot be derived", level.as_str(), rate.unit),
+        ));
+    }
+    Ok((credits * per / earned * 100.0).round() / 100.0)
+}
+
 pub fn add(desk: &mut Desk, actor: &Actor, new: NewApprovedProject) -> Result<ApprovedProject> {
     let mut added = add_many(desk, actor, vec![new])?;
     added.pop().ok_or_else(|| CoreError::Corrupt("add_many returned nothing".into()))
@@ -171,11 +207,7 @@ pub fn add_many(
         for (code, name, new) in checked {
             let p = ApprovedProject {
                 id: c.new_id(),
-                credit_level: new.credit_level.unwrap_or(if new.code.contains('国') {
-                    CreditLevel::National
-                } else {
-                    CreditLevel::Provincial
-                }),
+                credit_level: new.credit_level.unwrap_or_else(|| level_of_code(&new.code)),
                 code,
                 year: new.year,
                 name,

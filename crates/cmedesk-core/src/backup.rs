@@ -73,6 +73,33 @@ pub fn create(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
             key: target.display().to_string(),
         });
     }
+    // Written beside the target and renamed only once verified: a crash (or kill -9) mid-copy
+    // leaves a `.part` file that no listing takes for a backup, never a half backup.
+    let part = part_path(target);
+    let _ = std::fs::remove_file(&part);
+    let manifest = copy_to(desk, actor, &part)?;
+    let check = verify(&part)?;
+    if !check.ok {
+        let _ = std::fs::remove_file(&part);
+        return Err(CoreError::Corrupt(format!(
+            "backup {} failed verification: {:?}",
+            target.display(),
+            check
+        )));
+    }
+    std::fs::rename(&part, target)
+        .map_err(|e| CoreError::Corrupt(format!("renaming {} to the backup: {e}", part.display())))?;
+    Ok(manifest)
+}
+
+fn part_path(target: &Path) -> std::path::PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    target.with_file_name(name)
+}
+
+/// The online copy with its manifest, written to `target`.
+fn copy_to(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
     let mut copy = Connection::open(target)?;
     {
         let backup = rusqlite::backup::Backup::new(desk.conn(), &mut copy)?;
@@ -103,14 +130,6 @@ pub fn create(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
     copy.execute("INSERT INTO backup_manifest(json) VALUES (?1)", [json])?;
     copy.pragma_update(None, "journal_mode", "DELETE")?;
     drop(copy);
-    let check = verify(target)?;
-    if !check.ok {
-        return Err(CoreError::Corrupt(format!(
-            "backup {} failed verification: {:?}",
-            target.display(),
-            check
-        )));
-    }
     Ok(manifest)
 }
 

@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 /// A non-negative-or-negative quantity of hours (学时) or credits (学分) in hundredths.
 ///
 /// Booklets print two decimals (`12.00(2.00)`); storing hundredths keeps sums exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(transparent)]
+#[ts(export, type = "number")]
 pub struct Amount(i64);
 
 impl Amount {
@@ -74,18 +77,13 @@ impl fmt::Display for Amount {
     }
 }
 
-/// Which part of the annual total a credit counts towards (公需科目 / 专业科目).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Subject {
-    /// 公需科目: general subjects every professional must take.
-    General,
-    /// 专业科目: professional subjects.
-    Professional,
-}
+/// Which part of the annual total a credit counts towards (公需科目 / 专业科目): the credits
+/// engine's own [`crate::credits::Subject`], so a stored credit maps onto a row unchanged.
+pub use crate::credits::Subject;
 
 /// The booklet's header: whose booklet, for which unit and CME year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BookletHeader {
     /// 所在单位 (the hospital; the stamp goes next to it).
     pub unit: String,
@@ -100,7 +98,8 @@ pub struct BookletHeader {
 }
 
 /// One line of the booklet table: 起止时间 | 形式 | 内容 | 成绩 | 学时(分) | 承办单位.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BookletRow {
     /// First day of the activity.
     pub started_on: NaiveDate,
@@ -150,7 +149,8 @@ impl BookletRow {
 }
 
 /// Hours and credits of one total line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct HoursCredits {
     /// 学时.
     pub hours: Amount,
@@ -173,7 +173,8 @@ impl HoursCredits {
 }
 
 /// The totals that close the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BookletTotals {
     /// 公需科目.
     pub general: HoursCredits,
@@ -184,7 +185,8 @@ pub struct BookletTotals {
 }
 
 /// A person's booklet for one year: header, rows in booklet order, totals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BookletModel {
     /// Whose booklet.
     pub header: BookletHeader,

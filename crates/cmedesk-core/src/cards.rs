@@ -57,13 +57,38 @@ pub fn normalize_key(raw: &str) -> Result<String> {
 pub fn issue(desk: &mut Desk, actor: &Actor, staff_id: &str, card_key: &str) -> Result<CardRecord> {
     actor.require(Permission::IssueCards)?;
     staff::get(desk, staff_id)?;
-    desk.change(actor, |c| issue_in(c, staff_id, card_key, false))
+    desk.change(actor, |c| issue_in(c, staff_id, card_key))
 }
 
-/// Issues inside an open change; `holder_is_new` skips the "already holds a card" lookup for a
-/// person created in the same change.
-pub(crate) fn issue_in(
-    c: &mut Change<'_>,
+/// Issues inside an open change, with its own audit entry.
+pub(crate) fn issue_in(c: &mut Change<'_>, staff_id: &str, card_key: &str) -> Result<CardRecord> {
+    let card = insert_in(c, staff_id, card_key, false)?;
+    c.record("card.issue", ENTITY, &card.card_key, None, Some(&card))?;
+    Ok(card)
+}
+
+fn in_use(key: &str, holder: &str, revoked: bool) -> CoreError {
+    let zh = if revoked { "该卡已挂失/作废，不能再发放" } else { "该卡已发给其他人员" };
+    CoreError::Conflict {
+        code: "CARD_IN_USE",
+        zh: format!("{zh}：{key}"),
+        en: format!("card {key} already belongs to staff {holder} (revoked: {revoked})"),
+    }
+}
+
+/// Who holds (or held) a card key, and whether it is revoked.
+fn holder_of(c: &Change<'_>, key: &str) -> Result<Option<(String, Option<String>)>> {
+    Ok(c.tx()
+        .prepare_cached("SELECT staff_id, revoked_at FROM cards WHERE card_key = ?1")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Writes a new card row and returns it; the caller records the change. `holder_is_new`: the
+/// person was created in this change, so they hold no card yet, and the card key's primary key
+/// is the only check needed (a roster import issues 100,000 cards: no lookups before the insert).
+pub(crate) fn insert_in(
+    c: &Change<'_>,
     staff_id: &str,
     card_key: &str,
     holder_is_new: bool,
@@ -77,37 +102,22 @@ pub(crate) fn issue_in(
             "resident ID cards are recognised by the ID number and need no issuing",
         ));
     }
-    let existing: Option<(String, Option<String>)> = c
-        .tx()
-        .prepare_cached("SELECT staff_id, revoked_at FROM cards WHERE card_key = ?1")?
-        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    if let Some((holder, revoked)) = existing {
-        let zh = if revoked.is_some() {
-            "该卡已挂失/作废，不能再发放"
-        } else {
-            "该卡已发给其他人员"
-        };
-        return Err(CoreError::Conflict {
-            code: "CARD_IN_USE",
-            zh: format!("{zh}：{key}"),
-            en: format!("card {key} already belongs to staff {holder} (revoked: {})", revoked.is_some()),
-        });
-    }
-    let active: Option<String> = if holder_is_new {
-        None
-    } else {
-        c.tx()
+    if !holder_is_new {
+        if let Some((holder, revoked)) = holder_of(c, &key)? {
+            return Err(in_use(&key, &holder, revoked.is_some()));
+        }
+        let active: Option<String> = c
+            .tx()
             .prepare_cached("SELECT card_key FROM cards WHERE staff_id = ?1 AND revoked_at IS NULL")?
             .query_row([staff_id], |r| r.get(0))
-            .optional()?
-    };
-    if let Some(active) = active {
-        return Err(CoreError::Conflict {
-            code: "CARD_ALREADY_ISSUED",
-            zh: format!("该人员已有在用卡 {active}，请使用「补卡」"),
-            en: format!("staff already holds card {active}; replace it instead"),
-        });
+            .optional()?;
+        if let Some(active) = active {
+            return Err(CoreError::Conflict {
+                code: "CARD_ALREADY_ISSUED",
+                zh: format!("该人员已有在用卡 {active}，请使用「补卡」"),
+                en: format!("staff already holds card {active}; replace it instead"),
+            });
+        }
     }
     let card = CardRecord {
         card_key: key,
@@ -117,10 +127,18 @@ pub(crate) fn issue_in(
         revoke_reason: None,
         replaced_by: None,
     };
-    c.tx()
+    let inserted = c
+        .tx()
         .prepare_cached("INSERT INTO cards(card_key, staff_id, issued_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![card.card_key, card.staff_id, card.issued_at])?;
-    c.record("card.issue", ENTITY, &card.card_key, None, Some(&card))?;
+        .execute(params![card.card_key, card.staff_id, card.issued_at]);
+    // For a new holder the primary key is the duplicate check; on a violation, name the holder.
+    if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted
+        && e.code == rusqlite::ErrorCode::ConstraintViolation
+        && let Some((holder, revoked)) = holder_of(c, &card.card_key)?
+    {
+        return Err(in_use(&card.card_key, &holder, revoked.is_some()));
+    }
+    inserted?;
     Ok(card)
 }
 
@@ -142,7 +160,7 @@ pub fn replace(
     let new_key = normalize_key(new_key)?;
     desk.change(actor, |c| {
         revoke_in(c, &old, &reason, Some(&new_key))?;
-        issue_in(c, staff_id, &new_key, false)
+        issue_in(c, staff_id, &new_key)
     })
 }
 
@@ -193,7 +211,7 @@ pub fn get(desk: &Desk, card_key: &str) -> Result<CardRecord> {
         .ok_or_else(|| CoreError::NotFound { entity: ENTITY, entity_zh: "卡", key: card_key.to_string() })
 }
 
-fn active_card(desk: &Desk, staff_id: &str) -> Result<Option<CardRecord>> {
+pub(crate) fn active_card(desk: &Desk, staff_id: &str) -> Result<Option<CardRecord>> {
     Ok(desk
         .conn()
         .query_row(

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::attendance::{AttendanceAnalysis, CheckFlag, InvalidReason, PersonAttendance};
 use crate::credits::{
-    Centi, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus, Subject, deterministic_id,
+    Centi, CreditClass, CreditError, CreditRecord, CreditSource, RateSnapshot, ReviewStatus, Subject,
+    deterministic_id,
 };
 use crate::rules::{CheckMode, Rate, RuleSet};
 
@@ -223,6 +224,57 @@ fn snapshot(rate: &Rate) -> RateSnapshot {
     RateSnapshot { credits: rate.credits, per: rate.per, unit: rate.unit.clone() }
 }
 
+/// What every credit of one project grant shares.
+struct ProjectCredit<'a> {
+    project: &'a ProjectInput,
+    rule_set: &'a RuleSet,
+    year: i32,
+    activity_date: NaiveDate,
+    category: &'a str,
+}
+
+impl ProjectCredit<'_> {
+    /// One person's attendance or speaker credit: `rate` on the hours (or sessions), capped; the
+    /// id derives from (source, project, staff), so granting twice yields the same record.
+    fn credit(
+        &self,
+        source: CreditSource,
+        staff_id: &str,
+        rate: &Rate,
+        class: Option<CreditClass>,
+        (hours, sessions): (Centi, usize),
+        cap: Option<Centi>,
+    ) -> CreditRecord {
+        let mut credits = rate.apply(quantity(rate, hours, sessions));
+        if let Some(c) = cap {
+            credits = credits.min(c);
+        }
+        let project = self.project;
+        CreditRecord {
+            id: deterministic_id(&[source.as_str(), &project.id, staff_id]),
+            staff_id: staff_id.to_string(),
+            cme_year: self.year,
+            rule_set: self.rule_set.id.clone(),
+            activity_date: self.activity_date,
+            source,
+            project_id: Some(project.id.clone()),
+            project_code: Some(project.code.clone()),
+            activity_name: project.name.clone(),
+            category: self.category.to_string(),
+            credit_level: Some(project.credit_level.clone()),
+            class,
+            credits,
+            hours,
+            subject: project.subject,
+            issuer: project.issuer.clone(),
+            review_status: ReviewStatus::Approved,
+            rate: Some(snapshot(rate)),
+            cap,
+            platform: None,
+        }
+    }
+}
+
 fn category_for(rule_set: &RuleSet, credit_level: &str) -> String {
     let specific = format!("project-{credit_level}");
     if rule_set.category(&specific).is_some() { specific } else { "project".to_string() }
@@ -383,32 +435,15 @@ pub fn grant_participants(input: &GrantInput<'_>) -> Result<GrantOutcome, Credit
         for flag in person.flags.iter().filter(|f| f.mode() == CheckMode::Warn) {
             out.warnings.push(GrantWarning { staff_id: staff_id.to_string(), flag: flag.clone() });
         }
-        let mut credits = rate.participant.apply(quantity(&rate.participant, hours, sessions));
-        if let Some(c) = cap {
-            credits = credits.min(c);
-        }
-        out.credits.push(CreditRecord {
-            id: deterministic_id(&["attendance", &project.id, staff_id]),
-            staff_id: staff_id.to_string(),
-            cme_year: year.year,
-            rule_set: rule_set.id.clone(),
-            activity_date,
-            source: CreditSource::Attendance,
-            project_id: Some(project.id.clone()),
-            project_code: Some(project.code.clone()),
-            activity_name: project.name.clone(),
-            category: category.clone(),
-            credit_level: Some(project.credit_level.clone()),
-            class: rate.class,
-            credits,
-            hours,
-            subject: project.subject,
-            issuer: project.issuer.clone(),
-            review_status: ReviewStatus::Approved,
-            rate: Some(snapshot(&rate.participant)),
+        let at = ProjectCredit { project, rule_set, year: year.year, activity_date, category: &category };
+        out.credits.push(at.credit(
+            CreditSource::Attendance,
+            staff_id,
+            &rate.participant,
+            rate.class,
+            (hours, sessions),
             cap,
-            platform: None,
-        });
+        ));
     }
     out.credits.sort_by(|a, b| a.staff_id.cmp(&b.staff_id));
     Ok(out)
@@ -446,32 +481,15 @@ pub fn grant_speakers(
             });
             continue;
         }
-        let mut credits = rate.speaker.apply(quantity(&rate.speaker, hours, sessions));
-        if let Some(c) = rate.cap {
-            credits = credits.min(c);
-        }
-        out.credits.push(CreditRecord {
-            id: deterministic_id(&["speaker", &project.id, staff_id]),
-            staff_id: staff_id.to_string(),
-            cme_year: year.year,
-            rule_set: rule_set.id.clone(),
-            activity_date,
-            source: CreditSource::Speaker,
-            project_id: Some(project.id.clone()),
-            project_code: Some(project.code.clone()),
-            activity_name: project.name.clone(),
-            category: category.clone(),
-            credit_level: Some(project.credit_level.clone()),
-            class: rate.class,
-            credits,
-            hours,
-            subject: project.subject,
-            issuer: project.issuer.clone(),
-            review_status: ReviewStatus::Approved,
-            rate: Some(snapshot(&rate.speaker)),
-            cap: rate.cap,
-            platform: None,
-        });
+        let at = ProjectCredit { project, rule_set, year: year.year, activity_date, category: &category };
+        out.credits.push(at.credit(
+            CreditSource::Speaker,
+            staff_id,
+            &rate.speaker,
+            rate.class,
+            (hours, sessions),
+            rate.cap,
+        ));
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@
 //! row in one SQLite transaction.
 
 pub mod actor;
+pub mod annual_review;
 pub mod approved_projects;
 pub mod audit_log;
 pub mod backup;
@@ -14,11 +15,16 @@ pub mod booklet;
 pub mod cards;
 pub mod departments;
 pub mod error;
+pub mod header_mappings;
 pub mod id_number;
 pub mod outbox;
+pub mod printouts;
+pub mod privacy;
 pub mod projects;
+pub mod session;
 pub mod staff;
 pub mod statement;
+pub mod statement_issues;
 pub mod store;
 pub mod swipes;
 pub mod sync;
@@ -36,6 +42,7 @@ pub mod grant;
 pub mod manual_credits;
 pub mod remote_learning;
 pub mod rules;
+pub mod self_service;
 
 mod sql;
 

@@ -1,5 +1,10 @@
 //! The sync outbox: every recorded change, numbered gaplessly per desk (`site_seq`) in the same
 //! transaction as the change itself, waiting to be pushed to the exchange server.
+//!
+//! An outbox row names the change (entity, id, op, and `{"action": ...}` as payload); the row's
+//! states live once, in its audit-log partner (`audit_seq`; equal to `site_seq` until a pull
+//! writes audit rows of its own), where [`crate::sync::outbox_ops`] reads `before` and `after`. Copying `after`
+//! here as well doubled the bytes every change writes.
 
 use rusqlite::{Connection, params};
 
@@ -15,11 +20,9 @@ pub(crate) fn append(conn: &Connection, site_seq: i64, op_id: &str, entry: &Entr
         (_, None) => "delete",
         _ => "update",
     };
-    // The payload carries the new state; the exchange server merges per field against it.
-    // Built by hand: `after` is already JSON, and re-parsing it for every row is measurable.
     let action =
         serde_json::to_string(&entry.action).map_err(|e| crate::CoreError::Corrupt(e.to_string()))?;
-    let payload = format!(r#"{{"action":{action},"after":{}}}"#, entry.after.as_deref().unwrap_or("null"));
+    let payload = format!(r#"{{"action":{action}}}"#);
     conn.prepare_cached(
         "INSERT INTO outbox(site_seq, op_id, entity, entity_id, op, payload, created_at, audit_seq)
          VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6, ?8)",

@@ -296,11 +296,25 @@ fn insert(c: &mut Change<'_>, new: NewStaff, known_departments: &mut HashSet<Str
         ensure_id_free(c.tx(), &staff.id_number, None)?;
     }
     inserted?;
-    c.record("staff.add", ENTITY, &staff.id, None, Some(&staff))?;
-    if let Some(key) = new.card_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        cards::issue_in(c, &staff.id, key, true)?;
-    }
+    let card = match new.card_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        Some(key) => Some(cards::insert_in(c, &staff.id, key, true)?),
+        None => None,
+    };
+    // A card issued with the person is part of the person's entry (`card_key` in `after`), not
+    // an entry of its own: one audit row and one outbox op per person, half the rows a roster
+    // import used to write. The card's later life (replace, revoke) has entries of its own.
+    let added = Added { staff: &staff, card_key: card.as_ref().map(|c| c.card_key.as_str()) };
+    c.record("staff.add", ENTITY, &staff.id, None, Some(&added))?;
     Ok(staff)
+}
+
+/// What `staff.add` records: the person, and the card issued with them.
+#[derive(Serialize)]
+struct Added<'a> {
+    #[serde(flatten)]
+    staff: &'a Staff,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card_key: Option<&'a str>,
 }
 
 /// Edits a person's own fields.

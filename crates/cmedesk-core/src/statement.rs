@@ -15,7 +15,7 @@
 //! Everything here is pure: the caller generates the key from 32 random bytes and stores it
 //! (the lead's store); time is passed in.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Timelike};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -75,7 +75,8 @@ impl StatementError {
 }
 
 /// One row of the statement: 项目名称 | 项目编号 | 学分类别 | 分数 | 学时 | 学分发放时间.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StatementRow {
     /// 项目名称.
     pub project_name: String,
@@ -92,7 +93,8 @@ pub struct StatementRow {
 }
 
 /// A credit statement (学分记录明细表) as printed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Statement {
     /// 姓名.
     pub name: String,
@@ -149,7 +151,9 @@ impl Statement {
             },
             unit: unit.into(),
             rows,
-            printed_at,
+            // The code carries whole seconds; a fraction would make the canonical bytes
+            // rebuilt from a scanned code differ from the signed ones.
+            printed_at: printed_at.with_nanosecond(0).unwrap_or(printed_at),
         }
     }
 
@@ -164,8 +168,10 @@ impl Statement {
     }
 
     /// The canonical encoding: UTF-8 lines `key=value`, rows as tab-separated fields, with
-    /// `\`, tab, CR and LF escaped so no field can forge a separator. Amounts in hundredths,
-    /// dates ISO, print time RFC 3339 with its offset. Any printed change changes these bytes.
+    /// whitespace left out of every value and `\` escaped, so no field can forge a separator.
+    /// Amounts in hundredths, dates ISO, print time RFC 3339 with its offset. Any printed
+    /// change changes these bytes — except whitespace: on paper a wrapped line cannot tell a
+    /// space from a line break, and `verify` rebuilds these bytes from the printed text.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = String::with_capacity(128 + self.rows.len() * 96);
         out.push_str("CMEDESK-STATEMENT/1\n");
@@ -201,6 +207,11 @@ impl Statement {
         out.into_bytes()
     }
 
+    /// SHA-256 of [`Statement::canonical_bytes`] in hex: what the issue log keeps.
+    pub fn canonical_sha256(&self) -> String {
+        hex(&Sha256::digest(self.canonical_bytes()))
+    }
+
     fn digest(&self) -> [u8; DIGEST_LEN] {
         let full = Sha256::digest(self.canonical_bytes());
         let mut d = [0u8; DIGEST_LEN];
@@ -231,9 +242,8 @@ fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
+            // Printing turns control characters into spaces; neither survives on paper.
+            c if c.is_whitespace() || c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -261,7 +271,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// What a verification code states and signs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StatementSummary {
     /// Which installation key signed.
     pub key_id: [u8; 4],
@@ -559,11 +570,26 @@ mod tests {
         assert!(text.starts_with("CMEDESK-STATEMENT/1\nname=王示例\n"));
         assert!(text.contains("id=110105********002X\n"));
         assert!(text.contains("printed=2026-11-22T10:30:00+08:00\n"));
-        // Sorted by grant date: March before August; the tab inside the name is escaped.
-        let march = text.find("row=急诊\\t急救新进展\tL2026-001\t院级\t50\t150\t2026-03-01\n");
+        // Sorted by grant date: March before August; the tab inside the name is left out.
+        let march = text.find("row=急诊急救新进展\tL2026-001\t院级\t50\t150\t2026-03-01\n");
         let august = text.find("row=护理安全及风险防范管理");
         assert!(march.is_some() && august.is_some() && march < august, "{text}");
         assert_eq!(s.canonical_bytes(), statement().canonical_bytes());
+    }
+
+    #[test]
+    fn whitespace_is_not_part_of_the_canonical_form_but_everything_else_is() {
+        // On paper a wrapped "Evidence-based Medicine" reads the same as an unwrapped one.
+        let mut spaced = statement();
+        spaced.rows[1].project_name = "护理安全 及风险\n防范管理".into();
+        assert_eq!(spaced.canonical_bytes(), statement().canonical_bytes());
+        let mut changed = statement();
+        changed.rows[1].project_name = "护理安全及风险防范管埋".into();
+        assert_ne!(changed.canonical_sha256(), statement().canonical_sha256());
+        // Sub-second print times are dropped: the code carries whole seconds.
+        let precise = DateTime::parse_from_rfc3339("2026-11-22T10:30:00.123+08:00").unwrap_or_default();
+        let s = Statement::new("王示例", "女", "11010519491231002X", false, "示例职工医院", vec![], precise);
+        assert_eq!(s.printed_at, at());
     }
 
     #[test]

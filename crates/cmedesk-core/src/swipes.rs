@@ -19,7 +19,7 @@ use crate::{
 
 const ENTITY: &str = "swipe";
 /// How swipe times are stored: local wall-clock time with milliseconds.
-const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+pub(crate) const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
 
 text_enum! {
     /// Where a swipe came from.
@@ -201,7 +201,7 @@ fn existing(conn: &rusqlite::Connection, input: &SwipeInput) -> Result<Option<Sw
         .optional()?)
 }
 
-fn insert(c: &mut Change<'_>, input: SwipeInput, policy: DuplicatePolicy) -> Result<Swipe> {
+pub(crate) fn insert(c: &mut Change<'_>, input: SwipeInput, policy: DuplicatePolicy) -> Result<Swipe> {
     terminals::get_in(c.tx(), &input.terminal_id)?;
     let card_key = cards::normalize_key(&input.card_key)?;
     let staff_id = cards::holder_id(c.tx(), &card_key)?;

@@ -440,3 +440,78 @@ pub fn load(desk: &mut Desk, actor: &Actor, hospital: &Hospital) -> Result<LoadR
         projects: hospital.hosted.len(),
     })
 }
+
+const CREDIT_TOPICS: &[&str] = &[
+    "中国急性心肌梗死救治项目区域启动会",
+    "护理学会癌痛护理新进展学术研讨会",
+    "医患沟通与健康型社会构建",
+    "基层医院抗菌药物合理应用培训班（第二期）",
+    "重症医学新进展：ECMO在心源性休克中的应用",
+    "全国糖尿病足综合防治学习班",
+    "Evidence-based Medicine 循证医学方法学",
+    "儿童哮喘规范化诊治高级研修班，含病例讨论与模拟演练",
+    "院内感染防控与手卫生依从性提升",
+    "超声引导下区域神经阻滞技术",
+    "临床路径管理与DRG付费改革解读",
+    "急诊胸痛中心建设与质量控制",
+];
+const CREDIT_GENERAL: &[&str] =
+    &["医疗安全与法律法规（公需科目）", "职业道德与医德医风建设", "突发公共卫生事件应急处置"];
+const CREDIT_ISSUERS: &[&str] =
+    &["示例市中心医院", "示例医学会", "示例省护理学会", "示例大学附属第一医院", "华西示例远程平台"];
+
+/// Synthetic credits for `staff_ids` in CME `year` under `rule_set`: `per_person` each, as
+/// imported (source `import`, approved), with varied titles (some long enough to wrap),
+/// organisers, levels, general and professional subjects. Deterministic for a seed; used by
+/// `cmedesk demo --credits-per-person` and the print tests and benchmarks.
+pub fn credit_records(
+    staff_ids: &[String],
+    year: i32,
+    rule_set: &str,
+    per_person: usize,
+    seed: u64,
+) -> Vec<crate::credits::CreditRecord> {
+    use crate::credits::{Centi, CreditRecord, CreditSource, ReviewStatus, Subject, deterministic_id};
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(staff_ids.len() * per_person);
+    for staff_id in staff_ids {
+        for i in 0..per_person {
+            let general = rng.chance(20);
+            let name = if general { rng.pick(CREDIT_GENERAL) } else { rng.pick(CREDIT_TOPICS) };
+            let national = rng.chance(40);
+            let day = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                .unwrap_or_default();
+            let credits = Centi(50 * (1 + rng.below(8) as i64));
+            let n = i.to_string();
+            out.push(CreditRecord {
+                id: deterministic_id(&["synthetic", staff_id, &year.to_string(), &n]),
+                staff_id: staff_id.clone(),
+                cme_year: year,
+                rule_set: rule_set.to_string(),
+                activity_date: day,
+                source: CreditSource::Import,
+                project_id: None,
+                project_code: Some(format!(
+                    "{year}-{:02}-{:02}-{:03}({})",
+                    1 + rng.below(20),
+                    1 + rng.below(12),
+                    rng.below(1000),
+                    if national { "国" } else { "省" }
+                )),
+                activity_name: name.to_string(),
+                category: "project".to_string(),
+                credit_level: Some(if national { "national" } else { "provincial" }.to_string()),
+                class: None,
+                credits,
+                hours: Centi(credits.hundredths() * 3),
+                subject: if general { Subject::General } else { Subject::Professional },
+                issuer: rng.pick(CREDIT_ISSUERS).to_string(),
+                review_status: ReviewStatus::Approved,
+                rate: None,
+                cap: None,
+                platform: None,
+            });
+        }
+    }
+    out
+}

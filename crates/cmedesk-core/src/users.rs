@@ -39,20 +39,30 @@ pub struct NewUser {
     pub password: String,
 }
 
-fn check_password(password: &str) -> Result<()> {
-    let long = password.chars().count() >= 8;
+/// Password rules: 8 to 128 characters (argon2 is deliberately slow; unbounded input would let a
+/// caller burn CPU), letters and digits, and not the username itself.
+pub fn check_password(username: &str, password: &str) -> Result<()> {
+    let n = password.chars().count();
     let letters = password.chars().any(|c| c.is_alphabetic());
     let digits = password.chars().any(|c| c.is_ascii_digit());
-    if long && letters && digits {
-        Ok(())
-    } else {
-        Err(CoreError::invalid(
+    if !(8..=128).contains(&n) || !letters || !digits {
+        return Err(CoreError::invalid(
             "password",
             "PASSWORD_WEAK",
-            "密码至少8位，且须同时包含字母和数字",
-            "password needs at least 8 characters with letters and digits",
-        ))
+            "密码须为8至128位，且同时包含字母和数字",
+            "password needs 8 to 128 characters with letters and digits",
+        ));
     }
+    let user = username.trim().to_lowercase();
+    if !user.is_empty() && password.to_lowercase().contains(&user) {
+        return Err(CoreError::invalid(
+            "password",
+            "PASSWORD_CONTAINS_USERNAME",
+            "密码不能包含用户名",
+            "password must not contain the username",
+        ));
+    }
+    Ok(())
 }
 
 fn hash(password: &str) -> Result<String> {
@@ -107,7 +117,7 @@ pub fn add(desk: &mut Desk, actor: &Actor, new: NewUser) -> Result<Operator> {
 
 fn insert(desk: &mut Desk, actor: &Actor, new: NewUser) -> Result<Operator> {
     let username = check_username(&new.username)?;
-    check_password(&new.password)?;
+    check_password(&username, &new.password)?;
     if new.role == Role::DepartmentSecretary && new.department_id.is_none() {
         return Err(CoreError::Required { field: "department_id", label_zh: "所属科室" });
     }
@@ -191,7 +201,7 @@ pub fn set_password(
     } else {
         actor.require(Permission::ManageUsers)?;
     }
-    check_password(new_password)?;
+    check_password(username, new_password)?;
     let info = get(desk, username)?;
     let password_hash = hash(new_password)?;
     desk.change(actor, |c| {

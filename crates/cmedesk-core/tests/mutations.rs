@@ -6,10 +6,10 @@ mod common;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use cmedesk_core::{
-    Desk, Role, approved_projects, audit_log, cards, departments,
+    Desk, Role, approved_projects, audit_log, cards, departments, printouts,
     projects::{self, NewCourse, ProjectAction, ProjectDetails},
     staff::{self, NewStaff, StaffEdit, StaffStatus},
-    swipes, terminals, users,
+    statement, statement_issues, swipes, terminals, users,
 };
 use common::*;
 
@@ -204,6 +204,20 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
         )
     });
     audited(&mut desk, "users::set_password", |d| users::set_password(d, &a, "officer1", None, "better456"));
+    audited(&mut desk, "printouts::set_unit_name", |d| printouts::set_unit_name(d, &a, "示例县中医院"));
+    let st = printouts::statement(&desk, &s.id, 2026, false, now()).unwrap();
+    assert_eq!(st.unit, "示例县中医院");
+    let code = st.sign(&statement::signing_key_from_seed(&[5; 32])).unwrap();
+    let issue = audited(&mut desk, "statement_issues::record", |d| {
+        statement_issues::record(d, &a, &s.id, 2026, &st, &code)
+    });
+    assert_eq!(count(&desk, "statement_issues"), 1);
+    assert_eq!(statement_issues::find(&desk, &issue.short_code.to_lowercase()).unwrap(), Some(issue.clone()));
+    // The same signed statement twice is a replay, refused.
+    assert_eq!(
+        statement_issues::record(&mut desk, &a, &s.id, 2026, &st, &code).unwrap_err().code(),
+        "DUPLICATE"
+    );
     // The password itself is never in the audit log or the outbox.
     assert!(
         !dump(&desk)
@@ -306,6 +320,15 @@ fn refused_operations_change_nothing() {
             )
             .unwrap_err(),
         ),
+        ("viewer issues a statement", {
+            let st = printouts::statement(&desk, &s.id, 2026, false, now()).unwrap();
+            let code = st.sign(&statement::signing_key_from_seed(&[5; 32])).unwrap();
+            statement_issues::record(&mut desk, &actor(Role::Viewer), &s.id, 2026, &st, &code).unwrap_err()
+        }),
+        (
+            "secretary names the unit",
+            printouts::set_unit_name(&mut desk, &actor(Role::DepartmentSecretary), "x").unwrap_err(),
+        ),
         (
             "exempt without reason",
             staff::set_status(&mut desk, &a, &s.id, StaffStatus::Exempt, d("2026-11-01"), None).unwrap_err(),
@@ -359,6 +382,8 @@ fn refused_operations_change_nothing() {
             ("wrong role", "FORBIDDEN"),
             ("secretary edits roster", "FORBIDDEN"),
             ("officer manages users", "FORBIDDEN"),
+            ("viewer issues a statement", "FORBIDDEN"),
+            ("secretary names the unit", "FORBIDDEN"),
             ("exempt without reason", "REQUIRED"),
             ("transfer into own department", "TRANSFER_SAME_DEPARTMENT"),
             ("department cycle", "DEPARTMENT_CYCLE"),

@@ -136,3 +136,37 @@ fn departments_resolve_by_name_and_path_and_reorder() {
     .unwrap_err();
     assert_eq!(e.code(), "DUPLICATE");
 }
+
+/// W1: a card given with a new person is issued in the person's own entry; a card that is in
+/// use, or was revoked, is refused with the holder named, and nothing of the person is written.
+#[test]
+fn a_card_given_at_creation_is_part_of_the_entry_and_checked() {
+    let Small { mut desk, cardiology, nursing, .. } = small();
+    let a = add(&mut desk, "王芳", "11010519491231002X", &cardiology, Some("0012345678"));
+    let entry = &cmedesk_core::audit_log::list(&desk, &Default::default()).unwrap()[0];
+    assert_eq!((entry.action.as_str(), entry.entity_id.as_str()), ("staff.add", a.id.as_str()));
+    let after: serde_json::Value = serde_json::from_str(entry.after.as_deref().unwrap()).unwrap();
+    assert_eq!((after["name"].as_str(), after["card_key"].as_str()), (Some("王芳"), Some("ic:0012345678")));
+    assert_eq!(cards::history(&desk, &a.id).unwrap()[0].card_key, "ic:0012345678");
+    cards::replace(&mut desk, &admin(), &a.id, "0099999999", "丢失").unwrap();
+
+    let before = dump(&desk);
+    for (key, why) in [("0099999999", "该卡已发给其他人员"), ("0012345678", "该卡已挂失/作废")]
+    {
+        let e = staff::add(
+            &mut desk,
+            &admin(),
+            NewStaff {
+                name: "李静".into(),
+                id_number: "110105198001010024".into(),
+                department_id: nursing.clone(),
+                card_key: Some(key.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "CARD_IN_USE");
+        assert!(e.message_zh().contains(why), "{}", e.message_zh());
+    }
+    assert_eq!(dump(&desk), before);
+}

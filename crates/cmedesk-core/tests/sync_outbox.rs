@@ -108,3 +108,64 @@ fn marks_are_kept_with_the_desk_and_pushed_at_follows_acked_through() {
     store_marks(&desk, &rewound, &Default::default(), "2026-11-22T10:01:00+08:00").unwrap();
     assert_eq!(cmedesk_core::outbox::pending_count(&desk).unwrap(), last - 1);
 }
+
+/// An outbox row names the change (`{"action": ...}`); its state is read from the audit-log row
+/// with the same number. Rows written by older builds, which copied `after` into the payload,
+/// read as the same ops; a damaged payload is refused.
+#[test]
+fn outbox_payload_names_the_action_and_ops_take_the_state_from_the_audit_log() {
+    let mut desk = Desk::open_in_memory().unwrap();
+    let a = admin();
+    let dept = departments::add(
+        &mut desk,
+        &a,
+        departments::NewDepartment { name: "急诊科".into(), ..Default::default() },
+    )
+    .unwrap();
+    staff::add(
+        &mut desk,
+        &a,
+        NewStaff {
+            name: "李娜".into(),
+            id_number: "440524188001010014".into(),
+            department_id: dept.id.clone(),
+            card_key: Some("ic:20260001".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rows: Vec<(String, String)> = desk
+        .conn()
+        .prepare("SELECT o.payload, a.action FROM outbox o JOIN audit_log a ON a.seq = o.site_seq ORDER BY o.site_seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // The card issued with the person is part of the person's entry.
+    assert_eq!(rows.len(), 2, "department, staff with card");
+    for (payload, action) in &rows {
+        assert_eq!(payload, &json!({ "action": action }).to_string());
+    }
+    let ops = outbox_ops(&desk, 0, 100).unwrap();
+    let OpBody::Fields { fields, .. } = &ops[1].body else { panic!("staff is a mergeable row") };
+    assert_eq!(
+        (fields["name"].value.clone(), fields["card_key"].value.clone()),
+        (json!("李娜"), json!("ic:20260001"))
+    );
+
+    desk.conn()
+        .execute_batch(
+            "UPDATE outbox SET payload = json_object('action', json_extract(payload, '$.action'),
+                 'after', json((SELECT after FROM audit_log WHERE seq = site_seq)))",
+        )
+        .unwrap();
+    let legacy = outbox_ops(&desk, 0, 100).unwrap();
+    assert_eq!(
+        ops.iter().map(|o| o.hash()).collect::<Vec<_>>(),
+        legacy.iter().map(|o| o.hash()).collect::<Vec<_>>()
+    );
+
+    desk.conn().execute("UPDATE outbox SET payload = 'not json' WHERE site_seq = 2", []).unwrap();
+    assert_eq!(outbox_ops(&desk, 0, 100).unwrap_err().code(), "CORRUPT");
+}

@@ -83,7 +83,8 @@ fn main() -> anyhow::Result<()> {
 
     let _ = std::fs::remove_dir_all(&out);
     let cancel = AtomicBool::new(false);
-    let opts = BatchOptions { out_dir: out.clone(), mode: BatchMode::PerPerson, threads: 0 };
+    let opts =
+        BatchOptions { out_dir: out.clone(), mode: BatchMode::PerPerson, threads: 0, pad_to_even: false };
     let t = Instant::now();
     let report = print_booklets(&fonts, (0..n).map(|i| model(i, rows)), Some(n), &opts, &|_| {}, &cancel)?;
     let secs = t.elapsed().as_secs_f64();

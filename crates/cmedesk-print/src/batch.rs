@@ -39,10 +39,14 @@ pub struct BatchOptions {
     pub mode: BatchMode,
     /// Worker threads; 0 means one per available core.
     pub threads: usize,
+    /// In combined files, pad each booklet with a blank page to an even page count, so that
+    /// printed duplex every booklet starts on a fresh sheet and can be separated.
+    pub pad_to_even: bool,
 }
 
-/// Progress after each booklet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Progress after each booklet (sent to the UI as an event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export, rename = "BookletBatchProgress")]
 pub struct BatchProgress {
     /// Booklets finished (written or failed).
     pub done: usize,
@@ -183,7 +187,11 @@ where
                             for m in &job.models {
                                 match printer.booklet_pages(m) {
                                     Ok(p) => {
+                                        let odd = p.len() % 2 == 1;
                                         pages.extend(p);
+                                        if odd && options.pad_to_even {
+                                            pages.push(crate::canvas::Canvas::new().into_page());
+                                        }
                                         printed += 1;
                                     }
                                     Err(error) => {

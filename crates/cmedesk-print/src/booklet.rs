@@ -13,7 +13,8 @@ use crate::fonts::FontSet;
 /// Column titles, as in seed 003.
 pub const COLUMNS: [&str; 6] = ["起止时间", "形式", "内容", "成绩", "学时(分)", "承办单位"];
 /// Column widths in mm (180 mm table on A4 with 15 mm margins).
-const WIDTHS_MM: [f32; 6] = [25.0, 29.0, 50.0, 19.0, 25.0, 32.0];
+// 承办单位 is wide enough for a ten-character hospital name on one line (示例大学附属第一医院).
+const WIDTHS_MM: [f32; 6] = [25.0, 29.0, 46.0, 19.0, 25.0, 36.0];
 const ALIGN: [Align; 6] =
     [Align::Center, Align::Left, Align::Left, Align::Center, Align::Center, Align::Left];
 /// What an empty year's booklet says instead of rows.
@@ -43,7 +44,10 @@ pub fn booklet_pages(
     let mut flow = Flow::new(fonts, font_ids, mm(56.0));
 
     flow.text_centered(TITLE, mm(24.0), 18.0)?;
-    flow.text_at(&format!("所在单位：（盖章）{}", h.unit), mm(15.0), mm(38.0), 11.0)?;
+    // No unit configured: a line to write it on by hand, next to the stamp.
+    let unit =
+        if h.unit.trim().is_empty() { "＿＿＿＿＿＿＿＿＿＿＿＿" } else { h.unit.as_str() };
+    flow.text_at(&format!("所在单位：{unit}（盖章）"), mm(15.0), mm(38.0), 11.0)?;
     flow.text_at(&format!("姓名：{}", h.name), mm(15.0), mm(47.0), 11.0)?;
     flow.text_at(&format!("卡号：{}", h.card_no), mm(80.0), mm(47.0), 11.0)?;
     flow.text_at(&format!("年度：{}", h.year), mm(150.0), mm(47.0), 11.0)?;

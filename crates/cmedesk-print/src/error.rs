@@ -49,6 +49,24 @@ pub enum PrintError {
     /// The statement could not be signed.
     #[error(transparent)]
     Statement(#[from] cmedesk_core::statement::StatementError),
+    /// The statement-signing key file cannot be read, created or parsed.
+    #[error("签名密钥文件 {path} 无法使用: {reason} / signing key file {path}: {reason}")]
+    SigningKey {
+        /// The key file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The signing key file is readable by others: anyone could sign statements with it.
+    #[error(
+        "签名密钥文件 {path} 的权限过宽 ({mode:o})，请执行 chmod 600 / signing key file {path} is readable by others (mode {mode:o})"
+    )]
+    SigningKeyExposed {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// Writing an output file failed.
     #[error("写入 {path} 失败: {source} / cannot write {path}")]
     Io {
@@ -69,6 +87,8 @@ impl PrintError {
             PrintError::MissingGlyph { .. } => "PRINT_MISSING_GLYPH",
             PrintError::Qr(_) => "PRINT_QR_FAILED",
             PrintError::Statement(e) => e.code(),
+            PrintError::SigningKey { .. } => "PRINT_SIGNING_KEY",
+            PrintError::SigningKeyExposed { .. } => "PRINT_SIGNING_KEY_EXPOSED",
             PrintError::Io { .. } => "PRINT_IO",
         }
     }

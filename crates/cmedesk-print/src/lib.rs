@@ -10,7 +10,9 @@ pub mod error;
 pub mod flow;
 pub mod fonts;
 pub mod layout;
+pub mod pdftext;
 pub mod printer;
+pub mod signing_key;
 pub mod statement;
 pub mod verify;
 

@@ -11,7 +11,6 @@ use crate::canvas::{Canvas, mm};
 use crate::error::PrintError;
 use crate::flow::{Align, Flow, RowLayout, Segment, Style};
 use crate::fonts::FontSet;
-use crate::layout::break_lines;
 
 /// The statement's title.
 pub const TITLE: &str = "继续医学教育学分记录明细表";
@@ -153,7 +152,21 @@ pub fn statement_pages(
     let small = 6.5;
     let glyphs = fonts.shape(&text)?;
     let mut baseline = top + mm(23.0);
-    for range in break_lines(&glyphs, small, mm(195.0) - tx) {
+    // The code is one long token: fill each line to the margin rather than breaking after
+    // `CME1:` (which line breaking would, `:` being closing punctuation).
+    let max = mm(195.0) - tx;
+    let mut ranges = Vec::new();
+    let (mut start, mut used) = (0, 0.0);
+    for (i, g) in glyphs.iter().enumerate() {
+        let w = g.advance_em * small;
+        if used + w > max && i > start {
+            ranges.push(start..i);
+            (start, used) = (i, 0.0);
+        }
+        used += w;
+    }
+    ranges.push(start..glyphs.len());
+    for range in ranges {
         let ids = flow.font_ids;
         flow.canvas().text(ids, &glyphs[range], tx, baseline, small);
         baseline += small * 1.3;

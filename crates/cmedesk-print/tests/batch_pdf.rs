@@ -39,7 +39,8 @@ fn one_pdf_per_person_named_department_name_year() {
     let wqy_only = FontSet::from_fonts(vec![wqy()]).unwrap_or_else(|e| panic!("{e}"));
     let seen: Mutex<Vec<BatchProgress>> = Mutex::new(Vec::new());
     let cancel = AtomicBool::new(false);
-    let opts = BatchOptions { out_dir: dir.clone(), mode: BatchMode::PerPerson, threads: 2 };
+    let opts =
+        BatchOptions { out_dir: dir.clone(), mode: BatchMode::PerPerson, threads: 2, pad_to_even: false };
     let report = print_booklets(
         &wqy_only,
         models.clone().into_iter(),
@@ -81,6 +82,7 @@ fn combined_files_hold_at_most_n_booklets_each() {
         out_dir: dir.clone(),
         mode: BatchMode::Combined { max_booklets_per_file: 10 },
         threads: 2,
+        pad_to_even: false,
     };
     let report = print_booklets(&fonts(), models.clone().into_iter(), None, &opts, &|_| {}, &cancel)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -108,7 +110,8 @@ fn cancel_stops_the_batch_and_leaves_only_whole_files() {
     let dir = out_dir("batch_cancel");
     let models = people(200);
     let cancel = AtomicBool::new(false);
-    let opts = BatchOptions { out_dir: dir.clone(), mode: BatchMode::PerPerson, threads: 2 };
+    let opts =
+        BatchOptions { out_dir: dir.clone(), mode: BatchMode::PerPerson, threads: 2, pad_to_even: false };
     let report = print_booklets(
         &fonts(),
         models.into_iter(),
@@ -136,7 +139,46 @@ fn unwritable_folder_is_an_error() {
         out_dir: std::path::PathBuf::from("/proc/cmedesk-no-such-dir"),
         mode: BatchMode::PerPerson,
         threads: 1,
+        pad_to_even: false,
     };
     let err = print_booklets(&fonts(), people(2).into_iter(), None, &opts, &|_| {}, &cancel).err();
     assert_eq!(err.map(|e| e.code()), Some("PRINT_IO"));
+}
+
+#[test]
+fn duplex_padding_starts_every_booklet_on_an_odd_page() {
+    let dir = out_dir("batch_duplex");
+    // 1-, 2- and 3-page booklets (an empty year, a short one, a long one), twice.
+    let mut models = Vec::new();
+    for round in 0..2 {
+        for rows in [0usize, 30, 70] {
+            models.push(model(&format!("人员{round}{rows}"), rows));
+        }
+    }
+    let cancel = AtomicBool::new(false);
+    let opts = BatchOptions {
+        out_dir: dir.clone(),
+        mode: BatchMode::Combined { max_booklets_per_file: 100 },
+        threads: 1,
+        pad_to_even: true,
+    };
+    let report = print_booklets(&fonts(), models.into_iter(), None, &opts, &|_| {}, &cancel)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.files.len(), 1);
+    let file = &report.files[0];
+    let n = pages(file);
+    assert_eq!(n % 2, 0, "padded file has an even page count");
+    let mut starts = Vec::new();
+    for i in 1..=n {
+        let text = pdftotext(file, Some(i));
+        if text.contains("第 1 页 / 共") {
+            starts.push(i);
+        }
+        if text.trim().is_empty() {
+            // A padding page is blank, and only ever follows a booklet's odd last page.
+            assert_eq!(i % 2, 0, "blank page {i} must be an even (back) page");
+        }
+    }
+    assert_eq!(starts.len(), 6, "every booklet present once");
+    assert!(starts.iter().all(|p| p % 2 == 1), "each booklet starts on a front page: {starts:?}");
 }

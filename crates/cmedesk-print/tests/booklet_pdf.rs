@@ -43,7 +43,7 @@ fn booklet_text_comes_back_exactly_with_subset_unicode_fonts() {
     // Header lines come back character for character.
     for line in [
         TITLE,
-        "所在单位：（盖章）示例县中医院",
+        "所在单位：示例县中医院（盖章）",
         "姓名：陈示例",
         "卡号：0627120049",
         "年度：2025",

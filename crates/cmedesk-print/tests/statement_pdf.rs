@@ -5,12 +5,10 @@ mod common;
 
 use chrono::{DateTime, NaiveDate};
 use cmedesk_core::booklet::Amount;
-use cmedesk_core::statement::{
-    Statement, StatementError, StatementRow, VerificationCode, signing_key_from_seed,
-};
+use cmedesk_core::statement::{Statement, StatementRow, VerificationCode, signing_key_from_seed};
 use cmedesk_print::Printer;
 use cmedesk_print::statement::NOTICE;
-use cmedesk_print::verify::{code_from_pdf, verify_input};
+use cmedesk_print::verify::{Verdict, code_from_pdf, verify_input};
 use common::*;
 
 fn statement(rows: usize) -> Statement {
@@ -63,11 +61,14 @@ fn statement_pdf_round_trip_and_tamper_detection() {
         assert!(emb && sub && uni, "{name}");
     }
 
-    // Verify from the file and from the code text.
-    let from_file = verify_input(&path.to_string_lossy(), &trusted).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(from_file.name, "王示例");
-    assert_eq!(from_file.rows, 6);
-    assert_eq!(verify_input(&code.to_text(), &trusted).map(|s| s.total_credits), Ok(s.total_credits()));
+    // Verify from the file (its visible text) and from the code text.
+    let from_file = verify_input(&path.to_string_lossy(), &trusted, None);
+    assert_eq!(from_file.verdict, Verdict::Genuine, "{from_file:?}");
+    let signed = from_file.signed.clone().unwrap_or_else(|| panic!("signed facts"));
+    assert_eq!((signed.name.as_str(), signed.rows), ("王示例", 6));
+    let from_code = verify_input(&code.to_text(), &trusted, None);
+    assert_eq!(from_code.verdict, Verdict::Genuine);
+    assert_eq!(from_code.signed.map(|s| s.total_credits), Some(s.total_credits().to_string()));
 
     // The QR code on the rendered page decodes to the same code (if zbarimg is installed).
     let png = dir.join("qr");
@@ -100,16 +101,58 @@ fn statement_pdf_round_trip_and_tamper_detection() {
     let tampered_bytes = replace_all(&bytes, original.as_bytes(), forged.as_bytes());
     assert_ne!(tampered_bytes, bytes, "the code must be findable in the file");
     let tampered = write(&dir, "tampered.pdf", &tampered_bytes);
-    assert_eq!(verify_input(&tampered.to_string_lossy(), &trusted), Err(StatementError::BadSignature));
+    let v = verify_input(&tampered.to_string_lossy(), &trusted, None);
+    assert_eq!(v.verdict, Verdict::Altered, "{v:?}");
+    assert!(v.reasons.iter().any(|r| r.code == "STATEMENT_METADATA_MISMATCH"), "{v:?}");
     assert_eq!(
         code_from_pdf(&tampered_bytes).map(|c| c.summary.total_credits),
         Ok(Amount::from_hundredths(9900))
     );
 
-    // A statement printed by another installation (unknown key) is reported as such.
+    // A genuine code on a re-made printout whose visible rows say something else: one row's
+    // credits raised, everything else (code, QR, Subject) untouched.
+    let mut altered = s.clone();
+    altered.rows[2].credits = Amount::from_hundredths(900);
+    let altered_bytes =
+        Printer::new(fonts()).statement_pdf(&altered, &code).unwrap_or_else(|e| panic!("{e}"));
+    let altered_path = write(&dir, "altered.pdf", &altered_bytes);
+    let v = verify_input(&altered_path.to_string_lossy(), &trusted, None);
+    assert_eq!(v.verdict, Verdict::Altered, "{v:?}");
+    let codes: Vec<&str> = v.reasons.iter().map(|r| r.code).collect();
+    assert!(
+        codes.contains(&"STATEMENT_TOTALS_MISMATCH") || codes.contains(&"STATEMENT_CONTENT_MISMATCH"),
+        "{codes:?}"
+    );
+    // Only a name changed (same totals): caught by the content digest alone.
+    let mut renamed = s.clone();
+    renamed.rows[0].project_name = "护理安全及风险防范管理（高级班）".into();
+    let renamed_bytes =
+        Printer::new(fonts()).statement_pdf(&renamed, &code).unwrap_or_else(|e| panic!("{e}"));
+    let v = verify_file_bytes(&dir, "renamed.pdf", &renamed_bytes, &trusted);
+    assert_eq!(v.verdict, Verdict::Altered);
+    assert_eq!(v.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), ["STATEMENT_CONTENT_MISMATCH"]);
+
+    // A statement printed by another installation (unknown key) is not trusted here.
     let other = signing_key_from_seed(&[7u8; 32]);
     let foreign = s.sign(&other).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(verify_input(&foreign.to_text(), &trusted), Err(StatementError::UnknownKey(_))));
+    let v = verify_input(&foreign.to_text(), &trusted, None);
+    assert_eq!(v.verdict, Verdict::Forged);
+    assert_eq!(v.reasons[0].code, "STATEMENT_KEY_UNKNOWN");
+    let foreign_bytes = Printer::new(fonts()).statement_pdf(&s, &foreign).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(verify_file_bytes(&dir, "foreign.pdf", &foreign_bytes, &trusted).verdict, Verdict::Forged);
+    // ...until its public key is trusted.
+    let both = [key.verifying_key(), other.verifying_key()];
+    assert_eq!(verify_file_bytes(&dir, "foreign.pdf", &foreign_bytes, &both).verdict, Verdict::Genuine);
+}
+
+fn verify_file_bytes(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+    trusted: &[ed25519_dalek::VerifyingKey],
+) -> cmedesk_print::verify::Verification {
+    let path = write(dir, name, bytes);
+    verify_input(&path.to_string_lossy(), trusted, None)
 }
 
 #[test]
@@ -126,6 +169,9 @@ fn long_statement_spans_pages_and_keeps_the_code_block_together() {
         let p = pdftotext(&path, Some(i));
         assert!(p.contains("项目名称") && p.contains(&format!("第 {i} 页 / 共 {n} 页")), "page {i}");
     }
+    // Read back from its visible text over several pages, it is still genuine.
+    let v = verify_input(&path.to_string_lossy(), &[key.verifying_key()], None);
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:?}");
     let last = squash(&pdftotext(&path, Some(n)));
     assert!(
         last.contains(&squash(&format!("验证码：{}", code.short_code()))) && last.contains(&squash(NOTICE))

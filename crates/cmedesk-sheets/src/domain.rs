@@ -5,16 +5,17 @@
 use std::collections::HashMap;
 
 use cmedesk_core::{
-    Desk,
+    CoreError, Desk,
     approved_projects::{self, ApprovedFilter, CreditLevel, NewApprovedProject},
     cards, departments,
     id_number::{self, Gender},
+    rules::RuleBook,
     staff::{self, NewStaff, StaffFilter, StaffStatus, TitleLevel},
 };
 
 use crate::{
     error::Result,
-    read::{Parsed, Record},
+    read::{Parsed, Record, Warning},
     template::Template,
     value::Value,
 };
@@ -67,12 +68,16 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
         let mut f = Fields { template, record };
         let mut ok = true;
         let department = f.text("department").unwrap_or_default();
-        let department_id = departments_by_name
-            .entry(department.clone())
-            .or_insert_with(|| {
-                departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh())
-            })
-            .clone();
+        // Looked up before inserting: a roster names a dozen departments over thousands of rows.
+        let department_id = match departments_by_name.get(&department) {
+            Some(known) => known.clone(),
+            None => {
+                let resolved =
+                    departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh());
+                departments_by_name.insert(department, resolved.clone());
+                resolved
+            }
+        };
         let department_id = match department_id {
             Ok(id) => id,
             Err(reason) => {
@@ -141,6 +146,10 @@ pub fn approved_inputs(
         .into_iter()
         .map(|r| (r.approved.code, r.approved.name))
         .collect();
+    // The national list has no 学时 column: hours come from 学分 at the year's rate then.
+    let book = RuleBook::embedded().map_err(CoreError::from)?;
+    let hours_column = parsed.mapped("total_hours").is_some();
+    let mut derived = 0usize;
     let mut records = std::mem::take(&mut parsed.records);
     let mut out = Vec::with_capacity(records.len());
     for record in &mut records {
@@ -170,27 +179,54 @@ pub fn approved_inputs(
             parsed.reject(row, Some("code"), "无法确定年度：请填写年度列或使用 YYYY- 开头的项目编号".into());
             continue;
         };
+        let credit_level = f.text("credit_level").as_deref().and_then(CreditLevel::parse);
+        let credits = f.number("credits").unwrap_or_default();
+        let total_hours = match f.number("total_hours") {
+            Some(h) => h,
+            None => {
+                let level = credit_level.unwrap_or_else(|| approved_projects::level_of_code(&code));
+                match approved_projects::hours_for_credits(desk, &book, year, level, credits) {
+                    Ok(h) => {
+                        derived += 1;
+                        h
+                    }
+                    Err(e) => {
+                        let field = if hours_column { "total_hours" } else { "credits" };
+                        parsed.reject(row, Some(field), e.message_zh());
+                        continue;
+                    }
+                }
+            }
+        };
         out.push((
             row,
             NewApprovedProject {
                 code,
                 year,
                 name: f.text("name").unwrap_or_default(),
-                credit_level: f.text("credit_level").as_deref().and_then(CreditLevel::parse),
+                credit_level,
                 discipline: f.text("discipline"),
                 organizer: f.text("organizer"),
                 lead: f.text("lead"),
                 planned_start: start,
                 planned_end: end,
                 venue: f.text("venue"),
-                credits: f.number("credits").unwrap_or_default(),
-                total_hours: f.number("total_hours").unwrap_or_default(),
+                credits,
+                total_hours,
                 planned_enrolment: f.number("planned_enrolment").map(|n| n as i32),
                 source: Some("import".into()),
             },
         ));
     }
     parsed.records = records;
+    if derived > 0 {
+        let column = if hours_column { "学时（空白单元格）" } else { "学时（文件无此列）" };
+        parsed.warnings.push(Warning {
+            row: parsed.header_row,
+            column: column.to_string(),
+            message: format!("{derived}个项目的学时按当年学分规则由学分换算（如国家级项目每3学时1学分）"),
+        });
+    }
     Ok(out)
 }
 

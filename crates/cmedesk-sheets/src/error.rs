@@ -25,6 +25,12 @@ pub enum SheetsError {
     TooManyRows { rows: usize, limit: usize },
     #[error("{rejected} rows rejected; nothing was imported")]
     RowsRejected { rejected: usize },
+    #[error("a header mapping is written 表头=field, not {given:?}")]
+    BadMapping { given: String },
+    #[error("template {template} has no field {field:?}; fields: {known}")]
+    UnknownField { template: String, field: String, known: String },
+    #[error("{path}: .xls is not written; export .xlsx")]
+    XlsNotWritten { path: String },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
     #[error(transparent)]
@@ -45,6 +51,9 @@ impl SheetsError {
             SheetsError::NotExportable { .. } => "TEMPLATE_NOT_EXPORTABLE",
             SheetsError::TooManyRows { .. } => "TOO_MANY_ROWS",
             SheetsError::RowsRejected { .. } => "ROWS_REJECTED",
+            SheetsError::BadMapping { .. } => "BAD_HEADER_MAPPING",
+            SheetsError::UnknownField { .. } => "UNKNOWN_TEMPLATE_FIELD",
+            SheetsError::XlsNotWritten { .. } => "XLS_NOT_WRITTEN",
             SheetsError::Write { .. } => "SHEET_WRITE",
             SheetsError::Core(e) => e.code(),
         }
@@ -80,6 +89,15 @@ impl SheetsError {
             SheetsError::RowsRejected { rejected } => {
                 format!("有{rejected}行数据有误，未导入任何数据")
             }
+            SheetsError::BadMapping { given } => {
+                format!("表头对照应写成「表头=字段」，如「原单位=department」，而不是「{given}」")
+            }
+            SheetsError::UnknownField { template, field, known } => {
+                format!("模板 {template} 没有字段「{field}」；可用字段：{known}")
+            }
+            SheetsError::XlsNotWritten { path } => format!(
+                "不能导出为 .xls（{path}）：请导出 .xlsx（Excel 2007 及以上、WPS 均可打开），需要 .xls 时在 Excel/WPS 中另存为"
+            ),
             SheetsError::Write { path, reason } => format!("无法写入 {path}：{reason}"),
             SheetsError::Core(e) => e.message_zh(),
         }

@@ -92,7 +92,15 @@ fn write_err(path: &Path) -> impl Fn(XlsxError) -> SheetsError + '_ {
 
 /// Writes `rows` (values in template column order) to a new `.xlsx` at `path`; large sheets are
 /// streamed in constant-memory mode.
+///
+/// `.xls` is refused rather than written: rust_xlsxwriter writes only the Office Open XML
+/// format, no maintained Rust crate writes BIFF8, and converting through LibreOffice would make
+/// an office's export depend on a 300 MB suite being installed. Excel 2007+ and WPS read .xlsx;
+/// where a provincial platform insists on .xls, 另存为 in Excel/WPS converts it. (.xls is read.)
 pub fn write(template: &Template, rows: &[Vec<Value>], path: &Path) -> Result<Exported> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xls")) {
+        return Err(SheetsError::XlsNotWritten { path: path.display().to_string() });
+    }
     if rows.len() > XLSX_MAX_DATA_ROWS {
         return Err(SheetsError::TooManyRows { rows: rows.len(), limit: XLSX_MAX_DATA_ROWS });
     }

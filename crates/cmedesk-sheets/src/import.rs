@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cmedesk_core::{Actor, CoreError, Desk, approved_projects, staff};
+use cmedesk_core::{Actor, CoreError, Desk, Permission, approved_projects, staff};
 use serde::Serialize;
 
 use crate::{
@@ -66,7 +66,14 @@ pub struct Preview {
 
 pub fn preview(template: &Template, path: &Path, today: chrono::NaiveDate, rows: usize) -> Result<Preview> {
     let sheet = read::open(path)?;
-    let head = sheet.range.rows().take(rows).map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let rows_read = sheet.head(rows)?;
+    // Rows with no cell still show, as empty rows, so the preview lines up with Excel's.
+    let first = rows_read.first().map_or(0, |(r, _)| *r);
+    let mut head: Vec<Vec<String>> = Vec::with_capacity(rows);
+    for (r, cells) in rows_read {
+        head.resize((r - first) as usize, Vec::new());
+        head.push(cells.iter().map(|c| c.to_string()).collect());
+    }
     let parsed = read::parse(template, &sheet, today, &ReadOptions::default(), &mut |_, _| {})?;
     Ok(Preview { parsed, head })
 }
@@ -81,6 +88,21 @@ pub fn import(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    // Deny by default before reading anything: even a dry run's rejections tell which ID numbers
+    // are on the roster (and whose they are).
+    if let Some(target) = template.target {
+        actor.require(match target {
+            Target::Staff => Permission::EditRoster,
+            Target::ApprovedProject => Permission::EditProjects,
+        })?;
+    }
+    // Headers mapped before are read the same way; a mapping given now wins over a remembered one.
+    let mut header_map = crate::mappings::remembered(desk, template)?;
+    for (header, field) in &opts.read.header_map {
+        crate::mappings::check_field(template, field)?;
+        header_map.insert(crate::template::fold_header(header), field.clone());
+    }
+    let opts = &ImportOptions { read: ReadOptions { header_map, ..opts.read.clone() }, ..opts.clone() };
     let Some(target) = template.target else {
         if !opts.dry_run {
             return Err(SheetsError::NotImportable { template: template.name.clone() });

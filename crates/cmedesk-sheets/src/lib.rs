@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod mappings;
 pub mod read;
 pub mod report;
 pub mod template;
@@ -35,13 +36,43 @@ pub fn export(
     department: Option<&str>,
     path: &std::path::Path,
 ) -> Result<Exported> {
-    let rows = match (template.target, template.name.as_str()) {
+    export::write(template, &export_rows(desk, template, year, department)?, path)
+}
+
+fn export_rows(
+    desk: &cmedesk_core::Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<Vec<Vec<Value>>> {
+    Ok(match (template.target, template.name.as_str()) {
         (Some(template::Target::Staff), _) => domain::staff_rows(desk, template, department)?,
         (Some(template::Target::ApprovedProject), _) => domain::approved_rows(desk, template, year)?,
         (None, "credit-list") => domain::credit_rows(desk, template, year, department)?,
         (None, _) => {
             return Err(SheetsError::NotExportable { template: template.name.clone() });
         }
-    };
+    })
+}
+
+/// [`export`] as an operator sees it: 身份证号 (and `rid:` card keys) masked in every text cell
+/// unless `view` is a full view granted and audited by [`cmedesk_core::privacy::reveal`].
+/// A masked export cannot be imported back; that is the point of it.
+pub fn export_for_view(
+    desk: &cmedesk_core::Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+    path: &std::path::Path,
+    view: &cmedesk_core::privacy::IdView,
+) -> Result<Exported> {
+    let mut rows = export_rows(desk, template, year, department)?;
+    if !view.is_full() {
+        for cell in rows.iter_mut().flatten() {
+            if let Value::Text(t) = cell {
+                *t = view.text(t);
+            }
+        }
+    }
     export::write(template, &rows, path)
 }

@@ -2,16 +2,16 @@
 //! its cells to template columns, then clean every data row, collecting per-cell rejections named
 //! the way Excel shows them (row number, column letter, header text).
 
-use std::{collections::HashMap, path::Path};
+use std::{cell::RefCell, collections::HashMap, fs::File, io::BufReader, ops::ControlFlow, path::Path};
 
-use calamine::{Data, Range, Reader, open_workbook_auto};
+use calamine::{Data, DataRef, Range, Reader, Sheets, Xlsx, open_workbook_auto};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::{
     error::{Result, SheetsError},
     template::{Template, fold_header},
-    value::{self, Value, column_letter},
+    value::{self, Value, cell_str, column_letter, data_ref},
 };
 
 /// How many rows from the top may hold titles and notes before the header.
@@ -38,23 +38,177 @@ const NOTES_PREFIXES: &[&str] = &[
     "单位(盖章)",
 ];
 
-/// The first worksheet with data, as calamine read it.
+/// The first worksheet with data. An `.xlsx` sheet is streamed cell by cell straight out of the
+/// zip (calamine's cell reader: no whole-sheet `Range`, no owned copy of every string); `.xls`,
+/// `.ods` and `.xlsb` are read whole, as calamine offers them.
 pub struct Sheet {
     pub name: String,
-    pub range: Range<Data>,
+    source: Source,
+    /// The last row (0-based) the sheet declares, for progress totals.
+    last_row_hint: u32,
+}
+
+enum Source {
+    // Boxed: the reader holds the shared strings and styles tables.
+    Xlsx(Box<RefCell<Xlsx<BufReader<File>>>>),
+    Range(Range<Data>),
 }
 
 /// Opens `.xlsx`, `.xls`, `.xlsm`, `.ods`, and returns the first worksheet that holds cells.
 pub fn open(path: &Path) -> Result<Sheet> {
     let read_err = |reason: String| SheetsError::Read { path: path.display().to_string(), reason };
-    let mut wb = open_workbook_auto(path).map_err(|e| read_err(e.to_string()))?;
+    let wb = open_workbook_auto(path).map_err(|e| read_err(e.to_string()))?;
+    if let Sheets::Xlsx(mut x) = wb {
+        for name in x.sheet_names() {
+            let mut cells = x.worksheet_cells_reader(&name).map_err(|e| read_err(e.to_string()))?;
+            let last_row_hint = cells.dimensions().end.0;
+            let mut has_data = false;
+            while let Some(c) = cells.next_cell().map_err(|e| read_err(e.to_string()))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    has_data = true;
+                    break;
+                }
+            }
+            drop(cells);
+            if has_data {
+                return Ok(Sheet { name, source: Source::Xlsx(Box::new(RefCell::new(x))), last_row_hint });
+            }
+        }
+        return Err(SheetsError::EmptyWorkbook { path: path.display().to_string() });
+    }
+    let mut wb = wb;
     for name in wb.sheet_names() {
         let range = wb.worksheet_range(&name).map_err(|e| read_err(e.to_string()))?;
         if !range.is_empty() {
-            return Ok(Sheet { name, range });
+            let last_row_hint = range.end().map_or(0, |(r, _)| r);
+            return Ok(Sheet { name, source: Source::Range(range), last_row_hint });
         }
     }
     Err(SheetsError::EmptyWorkbook { path: path.display().to_string() })
+}
+
+impl Sheet {
+    /// Calls `f(row, column, cell)` for every non-empty cell in row order (0-based absolute
+    /// positions) until `f` breaks.
+    pub fn for_each_cell(&self, f: &mut dyn FnMut(u32, u32, &DataRef<'_>) -> ControlFlow<()>) -> Result<()> {
+        let read_err = |reason: String| SheetsError::Read { path: self.name.clone(), reason };
+        match &self.source {
+            Source::Xlsx(x) => {
+                let mut x = x.borrow_mut();
+                let mut cells = x.worksheet_cells_reader(&self.name).map_err(|e| read_err(e.to_string()))?;
+                while let Some(c) = cells.next_cell().map_err(|e| read_err(e.to_string()))? {
+                    let v = c.get_value();
+                    if matches!(v, DataRef::Empty) {
+                        continue;
+                    }
+                    let (r, col) = c.get_position();
+                    if f(r, col, v).is_break() {
+                        break;
+                    }
+                }
+            }
+            Source::Range(range) => {
+                let (row0, col0) = range.start().unwrap_or((0, 0));
+                for (r, c, v) in range.used_cells() {
+                    if f(row0 + r as u32, col0 + c as u32, &data_ref(v)).is_break() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`Sheet::for_each_cell`] to the end, but an `.xlsx` sheet's XML is parsed on a
+    /// second thread while `f` cleans the cells already read on this one: parsing and cleaning
+    /// cost about the same, so a big import takes about as long as calamine's parse alone.
+    /// Cells cross over in batches, as owned values.
+    fn for_each_cell_pipelined(&self, f: &mut dyn FnMut(u32, u32, Data)) -> Result<()> {
+        let Source::Xlsx(x) = &self.source else {
+            return self.for_each_cell(&mut |r, c, v| {
+                f(r, c, Data::from(v.clone()));
+                ControlFlow::Continue(())
+            });
+        };
+        const BATCH: usize = 8_192;
+        let mut x = x.borrow_mut();
+        let x: &mut Xlsx<BufReader<File>> = &mut x;
+        let name = self.name.as_str();
+        let read_err =
+            |e: calamine::XlsxError| SheetsError::Read { path: name.to_string(), reason: e.to_string() };
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, Data)>>(4);
+            let parse = move || -> Result<()> {
+                let mut cells = x.worksheet_cells_reader(name).map_err(read_err)?;
+                let mut batch = Vec::with_capacity(BATCH);
+                while let Some(c) = cells.next_cell().map_err(read_err)? {
+                    let v = c.get_value();
+                    if matches!(v, DataRef::Empty) {
+                        continue;
+                    }
+                    let (r, col) = c.get_position();
+                    batch.push((r, col, Data::from(v.clone())));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(full).is_err() {
+                            // The reading side stopped: nothing more is wanted.
+                            return Ok(());
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                Ok(())
+            };
+            let parser = std::thread::Builder::new()
+                .name("xlsx-parse".into())
+                .spawn_scoped(scope, parse)
+                .map_err(|e| SheetsError::Read { path: name.to_string(), reason: e.to_string() })?;
+            for batch in rx {
+                for (r, c, v) in batch {
+                    f(r, c, v);
+                }
+            }
+            parser.join().unwrap_or_else(|_| {
+                Err(SheetsError::Read { path: name.to_string(), reason: "reader thread panicked".into() })
+            })
+        })
+    }
+
+    /// The first `n` rows holding data, from column A, as owned cells (titles, the header, the
+    /// preview), each with its 0-based row.
+    pub fn head(&self, n: usize) -> Result<Vec<(u32, Vec<Data>)>> {
+        let mut rows: Vec<(u32, Vec<Data>)> = Vec::new();
+        let mut first = None;
+        self.for_each_cell(&mut |r, c, v| {
+            let first = *first.get_or_insert(r);
+            if (r - first) as usize >= n {
+                return ControlFlow::Break(());
+            }
+            if rows.last().is_none_or(|(last, _)| *last != r) {
+                rows.push((r, Vec::new()));
+            }
+            let Some((_, row)) = rows.last_mut() else { return ControlFlow::Continue(()) };
+            if row.len() <= c as usize {
+                row.resize(c as usize + 1, Data::Empty);
+            }
+            row[c as usize] = Data::from(v.clone());
+            ControlFlow::Continue(())
+        })?;
+        Ok(rows)
+    }
+
+    /// The whole sheet as one range (the error report copies it cell for cell).
+    pub fn range(&self) -> Result<Range<Data>> {
+        match &self.source {
+            Source::Range(r) => Ok(r.clone()),
+            Source::Xlsx(x) => x
+                .borrow_mut()
+                .worksheet_range(&self.name)
+                .map_err(|e| SheetsError::Read { path: self.name.clone(), reason: e.to_string() }),
+        }
+    }
 }
 
 /// A sheet column mapped to a template column.
@@ -174,7 +328,7 @@ fn rejection(row: u32, m: Option<&MappedColumn>, reason: String) -> Rejection {
     }
 }
 
-/// Text of a cell for header matching and notes detection.
+/// Text of a cell for header matching.
 fn cell_text(c: &Data) -> Option<String> {
     match c {
         Data::String(s) => Some(s.clone()),
@@ -186,29 +340,41 @@ fn cell_text(c: &Data) -> Option<String> {
     .filter(|s| !s.trim().is_empty())
 }
 
+/// Empty, or text of only spaces.
+fn is_blank(c: &DataRef<'_>) -> bool {
+    match cell_str(c) {
+        Some(s) => s.trim().is_empty(),
+        None => matches!(c, DataRef::Empty),
+    }
+}
+
 /// [`NOTES_PREFIXES`] folded once.
 fn notes_prefixes() -> &'static [String] {
     static FOLDED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     FOLDED.get_or_init(|| NOTES_PREFIXES.iter().map(|p| fold_header(p)).collect())
 }
 
-fn is_notes_row(row: &[Data]) -> bool {
-    // Only a text cell can open a notes row; look at the first non-empty cell's first characters.
-    let Some(first) = row.iter().find(|c| !matches!(c, Data::Empty)) else { return false };
-    let Data::String(s) = first else { return false };
+/// True when a row's first non-empty cell opens a notes row (填报单位：…, 制表人：…, 合计).
+fn opens_notes(first: &DataRef<'_>) -> bool {
+    // Only a text cell can open a notes row; look at its first characters.
+    let Some(s) = cell_str(first) else { return false };
+    // Most first cells are names or numbers: rule them out without folding anything.
+    let Some(c0) = s.chars().find(|c| !c.is_whitespace()) else { return false };
+    if !notes_prefixes().iter().any(|p| p.starts_with(crate::template::fold_char(c0))) {
+        return false;
+    }
     let head: String = s.chars().filter(|c| !c.is_whitespace()).take(12).collect();
     let f = fold_header(&head);
     notes_prefixes().iter().any(|p| f.starts_with(p.as_str()))
 }
 
 /// Finds the header row: the row among the first [`HEADER_SCAN_ROWS`] naming the most template
-/// columns (at least two), and maps its cells.
+/// columns (at least two), and maps its cells. Returns the header's 0-based row.
 fn find_header(
     template: &Template,
-    range: &Range<Data>,
+    head: &[(u32, Vec<Data>)],
     opts: &ReadOptions,
-) -> Result<(usize, Vec<MappedColumn>, Vec<String>)> {
-    let (row0, col0) = range.start().unwrap_or((0, 0));
+) -> Result<(u32, Vec<MappedColumn>, Vec<String>)> {
     let overrides: HashMap<String, &str> =
         opts.header_map.iter().map(|(h, f)| (fold_header(h), f.as_str())).collect();
     let map_row = |row: &[Data]| {
@@ -224,7 +390,7 @@ fn find_header(
             match index {
                 // The first of two columns with the same header wins; the second is ignored.
                 Some(ti) if !mapped.iter().any(|m| m.template_index == ti) => {
-                    let sheet_col = col0 + i as u32;
+                    let sheet_col = i as u32;
                     mapped.push(MappedColumn {
                         field: template.columns[ti].field.clone(),
                         header: text.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -238,15 +404,17 @@ fn find_header(
         }
         (mapped, unmapped)
     };
-    let best = range
-        .rows()
-        .take(HEADER_SCAN_ROWS)
-        .enumerate()
-        .map(|(i, row)| (i, map_row(row)))
-        .max_by_key(|(i, (m, _))| (m.len(), std::cmp::Reverse(*i)))
+    let best = head
+        .iter()
+        .map(|(r, row)| (*r, map_row(row)))
+        .max_by_key(|(r, (m, _))| (m.len(), std::cmp::Reverse(*r)))
         .filter(|(_, (m, _))| m.len() >= 2.min(template.columns.len()));
-    let Some((index, (mapped, unmapped))) = best else {
-        return Err(SheetsError::HeaderNotFound { scanned: HEADER_SCAN_ROWS.min(range.height()) });
+    let Some((header, (mapped, unmapped))) = best else {
+        let scanned = match (head.first(), head.last()) {
+            (Some((a, _)), Some((b, _))) => (b - a + 1) as usize,
+            _ => 0,
+        };
+        return Err(SheetsError::HeaderNotFound { scanned: HEADER_SCAN_ROWS.min(scanned) });
     };
     let missing: Vec<&str> = template
         .columns
@@ -256,12 +424,180 @@ fn find_header(
         .map(|(_, c)| c.header.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(SheetsError::MissingColumns {
-            row: row0 + index as u32 + 1,
-            missing: missing.join("、"),
-        });
+        return Err(SheetsError::MissingColumns { row: header + 1, missing: missing.join("、") });
     }
-    Ok((index, mapped, unmapped))
+    Ok((header, mapped, unmapped))
+}
+
+/// The row being read, cell by cell: cleaned values and the problems found so far. Whether the
+/// row is data, notes or blank is known only at its end, so problems wait here until then.
+struct Row {
+    /// 0-based sheet row.
+    index: u32,
+    values: Vec<Value>,
+    /// Some cell of a template column holds something.
+    any_mapped: bool,
+    /// Some cell anywhere holds something.
+    any_text: bool,
+    /// The first non-empty cell has been seen, and whether it opened a notes row.
+    first_seen: bool,
+    notes: bool,
+    /// Template columns already rejected in this row (so 不能为空 is not added on top).
+    rejected_cols: Vec<bool>,
+    rejections: Vec<Rejection>,
+    warnings: Vec<Warning>,
+    id_gender: Option<cmedesk_core::id_number::Gender>,
+}
+
+impl Row {
+    fn new(index: u32, ncols: usize) -> Row {
+        Row {
+            index,
+            values: vec![Value::Empty; ncols],
+            any_mapped: false,
+            any_text: false,
+            first_seen: false,
+            notes: false,
+            rejected_cols: vec![false; ncols],
+            rejections: Vec::new(),
+            warnings: Vec::new(),
+            id_gender: None,
+        }
+    }
+
+    /// Starts row `index`, keeping the buffers.
+    fn reset(&mut self, index: u32) {
+        self.index = index;
+        self.values.iter_mut().for_each(|v| *v = Value::Empty);
+        self.rejected_cols.iter_mut().for_each(|b| *b = false);
+        self.rejections.clear();
+        self.warnings.clear();
+        (self.any_mapped, self.any_text, self.first_seen, self.notes) = (false, false, false, false);
+        self.id_gender = None;
+    }
+}
+
+/// Reads the data rows below the header as the cells stream in.
+struct RowReader<'t> {
+    template: &'t Template,
+    today: NaiveDate,
+    parsed: Parsed,
+    /// Sheet column → index in `parsed.mapping`.
+    by_col: Vec<Option<usize>>,
+    /// Unique columns: template index, the cleaned key → the first row that had it.
+    firsts: Vec<(usize, HashMap<String, u32>)>,
+    row: Row,
+    header: u32,
+    total: usize,
+    next_progress: usize,
+    next_progress_step: usize,
+}
+
+impl RowReader<'_> {
+    /// Takes one cell, owned: a text cell that needs no cleaning moves into the record as is.
+    fn cell(&mut self, r: u32, c: u32, v: Data, progress: &mut dyn FnMut(usize, usize)) {
+        if r <= self.header {
+            return;
+        }
+        if r != self.row.index {
+            self.end_row();
+            // Rows with no cell at all between the last one and this one are blank.
+            self.parsed.skipped_blank += (r - self.row.index - 1) as usize;
+            self.row.reset(r);
+            let done = (r - self.header) as usize;
+            let every = self.next_progress_step;
+            while every > 0 && self.next_progress <= done {
+                progress(self.next_progress, self.total.max(done));
+                self.next_progress += every;
+            }
+        }
+        let row = &mut self.row;
+        let blank = is_blank(&data_ref(&v));
+        row.any_text |= !blank;
+        if !row.first_seen {
+            row.first_seen = true;
+            row.notes = opens_notes(&data_ref(&v));
+        }
+        let Some(&Some(mi)) = self.by_col.get(c as usize) else { return };
+        row.any_mapped |= !blank;
+        let m = &self.parsed.mapping[mi];
+        let excel_row = r + 1;
+        let cleaned = value::clean_owned(&self.template.columns[m.template_index], v, self.today);
+        if let Some(w) = cleaned.warning {
+            row.warnings.push(Warning {
+                row: excel_row,
+                column: format!("{}（{}列）", m.header, m.letter),
+                message: w,
+            });
+        }
+        row.id_gender = row.id_gender.or(cleaned.id_gender);
+        match cleaned.value {
+            Ok(v) => row.values[m.template_index] = v,
+            Err(reason) => {
+                row.rejected_cols[m.template_index] = true;
+                row.rejections.push(rejection(excel_row, Some(m), reason));
+            }
+        }
+    }
+
+    /// Decides what the row just read was, and keeps it, its problems, or neither.
+    fn end_row(&mut self) {
+        let row = &mut self.row;
+        if row.index <= self.header {
+            return;
+        }
+        let parsed = &mut self.parsed;
+        if !row.any_mapped {
+            // Nothing in the template's columns: blank, or a note or signature line beside them.
+            if row.any_text {
+                parsed.skipped_notes += 1;
+            } else {
+                parsed.skipped_blank += 1;
+            }
+            return;
+        }
+        if row.notes {
+            parsed.skipped_notes += 1;
+            return;
+        }
+        parsed.data_rows += 1;
+        let excel_row = row.index + 1;
+        let mut bad = !row.rejections.is_empty();
+        parsed.rejected.append(&mut row.rejections);
+        parsed.warnings.append(&mut row.warnings);
+        for (ti, column) in self.template.columns.iter().enumerate() {
+            if column.required && row.values[ti].is_empty() && !row.rejected_cols[ti] {
+                bad = true;
+                let m = parsed.mapping.iter().find(|m| m.template_index == ti);
+                parsed.rejected.push(rejection(excel_row, m, format!("{}不能为空", column.header)));
+            }
+        }
+        for (ti, seen) in &mut self.firsts {
+            if let Some(key) = row.values[*ti].text() {
+                let key = if key.bytes().any(|b| b.is_ascii_lowercase()) {
+                    key.to_ascii_uppercase()
+                } else {
+                    key.to_string()
+                };
+                match seen.get(&key) {
+                    Some(first) => {
+                        bad = true;
+                        let m = parsed.mapping.iter().find(|m| m.template_index == *ti);
+                        let reason =
+                            format!("{}「{key}」与第{first}行重复", self.template.columns[*ti].header);
+                        parsed.rejected.push(rejection(excel_row, m, reason));
+                    }
+                    None => {
+                        seen.insert(key, excel_row);
+                    }
+                }
+            }
+        }
+        if !bad {
+            let values = std::mem::replace(&mut row.values, vec![Value::Empty; self.template.columns.len()]);
+            parsed.records.push(Record { row: excel_row, values, id_gender: row.id_gender });
+        }
+    }
 }
 
 /// Reads `sheet` against `template`. `today` bounds ID birth dates. `progress(done, total)` is
@@ -273,120 +609,49 @@ pub fn parse(
     opts: &ReadOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Parsed> {
-    let range = &sheet.range;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let (header_index, mapping, unmapped) = find_header(template, range, opts)?;
+    let head = sheet.head(HEADER_SCAN_ROWS)?;
+    let (header, mapping, unmapped) = find_header(template, &head, opts)?;
+    drop(head);
     let ncols = template.columns.len();
-    let total = range.height().saturating_sub(header_index + 1);
-    let mut parsed = Parsed {
-        template: template.name.clone(),
-        sheet: sheet.name.clone(),
-        header_row: row0 + header_index as u32 + 1,
-        mapping,
-        unmapped,
-        records: Vec::with_capacity(total),
-        rejected: Vec::new(),
-        warnings: Vec::new(),
-        data_rows: 0,
-        skipped_blank: 0,
-        skipped_notes: 0,
-    };
-    // Unique columns: the cleaned key → the first row that had it.
-    let mut firsts: Vec<(usize, HashMap<String, u32>)> = parsed
-        .mapping
+    let total = sheet.last_row_hint.saturating_sub(header) as usize;
+    let width = mapping.iter().map(|m| m.sheet_col as usize + 1).max().unwrap_or(0);
+    let mut by_col = vec![None; width];
+    for (i, m) in mapping.iter().enumerate() {
+        by_col[m.sheet_col as usize] = Some(i);
+    }
+    let firsts = mapping
         .iter()
         .filter(|m| template.columns[m.template_index].unique)
         .map(|m| (m.template_index, HashMap::with_capacity(total)))
         .collect();
-    let empty = Data::Empty;
-    for (i, row) in range.rows().enumerate().skip(header_index + 1) {
-        let done = i - header_index;
-        if opts.progress_every > 0 && done % opts.progress_every == 0 {
-            progress(done, total);
-        }
-        let excel_row = row0 + i as u32 + 1;
-        let cell = |m: &MappedColumn| row.get((m.sheet_col - col0) as usize).unwrap_or(&empty);
-        let blank_in_template = parsed.mapping.iter().all(|m| match cell(m) {
-            Data::Empty => true,
-            Data::String(s) => s.trim().is_empty(),
-            _ => false,
-        });
-        if blank_in_template {
-            if row.iter().all(|c| cell_text(c).is_none()) {
-                parsed.skipped_blank += 1;
-            } else {
-                // Text only outside the template's columns: a note or a signature line.
-                parsed.skipped_notes += 1;
-            }
-            continue;
-        }
-        if is_notes_row(row) {
-            parsed.skipped_notes += 1;
-            continue;
-        }
-        parsed.data_rows += 1;
-        let mut values = vec![Value::Empty; ncols];
-        let mut bad = false;
-        let mut id_gender = None;
-        for m in &parsed.mapping {
-            let column = &template.columns[m.template_index];
-            let cleaned = value::clean(column, cell(m), today);
-            if let Some(w) = cleaned.warning {
-                parsed.warnings.push(Warning {
-                    row: excel_row,
-                    column: format!("{}（{}列）", m.header, m.letter),
-                    message: w,
-                });
-            }
-            id_gender = id_gender.or(cleaned.id_gender);
-            match cleaned.value {
-                Ok(v) => values[m.template_index] = v,
-                Err(reason) => {
-                    bad = true;
-                    parsed.rejected.push(rejection(excel_row, Some(m), reason));
-                }
-            }
-        }
-        for (ti, column) in template.columns.iter().enumerate() {
-            if column.required && values[ti].is_empty() && !bad_at(&parsed, excel_row, ti) {
-                bad = true;
-                let m = parsed.mapping.iter().find(|m| m.template_index == ti);
-                parsed.rejected.push(rejection(excel_row, m, format!("{}不能为空", column.header)));
-            }
-        }
-        for (ti, seen) in &mut firsts {
-            if let Some(key) = values[*ti].text() {
-                let key = if key.bytes().any(|b| b.is_ascii_lowercase()) {
-                    key.to_ascii_uppercase()
-                } else {
-                    key.to_string()
-                };
-                match seen.get(&key) {
-                    Some(first) => {
-                        bad = true;
-                        let m = parsed.mapping.iter().find(|m| m.template_index == *ti);
-                        let reason = format!("{}「{key}」与第{first}行重复", template.columns[*ti].header);
-                        parsed.rejected.push(rejection(excel_row, m, reason));
-                    }
-                    None => {
-                        seen.insert(key, excel_row);
-                    }
-                }
-            }
-        }
-        if !bad {
-            parsed.records.push(Record { row: excel_row, values, id_gender });
-        }
-    }
+    let mut reader = RowReader {
+        template,
+        today,
+        parsed: Parsed {
+            template: template.name.clone(),
+            sheet: sheet.name.clone(),
+            header_row: header + 1,
+            mapping,
+            unmapped,
+            records: Vec::with_capacity(total),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            data_rows: 0,
+            skipped_blank: 0,
+            skipped_notes: 0,
+        },
+        by_col,
+        firsts,
+        row: Row::new(header, ncols),
+        header,
+        total,
+        next_progress: opts.progress_every,
+        next_progress_step: opts.progress_every,
+    };
+    sheet.for_each_cell_pipelined(&mut |r, c, v| reader.cell(r, c, v, progress))?;
+    reader.end_row();
+    let done = (reader.row.index - header) as usize;
+    let total = total.max(done);
     progress(total, total);
-    Ok(parsed)
-}
-
-fn bad_at(parsed: &Parsed, row: u32, template_index: usize) -> bool {
-    parsed
-        .rejected
-        .iter()
-        .rev()
-        .take_while(|r| r.row == row)
-        .any(|r| parsed.mapping.iter().any(|m| m.template_index == template_index && m.letter == r.letter))
+    Ok(reader.parsed)
 }

@@ -24,8 +24,9 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet.name.chars().take(31).collect::<String>()).map_err(err)?;
-    let (row0, col0) = sheet.range.start().unwrap_or((0, 0));
-    let (_, col_end) = sheet.range.end().unwrap_or((0, 0));
+    let range = sheet.range()?;
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let (_, col_end) = range.end().unwrap_or((0, 0));
     let reason_col = (col_end + 1) as u16;
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
@@ -34,7 +35,7 @@ pub fn write_error_report(sheet: &Sheet, parsed: &Parsed, path: &Path) -> Result
     let plain = Format::new();
     let bold = Format::new().set_bold();
     let bad_reason = Format::new().set_font_color(0x9C0006).set_text_wrap();
-    for (i, row) in sheet.range.rows().enumerate() {
+    for (i, row) in range.rows().enumerate() {
         let r = row0 + i as u32;
         let excel_row = r + 1;
         let marked = reasons.get(&excel_row);

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use calamine::Data;
+use calamine::{Data, DataRef};
 use chrono::{Datelike, NaiveDate};
 use cmedesk_core::id_number::{self, Gender};
 use serde::Serialize;
@@ -72,19 +72,71 @@ fn integral_digits(f: f64) -> Option<String> {
     (f.is_finite() && f.fract() == 0.0 && f.abs() < F64_EXACT).then(|| format!("{}", f as i64))
 }
 
-/// Cleans one cell for `column`; `today` bounds ID birth dates.
+/// Cleans one cell as calamine's owned [`Data`] (a whole-range read: .xls, .ods).
 pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
+    clean_ref(column, &data_ref(cell), today)
+}
+
+/// Borrows a [`Data`] cell as the streaming reader's [`DataRef`]: one cleaning path for both.
+pub fn data_ref(d: &Data) -> DataRef<'_> {
+    match d {
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(dt) => DataRef::DateTime(*dt),
+        Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+        Data::DurationIso(s) => DataRef::DurationIso(s.clone()),
+        Data::Error(e) => DataRef::Error(e.clone()),
+        Data::Empty => DataRef::Empty,
+    }
+}
+
+/// The text of a string cell (inline or shared).
+pub fn cell_str<'c>(cell: &'c DataRef<'_>) -> Option<&'c str> {
+    match cell {
+        DataRef::String(s) => Some(s),
+        DataRef::SharedString(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Cleans one owned cell: a text cell that needs no trimming or folding (most of them) is moved
+/// into the value instead of copied; everything else as [`clean`].
+pub fn clean_owned(column: &Column, cell: Data, today: NaiveDate) -> Cleaned {
+    match cell {
+        Data::String(s) if is_plain(column, &s) => Cleaned::ok(Value::Text(s)),
+        other => clean(column, &other, today),
+    }
+}
+
+/// A text or card cell already in its cleaned form: nothing to trim or fold, within bounds.
+fn is_plain(column: &Column, s: &str) -> bool {
+    let clean = matches!(clean_text(s), Cow::Borrowed(t) if !t.is_empty() && t.len() == s.len());
+    match column.kind {
+        ColumnType::Text => clean && column.max_chars.is_none_or(|max| s.chars().count() <= max),
+        ColumnType::CardNumber => {
+            clean && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// Cleans one cell for `column`; `today` bounds ID birth dates.
+pub fn clean_ref(column: &Column, cell: &DataRef<'_>, today: NaiveDate) -> Cleaned {
     // A cell of only spaces is empty, whatever its type.
-    let text = match cell {
-        Data::Empty => return Cleaned::ok(Value::Empty),
-        Data::String(s) => {
+    if matches!(cell, DataRef::Empty) {
+        return Cleaned::ok(Value::Empty);
+    }
+    let text = match cell_str(cell) {
+        Some(s) => {
             let t = clean_text(s);
             if t.is_empty() {
                 return Cleaned::ok(Value::Empty);
             }
             Some(t)
         }
-        _ => None,
+        None => None,
     };
     match column.kind {
         ColumnType::Text => Cleaned::ok(Value::Text(match (text, cell) {
@@ -96,16 +148,18 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
                 }
                 t.into_owned()
             }
-            (None, Data::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
-            (None, Data::Int(i)) => i.to_string(),
-            (None, Data::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
-            (None, Data::DateTime(dt)) => match excel_date(dt) {
+            (None, DataRef::Float(f)) => integral_digits(*f).unwrap_or_else(|| f.to_string()),
+            (None, DataRef::Int(i)) => i.to_string(),
+            (None, DataRef::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+            (None, DataRef::DateTime(dt)) => match excel_date(dt) {
                 Some(d) => d.to_string(),
                 None => dt.as_f64().to_string(),
             },
-            (None, Data::DateTimeIso(s) | Data::DurationIso(s)) => s.clone(),
-            (None, Data::Error(e)) => return Cleaned::err(format!("单元格错误值 {e}")),
-            (None, Data::String(_) | Data::Empty) => return Cleaned::ok(Value::Empty),
+            (None, DataRef::DateTimeIso(s) | DataRef::DurationIso(s)) => s.clone(),
+            (None, DataRef::Error(e)) => return Cleaned::err(format!("单元格错误值 {e}")),
+            (None, DataRef::String(_) | DataRef::SharedString(_) | DataRef::Empty) => {
+                return Cleaned::ok(Value::Empty);
+            }
         })),
         ColumnType::Integer | ColumnType::Decimal => clean_number(column, text.as_deref(), cell),
         ColumnType::Date => match date_of(text.as_deref(), cell) {
@@ -116,8 +170,8 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
         ColumnType::Enum => {
             let t = match (text, cell) {
                 (Some(t), _) => t,
-                (None, Data::Float(f)) => Cow::Owned(integral_digits(*f).unwrap_or_else(|| f.to_string())),
-                (None, Data::Int(i)) => Cow::Owned(i.to_string()),
+                (None, DataRef::Float(f)) => Cow::Owned(integral_digits(*f).unwrap_or_else(|| f.to_string())),
+                (None, DataRef::Int(i)) => Cow::Owned(i.to_string()),
                 _ => return Cleaned::err("应为文字选项".into()),
             };
             match column.choice(&t) {
@@ -133,7 +187,7 @@ pub fn clean(column: &Column, cell: &Data, today: NaiveDate) -> Cleaned {
     }
 }
 
-fn clean_number(column: &Column, text: Option<&str>, cell: &Data) -> Cleaned {
+fn clean_number(column: &Column, text: Option<&str>, cell: &DataRef<'_>) -> Cleaned {
     let n = match (text, cell) {
         (Some(t), _) => {
             let t: String = t.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
@@ -142,9 +196,9 @@ fn clean_number(column: &Column, text: Option<&str>, cell: &Data) -> Cleaned {
                 _ => return Cleaned::err(format!("「{t}」不是数字")),
             }
         }
-        (None, Data::Float(f)) => *f,
-        (None, Data::Int(i)) => *i as f64,
-        (None, Data::DateTime(_) | Data::DateTimeIso(_)) => {
+        (None, DataRef::Float(f)) => *f,
+        (None, DataRef::Int(i)) => *i as f64,
+        (None, DataRef::DateTime(_) | DataRef::DateTimeIso(_)) => {
             return Cleaned::err("单元格为日期格式，应为数字".into());
         }
         _ => return Cleaned::err("应为数字".into()),
@@ -179,23 +233,23 @@ fn excel_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
 }
 
-fn date_of(text: Option<&str>, cell: &Data) -> Result<NaiveDate, String> {
+fn date_of(text: Option<&str>, cell: &DataRef<'_>) -> Result<NaiveDate, String> {
     match (text, cell) {
         (Some(t), _) => parse_text_date(t).ok_or_else(|| {
             format!("日期「{t}」无法识别（应如 2015-8-3、2015/8/3、2015.8.3、2015年8月3日、20150803）")
         }),
-        (None, Data::DateTime(dt)) => {
+        (None, DataRef::DateTime(dt)) => {
             excel_date(dt).ok_or_else(|| "单元格是时间或无效日期，不是日期".to_string())
         }
-        (None, Data::DateTimeIso(s)) => s
+        (None, DataRef::DateTimeIso(s)) => s
             .get(..10)
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .ok_or_else(|| format!("日期「{s}」无法识别")),
         // An 8-digit number typed into a General cell: 20150803.
-        (None, Data::Int(_) | Data::Float(_)) => {
+        (None, DataRef::Int(_) | DataRef::Float(_)) => {
             let digits = match cell {
-                Data::Int(i) => Some(i.to_string()),
-                Data::Float(f) => integral_digits(*f),
+                DataRef::Int(i) => Some(i.to_string()),
+                DataRef::Float(f) => integral_digits(*f),
                 _ => None,
             };
             digits.filter(|d| d.len() == 8).and_then(|d| parse_text_date(&d)).ok_or_else(|| {
@@ -228,7 +282,7 @@ pub fn parse_text_date(t: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-fn clean_range(text: Option<&str>, cell: &Data) -> Cleaned {
+fn clean_range(text: Option<&str>, cell: &DataRef<'_>) -> Cleaned {
     let Some(t) = text else {
         // One date cell: a one-day event.
         return match date_of(None, cell) {
@@ -269,11 +323,11 @@ fn parse_range_end(start: &str, end: &str) -> Option<NaiveDate> {
     })
 }
 
-fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
+fn clean_id(text: Option<&str>, cell: &DataRef<'_>, today: NaiveDate) -> Cleaned {
     let raw = match (text, cell) {
         (Some(t), _) => Cow::Borrowed(t),
         // A 15-digit legacy number survives as a number; an 18-digit one has lost digits.
-        (None, Data::Float(f)) => match integral_digits(*f) {
+        (None, DataRef::Float(f)) => match integral_digits(*f) {
             Some(d) if d.len() == 15 => Cow::Owned(d),
             _ => {
                 return Cleaned::err(
@@ -281,8 +335,8 @@ fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
                 );
             }
         },
-        (None, Data::Int(i)) if i.to_string().len() == 15 => Cow::Owned(i.to_string()),
-        (None, Data::Int(_)) => {
+        (None, DataRef::Int(i)) if i.to_string().len() == 15 => Cow::Owned(i.to_string()),
+        (None, DataRef::Int(_)) => {
             return Cleaned::err("身份证号以数字格式保存，已丢失位数；请将该列设为文本后重新填写".into());
         }
         _ => return Cleaned::err("身份证号应为文本".into()),
@@ -297,7 +351,7 @@ fn clean_id(text: Option<&str>, cell: &Data, today: NaiveDate) -> Cleaned {
     }
 }
 
-fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
+fn clean_card(text: Option<&str>, cell: &DataRef<'_>) -> Cleaned {
     match (text, cell) {
         (Some(t), _) => {
             let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
@@ -306,7 +360,7 @@ fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
             }
             Cleaned::ok(Value::Text(t))
         }
-        (None, Data::Float(f)) => match integral_digits(*f) {
+        (None, DataRef::Float(f)) => match integral_digits(*f) {
             Some(d) if *f < 1e15 => Cleaned {
                 id_gender: None,
                 warning: Some(format!("卡号 {d} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
@@ -314,7 +368,7 @@ fn clean_card(text: Option<&str>, cell: &Data) -> Cleaned {
             },
             _ => Cleaned::err(format!("卡号以数字格式保存（{f}），位数已丢失；请将该列设为文本后重新填写")),
         },
-        (None, Data::Int(i)) => Cleaned {
+        (None, DataRef::Int(i)) => Cleaned {
             id_gender: None,
             warning: Some(format!("卡号 {i} 以数字格式保存，若原卡号有前导零已丢失，请核对")),
             value: Ok(Value::Text(i.to_string())),

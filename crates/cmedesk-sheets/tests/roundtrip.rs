@@ -214,6 +214,10 @@ fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let t = Template::get("compliance-report").unwrap();
     let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];
     assert_eq!(write_xlsx(&t, &too_many, &dir.path().join("big.xlsx")).unwrap_err().code(), "TOO_MANY_ROWS");
+    // .xls is read, never written (rust_xlsxwriter writes .xlsx only): refused, nothing on disk.
+    let xls = dir.path().join("old.XLS");
+    assert_eq!(write_xlsx(&t, &[], &xls).unwrap_err().code(), "XLS_NOT_WRITTEN");
+    assert!(!xls.exists());
 }
 
 /// A header the template does not know, mapped once by the user (the wizard remembers it and
@@ -326,4 +330,80 @@ fn credit_list_export_from_the_core_reads_back() {
         assert_eq!(rec.values[col("review_state")], Value::Text("draft".into()), "保存 (a draft)");
     }
     assert_eq!(export(&d, &t, Some(2025), None, &dir.path().join("none.xlsx")).unwrap().rows, 0);
+}
+
+/// The national list's own columns (no 学时): hours come from 学分 at the year's participant
+/// rate — national 1 credit per 3 hours, provincial as the year's rule set says (R-33,
+/// with one warning;
+/// a 院级 entry (rated per session, R-35) cannot be converted and is rejected, naming 学分.
+#[test]
+fn national_list_without_hours_derives_them_from_credits() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &[(&str, &str, f64)], with_level: bool| {
+        let path = dir.path().join(name);
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.merge_range(0, 0, 0, 8, "2026年度第一批国家级继续医学教育项目目录", &Default::default()).unwrap();
+        let mut headers = vec![
+            "学科名称",
+            "项目编号",
+            "项目名称",
+            "申办单位",
+            "负责人",
+            "举办期限",
+            "举办地点",
+            "学分",
+            "拟招生人数",
+        ];
+        if with_level {
+            headers.push("学分级别");
+        }
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        for (i, (code, level, credits)) in rows.iter().enumerate() {
+            let r = i as u32 + 2;
+            ws.write_string(r, 0, "内科学").unwrap();
+            ws.write_string(r, 1, *code).unwrap();
+            ws.write_string(r, 2, format!("心血管疾病诊疗进展学习班{i}")).unwrap();
+            ws.write_string(r, 3, "某医科大学附属医院").unwrap();
+            ws.write_string(r, 4, "张三").unwrap();
+            ws.write_string(r, 5, "2026-5-10至2026-5-14").unwrap();
+            ws.write_string(r, 6, "成都").unwrap();
+            ws.write_number(r, 7, *credits).unwrap();
+            ws.write_number(r, 8, 100).unwrap();
+            if with_level {
+                ws.write_string(r, 9, *level).unwrap();
+            }
+        }
+        wb.save(&path).unwrap();
+        path
+    };
+    let t = Template::get("approved-projects").unwrap();
+    let mut d = cmedesk_core::Desk::open_in_memory().unwrap();
+    let national =
+        write("national.xlsx", &[("2026-04-01-001(国)", "", 10.0), ("2026-04-01-002(省)", "", 4.0)], false);
+    let r = import(&mut d, &actor(), &t, &national, &ImportOptions::default(), &mut |_, _| {}).unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.imported, 2);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert_eq!(r.warnings[0].row, 2, "named at the header row");
+    assert!(r.warnings[0].message.contains("由学分换算"), "{:?}", r.warnings);
+    let stored = approved_projects::list(&d, &Default::default()).unwrap();
+    let hours = |code: &str| stored.iter().find(|p| p.approved.code == code).unwrap().approved.total_hours;
+    assert_eq!(hours("2026-04-01-001(国)"), 30.0, "R-32: 10 credits × 3 hours");
+    // 2026 falls under the 2024 reform: 3 hours = 1 credit for provincial projects too,
+    // not the older 1 per 6.
+    assert_eq!(hours("2026-04-01-002(省)"), 12.0, "R-08: 4 credits × 3 hours");
+
+    let hospital =
+        write("hospital.xlsx", &[("2026-04-01-003(国)", "国家级", 2.0), ("L2026-01", "院级", 1.0)], true);
+    let before = approved_projects::list(&d, &Default::default()).unwrap().len();
+    let r = import(&mut d, &actor(), &t, &hospital, &ImportOptions::default(), &mut |_, _| {}).unwrap();
+    assert_eq!(r.imported, 0, "all or nothing");
+    assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+    assert_eq!((r.rejected[0].row, r.rejected[0].letter.as_str()), (4, "H"));
+    assert!(r.rejected[0].reason.contains("无法由学分换算学时"), "{}", r.rejected[0].reason);
+    assert_eq!(approved_projects::list(&d, &Default::default()).unwrap().len(), before);
 }

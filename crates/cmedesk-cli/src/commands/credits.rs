@@ -76,14 +76,8 @@ pub enum CreditsCommand {
     /// Review a manual credit at your level (科室 or 医院): approve, return or reject
     Review {
         credit: String,
-        /// approve | return | reject
-        #[arg(long)]
-        decision: String,
-        #[arg(long)]
-        reason: Option<String>,
-        /// The hospital may decide without the department's approval
-        #[arg(long)]
-        skip_department: bool,
+        #[command(flatten)]
+        decision: DecisionArgs,
     },
     /// Review every waiting credit of a person and year at once (per-person mode)
     ReviewPerson {
@@ -91,14 +85,8 @@ pub enum CreditsCommand {
         staff: String,
         #[arg(long)]
         year: i32,
-        /// approve | return | reject
-        #[arg(long)]
-        decision: String,
-        #[arg(long)]
-        reason: Option<String>,
-        /// The hospital may decide without the department's approval
-        #[arg(long)]
-        skip_department: bool,
+        #[command(flatten)]
+        decision: DecisionArgs,
     },
     /// Revoke a credit (the record stays, marked, with the reason)
     Revoke {
@@ -350,24 +338,22 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
             let m = store::submit_manual(desk, &actor, &book, &credit)?;
             Ok(Reply::new(to_json(&m), format!("已上报 {}", m.credit.id)))
         }
-        CreditsCommand::Review { credit, decision, reason, skip_department } => {
-            let decision = parse_decision(&decision)?;
-            let policy = ReviewPolicy { department_required: !skip_department };
-            let m = store::review_manual(desk, &actor, &book, &credit, decision, reason.as_deref(), policy)?;
+        CreditsCommand::Review { credit, decision: d } => {
+            let m =
+                store::review_manual(desk, &actor, &book, &credit, d.decision()?, d.reason(), d.policy())?;
             Ok(Reply::new(to_json(&m), format!("{}：{}", m.credit.id, m.trail.status.label_zh())))
         }
-        CreditsCommand::ReviewPerson { staff: who, year, decision, reason, skip_department } => {
+        CreditsCommand::ReviewPerson { staff: who, year, decision: d } => {
             let s = staff::resolve(desk, &who)?;
-            let policy = ReviewPolicy { department_required: !skip_department };
             let done = store::review_person(
                 desk,
                 &actor,
                 &book,
                 &s.staff.id,
                 year,
-                parse_decision(&decision)?,
-                reason.as_deref(),
-                policy,
+                d.decision()?,
+                d.reason(),
+                d.policy(),
             )?;
             Ok(Reply::new(
                 json!({ "reviewed": to_json(&done) }),
@@ -452,13 +438,34 @@ pub fn run_credits(ctx: &mut Context, cmd: CreditsCommand) -> Result<Reply> {
     }
 }
 
-fn parse_decision(s: &str) -> Result<ReviewDecision> {
-    Ok(match s {
-        "approve" | "通过" => ReviewDecision::Approve,
-        "return" | "退回" => ReviewDecision::Return,
-        "reject" | "不通过" => ReviewDecision::Reject,
-        other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
-    })
+/// A review decision (credits review and the annual review's initial review).
+#[derive(Args)]
+pub struct DecisionArgs {
+    /// approve | return | reject (通过 | 退回 | 不通过)
+    #[arg(long)]
+    decision: String,
+    #[arg(long)]
+    reason: Option<String>,
+    /// The hospital may decide without the department's approval
+    #[arg(long)]
+    skip_department: bool,
+}
+
+impl DecisionArgs {
+    pub fn decision(&self) -> Result<ReviewDecision> {
+        Ok(match self.decision.as_str() {
+            "approve" | "通过" => ReviewDecision::Approve,
+            "return" | "退回" => ReviewDecision::Return,
+            "reject" | "不通过" => ReviewDecision::Reject,
+            other => anyhow::bail!("unknown decision {other}: approve | return | reject"),
+        })
+    }
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+    pub fn policy(&self) -> ReviewPolicy {
+        ReviewPolicy { department_required: !self.skip_department }
+    }
 }
 
 /// Staff id → "name（department）" for the text tables.

@@ -18,6 +18,12 @@ pub struct DemoArgs {
     /// How many staff to generate
     #[arg(long, default_value_t = 2000)]
     staff: usize,
+    /// Also give every person this many synthetic (imported, approved) credits...
+    #[arg(long, default_value_t = 0)]
+    credits_per_person: usize,
+    /// ...in this CME year [default: the current year]
+    #[arg(long)]
+    credits_year: Option<i32>,
 }
 
 /// The admin password a fresh demo database gets when none is given.
@@ -63,16 +69,27 @@ pub fn demo(ctx: &mut Context, args: DemoArgs) -> Result<Reply> {
     let started = std::time::Instant::now();
     let hospital = synthetic::generate(args.seed, args.staff, actor.today());
     let report = synthetic::load(desk, &actor, &hospital)?;
+    let mut credits = 0;
+    if args.credits_per_person > 0 {
+        use chrono::Datelike;
+        let year = args.credits_year.unwrap_or_else(|| actor.today().year());
+        let book = cmedesk_core::rules::RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
+        let rule_set = book.national_for_year(year).map_err(cmedesk_core::CoreError::from)?.id.clone();
+        let ids: Vec<String> =
+            cmedesk_core::staff::list(desk, &Default::default())?.into_iter().map(|r| r.staff.id).collect();
+        let records = synthetic::credit_records(&ids, year, &rule_set, args.credits_per_person, args.seed);
+        credits = cmedesk_core::credits::store::record_credits(desk, &actor, &book, &records)?.inserted;
+    }
     let ms = started.elapsed().as_millis();
     let mut text = format!(
-        "已载入演示医院：{} 个科室，{} 名人员（{} 张卡），{} 个已批准项目，{} 个举办项目（{ms} ms）",
+        "已载入演示医院：{} 个科室，{} 名人员（{} 张卡），{} 个已批准项目，{} 个举办项目，{credits} 条学分（{ms} ms）",
         report.departments, report.staff, report.cards, report.approved_projects, report.projects
     );
     if let Some(pw) = &created {
         text.push_str(&format!("\n新数据库 {}，管理员 admin，密码 {pw}", path.display()));
     }
     Ok(Reply::new(
-        json!({ "db": path, "loaded": to_json(&report), "elapsed_ms": ms, "created": created.is_some() }),
+        json!({ "db": path, "loaded": to_json(&report), "credits": credits, "elapsed_ms": ms, "created": created.is_some() }),
         text,
     ))
 }

@@ -6,7 +6,7 @@ use std::{io::IsTerminal, path::PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use cmedesk_sheets::{ImportOptions, ImportReport, ReadOptions, Template};
+use cmedesk_sheets::{ImportOptions, ImportReport, ReadOptions, Template, mappings};
 use serde_json::json;
 
 use crate::{
@@ -26,6 +26,10 @@ pub struct ImportArgs {
     /// Write an error report (a copy of the sheet with a 错误原因 column) here when rows are rejected
     #[arg(long, value_name = "OUT.xlsx")]
     report: Option<PathBuf>,
+    /// A header the template does not know, and the field it means: `--map "原单位=department"`
+    /// (repeatable). Remembered for later imports of this template (not on a dry run).
+    #[arg(long = "map", value_name = "表头=FIELD")]
+    map: Vec<String>,
 }
 
 #[derive(Args)]
@@ -47,6 +51,19 @@ pub struct ExportArgs {
 pub enum TemplatesCommand {
     /// List the shipped templates and what each can do today
     List,
+    /// List remembered header mappings (表头对照), of one template or of all
+    Mappings {
+        /// Only this template
+        template: Option<String>,
+    },
+    /// Remember that a header means a template field: `templates map staff-roster "原单位=department"`
+    Map {
+        template: String,
+        /// `表头=field`
+        pair: String,
+    },
+    /// Forget a remembered header mapping
+    Unmap { template: String, header: String },
 }
 
 fn import_text(r: &ImportReport) -> String {
@@ -81,11 +98,20 @@ fn import_text(r: &ImportReport) -> String {
 pub fn import(ctx: &mut Context, a: ImportArgs) -> Result<Reply> {
     let template = Template::get(&a.template)?;
     let show_progress = !ctx.args.json && std::io::stderr().is_terminal();
+    let pairs = a.map.iter().map(|m| mappings::parse_pair(m)).collect::<Result<Vec<_>, _>>()?;
     let (desk, actor) = ctx.actor()?;
+    if !a.dry_run {
+        for (header, field) in &pairs {
+            mappings::remember(desk, &actor, &template, header, field)?;
+        }
+    }
     let opts = ImportOptions {
         dry_run: a.dry_run,
         report: a.report,
-        read: ReadOptions { progress_every: if show_progress { 10_000 } else { 0 }, ..Default::default() },
+        read: ReadOptions {
+            progress_every: if show_progress { 10_000 } else { 0 },
+            header_map: pairs.into_iter().collect(),
+        },
     };
     let r = cmedesk_sheets::import(desk, &actor, &template, &a.file, &opts, &mut |done, total| {
         eprint!("\r已读取 {done}/{total} 行");
@@ -100,14 +126,59 @@ pub fn import(ctx: &mut Context, a: ImportArgs) -> Result<Reply> {
 
 pub fn export(ctx: &mut Context, a: ExportArgs) -> Result<Reply> {
     let template = Template::get(&a.template)?;
+    let view = ctx.id_view().clone();
     let (desk, _) = ctx.actor()?;
-    let out = cmedesk_sheets::export(desk, &template, a.year, a.department.as_deref(), &a.out)?;
+    let out =
+        cmedesk_sheets::export_for_view(desk, &template, a.year, a.department.as_deref(), &a.out, &view)?;
     let text = format!("已导出 {} 行到 {}", out.rows, out.path);
     Ok(Reply::new(to_json(&out), text))
 }
 
-pub fn templates(cmd: TemplatesCommand) -> Result<Reply> {
+fn mapping_rows(list: &[cmedesk_core::header_mappings::HeaderMapping]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|m| {
+            vec![
+                m.template.clone(),
+                m.header.clone(),
+                m.field.clone(),
+                m.updated_by.clone(),
+                m.updated_at.clone(),
+            ]
+        })
+        .collect();
+    table::render(&["模板", "表头", "字段", "操作员", "时间"], &rows)
+}
+
+pub fn templates(ctx: &mut Context, cmd: TemplatesCommand) -> Result<Reply> {
     match cmd {
+        TemplatesCommand::Mappings { template } => {
+            if let Some(t) = &template {
+                Template::get(t)?;
+            }
+            let list = cmedesk_core::header_mappings::list(ctx.desk()?, template.as_deref())?;
+            let text = if list.is_empty() {
+                "没有已保存的表头对照".to_string()
+            } else {
+                mapping_rows(&list)
+            };
+            Ok(Reply::new(json!({ "mappings": to_json(&list), "count": list.len() }), text))
+        }
+        TemplatesCommand::Map { template, pair } => {
+            let template = Template::get(&template)?;
+            let (header, field) = mappings::parse_pair(&pair)?;
+            let (desk, actor) = ctx.actor()?;
+            let m = mappings::remember(desk, &actor, &template, &header, &field)?;
+            let text = format!("已保存：模板 {} 的表头「{}」对应字段 {}", m.template, m.header, m.field);
+            Ok(Reply::new(to_json(&m), text))
+        }
+        TemplatesCommand::Unmap { template, header } => {
+            let template = Template::get(&template)?;
+            let (desk, actor) = ctx.actor()?;
+            let m = mappings::forget(desk, &actor, &template, &header)?;
+            let text = format!("已删除：模板 {} 的表头「{}」", m.template, m.header);
+            Ok(Reply::new(to_json(&m), text))
+        }
         TemplatesCommand::List => {
             let all = Template::all()?;
             let list: Vec<_> = all

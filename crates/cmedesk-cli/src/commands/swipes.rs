@@ -17,7 +17,9 @@ use cmedesk_cards::{
     logfile,
 };
 use cmedesk_core::{
-    Actor, projects,
+    Actor, Permission,
+    privacy::IdView,
+    projects,
     swipes::{self, DuplicatePolicy, Ingested, SwipeFilter, SwipeInput, SwipeSource},
     terminals,
 };
@@ -106,9 +108,9 @@ fn project_id(desk: &cmedesk_core::Desk, project: Option<&str>) -> Result<Option
 }
 
 /// Prints a line and flushes it: the line is the person's confirmation.
-fn confirm(line: &str) {
+fn confirm(line: &str, view: &IdView) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+    let _ = writeln!(out, "{}", view.text(line)).and_then(|_| out.flush());
 }
 
 fn swipe_line(i: &Ingested, commit_ms: f64) -> serde_json::Value {
@@ -128,6 +130,7 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
     match cmd {
         SwipeCommand::Listen { port, reader, project, max_swipes, timeout, format, duplicate_window } => {
             let json_out = ctx.args.json;
+            let view = ctx.id_view().clone();
             let (desk, signed_in) = ctx.actor()?;
             let project_id = project_id(desk, project.as_deref())?;
             let kind = match reader {
@@ -180,27 +183,33 @@ pub fn run(ctx: &mut Context, cmd: SwipeCommand) -> Result<Reply> {
                         taken += 1;
                         *counts.entry(ingested.swipe.status.as_str()).or_default() += 1;
                         if json_out {
-                            confirm(&swipe_line(&ingested, commit_ms).to_string());
+                            confirm(&swipe_line(&ingested, commit_ms).to_string(), &view);
                         } else {
                             let who = ingested
                                 .holder
                                 .as_ref()
                                 .map(|h| format!("{} {}", h.staff.name, h.department_name))
                                 .unwrap_or_else(|| ingested.swipe.card_key.clone());
-                            confirm(&format!(
-                                "{} {} {}",
-                                ingested.swipe.swiped_at.format("%H:%M:%S"),
-                                ingested.swipe.status.label_zh(),
-                                who
-                            ));
+                            confirm(
+                                &format!(
+                                    "{} {} {}",
+                                    ingested.swipe.swiped_at.format("%H:%M:%S"),
+                                    ingested.swipe.status.label_zh(),
+                                    who
+                                ),
+                                &view,
+                            );
                         }
                     }
-                    other => eprintln!("{}", serde_json::to_string(&other).unwrap_or_default()),
+                    other => eprintln!("{}", view.text(&serde_json::to_string(&other).unwrap_or_default())),
                 }
             }
             handle.stop();
             if json_out {
-                confirm(&json!({ "event": "summary", "swipes": taken, "by_status": counts }).to_string());
+                confirm(
+                    &json!({ "event": "summary", "swipes": taken, "by_status": counts }).to_string(),
+                    &view,
+                );
             }
             Ok(Reply::new(serde_json::Value::Null, format!("共 {taken} 次刷卡")))
         }
@@ -337,6 +346,9 @@ pub fn run_terminal(ctx: &mut Context, cmd: TerminalCommand) -> Result<Reply> {
         }
         TerminalCommand::Pull { port, baud, project, keep } => {
             let (desk, actor) = ctx.actor()?;
+            // Refused before the device is touched (its records are only cleared after commit,
+            // but an operator who may not record swipes has no business opening it).
+            actor.require(Permission::RecordSwipes)?;
             let project_id = project_id(desk, project.as_deref())?;
             let mut device = StoringTerminal::open(&port, baud)?;
             let info = device.info()?;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use cmedesk_core::{Role, departments, users};
+use cmedesk_core::{Role, departments, session, users};
 use serde_json::json;
 
 use crate::{
@@ -42,6 +42,10 @@ pub enum UserCommand {
         #[arg(long)]
         current: Option<String>,
     },
+    /// Lift a lockout after repeated failed sign-ins (admin; the password stays)
+    Unlock { username: String },
+    /// The sign-in policy: lockout after failed sign-ins, idle lock of the desktop
+    Policy,
 }
 
 pub fn run(ctx: &mut Context, cmd: UserCommand) -> Result<Reply> {
@@ -83,6 +87,26 @@ pub fn run(ctx: &mut Context, cmd: UserCommand) -> Result<Reply> {
             Ok(Reply::new(
                 json!({ "username": username, "changed": true }),
                 format!("已修改 {username} 的密码"),
+            ))
+        }
+        UserCommand::Unlock { username } => {
+            session::unlock(desk, &actor, &username)?;
+            Ok(Reply::new(
+                json!({ "username": username, "unlocked": true }),
+                format!("已解除 {username} 的锁定"),
+            ))
+        }
+        UserCommand::Policy => {
+            let p = session::SessionPolicy::default();
+            let state = session::lock_state(desk, &actor.operator.username, actor.now, &p)?;
+            Ok(Reply::new(
+                json!({ "policy": to_json(&p), "you": to_json(&state) }),
+                format!(
+                    "连续{}次密码错误锁定 {} 分钟；桌面端 {} 分钟无操作自动锁定；密码至少8位且含字母和数字",
+                    p.max_failed_sign_ins,
+                    p.lockout_window_secs / 60,
+                    p.idle_lock_secs / 60
+                ),
             ))
         }
     }

@@ -120,24 +120,9 @@ impl CreditError {
     /// The input field at fault, for highlighting in a form.
     pub fn field(&self) -> Option<&str> {
         match self {
+            // The only field named by data (a rule file's key) rather than by the code.
             CreditError::RuleInvalid { key, .. } => Some(key),
-            CreditError::FieldRequired { field }
-            | CreditError::FieldTooLong { field, .. }
-            | CreditError::AmountTooLarge { field, .. }
-            | CreditError::AmountNotPositive { field }
-            | CreditError::AmountNotMultiple { field, .. } => Some(field),
-            CreditError::CategoryUnknown { .. } | CreditError::CategoryPlatformOnly { .. } => {
-                Some("category")
-            }
-            CreditError::EvidenceRequired { .. } | CreditError::EvidenceHashInvalid { .. } => {
-                Some("evidence")
-            }
-            CreditError::ReasonRequired => Some("reason"),
-            CreditError::DateOutsideYears { .. } => Some("activity_date"),
-            CreditError::WindowInvalid { .. } => Some("attendance_windows"),
-            CreditError::PeriodInvalid { .. } => Some("holding_periods"),
-            CreditError::StrategyInvalid { .. } => Some("strategy"),
-            _ => None,
+            other => other.static_field(),
         }
     }
 

@@ -5,10 +5,12 @@
 //! transaction); the decisions themselves are the pure functions of `grant`, `manual_credits`,
 //! `compliance` and `forecast`.
 //!
-//! Permissions are checked by role here (the core's `Permission` list has no credit entries yet):
-//! granting, importing, revoking and exemptions need an officer or admin; manual entry also a
-//! department secretary for their own department; review is at the department level for a
-//! secretary and at the hospital level for an officer or admin; viewers only read.
+//! Permissions are the core's [`Permission`]s (deny by default, `Role::allows`); the store adds
+//! only the data-dependent part: a department-scoped permission (entry, department review)
+//! holds for staff of the operator's own department.
+//!
+//! A person-year marked for the health bureau ([`annual_review`]) is locked: every write here
+//! checks it inside its transaction and is refused with `ANNUAL_REVIEW_LOCKED`.
 
 use std::collections::HashSet;
 
@@ -28,7 +30,7 @@ use crate::manual_credits::{
 };
 use crate::remote_learning::{self, ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject};
 use crate::rules::{RuleBook, RuleSet};
-use crate::{Actor, Desk, Role};
+use crate::{Actor, Desk, Permission, annual_review};
 
 const ENTITY: &str = "credit";
 
@@ -83,36 +85,40 @@ pub struct CreditFilter {
     pub include_revoked: bool,
 }
 
-fn forbidden(actor: &Actor, permission: &'static str, permission_zh: &'static str) -> CoreError {
-    CoreError::Forbidden {
+/// A department-scoped permission holds only for staff of the operator's own department.
+fn require_own_department(
+    desk: &Desk,
+    actor: &Actor,
+    staff_id: &str,
+    permission: &'static str,
+    permission_zh: &'static str,
+) -> Result<()> {
+    let dept = staff_department(desk, staff_id)?;
+    if actor.operator.department_id.as_deref() == Some(dept.as_str()) {
+        return Ok(());
+    }
+    Err(CoreError::Forbidden {
         operator: actor.operator.username.clone(),
         role: actor.operator.role.as_str(),
         permission,
         permission_zh,
-    }
+    })
 }
 
-fn require_officer(actor: &Actor, permission: &'static str, zh: &'static str) -> Result<()> {
-    match actor.operator.role {
-        Role::Admin | Role::Officer => Ok(()),
-        _ => Err(forbidden(actor, permission, zh)),
-    }
-}
-
-/// Officers and admins enter for anybody; a secretary only for staff of their department.
+/// Entry for anybody ([`Permission::EnterCredits`]), or for the operator's own department
+/// ([`Permission::EnterDepartmentCredits`]).
 fn require_entry_for(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<()> {
-    match actor.operator.role {
-        Role::Admin | Role::Officer => Ok(()),
-        Role::DepartmentSecretary => {
-            let dept = staff_department(desk, staff_id)?;
-            if actor.operator.department_id.as_deref() == Some(dept.as_str()) {
-                Ok(())
-            } else {
-                Err(forbidden(actor, "enter credits for another department", "录入其他科室人员的学分"))
-            }
-        }
-        Role::Viewer => Err(forbidden(actor, "enter credits", "录入学分")),
+    if actor.allows(Permission::EnterCredits) {
+        return Ok(());
     }
+    actor.require(Permission::EnterDepartmentCredits)?;
+    require_own_department(
+        desk,
+        actor,
+        staff_id,
+        "enter credits for another department",
+        "录入其他科室人员的学分",
+    )
 }
 
 fn staff_department(desk: &Desk, staff_id: &str) -> Result<String> {
@@ -149,11 +155,12 @@ fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> rusqlite::Result<T> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const COLUMNS: &str = "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+pub(crate) const COLUMNS: &str =
+    "id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
     activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
     review_status, rate_json, cap_x100, platform, revoked_at, revoked_reason";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
     let activity_date: String = r.get(4)?;
     let source: String = r.get(5)?;
     let class: Option<String> = r.get(11)?;
@@ -190,72 +197,58 @@ fn row(r: &Row<'_>) -> rusqlite::Result<StoredCredit> {
     })
 }
 
+/// The record's columns in [`COLUMNS`] order up to `platform` (revocation is written on its
+/// own), then the time of writing: the parameters of both [`insert`] and [`update`].
+fn record_params(c: &CreditRecord, now: &str) -> Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value;
+    let text = |s: &str| Value::Text(s.to_string());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+    Ok(vec![
+        text(&c.id),
+        text(&c.staff_id),
+        Value::Integer(c.cme_year.into()),
+        text(&c.rule_set),
+        Value::Text(c.activity_date.format("%Y-%m-%d").to_string()),
+        Value::Text(enum_text(&c.source)?),
+        opt(&c.project_id),
+        opt(&c.project_code),
+        text(&c.activity_name),
+        text(&c.category),
+        opt(&c.credit_level),
+        opt(&c.class.map(|k| enum_text(&k)).transpose()?),
+        Value::Integer(c.credits.hundredths()),
+        Value::Integer(c.hours.hundredths()),
+        Value::Text(enum_text(&c.subject)?),
+        text(&c.issuer),
+        Value::Text(enum_text(&c.review_status)?),
+        opt(&c.rate.as_ref().map(to_json).transpose()?),
+        c.cap.map_or(Value::Null, |x| Value::Integer(x.hundredths())),
+        opt(&c.platform),
+        text(now),
+    ])
+}
+
 fn insert(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
-    conn.execute(
-        &format!(
-            "INSERT INTO credits({}, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, NULL, NULL, ?21, ?21)",
-            COLUMNS.replace('\n', " ")
-        ),
-        params![
-            c.id,
-            c.staff_id,
-            c.cme_year,
-            c.rule_set,
-            c.activity_date.format("%Y-%m-%d").to_string(),
-            enum_text(&c.source)?,
-            c.project_id,
-            c.project_code,
-            c.activity_name,
-            c.category,
-            c.credit_level,
-            c.class.map(|k| enum_text(&k)).transpose()?,
-            c.credits.hundredths(),
-            c.hours.hundredths(),
-            enum_text(&c.subject)?,
-            c.issuer,
-            enum_text(&c.review_status)?,
-            c.rate.as_ref().map(to_json).transpose()?,
-            c.cap.map(Centi::hundredths),
-            c.platform,
-            now
-        ],
-    )?;
+    conn.prepare_cached(
+        "INSERT INTO credits(id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
+            activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
+            review_status, rate_json, cap_x100, platform, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21)",
+    )?
+    .execute(rusqlite::params_from_iter(record_params(c, now)?))?;
     Ok(())
 }
 
 fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE credits SET staff_id = ?2, cme_year = ?3, rule_set = ?4, activity_date = ?5,
             source = ?6, project_id = ?7, project_code = ?8, activity_name = ?9, category = ?10,
             credit_level = ?11, class = ?12, credits_x100 = ?13, hours_x100 = ?14, subject = ?15,
             issuer = ?16, review_status = ?17, rate_json = ?18, cap_x100 = ?19, platform = ?20,
             updated_at = ?21
          WHERE id = ?1",
-        params![
-            c.id,
-            c.staff_id,
-            c.cme_year,
-            c.rule_set,
-            c.activity_date.format("%Y-%m-%d").to_string(),
-            enum_text(&c.source)?,
-            c.project_id,
-            c.project_code,
-            c.activity_name,
-            c.category,
-            c.credit_level,
-            c.class.map(|k| enum_text(&k)).transpose()?,
-            c.credits.hundredths(),
-            c.hours.hundredths(),
-            enum_text(&c.subject)?,
-            c.issuer,
-            enum_text(&c.review_status)?,
-            c.rate.as_ref().map(to_json).transpose()?,
-            c.cap.map(Centi::hundredths),
-            c.platform,
-            now
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params_from_iter(record_params(c, now)?))?;
     Ok(())
 }
 
@@ -290,7 +283,7 @@ pub fn record_credits(
     book: &RuleBook,
     credits: &[CreditRecord],
 ) -> Result<SaveReport> {
-    require_officer(actor, "grant credits", "授予学分")?;
+    actor.require(Permission::GrantCredits)?;
     let mut report = SaveReport::default();
     let mut work: Vec<(Option<CreditRecord>, &CreditRecord)> = Vec::new();
     for c in credits {
@@ -320,6 +313,10 @@ pub fn record_credits(
     desk.change(actor, |ch| {
         let now = ch.actor().timestamp();
         for (before, after) in &work {
+            annual_review::ensure_unlocked(ch.tx(), &after.staff_id, after.cme_year)?;
+            if let Some(b) = before {
+                annual_review::ensure_unlocked(ch.tx(), &b.staff_id, b.cme_year)?;
+            }
             match before {
                 None => {
                     insert(ch.tx(), after, &now)?;
@@ -354,7 +351,7 @@ pub fn revoke(
     credit_id: &str,
     reason: &str,
 ) -> Result<StoredCredit> {
-    require_officer(actor, "revoke credits", "撤销学分")?;
+    actor.require(Permission::RevokeCredits)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(CreditError::ReasonRequired.into());
@@ -374,6 +371,7 @@ pub fn revoke(
         ..before.clone()
     };
     desk.change(actor, |ch| {
+        annual_review::ensure_unlocked(ch.tx(), &before.record.staff_id, before.record.cme_year)?;
         ch.tx().execute(
             "UPDATE credits SET revoked_at = ?2, revoked_reason = ?3, updated_at = ?2 WHERE id = ?1",
             params![credit_id, after.revoked_at, after.revoked_reason],
@@ -391,7 +389,7 @@ pub fn set_year_rule_set(
     year: i32,
     rule_set: &str,
 ) -> Result<()> {
-    require_officer(actor, "choose the rule set", "设置学分规则")?;
+    actor.require(Permission::ChooseRuleSet)?;
     let rs = book.get(rule_set)?;
     rs.year(year)?;
     let before: Option<String> = desk
@@ -567,6 +565,7 @@ pub fn add_manual(
     desk.change(actor, |ch| {
         let id = ch.new_id();
         let (credit, trail) = manual_credits::prepare(&form, rs, &id, mode, ch.actor().today())?;
+        annual_review::ensure_unlocked(ch.tx(), &credit.staff_id, credit.cme_year)?;
         let now = ch.actor().timestamp();
         insert(ch.tx(), &credit, &now)?;
         ch.tx().execute(
@@ -614,6 +613,8 @@ pub fn edit_manual(
     }
     credit.review_status = trail.status;
     desk.change(actor, |ch| {
+        annual_review::ensure_unlocked(ch.tx(), &before.credit.staff_id, before.credit.cme_year)?;
+        annual_review::ensure_unlocked(ch.tx(), &credit.staff_id, credit.cme_year)?;
         let now = ch.actor().timestamp();
         update(ch.tx(), &credit, &now)?;
         ch.tx().execute(
@@ -660,7 +661,7 @@ pub fn import_remote(
     exams: &[ExamRecord],
     policy: &RemotePolicy,
 ) -> Result<RemoteImport> {
-    require_officer(actor, "import remote learning", "导入远程教育学分")?;
+    actor.require(Permission::GrantCredits)?;
     let rs = rule_set_for_date(desk, book, project.activity_date)?;
     let outcome = remote_learning::evaluate(project, records, exams, policy, rs)?;
     let hosted: bool = desk
@@ -711,21 +712,18 @@ pub fn submit_manual(
 /// The review level of the actor for a staff member's credit: department for their own
 /// department's secretary, hospital for officers and admins.
 fn review_level(desk: &Desk, actor: &Actor, staff_id: &str) -> Result<ReviewLevel> {
-    match actor.operator.role {
-        Role::Admin | Role::Officer => Ok(ReviewLevel::Hospital),
-        Role::DepartmentSecretary => {
-            let dept = staff_department(desk, staff_id)?;
-            if actor.operator.department_id.as_deref() != Some(dept.as_str()) {
-                return Err(forbidden(
-                    actor,
-                    "review credits of another department",
-                    "审核其他科室人员的学分",
-                ));
-            }
-            Ok(ReviewLevel::Department)
-        }
-        Role::Viewer => Err(forbidden(actor, "review credits", "审核学分")),
+    if actor.allows(Permission::ReviewCreditsHospital) {
+        return Ok(ReviewLevel::Hospital);
     }
+    actor.require(Permission::ReviewCreditsDepartment)?;
+    require_own_department(
+        desk,
+        actor,
+        staff_id,
+        "review credits of another department",
+        "审核其他科室人员的学分",
+    )?;
+    Ok(ReviewLevel::Department)
 }
 
 fn decide(
@@ -782,6 +780,8 @@ pub fn review_person(
     policy: ReviewPolicy,
 ) -> Result<Vec<ManualCredit>> {
     let level = review_level(desk, actor, staff_id)?;
+    // A locked person-year has nothing to review; say why rather than "nothing waiting".
+    annual_review::ensure_unlocked(desk.conn(), staff_id, year)?;
     let ids: Vec<String> = list(
         desk,
         &CreditFilter {
@@ -826,6 +826,7 @@ fn save_trails(
         let now = ch.actor().timestamp();
         let mut out = Vec::with_capacity(work.len());
         for (before, trail) in &work {
+            annual_review::ensure_unlocked(ch.tx(), &before.credit.staff_id, before.credit.cme_year)?;
             let mut after = before.clone();
             after.credit.review_status = trail.status;
             after.trail = trail.clone();
@@ -852,7 +853,7 @@ pub fn set_exemption(
     year: i32,
     reason: Option<&str>,
 ) -> Result<()> {
-    require_officer(actor, "set exemptions", "设置不计达标")?;
+    actor.require(Permission::SetExemptions)?;
     staff_department(desk, staff_id)?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let before: Option<String> = desk
@@ -868,6 +869,7 @@ pub fn set_exemption(
     }
     let key = format!("{staff_id}/{year}");
     desk.change(actor, |ch| {
+        annual_review::ensure_unlocked(ch.tx(), staff_id, year)?;
         match reason {
             Some(r) => ch.tx().execute(
                 "INSERT INTO compliance_exemptions(staff_id, cme_year, reason, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -981,4 +983,44 @@ pub fn forecast_report(
         scheduled,
         as_of,
     )?)
+}
+
+/// One person's compliance for a year (the "my credits" page): the same evaluation as
+/// [`compliance_report`], over that person's credits only. `None` when the person is not
+/// evaluated that year (cancelled or transferred out).
+pub fn person_compliance(
+    desk: &Desk,
+    book: &RuleBook,
+    year: i32,
+    staff_id: &str,
+    hospital_kind: Option<&str>,
+) -> Result<Option<(ComplianceReport, Vec<StoredCredit>)>> {
+    let rs = rule_set_for_year(desk, book, year)?;
+    let YearData { mut staff, mut credits, mut history, mut revoked } = load_year(desk, year, None)?;
+    staff.retain(|s| s.staff_id == staff_id);
+    if staff.is_empty() {
+        return Ok(None);
+    }
+    credits.retain(|c| c.staff_id == staff_id);
+    history.retain(|c| c.staff_id == staff_id);
+    revoked.retain(|id| credits.iter().any(|c| &c.id == id));
+    let report = compliance::evaluate(&ComplianceInput {
+        rule_set: rs,
+        year,
+        staff: &staff,
+        credits: &credits,
+        history: &history,
+        revoked: &revoked,
+        hospital_kind,
+    })?;
+    let stored = list(
+        desk,
+        &CreditFilter {
+            staff_id: Some(staff_id.to_string()),
+            cme_year: Some(year),
+            include_revoked: true,
+            ..CreditFilter::default()
+        },
+    )?;
+    Ok(Some((report, stored)))
 }

@@ -3,8 +3,10 @@
 //!
 //! Every [`crate::store::Change::record`] writes one audit-log row and one outbox row in the same
 //! transaction; the outbox row names its audit row (`audit_seq`: equal to `site_seq` until the
-//! first pull adds audit rows of its own), which supplies the `before` state that per-field
-//! merging needs. A row whose audit partner names another entity is refused as corrupt.
+//! first pull adds audit rows of its own), which supplies the `before` and `after` states (the
+//! outbox payload carries only the action; databases written before that change also carry
+//! `after` there, equal to the audit row's). A row whose audit partner names another entity is
+//! refused as corrupt rather than guessed.
 //!
 //! A field edit is *frozen* before it is first pushed and before every pull
 //! ([`freeze_pending`]): its HLC reading is taken from the desk's clock (which has observed every
@@ -43,7 +45,7 @@ fn read_ops(
 ) -> Result<Vec<Op>> {
     let mut stmt = conn.prepare_cached(
         "SELECT o.site_seq, o.op_id, o.entity, o.entity_id, o.payload, o.created_at,
-                a.entity, a.entity_id, a.before, f.body
+                a.entity, a.entity_id, a.before, a.after, f.body
          FROM outbox o LEFT JOIN audit_log a ON a.seq = o.audit_seq
               LEFT JOIN sync_frozen_ops f ON f.site_seq = o.site_seq
          WHERE o.site_seq > ?1 AND (?3 = 0 OR o.entity NOT IN ('swipe'))
@@ -60,7 +62,8 @@ fn read_ops(
             audit_entity: r.get(6)?,
             audit_entity_id: r.get(7)?,
             before: r.get(8)?,
-            frozen: r.get(9)?,
+            after: r.get(9)?,
+            frozen: r.get(10)?,
         })
     })?;
     let mut ops = Vec::new();
@@ -80,6 +83,7 @@ struct Row {
     audit_entity: Option<String>,
     audit_entity_id: Option<String>,
     before: Option<String>,
+    after: Option<String>,
     frozen: Option<String>,
 }
 
@@ -93,8 +97,13 @@ fn to_op(site_id: &str, row: Row) -> Result<Op> {
     {
         return Err(corrupt(&row, "its audit-log partner names another entity"));
     }
-    let payload: Value = serde_json::from_str(&row.payload).map_err(|e| corrupt(&row, &e.to_string()))?;
-    let after = payload.get("after").cloned().unwrap_or(Value::Null);
+    // The payload must still be JSON (a damaged row is refused, not guessed); the state is the
+    // audit row's.
+    serde_json::from_str::<Value>(&row.payload).map_err(|e| corrupt(&row, &e.to_string()))?;
+    let after: Value = match row.after.as_deref() {
+        Some(text) => serde_json::from_str(text).map_err(|e| corrupt(&row, &e.to_string()))?,
+        None => Value::Null,
+    };
     let body = if EVENT_ENTITIES.contains(&row.entity.as_str()) {
         OpBody::Event { data: after }
     } else if let Some(frozen) = &row.frozen {
