@@ -18,6 +18,8 @@ use cmedesk_core::sync::{
     LogEntry, Op, OpBody, OpResult, Outcome, PullReply, PushReply, PushRequest, Replica,
     hub::{PushDecision, decide},
 };
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
 use crate::store::{HubError, Status, token_hash};
@@ -181,12 +183,15 @@ impl PgStore {
         }
         let mut results = Vec::with_capacity(req.ops.len());
         let (mut gap, mut mismatch) = (None, None);
+        let mut batch = Batch::read(&mut tx, &req.ops)?;
         for op in &req.ops {
             if op.site_id != req.site_id {
                 mismatch = Some(op.site_seq);
                 break;
             }
-            let known = if op.site_seq <= acked {
+            let known = if let Some(k) = batch.settled.get(&op.site_seq) {
+                Some(k.clone())
+            } else if op.site_seq <= acked {
                 tx.query_opt(
                     "SELECT op_id, hash, result FROM site_ops WHERE site_id = $1 AND site_seq = $2",
                     &[&req.site_id, &op.site_seq],
@@ -207,7 +212,7 @@ impl PgStore {
                     results.push(result);
                 }
                 PushDecision::Apply => {
-                    let outcome = match settle(&mut tx, op)? {
+                    let outcome = match batch.settle(&mut tx, op)? {
                         Some(outcome) => outcome,
                         None => {
                             head = if naive {
@@ -215,12 +220,7 @@ impl PgStore {
                             } else {
                                 head + 1
                             };
-                            let text =
-                                serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
-                            tx.execute(
-                                "INSERT INTO log(server_seq, op_id, op) VALUES ($1, $2, $3)",
-                                &[&head, &op.op_id, &text],
-                            )?;
+                            batch.log(head, op)?;
                             Outcome::Applied { server_seq: head }
                         }
                     };
@@ -228,10 +228,7 @@ impl PgStore {
                         OpResult { site_seq: op.site_seq, op_id: op.op_id.clone(), outcome, replay: false };
                     let stored =
                         serde_json::to_string(&result).map_err(|e| HubError::Corrupt(e.to_string()))?;
-                    tx.execute(
-                        "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result) VALUES ($1, $2, $3, $4, $5)",
-                        &[&req.site_id, &op.site_seq, &op.op_id, &op.hash(), &stored],
-                    )?;
+                    batch.settled.insert(op.site_seq, (op.op_id.clone(), op.hash(), stored));
                     acked = op.site_seq;
                     results.push(result);
                 }
@@ -245,6 +242,7 @@ impl PgStore {
                 }
             }
         }
+        batch.write(&mut tx, &req.site_id)?;
         tx.execute(
             "UPDATE sites SET acked_through = $2, quarantined_at = COALESCE($3, quarantined_at) WHERE site_id = $1",
             &[&req.site_id, &acked, &mismatch],
@@ -293,44 +291,116 @@ impl PgStore {
     }
 }
 
-/// The outcome of an accepted op when it is not logged (`None`: log it), as
-/// [`cmedesk_core::sync::hub::settle`] decides it from the merged data.
-fn settle(tx: &mut Transaction<'_>, op: &Op) -> Result<Option<Outcome>, HubError> {
-    if let Err(reason) = op.validate() {
-        return Ok(Some(Outcome::Rejected { reason }));
-    }
-    let logged: bool =
-        tx.query_one("SELECT EXISTS (SELECT 1 FROM log WHERE op_id = $1)", &[&op.op_id])?.get(0);
-    if logged {
-        return Ok(Some(Outcome::Duplicate));
-    }
-    if let OpBody::Event { data } = &op.body {
-        let text = data.to_string();
-        let existing: Option<String> = tx
-            .query_opt(
-                "SELECT data FROM events WHERE entity = $1 AND entity_id = $2",
-                &[&op.entity, &op.entity_id],
-            )?
-            .map(|r| r.get(0));
-        match existing {
-            Some(e) if e == text => return Ok(Some(Outcome::Duplicate)),
-            // Different data under one id: logged (the merge keeps the canonical-smaller one).
-            Some(e) if text < e => {
-                tx.execute(
-                    "UPDATE events SET data = $3 WHERE entity = $1 AND entity_id = $2",
-                    &[&op.entity, &op.entity_id, &text],
-                )?;
-            }
-            Some(_) => {}
-            None => {
-                tx.execute(
-                    "INSERT INTO events(entity, entity_id, data) VALUES ($1, $2, $3)",
-                    &[&op.entity, &op.entity_id, &text],
-                )?;
+/// What one push reads once and writes once: the log's op ids and the space's events for the
+/// ops of the batch, and the rows to insert (one round trip per table instead of per op).
+#[derive(Default)]
+struct Batch {
+    logged: HashSet<String>,
+    events: HashMap<(String, String), String>,
+    new_events: (Vec<String>, Vec<String>, Vec<String>),
+    log: (Vec<i64>, Vec<String>, Vec<String>),
+    /// site_seq → (op_id, hash, result) settled in this batch.
+    settled: BTreeMap<i64, (String, String, String)>,
+}
+
+impl Batch {
+    fn read(tx: &mut Transaction<'_>, ops: &[Op]) -> Result<Batch, HubError> {
+        let ids: Vec<&str> = ops.iter().map(|o| o.op_id.as_str()).collect();
+        let mut batch = Batch::default();
+        for r in tx.query("SELECT op_id FROM log WHERE op_id = ANY($1)", &[&ids])? {
+            batch.logged.insert(r.get(0));
+        }
+        let event_ids: Vec<&str> = ops
+            .iter()
+            .filter(|o| matches!(o.body, OpBody::Event { .. }))
+            .map(|o| o.entity_id.as_str())
+            .collect();
+        if !event_ids.is_empty() {
+            for r in tx.query(
+                "SELECT entity, entity_id, data FROM events WHERE entity_id = ANY($1)",
+                &[&event_ids],
+            )? {
+                batch.events.insert((r.get(0), r.get(1)), r.get(2));
             }
         }
+        Ok(batch)
     }
-    Ok(None)
+
+    /// The outcome of an accepted op when it is not logged (`None`: log it), as
+    /// [`cmedesk_core::sync::hub::settle`] decides it from the merged data.
+    fn settle(&mut self, tx: &mut Transaction<'_>, op: &Op) -> Result<Option<Outcome>, HubError> {
+        if let Err(reason) = op.validate() {
+            return Ok(Some(Outcome::Rejected { reason }));
+        }
+        if self.logged.contains(&op.op_id) {
+            return Ok(Some(Outcome::Duplicate));
+        }
+        if let OpBody::Event { data } = &op.body {
+            let text = data.to_string();
+            let key = (op.entity.clone(), op.entity_id.clone());
+            match self.events.get(&key) {
+                Some(e) if *e == text => return Ok(Some(Outcome::Duplicate)),
+                // Different data under one id: logged (the merge keeps the canonical-smaller one).
+                Some(e) if text < *e => {
+                    if self.new_events.1.contains(&op.entity_id) {
+                        return Err(HubError::Corrupt(format!("event {} twice in one push", op.entity_id)));
+                    }
+                    tx.execute(
+                        "UPDATE events SET data = $3 WHERE entity = $1 AND entity_id = $2",
+                        &[&op.entity, &op.entity_id, &text],
+                    )?;
+                    self.events.insert(key, text);
+                }
+                Some(_) => {}
+                None => {
+                    self.new_events.0.push(op.entity.clone());
+                    self.new_events.1.push(op.entity_id.clone());
+                    self.new_events.2.push(text.clone());
+                    self.events.insert(key, text);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn log(&mut self, server_seq: i64, op: &Op) -> Result<(), HubError> {
+        let text = serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
+        self.logged.insert(op.op_id.clone());
+        self.log.0.push(server_seq);
+        self.log.1.push(op.op_id.clone());
+        self.log.2.push(text);
+        Ok(())
+    }
+
+    fn write(self, tx: &mut Transaction<'_>, site_id: &str) -> Result<(), HubError> {
+        if !self.new_events.0.is_empty() {
+            tx.execute(
+                "INSERT INTO events(entity, entity_id, data) SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
+                &[&self.new_events.0, &self.new_events.1, &self.new_events.2],
+            )?;
+        }
+        if !self.log.0.is_empty() {
+            tx.execute(
+                "INSERT INTO log(server_seq, op_id, op) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[])",
+                &[&self.log.0, &self.log.1, &self.log.2],
+            )?;
+        }
+        if !self.settled.is_empty() {
+            let seqs: Vec<i64> = self.settled.keys().copied().collect();
+            let (mut ids, mut hashes, mut results) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, hash, result) in self.settled.into_values() {
+                ids.push(id);
+                hashes.push(hash);
+                results.push(result);
+            }
+            tx.execute(
+                "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result)
+                 SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[])",
+                &[&site_id, &seqs, &ids, &hashes, &results],
+            )?;
+        }
+        Ok(())
+    }
 }
 
 fn epoch(client: &mut Client) -> Result<u64, HubError> {
