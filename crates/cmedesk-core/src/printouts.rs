@@ -358,7 +358,7 @@ mod tests {
     fn card_numbers_print_without_their_scheme_and_id_cards_masked() {
         assert_eq!(card_no_text(Some("ic:0627120049")), "0627120049");
         assert_eq!(card_no_text(Some("uid:04A1B2C3")), "04A1B2C3");
-        assert_eq!(card_no_text(Some("rid:11010519491231002X")), "110105********002X");
+        assert_eq!(card_no_text(Some("rid:11010519491231002X")), "1101**********002X");
         assert_eq!(card_no_text(None), "");
     }
 }

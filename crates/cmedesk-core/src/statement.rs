@@ -110,17 +110,12 @@ pub struct Statement {
     pub printed_at: DateTime<FixedOffset>,
 }
 
-/// Masks an ID number for printing: first 6 and last 4 characters stay, the rest become `*`
-/// (`411123********4062`). Short or odd input is masked all but its last character, so a
+/// Masks an ID number for printing with the house mask: first 4 and last 4 characters stay, the
+/// rest become `*` (`4111**********4062`); input of 8 characters or fewer is masked whole, so a
 /// mistyped number never prints in full.
 pub fn mask_id_number(id_number: &str) -> String {
-    let chars: Vec<char> = id_number.trim().chars().collect();
-    let n = chars.len();
-    if n >= 15 {
-        chars.iter().enumerate().map(|(i, c)| if i < 6 || i >= n - 4 { *c } else { '*' }).collect()
-    } else {
-        chars.iter().enumerate().map(|(i, c)| if i + 1 == n { *c } else { '*' }).collect()
-    }
+    // The house mask (`1101**********002X`), the same in lists, exports and printouts.
+    crate::id_number::mask(id_number.trim())
 }
 
 impl Statement {
@@ -558,8 +553,8 @@ mod tests {
 
     #[test]
     fn masks_id_numbers() {
-        assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
-        assert_eq!(mask_id_number("123"), "**3");
+        assert_eq!(mask_id_number("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask_id_number("123"), "***");
         assert_eq!(mask_id_number(""), "");
     }
 
@@ -568,7 +563,7 @@ mod tests {
         let s = statement();
         let text = String::from_utf8(s.canonical_bytes()).unwrap_or_default();
         assert!(text.starts_with("CMEDESK-STATEMENT/1\nname=王示例\n"));
-        assert!(text.contains("id=110105********002X\n"));
+        assert!(text.contains("id=1101**********002X\n"));
         assert!(text.contains("printed=2026-11-22T10:30:00+08:00\n"));
         // Sorted by grant date: March before August; the tab inside the name is left out.
         let march = text.find("row=急诊急救新进展\tL2026-001\t院级\t50\t150\t2026-03-01\n");

@@ -181,7 +181,7 @@ fn my_credits_without_credits_shows_the_whole_gap() {
     assert_eq!(mine.year.year, 2026);
     assert_eq!(mine.status_zh, "不达标");
     assert!(mine.rows.is_empty());
-    assert_eq!(mine.id_number_shown, "110105********002X");
+    assert_eq!(mine.id_number_shown, "1101**********002X");
     // R-01/02 (2024 reform): 25 credits and 90 hours.
     let gaps: Vec<(&str, String)> =
         mine.gaps.iter().map(|g| (g.requirement_zh, g.missing.to_string())).collect();

@@ -40,7 +40,7 @@ fn statement_pdf_round_trip_and_tamper_detection() {
     for must in [
         "继续医学教育学分记录明细表",
         "王示例",
-        "110105********002X",
+        "1101**********002X",
         "示例职工医院",
         NOTICE,
         "打印时间：2026-11-22 09:15",
