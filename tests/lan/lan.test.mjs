@@ -61,7 +61,7 @@ before(async () => {
   cli(['project', 'create', '--approved', PROJECT]);
   cli(['project', 'period', 'add', PROJECT, '--from', '2026-11-20', '--to', '2026-11-20']);
   cli(['project', 'window', 'add', PROJECT, '--from', '2026-11-20 09:00', '--to', '2026-11-20 10:00', '--label', '上午签到']);
-  people = cli(['staff', 'list']).staff.filter((s) => s.status === 'active' && s.phone && s.card_key);
+  people = cli(['staff', 'list', '--show-full-id']).staff.filter((s) => s.status === 'active' && s.phone && s.card_key);
   assert.ok(people.length >= 4);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
