@@ -213,7 +213,7 @@ try {
     await step("fixing the ID number saves the person; found by ID number in the table", async () => {
       await fill(s, "staff-id-number", male);
       await click(s, tid("staff-form-save"));
-      assert.match(await toast(s), /已新增人员/);
+      assert.match(await toast(s, /已新增人员/), /已新增人员/);
       await s.waitFor(async () => !(await s.execute(`return !!document.querySelector('[data-testid="staff-form"]');`)), "form closed");
       await fill(s, "staff-search", male);
       await s.waitFor(async () => {
@@ -233,7 +233,7 @@ try {
       await pick(s, "transfer-to", target);
       await fill(s, "action-reason", "工作需要");
       await click(s, tid("staff-action-ok"));
-      assert.match(await toast(s), /调动科室/);
+      assert.match(await toast(s, /调动科室/), /调动科室/);
       await s.waitFor(async () => (await (await s.find(tid("staff-cell-dept"))).text()).endsWith(target), "new department in the table");
       await click(s, tid("staff-history-open"));
       await s.find(tid("staff-history"));
@@ -274,7 +274,7 @@ try {
       await fill(s, "project-handler-phone", "02812345678");
       await shots.take(s, "project-form");
       await click(s, tid("project-form-save"));
-      assert.match(await toast(s), /已创建项目/);
+      assert.match(await toast(s, /已创建项目/), /已创建项目/);
       await s.find(tid("project-detail"), 10000);
     });
     await step("add a course, a holding period and an attendance window", async () => {

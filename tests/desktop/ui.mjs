@@ -104,11 +104,21 @@ export async function fieldErrors(s) {
       error: (item.querySelector('.ant-form-item-explain-error') || {}).innerText || '' }));`);
 }
 
-/** Waits for an antd toast and returns its text. */
-export async function toast(s, timeout = 10000) {
+/**
+ * Waits for an antd toast and returns its text. With `expected`, waits for a toast whose text
+ * matches it: an earlier toast may still be on screen (antd keeps each for 3 s).
+ */
+export async function toast(s, expected = null, timeout = 10000) {
   return s.waitFor(
-    () => s.execute(`const m = document.querySelector('.ant-message-notice-content'); return m ? m.innerText : null;`),
-    "a message toast",
+    async () => {
+      const texts = await s.execute(
+        `return [...document.querySelectorAll('.ant-message-notice-content')].map((m) => m.innerText);`,
+      );
+      if (!texts || texts.length === 0) return null;
+      if (!expected) return texts[0];
+      return texts.find((t) => expected.test(t)) || null;
+    },
+    expected ? `a message toast matching ${expected}` : "a message toast",
     timeout,
   );
 }
