@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::pages;
-use crate::server::{AppState, Peer, answer, device_of, page};
+use crate::server::{
+    AppState, Peer, answer, device_of, device_within_limit, identify_counting_failures, page,
+    person_within_limit,
+};
 use crate::token::{Ticket, TokenError};
 
 #[derive(Deserialize)]
@@ -115,16 +118,10 @@ pub async fn submit(
     Json(body): Json<CheckInBody>,
 ) -> Response {
     let now = state.unix_now();
-    let device = device_of(&headers, &peer.0.0).unwrap_or_default();
-    if !state.device_limiter.hit(&device, now) {
-        let wait = state.device_limiter.retry_after(&device, now);
-        return answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_DEVICE",
-            &format!("操作过于频繁，请 {wait} 秒后再试"),
-            json!({}),
-        );
-    }
+    let device = match device_within_limit(&state, &headers, &peer.0.0, now) {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
     let ticket = match state.signer.open_ticket(&body.ticket, now) {
         Ok(t) if t.project_id == state.project.id && t.device == device => t,
         Err(TokenError::Expired) => {
@@ -163,25 +160,18 @@ pub async fn submit(
     let release = |state: &AppState| {
         state.used_tickets.lock().unwrap_or_else(|e| e.into_inner()).remove(&ticket.nonce);
     };
-    let person = cmedesk_core::id_number::normalize_input(&body.id_number);
-    if state.failure_limiter.blocked(&person, now) || !state.person_limiter.hit(&person, now) {
-        release(&state);
-        return answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_PERSON",
-            "该身份证号尝试次数过多，请稍后再试或联系科教科",
-            json!({}),
-        );
-    }
+    let person = match person_within_limit(&state, &body.id_number, now) {
+        Ok(person) => person,
+        Err(refused) => {
+            release(&state);
+            return refused;
+        }
+    };
     let window_id = ticket.window_id.clone();
     let result = state
         .with_desk(move |desk, st| {
             let staff =
-                self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
-                    if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
-                        st.failure_limiter.hit(&person, now);
-                    }
-                })?;
+                identify_counting_failures(desk, st, &body.id_number, &body.second_factor, &person, now)?;
             self_service::check_in(
                 desk,
                 &st.actor(),

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::pages;
-use crate::server::{AppState, Peer, answer, device_of, page};
+use crate::server::{
+    AppState, Peer, answer, device_within_limit, identify_counting_failures, page, person_within_limit,
+};
 
 /// How long a statement link works.
 const DOWNLOAD_SECS: i64 = 300;
@@ -36,34 +38,18 @@ pub async fn query(
     Json(body): Json<MeBody>,
 ) -> Response {
     let now = state.unix_now();
-    let device = device_of(&headers, &peer.0.0).unwrap_or_default();
-    if !state.device_limiter.hit(&device, now) {
-        let wait = state.device_limiter.retry_after(&device, now);
-        return answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_DEVICE",
-            &format!("操作过于频繁，请 {wait} 秒后再试"),
-            json!({}),
-        );
+    if let Err(refused) = device_within_limit(&state, &headers, &peer.0.0, now) {
+        return refused;
     }
-    let person = cmedesk_core::id_number::normalize_input(&body.id_number);
-    if state.failure_limiter.blocked(&person, now) || !state.person_limiter.hit(&person, now) {
-        return answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_PERSON",
-            "该身份证号尝试次数过多，请稍后再试或联系科教科",
-            json!({}),
-        );
-    }
+    let person = match person_within_limit(&state, &body.id_number, now) {
+        Ok(person) => person,
+        Err(refused) => return refused,
+    };
     let today = state.clock.now().date_naive();
     let result = state
         .with_desk(move |desk, st| {
             let staff =
-                self_service::identify(desk, &body.id_number, &body.second_factor).inspect_err(|e| {
-                    if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
-                        st.failure_limiter.hit(&person, now);
-                    }
-                })?;
+                identify_counting_failures(desk, st, &body.id_number, &body.second_factor, &person, now)?;
             self_service::my_credits(desk, &st.book, &staff, today)
         })
         .await;

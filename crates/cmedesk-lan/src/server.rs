@@ -133,6 +133,65 @@ pub fn device_of(headers: &HeaderMap, peer: &SocketAddr) -> Option<String> {
         .or_else(|| Some(format!("ip{}", peer.ip()).replace([':', '.'], "-")))
 }
 
+/// The requesting device, unless it has used up its request budget (then the refusal to send).
+// The refusal is returned straight from the handler, once per request: no point boxing it.
+#[allow(clippy::result_large_err)]
+pub fn device_within_limit(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: &SocketAddr,
+    now: i64,
+) -> std::result::Result<String, Response> {
+    let device = device_of(headers, peer).unwrap_or_default();
+    if state.device_limiter.hit(&device, now) {
+        return Ok(device);
+    }
+    let wait = state.device_limiter.retry_after(&device, now);
+    Err(answer(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMIT_DEVICE",
+        &format!("操作过于频繁，请 {wait} 秒后再试"),
+        json!({}),
+    ))
+}
+
+/// The normalised ID number a request names, unless that person is blocked after failed
+/// attempts or over their request budget (then the refusal to send).
+#[allow(clippy::result_large_err)]
+pub fn person_within_limit(
+    state: &AppState,
+    id_number: &str,
+    now: i64,
+) -> std::result::Result<String, Response> {
+    let person = cmedesk_core::id_number::normalize_input(id_number);
+    if state.failure_limiter.blocked(&person, now) || !state.person_limiter.hit(&person, now) {
+        return Err(answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_PERSON",
+            "该身份证号尝试次数过多，请稍后再试或联系科教科",
+            json!({}),
+        ));
+    }
+    Ok(person)
+}
+
+/// Identifies the person on the desk; a wrong second factor counts against `person`, so
+/// guessing is throttled by [`person_within_limit`].
+pub fn identify_counting_failures(
+    desk: &Desk,
+    state: &AppState,
+    id_number: &str,
+    second_factor: &str,
+    person: &str,
+    now: i64,
+) -> cmedesk_core::Result<cmedesk_core::staff::StaffRow> {
+    cmedesk_core::self_service::identify(desk, id_number, second_factor).inspect_err(|e| {
+        if e.code() == "SELF_SERVICE_NOT_VERIFIED" {
+            state.failure_limiter.hit(person, now);
+        }
+    })
+}
+
 /// A JSON answer: `{ok, code, message, …}` with the code also in a header for the request log.
 pub fn answer(status: StatusCode, code: &str, message: &str, extra: serde_json::Value) -> Response {
     let mut body = json!({ "ok": status.is_success(), "code": code, "message": message });
