@@ -5,9 +5,13 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config file curl
+  # SQLCipher's vendored OpenSSL (openssl-src) is configured by perl and built by make.
+  perl make
   # The desktop shell (Tauri v2 on WebKitGTK) and its end-to-end tests under Xvfb.
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth webkit2gtk-driver
+  # The e2e sees the native file dialog (浏览…) open and closes it with a key press.
+  xdotool
   # Without a CJK font WebKit draws no Chinese at all, and PDFs have nothing to embed.
   fonts-wqy-microhei
   # The booklet tests check the fallback for rare name characters (𠮷, 䶮) with a second CJK font.
@@ -15,6 +19,9 @@ packages=(
   # pdftotext / pdffonts / pdftoppm check the printed booklets.
   poppler-utils zbar-tools
   sqlite3
+  # The desk key in the OS keyring: libdbus for the Secret Service client; the test runs a real
+  # GNOME Keyring on a private session bus (dbus-run-session).
+  libdbus-1-dev dbus-daemon gnome-keyring
   # The LAN self-service pages are driven in headless Chromium (playwright-core, no download).
   chromium
   # The exchange server's PostgreSQL storage is tested against a real server (tests start their own).

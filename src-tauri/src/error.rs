@@ -1,6 +1,6 @@
 //! The one error shape every command returns to the UI: `{code, message, field}`.
 //! `code` is the core's stable code (the UI maps it, never parses `message`); `message` is the
-//! core's Chinese sentence; `field` names the form field to mark.
+//! core's Chinese sentence (ID numbers it echoes masked); `field` names the form field to mark.
 
 use cmedesk_core::CoreError;
 use serde::Serialize;
@@ -29,7 +29,8 @@ impl ApiError {
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        ApiError { code: e.code().to_owned(), message: e.message_zh(), field: e.field().map(str::to_owned) }
+        let message = cmedesk_core::privacy::mask_text(&e.message_zh());
+        ApiError { code: e.code().to_owned(), message, field: e.field().map(str::to_owned) }
     }
 }
 

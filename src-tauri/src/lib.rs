@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+pub mod memory;
 mod state;
 
 use std::path::PathBuf;
@@ -22,9 +23,13 @@ fn database_path(app: &tauri::App) -> Result<PathBuf, tauri::Error> {
 
 pub fn run() {
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let path = database_path(app)?;
             app.manage(AppState::new(path));
+            if let Some(window) = app.get_webview_window("main") {
+                memory::tune_webview(&window);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -41,6 +46,8 @@ pub fn run() {
             commands::departments::move_department,
             commands::staff::list_staff,
             commands::staff::staff_detail,
+            commands::staff::find_staff_ids,
+            commands::staff::reveal_id_number,
             commands::staff::create_staff,
             commands::staff::update_staff,
             commands::staff::transfer_staff,
@@ -64,6 +71,43 @@ pub fn run() {
             commands::kiosk::kiosk_keyboard_swipe,
             commands::kiosk::kiosk_start,
             commands::kiosk::kiosk_stop,
+            commands::lan::lan_start,
+            commands::lan::lan_stop,
+            commands::lan::lan_status,
+            commands::credits::analyze_attendance,
+            commands::credits::preview_grant,
+            commands::credits::grant_credits,
+            commands::credits::list_credits,
+            commands::credits::rule_set_for_year,
+            commands::credits::add_manual_credit,
+            commands::credits::submit_manual_credit,
+            commands::credits::manual_credit_detail,
+            commands::credits::review_credit,
+            commands::credits::compliance_report,
+            commands::credits::person_credits,
+            commands::credits::annual_review_status,
+            commands::credits::set_review_deadline,
+            commands::credits::annual_review_person,
+            commands::credits::mark_for_bureau,
+            commands::sync::sync_state,
+            commands::sync::sync_save_settings,
+            commands::sync::sync_now,
+            commands::sync::sync_conflicts,
+            commands::sync::sync_resolve,
+            commands::print::print_defaults,
+            commands::print::print_booklets,
+            commands::print::print_statement,
+            commands::print::verify_statement,
+            commands::print::open_printed,
+            commands::sheets::list_sheet_templates,
+            commands::sheets::preview_sheet,
+            commands::sheets::import_sheet,
+            commands::sheets::export_sheet,
+            commands::backup::list_backups,
+            commands::backup::create_backup,
+            commands::backup::verify_backup,
+            commands::backup::preview_restore,
+            commands::backup::restore_backup,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
@@ -95,10 +139,12 @@ mod tests {
         for g in granted.iter().filter(|g| g.starts_with("allow-")) {
             assert!(COMMANDS.iter().any(|c| kebab(c) == *g), "{g} grants no command of ours");
         }
-        // Only core event/window permissions besides our own: no fs, shell, http or opener.
+        // Only core event/window permissions and the open/save dialogs besides our own: no fs,
+        // shell, http or opener; a dialog hands back a path, our commands decide what to do with it.
         assert!(granted.iter().all(|g| g.starts_with("allow-")
             || g.starts_with("core:event:")
-            || g.starts_with("core:window:")));
+            || g.starts_with("core:window:")
+            || ["dialog:allow-open", "dialog:allow-save"].contains(g)));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared state of the running app: where the database lives, the open desk, the signed-in
-//! operator and the cancel flags of running jobs. One mutex: the desk is a single SQLite
-//! connection and every command is short, so commands simply take turns.
+//! operator, the cancel flags of running jobs and the background sync loop. One mutex for the
+//! session: the desk is a single SQLite connection and every command is short, so commands
+//! simply take turns. The sync loop has a sibling connection of that desk and a lock of its own.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cmedesk_core::{Actor, Desk, Operator};
+use cmedesk_sync::background::SyncLoop;
 
 use crate::commands::kiosk::KioskRun;
+use crate::commands::lan::LanRun;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Default)]
@@ -24,6 +27,10 @@ pub struct AppState {
     jobs: Mutex<HashMap<String, Arc<AtomicBool>>>,
     /// The serial reader of the 签到 page, when one runs.
     kiosk: Mutex<Option<KioskRun>>,
+    /// The LAN self-service (局域网自助服务) started from the 签到 page, when one runs.
+    lan: Mutex<Option<LanRun>>,
+    /// The background sync, when a server is configured (see `commands::sync`).
+    sync: Mutex<Option<Arc<SyncLoop>>>,
 }
 
 impl AppState {
@@ -33,6 +40,8 @@ impl AppState {
             session: Mutex::new(Session::default()),
             jobs: Mutex::new(HashMap::new()),
             kiosk: Mutex::new(None),
+            lan: Mutex::new(None),
+            sync: Mutex::new(None),
         }
     }
 
@@ -71,11 +80,41 @@ impl AppState {
         let operator = session.operator.clone().ok_or_else(ApiError::not_logged_in)?;
         let desk = self.ensure_open(&mut session)?;
         let actor = Actor::new(operator, chrono::Local::now().fixed_offset());
-        f(desk, &actor)
+        let out = f(desk, &actor)?;
+        drop(session);
+        // A change waits in the outbox: the background sync takes it soon, not at the interval.
+        if let Some(sync) = self.sync_loop() {
+            sync.nudge();
+        }
+        Ok(out)
+    }
+
+    /// The running background sync, if any.
+    pub fn sync_loop(&self) -> Option<Arc<SyncLoop>> {
+        self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replaces the background sync (none: stops it). The old loop is stopped first and its
+    /// round in progress, if any, finishes before the new loop starts: never two rounds at once.
+    pub fn replace_sync_loop(&self, next: Option<SyncLoop>) {
+        let old = self.sync.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(old) = old {
+            old.request_stop();
+            // A button waiting on the old loop lets go once it sees the stop.
+            while Arc::strong_count(&old) > 1 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            drop(old); // joins the loop's thread
+        }
+        *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = next.map(Arc::new);
     }
 
     pub fn kiosk(&self) -> MutexGuard<'_, Option<KioskRun>> {
         self.kiosk.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn lan(&self) -> MutexGuard<'_, Option<LanRun>> {
+        self.lan.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn start_job(&self, job_id: &str) -> Arc<AtomicBool> {

@@ -15,16 +15,24 @@ import path from "node:path";
 import { Driver, Shots, appMemory, findApp, processStartEpochMs } from "./harness.mjs";
 import { Session, sleep } from "./webdriver.mjs";
 import { click, clickEl, fieldErrors, fill, fillDate, pick, tid, toast, waitText } from "./ui.mjs";
-import { breakCheck, syntheticId } from "./idgen.mjs";
+import { breakCheck, maskId, syntheticId } from "./idgen.mjs";
+import extraSteps from "./steps/index.mjs";
 
 const app = path.resolve(process.argv[2] ?? "");
 const tauriDriver = process.argv[3] ?? "tauri-driver";
 const artifacts = path.resolve(process.env.CMEDESK_ARTIFACTS ?? "/var/tmp/cmedesk-artifacts");
+// Which build the figures are for (target/<profile>/cmedesk-desktop) and the app's memory settings.
+const BUILD = {
+  profile: app.split(path.sep).includes("release") ? "release" : "debug",
+  mem_tuning: process.env.CMEDESK_MEM_TUNING ?? "default",
+};
 rmSync(path.join(artifacts, "screenshots"), { recursive: true, force: true });
 const shots = new Shots(path.join(artifacts, "screenshots"));
 const STAFF = Number(process.env.CMEDESK_E2E_STAFF ?? 10000);
+// Base WebDriver port: parallel runs on one machine (helpers, CI) each take their own range.
+const PORT = Number(process.env.CMEDESK_E2E_PORT ?? 4444);
 const PASSWORD = "Desk-2026-e2e";
-const metrics = {};
+const metrics = { build: BUILD };
 const results = [];
 
 async function step(name, fn) {
@@ -46,7 +54,17 @@ async function withApp(dbPath, port, body) {
   try {
     await driver.ready();
     const t0 = performance.now();
-    session = await Session.create(driver.base, app);
+    // tauri-driver answers before its WebKitWebDriver listens (a refused first session on a
+    // busy machine): retry a few times before calling it a failure.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        session = await Session.create(driver.base, app);
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await sleep(1000);
+      }
+    }
     driver.noteFamily();
     await body(session, driver, t0);
   } catch (e) {
@@ -106,7 +124,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), "cmedesk-e2e-"));
 let failed = false;
 try {
   // ---------------------------------------------------------------- A: first start, empty database
-  await withApp(path.join(tmp, "empty.db"), 4444, async (s) => {
+  await withApp(path.join(tmp, "empty.db"), PORT, async (s) => {
     await step("first start offers to create a database or load the demo hospital", async () => {
       await s.find(tid("setup-page"), 30000);
       await waitText(s, "新建空数据库");
@@ -130,7 +148,9 @@ try {
 
   // ---------------------------------------------------------------- B: the workflow on 10,000 staff
   const demoDb = path.join(tmp, "demo.db");
-  await withApp(demoDb, 4445, async (s, driver) => {
+  // People the page flows in steps/ added (a flow returns `{ staffAdded }`); section C counts them.
+  let extraStaff = 0;
+  await withApp(demoDb, PORT + 1, async (s, driver) => {
     await step(`load the demo hospital with ${STAFF} staff (progress reported)`, async () => {
       await s.find(tid("setup-page"), 30000);
       await fill(s, "demo-count", String(STAFF));
@@ -182,11 +202,16 @@ try {
       const m = appMemory(app, driver.proc.pid);
       assert.ok(m, "found the app process");
       metrics.memory = m;
-      console.log(`     memory with ${STAFF} staff: app ${m.app_rss_mib} MiB RSS (${m.app_pss_mib} PSS); WebKit processes ${m.webkit_rss_mib} MiB RSS (${m.webkit_pss_mib} PSS)`);
+      console.log(`     memory with ${STAFF} staff (${BUILD.profile} build, tuning ${BUILD.mem_tuning}): app ${m.app_rss_mib} MiB RSS (${m.app_pss_mib} PSS, ${m.app_anon_mib} anonymous); WebKit processes ${m.webkit_rss_mib} MiB RSS (${m.webkit_pss_mib} PSS)`);
       for (const p of m.processes) console.log(`       ${p.pid} ${p.comm}: ${p.rss_mib} MiB RSS, ${p.pss_mib} MiB PSS`);
-      // Generous bounds (targets: 200 MiB); they catch a leak or a whole-roster re-render, not noise.
-      assert.ok(m.app_rss_mib < 400, `app RSS ${m.app_rss_mib} MiB`);
-      assert.ok(m.total_pss_mib < 1200, `total PSS ${m.total_pss_mib} MiB`);
+      // The target (≤ 200 MiB) is for the app process, ours: PSS (shared libraries divided among
+      // the processes mapping them) in every build; RSS in the release build. A debug binary maps
+      // ≈ 40 MiB more code, hence its RSS bound. WebKit's processes are WebKitGTK's (≈ 300 MiB RSS
+      // at the login page before any data of ours): a generous bound that catches a leak or a
+      // whole-roster re-render, not noise.
+      assert.ok(m.app_pss_mib <= 200, `app PSS ${m.app_pss_mib} MiB (target 200)`);
+      assert.ok(m.app_rss_mib <= (BUILD.profile === "release" ? 240 : 260), `app RSS ${m.app_rss_mib} MiB (${BUILD.profile})`);
+      assert.ok(m.webkit_rss_mib < 800, `WebKit RSS ${m.webkit_rss_mib} MiB`);
     });
 
     const male = syntheticId("male");
@@ -218,9 +243,11 @@ try {
       await fill(s, "staff-search", male);
       await s.waitFor(async () => {
         const ids = await s.execute(`return [...document.querySelectorAll('[data-testid="staff-cell-id"]')].map((e) => e.textContent);`);
-        return ids.length === 1 && ids[0] === male;
-      }, "exactly the new person in the table");
+        return ids.length === 1 && ids[0] === maskId(male);
+      }, "exactly the new person in the table (the core found the full number; the table shows it masked)");
       await waitText(s, "测试甲");
+      // The full number is nowhere on the screen except the search box the officer typed it into.
+      assert.ok(!(await s.pageText()).includes(male), "full ID number shown in the roster");
       await shots.take(s, "staff-found-by-id");
     });
     let target;
@@ -240,6 +267,11 @@ try {
       await click(s, `xpath://div[contains(@class,'ant-tabs-tab') and normalize-space(.)='调动记录']`);
       await waitText(s, "工作需要");
       await shots.take(s, "staff-transferred");
+      // 查看完整身份证号: masked until asked; the core audits the view (checked in 操作日志).
+      assert.equal(await (await s.find(tid("staff-detail-id"))).text(), maskId(male));
+      await click(s, tid("staff-reveal-id"));
+      await s.waitFor(async () => (await (await s.find(tid("staff-detail-id"))).text()) === male, "the full ID number after 查看完整身份证号");
+      await shots.take(s, "staff-id-revealed");
       await s.execute(`document.querySelector('.ant-drawer-close').click();`);
     });
 
@@ -323,41 +355,53 @@ try {
       );
       await click(s, tid("menu-kiosk"));
       await s.find(tid("kiosk-page"));
+      // Type the code first: the dropdown is a virtual list and shows only the first options.
+      await fill(s, "kiosk-project", project.code);
       await pick(s, "kiosk-project", project.label);
       const wedge = await s.find(`input${tid("kiosk-wedge")}:not([disabled])`);
       const status = () => s.execute(`return document.querySelector('[data-testid="kiosk-confirmation"]').getAttribute('data-status');`);
       const count = (k) => s.execute(`return document.querySelector('[data-testid="kiosk-count-${k}"] .ant-statistic-content-value').textContent;`);
-      // WebDriver types the way a wedge reader does: a fast burst of keys, then Enter.
-      await wedge.type(holder.card + "\uE007");
-      await s.waitFor(async () => (await status()) === "accepted", "accepted confirmation");
+      // Waits are on conditions only, and the keys' timing does not depend on the machine's load
+      // (it was flaky at load 15–30): the wedge buffer tells a reader's burst (keys ≤ 60 ms apart)
+      // from a person typing, and a loaded WebDriver delivers keys at random gaps, half fast and
+      // half slow, which splits a number. So each path is driven with a timing that holds at any
+      // load: an officer keys the number by hand (real WebDriver keys, each gap > 60 ms: never a
+      // burst, taken on Enter), and the reader's burst is dispatched in one task (gaps ≈ 0 ms).
+      const WAIT = 30000;
+      const byHand = async (card) => {
+        for (const ch of card) {
+          await wedge.type(ch);
+          await sleep(80); // a person's pace: more than the 60 ms a reader's keys are apart
+        }
+        await wedge.type("\uE007");
+      };
+      await byHand(holder.card);
+      await s.waitFor(async () => (await status()) === "accepted", "accepted confirmation", WAIT);
       assert.equal(await (await s.find(tid("kiosk-name"))).text(), holder.name);
       assert.equal(await count("accepted"), "1");
       await shots.take(s, "kiosk-accepted");
-      // The next cards come from a scripted "reader": keydown events 8 ms apart on the focused
-      // box, then Enter, as a USB wedge reader sends them.
+      // The next cards come from a scripted "reader": keydown events on the focused box in one
+      // burst, then Enter, as a USB wedge reader sends them.
       const reader = (card) =>
-        s.executeAsync(
-          `const [card, done] = arguments;
+        s.execute(
+          `const [card] = arguments;
            const box = document.querySelector('input[data-testid="kiosk-wedge"]');
            box.focus();
-           const keys = [...card, 'Enter'];
-           const next = () => {
-             const key = keys.shift();
-             box.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
-             if (keys.length) setTimeout(next, 8); else done(true);
-           };
-           next();`,
+           for (const key of [...card, 'Enter']) box.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+           return true;`,
           [card],
         );
       await reader(holder.card);
-      await s.waitFor(async () => (await status()) === "duplicate", "duplicate confirmation");
-      assert.equal(await count("duplicate"), "1");
+      await s.waitFor(async () => (await status()) === "duplicate", "duplicate confirmation", WAIT);
+      await s.waitFor(async () => (await count("duplicate")) === "1", "duplicate count 1", WAIT);
       await reader("9900000001");
-      await s.waitFor(async () => (await status()) === "unknown_card", "unknown card confirmation");
-      await waitText(s, "未登记的卡");
+      await s.waitFor(async () => (await status()) === "unknown_card", "unknown card confirmation", WAIT);
+      await waitText(s, "未登记的卡", WAIT);
       assert.equal(await count("unknown"), "1");
+      assert.equal(await count("accepted"), "1");
       await shots.take(s, "kiosk-unknown");
-      metrics.kiosk = { holder: holder.name };
+      // The serial and LAN flows (steps/kiosk.mjs) take another person on the same project.
+      metrics.kiosk = { holder: holder.name, card: holder.card, project: project.label, code: project.code };
     });
     await step("操作日志 shows every change with before → after; the chain verifies", async () => {
       await s.execute(`const c = document.querySelector('.ant-drawer-close'); if (c) c.click();`);
@@ -367,6 +411,11 @@ try {
       await s.waitFor(async () => (await s.pageText()).includes("人员 · 调动"), "the transfer in the log");
       const text = await s.pageText();
       assert.match(text, /人员 · 新增/);
+      // Before → after as the core masked it: the full number only in the filter box.
+      assert.ok(!text.includes(male), "audit log shows no full ID number");
+      await fill(s, "audit-text", "view_full");
+      await s.waitFor(async () => (await s.pageText()).includes("身份证号 · 查看完整号码"), "the full view in the log");
+      await shots.take(s, "audit-log-id-view");
       await shots.take(s, "audit-log-person");
       await fill(s, "audit-text", "");
       await s.waitFor(async () => {
@@ -378,7 +427,14 @@ try {
       const result = await s.find(tid("audit-chain-result"));
       assert.match(await result.text(), /日志链完整/);
       await shots.take(s, "audit-log");
+      metrics.memory_after_workflow = appMemory(app, driver.proc.pid);
     });
+    // Page-specific flows live in steps/*.mjs, each run in the same signed-in session.
+    // CMEDESK_E2E_STEPS=credits,print runs only those flows (by module order in steps/index.mjs).
+    const only = process.env.CMEDESK_E2E_STEPS?.split(",");
+    for (const extra of extraSteps.filter((m) => !only || only.includes(m.NAME))) {
+      extraStaff += (await extra.run({ s, driver, step, shots, metrics, tmp, demoDb, PASSWORD, STAFF }))?.staffAdded ?? 0;
+    }
     await step("status bar shows database, operator and pending outbox", async () => {
       const db = await (await s.find(tid("status-db"))).text();
       assert.equal(db, demoDb);
@@ -389,7 +445,7 @@ try {
   });
 
   // ---------------------------------------------------------------- C: cold start on 10,000 staff
-  await withApp(demoDb, 4446, async (s, driver, t0) => {
+  await withApp(demoDb, PORT + 2, async (s, driver, t0) => {
     await step("cold start to an interactive login page", async () => {
       await s.find(tid("login-page"), 30000);
       await s.find(`input${tid("login-username")}`);
@@ -410,12 +466,12 @@ try {
       metrics.memory_at_login = appMemory(app, driver.proc.pid);
       const t1 = performance.now();
       await login(s);
-      await waitText(s, `共 ${STAFF + 1} 人`, 30000);
+      await waitText(s, `共 ${STAFF + 1 + extraStaff} 人`, 30000);
       metrics.login_to_roster_ms = Math.round(performance.now() - t1);
       await sleep(1500);
       metrics.memory_roster_cold = appMemory(app, driver.proc.pid);
       const [a, b] = [metrics.memory_at_login, metrics.memory_roster_cold];
-      console.log(`     login → ${STAFF + 1} staff shown: ${metrics.login_to_roster_ms} ms`);
+      console.log(`     login → ${STAFF + 1 + extraStaff} staff shown: ${metrics.login_to_roster_ms} ms`);
       console.log(`     memory at the login page: app ${a.app_rss_mib} MiB RSS, WebKit ${a.webkit_rss_mib} MiB RSS; with the roster: app ${b.app_rss_mib}, WebKit ${b.webkit_rss_mib}`);
     });
   });

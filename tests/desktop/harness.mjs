@@ -1,9 +1,10 @@
 // Starts tauri-driver (which starts WebKitWebDriver, which starts the real app), opens WebDriver
 // sessions against the built binary, saves screenshots, and measures the app's processes.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Session, sleep } from "./webdriver.mjs";
 
 export class Driver {
@@ -122,6 +123,16 @@ function rssKiB(pid) {
   }
 }
 
+/** Anonymous resident memory (heap, stacks): what the allocator holds, not code or shared libraries. */
+function anonKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/RssAnon:\s+(\d+) kB/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Proportional set size: shared library pages divided among the processes that map them. */
 function pssKiB(pid) {
   try {
@@ -162,7 +173,7 @@ export function appMemory(binary, rootPid) {
   const walk = [app];
   while (walk.length) {
     const pid = walk.shift();
-    procs.push({ pid, comm: comm(pid), rss_mib: +(rssKiB(pid) / 1024).toFixed(1), pss_mib: +(pssKiB(pid) / 1024).toFixed(1) });
+    procs.push({ pid, comm: comm(pid), rss_mib: +(rssKiB(pid) / 1024).toFixed(1), pss_mib: +(pssKiB(pid) / 1024).toFixed(1), anon_mib: +(anonKiB(pid) / 1024).toFixed(1) });
     walk.push(...children(pid));
   }
   const sum = (xs, k) => +xs.reduce((s, p) => s + p[k], 0).toFixed(1);
@@ -173,6 +184,7 @@ export function appMemory(binary, rootPid) {
     app_pid: app,
     app_rss_mib: procs[0].rss_mib,
     app_pss_mib: procs[0].pss_mib,
+    app_anon_mib: procs[0].anon_mib,
     webkit_rss_mib: sum(webkit, "rss_mib"),
     webkit_pss_mib: sum(webkit, "pss_mib"),
     total_rss_mib: sum(procs, "rss_mib"),
@@ -195,4 +207,33 @@ export function processStartEpochMs(pid) {
 export function findApp(binary, rootPid) {
   const m = appMemory(binary, rootPid);
   return m ? m.app_pid : null;
+}
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The cargo target dir the app and the CLI were built into. */
+export const target = path.resolve(process.env.CARGO_TARGET_DIR ?? path.join(repo, "target"));
+
+/** A debug binary of this workspace, built here (`cargo build -p <pkg>`) when this run has not built it yet. */
+export function binary(name, pkg) {
+  const file = path.join(target, "debug", name);
+  if (!existsSync(file)) execFileSync("cargo", ["build", "--locked", "-p", pkg], { cwd: repo, stdio: "inherit" });
+  return file;
+}
+
+/**
+ * Runs `cmedesk --json …args` and returns its parsed output. `env` is laid over this process's
+ * environment; a key set to `undefined` is removed from it (e.g. `CMEDESK_NOW`, so a desk of the
+ * test's own takes the real clock). A non-zero exit throws with the CLI's stderr.
+ */
+export function cmedesk(args, env = {}) {
+  const merged = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
+  // A 10,000-person `staff list` is several MB of JSON: past spawnSync's 1 MiB default buffer
+  // the child is killed (status null), so allow plenty.
+  const r = spawnSync(binary("cmedesk", "cmedesk-cli"), ["--json", ...args], { encoding: "utf8", env: merged, maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`cmedesk ${args.join(" ")} exited ${r.status} (${r.signal ?? r.error ?? ""}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }

@@ -25,3 +25,8 @@ export function breakCheck(id) {
   const bad = CHECK.split("").find((c) => c !== good && c !== "X");
   return id.slice(0, 17) + bad;
 }
+
+/** As the core masks it (`id_number::mask`): first four and last four characters stay. */
+export function maskId(id) {
+  return id.slice(0, 4) + "*".repeat(id.length - 8) + id.slice(-4);
+}

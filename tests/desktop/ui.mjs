@@ -77,9 +77,18 @@ export async function pick(s, id, label) {
         s.execute(
           `const xp = arguments[0];
            const hit = document.evaluate(xp, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
-           if (!hit) return false;
-           hit.click();
-           return true;`,
+           if (hit) { hit.click(); return true; }
+           // antd renders a virtual list: only a screenful of options is in the DOM (妇产科 of a
+           // long, fully expanded department tree is not). Scroll one screen on, wrapping at the
+           // end; the next poll looks at the options the list rendered for it.
+           // (Select: rc-virtual-list-holder; TreeSelect: ant-select-tree-list-holder.)
+           const holder = document.querySelector('.ant-select-dropdown:not(.ant-select-dropdown-hidden) [class*="list-holder"]');
+           if (holder) {
+             const atEnd = holder.scrollTop + holder.clientHeight >= holder.scrollHeight - 1;
+             holder.scrollTop = atEnd ? 0 : holder.scrollTop + Math.max(holder.clientHeight - 32, 32);
+             holder.dispatchEvent(new Event('scroll'));
+           }
+           return false;`,
           [
             `//div[contains(@class,'ant-select-dropdown') and not(contains(@class,'ant-select-dropdown-hidden'))]//*[(contains(@class,'ant-select-item-option') or contains(@class,'ant-select-tree-node-content-wrapper')) and @title=${JSON.stringify(label)}]`,
           ],
@@ -93,7 +102,7 @@ export async function pick(s, id, label) {
 }
 
 /** Waits until the page's visible text contains `text`. */
-export async function waitText(s, text, timeout = 15000) {
+export async function waitText(s, text, timeout = 30000) {
   return s.waitFor(async () => (await s.pageText()).includes(text), `text "${text}"`, timeout);
 }
 
@@ -108,17 +117,24 @@ export async function fieldErrors(s) {
  * Waits for an antd toast and returns its text. With `expected`, waits for a toast whose text
  * matches it: an earlier toast may still be on screen (antd keeps each for 3 s).
  */
-export async function toast(s, expected = null, timeout = 10000) {
-  return s.waitFor(
-    async () => {
-      const texts = await s.execute(
-        `return [...document.querySelectorAll('.ant-message-notice-content')].map((m) => m.innerText);`,
-      );
-      if (!texts || texts.length === 0) return null;
-      if (!expected) return texts[0];
-      return texts.find((t) => expected.test(t)) || null;
-    },
-    expected ? `a message toast matching ${expected}` : "a message toast",
-    timeout,
-  );
+export async function toast(s, expected = null, timeout = 30000) {
+  // Every toast seen while waiting, so a timeout says what the app showed instead.
+  const seen = new Set();
+  try {
+    return await s.waitFor(
+      async () => {
+        const texts = await s.execute(
+          `return [...document.querySelectorAll('.ant-message-notice-content')].map((m) => m.innerText);`,
+        );
+        if (!texts || texts.length === 0) return null;
+        texts.forEach((t) => seen.add(t));
+        if (!expected) return texts[0];
+        return texts.find((t) => expected.test(t)) || null;
+      },
+      expected ? `a message toast matching ${expected}` : "a message toast",
+      timeout,
+    );
+  } catch (e) {
+    throw new Error(`${e.message}; toasts seen: ${JSON.stringify([...seen])}`);
+  }
 }

@@ -46,8 +46,9 @@ export class Session {
     return request(this.base, method, `/session/${this.id}${path}`, body);
   }
 
+  // Default bounds are 30 s: CI runs on 2 loaded cores with 10,000 staff; they catch hangs, not speed.
   /** Finds one element by CSS (or `xpath:` prefix), waiting up to `timeout` ms for it. */
-  async find(selector, timeout = 10000) {
+  async find(selector, timeout = 30000) {
     const using = selector.startsWith("xpath:") ? "xpath" : "css selector";
     const value = selector.startsWith("xpath:") ? selector.slice(6) : selector;
     const deadline = Date.now() + timeout;
@@ -71,7 +72,7 @@ export class Session {
   }
 
   /** Finds the element whose visible text contains `text` (innermost match). */
-  byText(text, tag = "*", timeout = 10000) {
+  byText(text, tag = "*", timeout = 30000) {
     return this.find(`xpath://${tag}[contains(normalize-space(.), ${xpathLiteral(text)}) and not(.//${tag}[contains(normalize-space(.), ${xpathLiteral(text)})])]`, timeout);
   }
 
@@ -84,7 +85,7 @@ export class Session {
   }
 
   /** Polls `fn` until it returns a truthy value. */
-  async waitFor(fn, what, timeout = 15000) {
+  async waitFor(fn, what, timeout = 30000) {
     const deadline = Date.now() + timeout;
     for (;;) {
       const v = await fn().catch(() => undefined);

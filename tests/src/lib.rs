@@ -50,11 +50,11 @@ pub fn json(db: &Path, password: &str, args: &[&str]) -> serde_json::Value {
 
 /// SQLite's own verdict on the file.
 pub fn integrity_check(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).expect("open");
+    let conn = cmedesk_core::store::connect(db).expect("open");
     conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check")
 }
 
 pub fn count(db: &Path, table: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).expect("open");
+    let conn = cmedesk_core::store::connect(db).expect("open");
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count")
 }

@@ -33,6 +33,8 @@ impl Rng {
 
 fn copy(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap();
+    // The encrypted desk's data key travels with it.
+    std::fs::copy(cmedesk_core::db_key::key_path(from), cmedesk_core::db_key::key_path(to)).unwrap();
 }
 
 fn run_ok(db: &Path, args: &[&str]) -> serde_json::Value {
@@ -45,7 +47,7 @@ fn common_checks(db: &Path, at: &str) {
     assert_eq!(count(db, "audit_log"), count(db, "outbox"), "{at}: audit and outbox rows one for one");
     let verify = run_ok(db, &["audit-log", "--verify"]);
     assert_eq!(verify["intact"], true, "{at}: {verify}");
-    let max: i64 = rusqlite::Connection::open(db)
+    let max: i64 = cmedesk_core::store::connect(db)
         .unwrap()
         .query_row("SELECT COALESCE(MAX(site_seq), 0) FROM outbox", [], |r| r.get(0))
         .unwrap();
@@ -180,7 +182,7 @@ fn measure(db: &Path, op: Op, f: &Fixture) -> i64 {
     match op {
         Op::ImportRoster => count(db, "staff"),
         Op::SwipeImport | Op::TerminalPull => count(db, "swipes"),
-        Op::Grant => rusqlite::Connection::open(db)
+        Op::Grant => cmedesk_core::store::connect(db)
             .unwrap()
             .query_row("SELECT COUNT(*) FROM credits WHERE project_id = ?1", [&f.held_project], |r| r.get(0))
             .unwrap(),

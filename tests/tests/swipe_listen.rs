@@ -103,7 +103,7 @@ fn listener(db: &Path, port: &str) -> (Child, mpsc::Receiver<serde_json::Value>)
 }
 
 fn stored_swipe_ids(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = cmedesk_core::store::connect(db).unwrap();
     let mut stmt = conn.prepare("SELECT id FROM swipes").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }

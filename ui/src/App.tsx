@@ -11,6 +11,17 @@ import DepartmentsPage from "./pages/DepartmentsPage";
 import ProjectsPage from "./pages/ProjectsPage";
 import AuditLogPage from "./pages/AuditLogPage";
 import KioskPage from "./pages/KioskPage";
+import AttendancePage from "./pages/AttendancePage";
+import GrantPage from "./pages/GrantPage";
+import ManualCreditPage from "./pages/ManualCreditPage";
+import CreditReviewPage from "./pages/CreditReviewPage";
+import CompliancePage from "./pages/CompliancePage";
+import PersonCreditsPage from "./pages/PersonCreditsPage";
+import SyncPage from "./pages/SyncPage";
+import PrintPage from "./pages/PrintPage";
+import ImportPage from "./pages/ImportPage";
+import ExportPage from "./pages/ExportPage";
+import BackupPage from "./pages/BackupPage";
 import StatusBar from "./components/StatusBar";
 
 const PAGE_LABELS: Record<PageKey, string> = {
@@ -18,7 +29,18 @@ const PAGE_LABELS: Record<PageKey, string> = {
   departments: "科室管理",
   projects: "项目管理",
   kiosk: "签到",
+  print: "打印",
   audit_log: "操作日志",
+  attendance: "考勤分析",
+  grant: "授分",
+  manual_credit: "学分录入",
+  credit_review: "学分审核",
+  compliance: "达标统计",
+  person_credits: "个人学分",
+  sync: "同步",
+  import: "导入",
+  export: "导出",
+  backup: "备份",
 };
 
 export default function App() {
@@ -71,7 +93,18 @@ export default function App() {
           {current === "departments" && <DepartmentsPage onChanged={changed} />}
           {current === "projects" && <ProjectsPage onChanged={changed} />}
           {current === "kiosk" && <KioskPage />}
+          {current === "print" && <PrintPage />}
           {current === "audit_log" && <AuditLogPage changes={changes} />}
+          {current === "attendance" && <AttendancePage />}
+          {current === "grant" && <GrantPage onChanged={changed} />}
+          {current === "manual_credit" && <ManualCreditPage onChanged={changed} />}
+          {current === "credit_review" && <CreditReviewPage onChanged={changed} changes={changes} />}
+          {current === "compliance" && <CompliancePage changes={changes} />}
+          {current === "person_credits" && <PersonCreditsPage changes={changes} />}
+          {current === "sync" && <SyncPage onChanged={changed} canConfigure={operator.role === "admin"} />}
+          {current === "import" && <ImportPage onChanged={changed} />}
+          {current === "export" && <ExportPage />}
+          {current === "backup" && <BackupPage onRestored={() => { setOperator(null); changed(); }} />}
         </Layout.Content>
         <StatusBar changes={changes} />
       </Layout>

@@ -35,6 +35,8 @@ pub struct Context {
     actor: Option<Actor>,
     signed_in_password: Option<String>,
     id_view: IdView,
+    /// What unlocked the desk's key file (the passphrase, if it was asked for).
+    unlock: cmedesk_core::db_key::Unlock,
 }
 
 /// A command's result: JSON for `--json`, text otherwise.
@@ -71,7 +73,14 @@ impl Reply {
 
 impl Context {
     pub fn new(args: GlobalArgs) -> Context {
-        Context { args, desk: None, actor: None, signed_in_password: None, id_view: IdView::Masked }
+        Context {
+            args,
+            desk: None,
+            actor: None,
+            signed_in_password: None,
+            id_view: IdView::Masked,
+            unlock: cmedesk_core::db_key::Unlock::from_env(),
+        }
     }
 
     /// How this run shows ID numbers (masked unless `--show-full-id` was granted).
@@ -110,9 +119,28 @@ impl Context {
     pub fn desk(&mut self) -> Result<&mut Desk> {
         if self.desk.is_none() {
             let path = self.db_path()?;
-            self.desk = Some(Desk::open(&path)?);
+            let desk = match Desk::open_with(&path, &self.unlock) {
+                // A key wrapped with the admin passphrase and no CMEDESK_DB_PASSPHRASE: ask.
+                Err(e) if e.code() == "DB_PASSPHRASE_REQUIRED" && std::io::stdin().is_terminal() => {
+                    self.unlock.passphrase = Some(rpassword::prompt_password("数据库口令: ")?);
+                    Desk::open_with(&path, &self.unlock)?
+                }
+                other => other?,
+            };
+            self.desk = Some(desk);
         }
         Ok(self.desk.as_mut().expect("opened above"))
+    }
+
+    /// Takes the open desk (rekey closes and swaps its file); `set_desk` puts one back.
+    pub fn take_desk(&mut self) -> Result<Desk> {
+        self.desk()?;
+        Ok(self.desk.take().expect("opened above"))
+    }
+
+    /// The passphrase the desk was unlocked with, if any.
+    pub fn unlock(&self) -> &cmedesk_core::db_key::Unlock {
+        &self.unlock
     }
 
     pub fn set_desk(&mut self, desk: Desk) {

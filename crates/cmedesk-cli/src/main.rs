@@ -66,6 +66,10 @@ enum Command {
     /// Backups (备份): create, list, verify, restore
     #[command(subcommand)]
     Backup(commands::backup::BackupCommand),
+    /// A new data key and/or admin passphrase for the encrypted desk (更换数据库密钥; admin)
+    Rekey(commands::encryption::RekeyArgs),
+    /// Encrypt a plaintext desk from before encryption, in place (数据库加密; admin)
+    Encrypt(commands::encryption::EncryptArgs),
     /// Time the core's hot paths on a scratch database
     Bench(commands::bench::BenchArgs),
     /// The exchange server (数据交换服务器): serve, enrol desks, new epoch after a restore
@@ -142,6 +146,8 @@ fn main() -> ExitCode {
         Command::AuditLog(a) => commands::audit::run(&mut ctx, a),
         Command::Bench(a) => commands::bench::run(&mut ctx, a),
         Command::Backup(c) => commands::backup::run(&mut ctx, c),
+        Command::Rekey(a) => commands::encryption::rekey_cmd(&mut ctx, a),
+        Command::Encrypt(a) => commands::encryption::encrypt_cmd(&mut ctx, a),
         Command::Hub(c) => commands::sync::run_hub(&mut ctx, c),
         Command::Sync(a) => commands::sync::run_sync(&mut ctx, a),
         Command::Lan(c) => commands::lan::run(&mut ctx, c),

@@ -1,42 +1,11 @@
 //! The `cmedesk` binary as scripts use it: exit codes, JSON replies and errors, and the
 //! roster and project workflows end to end on a real database file.
 
-use std::{path::Path, process::Command};
+mod common;
 
-use serde_json::Value;
+use std::path::Path;
 
-const PASSWORD: &str = "secret123";
-
-fn cmedesk(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cmedesk"));
-    c.env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", PASSWORD)
-        .env("CMEDESK_NOW", "2026-11-22T10:00:00+08:00")
-        .env_remove("CMEDESK_OPERATOR")
-        .env("RUST_BACKTRACE", "0");
-    c
-}
-
-/// Runs with `--json`; returns (exit code, parsed stdout).
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = cmedesk(db).arg("--json").args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), v)
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?} failed: {v}");
-    v
-}
-
-fn err(db: &Path, args: &[&str]) -> (String, Value) {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 1, "{args:?} should fail: {v}");
-    (v["error"]["code"].as_str().unwrap_or_default().to_string(), v)
-}
+use common::*;
 
 fn init(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("desk.db");
@@ -147,7 +116,7 @@ fn a_newer_database_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = init(dir.path());
     // Simulate a database written by a future version.
-    rusqlite::Connection::open(&db)
+    cmedesk_core::store::connect(&db)
         .unwrap()
         .execute("INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')", [])
         .unwrap();
@@ -491,7 +460,10 @@ fn backup_create_verify_restore() {
     assert_eq!(ok(&db, &["dept", "list"])["departments"].as_array().unwrap().len(), 1);
     assert_eq!(ok(&db, &["audit-log", "--verify"])["intact"], true);
     // A damaged copy is reported, with exit code 1.
-    rusqlite::Connection::open(&file).unwrap().execute("DELETE FROM departments", []).unwrap();
+    cmedesk_core::store::connect(std::path::Path::new(&file))
+        .unwrap()
+        .execute("DELETE FROM departments", [])
+        .unwrap();
     let (code, v) = run(&db, &["backup", "verify", &file]);
     assert_eq!((code, v["ok"].as_bool()), (1, Some(false)));
 }

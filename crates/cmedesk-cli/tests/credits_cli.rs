@@ -2,41 +2,9 @@
 //! department-free hospital review, listing, revocation, exemptions, compliance and forecast in
 //! JSON, the rule sets, and errors with stable codes.
 
-use std::{path::Path, process::Command};
+mod common;
 
-use serde_json::Value;
-
-const PASSWORD: &str = "secret123";
-
-fn cmedesk(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cmedesk"));
-    c.env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", PASSWORD)
-        .env("CMEDESK_NOW", "2026-11-22T10:00:00+08:00")
-        .env_remove("CMEDESK_OPERATOR")
-        .env("RUST_BACKTRACE", "0");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = cmedesk(db).arg("--json").args(args).output().expect("run cmedesk");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), v)
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?} failed: {v}");
-    v
-}
-
-fn err(db: &Path, args: &[&str]) -> String {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 1, "{args:?} should fail: {v}");
-    v["error"]["code"].as_str().unwrap_or_default().to_string()
-}
+use common::*;
 
 #[test]
 fn manual_credit_review_compliance_and_forecast() {
@@ -84,9 +52,12 @@ fn manual_credit_review_compliance_and_forecast() {
     assert_eq!(m["credit"]["credits"], 4.0);
     assert_eq!(m["trail"]["status"], "pending");
     assert_eq!(m["form"]["evidence"][0]["size"], 18);
-    assert_eq!(err(&db, &["credits", "review", &id, "--decision", "approve"]), "REVIEW_AWAITING_DEPARTMENT");
     assert_eq!(
-        err(&db, &["credits", "review", &id, "--decision", "return", "--skip-department"]),
+        err_code(&db, &["credits", "review", &id, "--decision", "approve"]),
+        "REVIEW_AWAITING_DEPARTMENT"
+    );
+    assert_eq!(
+        err_code(&db, &["credits", "review", &id, "--decision", "return", "--skip-department"]),
         "REASON_REQUIRED"
     );
     let r = ok(&db, &["credits", "review", &id, "--decision", "approve", "--skip-department"]);
@@ -94,7 +65,7 @@ fn manual_credit_review_compliance_and_forecast() {
 
     // A platform-only category cannot be typed in; V-1 limits hold.
     assert_eq!(
-        err(
+        err_code(
             &db,
             &[
                 "credits",
@@ -116,7 +87,7 @@ fn manual_credit_review_compliance_and_forecast() {
         "CATEGORY_PLATFORM_ONLY"
     );
     assert_eq!(
-        err(
+        err_code(
             &db,
             &[
                 "credits",
@@ -158,7 +129,7 @@ fn manual_credit_review_compliance_and_forecast() {
 
     // Revoked credits no longer count; the forecast sees the gap.
     ok(&db, &["credits", "revoke", &id, "--reason", "重复登记"]);
-    assert_eq!(err(&db, &["credits", "revoke", &id, "--reason", "again"]), "CREDIT_ALREADY_REVOKED");
+    assert_eq!(err_code(&db, &["credits", "revoke", &id, "--reason", "again"]), "CREDIT_ALREADY_REVOKED");
     let f = ok(&db, &["forecast", "--year", "2026", "--as-of", "2026-09-01"]);
     let fp = f["people"]
         .as_array()
@@ -193,11 +164,11 @@ fn analysis_grant_and_rule_sets() {
     let again = ok(&db, &["credits", "grant", "--project", &code, "--strategy", "all-courses-full"]);
     assert_eq!(again["saved"]["inserted"], 0);
     assert_eq!(
-        err(&db, &["credits", "grant", "--project", &code, "--strategy", "everyone"]),
+        err_code(&db, &["credits", "grant", "--project", &code, "--strategy", "everyone"]),
         "GRANT_STRATEGY_INVALID"
     );
     assert_eq!(
-        err(&db, &["credits", "grant", "--project", &code, "--strategy", "at-least-1-swipes"]),
+        err_code(&db, &["credits", "grant", "--project", &code, "--strategy", "at-least-1-swipes"]),
         "GRANT_STRATEGY_INVALID"
     );
 
@@ -207,7 +178,7 @@ fn analysis_grant_and_rule_sets() {
     assert_eq!(c["rule_set"], "province-example");
     assert_eq!(c["year"]["starts_on"], "2025-10-01");
     assert_eq!(
-        err(&db, &["credits", "rules", "--year", "2040", "--use", "national-2024"]),
+        err_code(&db, &["credits", "rules", "--year", "2040", "--use", "national-2024"]),
         "RULE_YEAR_UNKNOWN"
     );
 }

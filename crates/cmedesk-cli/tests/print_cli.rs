@@ -13,35 +13,10 @@ use cmedesk_core::statement::signing_key_from_seed;
 use cmedesk_core::{Desk, printouts};
 use serde_json::Value;
 
-const PASSWORD: &str = "secret123";
-const NOW: &str = "2026-11-22T10:00:00+08:00";
+mod common;
+use common::*;
+
 const WQY: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-
-fn cmedesk(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cmedesk"));
-    c.env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", PASSWORD)
-        .env("CMEDESK_NOW", NOW)
-        .env_remove("CMEDESK_OPERATOR")
-        .env_remove("CMEDESK_SIGNING_KEY")
-        .env_remove("CMEDESK_FONT")
-        .env("RUST_BACKTRACE", "0");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = cmedesk(db).arg("--json").args(args).output().expect("run cmedesk");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), v)
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?} failed: {v}");
-    v
-}
 
 fn tool(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
@@ -134,7 +109,7 @@ fn booklet_from_stored_credits_prints_every_row_and_the_totals() {
     let text = squash(&pdftotext(&file));
 
     // The database's own view of this person-year, read directly.
-    let conn = rusqlite::Connection::open(&db).expect("open db");
+    let conn = cmedesk_core::store::connect(&db).expect("open db");
     let mut stmt = conn
         .prepare(
             "SELECT activity_name, hours_x100, credits_x100, subject, issuer, review_status, revoked_at
@@ -404,7 +379,7 @@ fn statements_are_signed_logged_and_verified() {
     );
     assert_ne!(s2["short_code"], s["short_code"]);
     assert!(pdftotext(&full).contains(&id_number));
-    let conn = rusqlite::Connection::open(&db).expect("open");
+    let conn = cmedesk_core::store::connect(&db).expect("open");
     let logged: i64 = conn
         .query_row("SELECT COUNT(*) FROM statement_issues WHERE staff_id = ?1", [&who], |r| r.get(0))
         .expect("count");

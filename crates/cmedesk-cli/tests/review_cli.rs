@@ -2,39 +2,26 @@
 //! deadline (10 September by default), per-record and per-person initial review refused after
 //! it, marking for the health bureau, the lock on the marked year, the bureau's result, status.
 
+mod common;
+
 use std::{path::Path, process::Command};
 
+use common::{cmedesk, err_with, ok_with};
 use serde_json::Value;
 
-const PASSWORD: &str = "secret123";
-
-fn run(db: &Path, day: &str, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cmedesk"))
-        .env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", PASSWORD)
-        .env("CMEDESK_NOW", format!("{day}T10:00:00+08:00"))
-        .env_remove("CMEDESK_OPERATOR")
-        .env("RUST_BACKTRACE", "0")
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run cmedesk");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), v)
+/// The binary at 10:00 on `day` (the review deadline is a date).
+fn on(db: &Path, day: &str) -> Command {
+    let mut c = cmedesk(db);
+    c.env("CMEDESK_NOW", format!("{day}T10:00:00+08:00"));
+    c
 }
 
 fn ok(db: &Path, day: &str, args: &[&str]) -> Value {
-    let (code, v) = run(db, day, args);
-    assert_eq!(code, 0, "{args:?} failed: {v}");
-    v
+    ok_with(on(db, day), args)
 }
 
 fn err(db: &Path, day: &str, args: &[&str]) -> String {
-    let (code, v) = run(db, day, args);
-    assert_eq!(code, 1, "{args:?} should fail: {v}");
-    v["error"]["code"].as_str().unwrap_or_default().to_string()
+    err_with(on(db, day), args).0
 }
 
 fn submit_paper(db: &Path, evidence: &Path, who: &str) -> String {

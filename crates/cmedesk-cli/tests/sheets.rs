@@ -1,31 +1,11 @@
 //! `cmedesk import`, `export` and `templates` as scripts use them: JSON replies, exit codes,
 //! all-or-nothing imports with rejected rows named by their Excel row, and the error report.
 
-use std::{path::Path, process::Command};
+mod common;
 
-use serde_json::Value;
+use std::path::Path;
 
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cmedesk"))
-        .env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", "secret123")
-        .env("CMEDESK_NOW", "2026-11-22T10:00:00+08:00")
-        .env_remove("CMEDESK_OPERATOR")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), v)
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?} failed: {v}");
-    v
-}
+use common::*;
 
 #[test]
 fn templates_list_names_all_eight() {

@@ -236,7 +236,7 @@ fn three_desks_edit_and_swipe_offline_then_sync_in_random_order_and_converge() {
         let file = dir.path().join(format!("{}.txt", names[i]));
         std::fs::write(&file, log).unwrap();
         ok(db, &["swipe", "import", file.to_str().unwrap()]);
-        let conn = rusqlite::Connection::open(db).unwrap();
+        let conn = cmedesk_core::store::connect(db).unwrap();
         let ids: Vec<String> = conn
             .prepare("SELECT id FROM swipes")
             .unwrap()
@@ -325,7 +325,7 @@ fn three_desks_edit_and_swipe_offline_then_sync_in_random_order_and_converge() {
         assert_eq!(st["state_hash"], server["state_hash"], "canonical data hash equals the server's: {st}");
         assert_eq!(st["cursor"].as_i64(), Some(head));
         assert_eq!(st["pending"].as_i64(), Some(0), "{st}");
-        let conn = rusqlite::Connection::open(db).unwrap();
+        let conn = cmedesk_core::store::connect(db).unwrap();
         let swipes: Vec<String> = conn
             .prepare("SELECT id FROM swipes")
             .unwrap()
@@ -368,6 +368,50 @@ fn three_desks_edit_and_swipe_offline_then_sync_in_random_order_and_converge() {
         "seed {seed0:#x}: three desks settled at {head} log entries, {killed} runs killed, conflicts {:?}",
         conflict_logs[0]
     );
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+}
+
+/// The desk token is a credential: given once to `cmedesk sync`, it never appears again in what
+/// the CLI prints (text or JSON, sync and status) nor in the audit log; an unknown token is
+/// refused with a stable code and the refusal does not echo it either.
+#[test]
+fn the_desk_token_never_appears_in_output_or_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk_db = dir.path().join("desk.db");
+    ok(&desk_db, &["init"]);
+    let site = ok(&desk_db, &["sync", "status"])["site_id"].as_str().unwrap().to_string();
+    let hub_db = dir.path().join("hub.db");
+    let token = ok(&hub_db, &["hub", "enrol", "--site", &site])["token"].as_str().unwrap().to_string();
+    let mut hub = cmedesk(&hub_db)
+        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = format!("http://{}", line.trim().strip_prefix("listening on ").unwrap());
+    let run = |args: &[&str]| {
+        let out = cmedesk(&desk_db).args(args).output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), all)
+    };
+    let mut outputs = vec![
+        run(&["--json", "sync", "--server", &url, "--token", &token]),
+        run(&["sync"]),
+        run(&["--json", "sync", "status"]),
+        run(&["sync", "status"]),
+        run(&["--json", "audit-log", "--limit", "1000"]),
+    ];
+    assert!(outputs.iter().all(|(ok, _)| *ok), "{outputs:?}");
+    let wrong = format!("{}0", &token[..token.len() - 1]);
+    let refused = run(&["--json", "sync", "--token", &wrong]);
+    assert!(!refused.0 && refused.1.contains("UNAUTHORIZED"), "{refused:?}");
+    assert!(!refused.1.contains(&wrong), "the refusal does not echo the token: {}", refused.1);
+    outputs.push(refused);
+    for (_, text) in &outputs {
+        assert!(!text.contains(&token), "the token leaked: {text}");
+    }
     hub.kill().unwrap();
     hub.wait().unwrap();
 }

@@ -3,6 +3,9 @@
 //! baseline of bare INSERTs of the same staff and card rows (no audit log, no outbox, no checks)
 //! into the same schema, with the ratio. Run in release:
 //! `cargo run --release -p cmedesk-core --example roster_insert [-- STAFF [RUNS]]`.
+//! Desks are encrypted (SQLCipher) like real ones; `ROSTER_PLAINTEXT=1` measures without.
+//! For profiling: `ROSTER_NO_BARE=1` skips the baseline, `ROSTER_CACHE_KIB=N` sets the desk's
+//! page cache, `ROSTER_KEEP=DIR` keeps the last run's database (and WAL) there.
 
 use std::time::Instant;
 
@@ -27,6 +30,12 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// A fresh desk as `cmedesk init` makes it (encrypted), or plaintext with `ROSTER_PLAINTEXT=1`.
+fn create(path: &std::path::Path) -> Desk {
+    let encrypted = std::env::var_os("ROSTER_PLAINTEXT").is_none();
+    Desk::create_with(path, &cmedesk_core::db_key::Unlock::default(), encrypted).unwrap()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let count: usize = args.next().map(|s| s.parse().expect("STAFF")).unwrap_or(100_000);
@@ -37,7 +46,10 @@ fn main() {
         // ROSTER_KEEP=DIR keeps the last run's database there, to look at its tables.
         let keep = std::env::var_os("ROSTER_KEEP").map(std::path::PathBuf::from);
         let path = dir.path().join("bench.db");
-        let mut desk = Desk::create(&path).unwrap();
+        let mut desk = create(&path);
+        if let Some(kib) = std::env::var("ROSTER_CACHE_KIB").ok().and_then(|v| v.parse::<i64>().ok()) {
+            desk.conn().pragma_update(None, "cache_size", -kib).unwrap();
+        }
         let d = departments::add(
             &mut desk,
             &actor(),
@@ -59,10 +71,23 @@ fn main() {
         let t = Instant::now();
         desk.checkpoint().unwrap();
         let checkpoint = t.elapsed().as_secs_f64();
-        if let Some(keep) = &keep {
-            std::fs::copy(&path, keep.join("bench.db")).unwrap();
+        if run == runs {
+            print_find_percentiles(&desk, &hospital);
         }
-        let (baseline, baseline_cpu) = bare_inserts(&dir.path().join("bare.db"), &desk, &added);
+        if let Some(keep) = &keep {
+            // The checkpoint may leave frames in the WAL (the background checkpointer reads too).
+            for suffix in ["", "-wal"] {
+                let from = dir.path().join(format!("bench.db{suffix}"));
+                if from.exists() {
+                    std::fs::copy(&from, keep.join(format!("bench.db{suffix}"))).unwrap();
+                }
+            }
+        }
+        let (baseline, baseline_cpu) = if std::env::var_os("ROSTER_NO_BARE").is_some() {
+            (f64::NAN, f64::NAN)
+        } else {
+            bare_inserts(&dir.path().join("bare.db"), &desk, &added)
+        };
         println!(
             "run {run}: {count} staff ({cards} cards) in one transaction: {insert:.3} s to commit \
              (on CPU {:.3} s, waiting for a CPU {:.3} s, the rest I/O); checkpoint afterwards {checkpoint:.3} s; \
@@ -77,12 +102,44 @@ fn main() {
     }
 }
 
+/// `staff::find` among the people just added (on the same encrypted or plaintext desk): p50 and
+/// p95 over 2,000 random queries each by name prefix, ID number and card key (target p95 ≤ 5 ms).
+fn print_find_percentiles(desk: &Desk, hospital: &synthetic::Hospital) {
+    let mut rng = synthetic::Rng::new(1);
+    let people = &hospital.staff;
+    let mut by = |query: &dyn Fn(&staff::NewStaff) -> Option<String>| {
+        let mut ms = Vec::with_capacity(2_000);
+        while ms.len() < 2_000 {
+            let Some(q) = query(&people[rng.below(people.len())].person) else { continue };
+            let t = Instant::now();
+            std::hint::black_box(staff::find(desk, &q, 50).unwrap());
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        ms.sort_by(f64::total_cmp);
+        (ms[ms.len() / 2], ms[ms.len() * 95 / 100])
+    };
+    let name = by(&|p| Some(p.name.chars().take(2).collect()));
+    let id = by(&|p| Some(p.id_number.clone()));
+    let card = by(&|p| p.card_key.clone());
+    println!(
+        "find p50/p95 among {} (target p95 ≤ 5 ms): name prefix {:.3}/{:.3} ms, ID number {:.3}/{:.3} ms, \
+         card key {:.3}/{:.3} ms; load average {}",
+        people.len(),
+        name.0,
+        name.1,
+        id.0,
+        id.1,
+        card.0,
+        card.1,
+        load_average()
+    );
+}
+
 /// The same staff and card rows as plain INSERTs in one transaction, into a fresh file with the
 /// same schema and pragmas: what SQLite alone costs.
 fn bare_inserts(path: &std::path::Path, desk: &Desk, added: &[staff::Staff]) -> (f64, f64) {
-    let fresh = Desk::create(path).unwrap();
-    drop(fresh);
-    let conn = rusqlite::Connection::open(path).unwrap();
+    drop(create(path));
+    let conn = cmedesk_core::store::connect(path).unwrap();
     for (k, v) in
         [("journal_mode", "WAL"), ("synchronous", "FULL"), ("foreign_keys", "ON"), ("cache_size", "-65536")]
     {

@@ -46,6 +46,11 @@ pub enum CoreError {
     MigrationEdited { name: String, recorded: String, embedded: String },
     #[error("{path} is not a CME Desk database")]
     NotADeskDatabase { path: String },
+    /// The database's key file or passphrase could not unlock it (`DB_KEY_MISSING`,
+    /// `DB_KEY_WRONG`, `DB_KEY_EXPOSED`, `DB_KEY_DAMAGED`, `DB_PASSPHRASE_REQUIRED`,
+    /// `DB_PASSPHRASE_WRONG`). Never SQLite's bare "file is not a database".
+    #[error("{}", db_key_en(.code, .path))]
+    DbKey { code: &'static str, path: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("stored data is malformed: {0}")]
@@ -71,6 +76,7 @@ impl CoreError {
             CoreError::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
             CoreError::MigrationEdited { .. } => "MIGRATION_EDITED",
             CoreError::NotADeskDatabase { .. } => "NOT_A_DESK_DATABASE",
+            CoreError::DbKey { code, .. } => code,
             CoreError::Database(_) => "DATABASE",
             CoreError::Corrupt(_) => "CORRUPT",
             CoreError::InBatch { source, .. } => source.code(),
@@ -119,6 +125,7 @@ impl CoreError {
                 format!("数据库结构文件 {name} 在应用后被修改，拒绝打开")
             }
             CoreError::NotADeskDatabase { path } => format!("{path} 不是继教学分管理台的数据库"),
+            CoreError::DbKey { code, path } => db_key_zh(code, path),
             CoreError::Database(e) => format!("数据库错误：{e}"),
             CoreError::Corrupt(e) => format!("数据损坏：{e}"),
             CoreError::InBatch { index, source } => {
@@ -138,5 +145,35 @@ impl CoreError {
         en: impl Into<String>,
     ) -> Self {
         CoreError::InvalidField { field, code, zh: zh.into(), en: en.into() }
+    }
+}
+
+fn db_key_en(code: &str, path: &str) -> String {
+    match code {
+        "DB_KEY_MISSING" => format!("{path}: the database is encrypted and its key file is missing"),
+        "DB_KEY_WRONG" => format!("{path}: the key file does not open this encrypted database"),
+        "DB_KEY_EXPOSED" => format!("{path}: the key file may be read by other users; chmod 600 it"),
+        "DB_PASSPHRASE_REQUIRED" => {
+            format!("{path}: the database key is protected by a passphrase; set CMEDESK_DB_PASSPHRASE")
+        }
+        "DB_PASSPHRASE_WRONG" => format!("{path}: wrong database passphrase"),
+        "DB_KEYRING_NO_ENTRY" => format!("{path}: the database key is not in this user's OS keyring"),
+        "DB_KEYRING_UNAVAILABLE" => {
+            format!("{path}: the database key is in the OS keyring, which cannot be reached")
+        }
+        _ => format!("{path}: the key file is damaged"),
+    }
+}
+
+fn db_key_zh(code: &str, path: &str) -> String {
+    match code {
+        "DB_KEY_MISSING" => format!("数据库已加密，但找不到密钥文件 {path}"),
+        "DB_KEY_WRONG" => format!("密钥文件 {path} 与该加密数据库不匹配，无法打开"),
+        "DB_KEY_EXPOSED" => format!("密钥文件 {path} 可被其他用户读取，已拒绝使用；请将权限设为 600"),
+        "DB_PASSPHRASE_REQUIRED" => format!("数据库密钥受口令保护（{path}），请输入数据库口令"),
+        "DB_PASSPHRASE_WRONG" => format!("数据库口令错误（{path}）"),
+        "DB_KEYRING_NO_ENTRY" => format!("数据库密钥应在本用户的系统钥匙串中，但找不到（{path}）"),
+        "DB_KEYRING_UNAVAILABLE" => format!("数据库密钥存于系统钥匙串，但无法连接系统钥匙串（{path}）"),
+        _ => format!("密钥文件 {path} 已损坏"),
     }
 }

@@ -90,6 +90,38 @@ pub fn mask_id(id: &str) -> String {
     crate::id_number::mask(id)
 }
 
+/// A value as a shell hands it to a screen: serialized, then every ID number in it masked. For
+/// the small DTOs of the desktop (a person's detail, audit entries, a card record); the roster
+/// uses [`mask_staff_row`], which skips the JSON round trip for 10,000 rows.
+pub fn masked_json<T: Serialize>(value: &T) -> Result<Value> {
+    // Only maps with non-text keys fail to serialize; no DTO of ours has one.
+    let mut v = serde_json::to_value(value).map_err(|e| crate::error::CoreError::Corrupt(e.to_string()))?;
+    mask_json(&mut v);
+    Ok(v)
+}
+
+/// A roster row with its ID number masked (and a `rid:<ID number>` card key).
+pub fn mask_staff_row(row: &mut crate::staff::StaffRow) {
+    mask_staff(&mut row.staff);
+    if let Some(card) = &mut row.card_key {
+        *card = mask_text(card);
+    }
+}
+
+/// A person with the ID number masked; the note is free text and may quote one.
+pub fn mask_staff(staff: &mut crate::staff::Staff) {
+    staff.id_number = mask_id(&staff.id_number);
+    if let Some(note) = &mut staff.note {
+        *note = mask_text(note);
+    }
+}
+
+/// An edit form shows the masked number; sent back unchanged it means "keep the stored one", so
+/// a form never needs the full number to save a phone number.
+pub fn keep_unless_changed(stored: &str, submitted: &str) -> String {
+    if submitted.trim() == mask_id(stored) { stored.to_owned() } else { submitted.to_owned() }
+}
+
 /// Masks every ID-number-looking token in `text`.
 pub fn mask_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -217,5 +249,41 @@ mod tests {
         assert!(s.contains("1101**********002X") && s.contains("rid:3701**********9973"), "{s}");
         // Numbers are not ID numbers (the core always stores them as text).
         assert!(s.contains("110105194912310021"));
+    }
+
+    #[test]
+    fn roster_rows_and_dtos_are_masked_for_screens() {
+        let staff = crate::staff::Staff {
+            id: "s1".into(),
+            name: "张三".into(),
+            gender: crate::id_number::Gender::Male,
+            id_number: "11010519491231002X".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1949, 12, 31).unwrap(),
+            department_id: "d1".into(),
+            title: None,
+            title_level: None,
+            profession: None,
+            phone: Some("13800138000".into()),
+            status: crate::staff::StaffStatus::Active,
+            note: Some("原号 11010519491231002X".into()),
+        };
+        let mut row = crate::staff::StaffRow {
+            staff: staff.clone(),
+            department_name: "内科".into(),
+            card_key: Some("rid:11010519491231002X".into()),
+        };
+        mask_staff_row(&mut row);
+        assert_eq!(row.staff.id_number, "1101**********002X");
+        assert_eq!(row.card_key.as_deref(), Some("rid:1101**********002X"));
+        assert_eq!(row.staff.note.as_deref(), Some("原号 1101**********002X"));
+        assert_eq!(row.staff.phone.as_deref(), Some("13800138000"));
+        let v = masked_json(&staff).unwrap().to_string();
+        assert!(!v.contains("11010519491231002X") && v.contains("1101**********002X"), "{v}");
+    }
+
+    #[test]
+    fn an_unchanged_masked_number_keeps_the_stored_one() {
+        assert_eq!(keep_unless_changed("11010519491231002X", "1101**********002X"), "11010519491231002X");
+        assert_eq!(keep_unless_changed("11010519491231002X", "110105194912310037"), "110105194912310037");
     }
 }

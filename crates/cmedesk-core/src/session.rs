@@ -92,23 +92,12 @@ pub fn lock_state(
     Ok(LockState { failures: failures.len() as u32, locked_until })
 }
 
-fn locked(username: &str, until: DateTime<FixedOffset>) -> CoreError {
-    CoreError::Conflict {
-        code: "ACCOUNT_LOCKED",
-        zh: format!(
-            "账号 {username} 因多次密码错误已锁定，请于 {} 后再试，或请管理员重置密码",
-            until.format("%Y-%m-%d %H:%M")
-        ),
-        en: format!(
-            "account {username} is locked after repeated failed sign-ins until {}",
-            until.to_rfc3339()
-        ),
-    }
-}
-
 /// Signs an operator in. A wrong password of an existing operator is written to the audit log;
-/// after `max_failed_sign_ins` within the window the account is refused (`ACCOUNT_LOCKED`) even
-/// with the right password, until the window has passed or an administrator resets it.
+/// after `max_failed_sign_ins` within the window the account is refused even with the right
+/// password, until the window has passed or an administrator unlocks it. The refusal of a locked
+/// account is the refusal of an unknown user or a wrong password (`AUTHENTICATION_FAILED`, same
+/// message, same argon2 cost): the sign-in form must not tell who has an account. The lock is
+/// visible to administrators (`lock_state`, `cmedesk user unlock`) and in the audit log.
 pub fn sign_in(
     desk: &mut Desk,
     username: &str,
@@ -119,11 +108,14 @@ pub fn sign_in(
     let username = username.trim();
     let Ok(info) = users::get(desk, username) else {
         // No account to lock: same answer as a wrong password, nothing written.
+        users::spend_a_verification(password);
         return Err(CoreError::AuthenticationFailed);
     };
     let state = lock_state(desk, username, now, policy)?;
-    if let Some(until) = state.locked_until {
-        return Err(locked(username, until));
+    if state.locked_until.is_some() {
+        // Locked: nothing written (a lock is not extended by more tries).
+        users::spend_a_verification(password);
+        return Err(CoreError::AuthenticationFailed);
     }
     let system = Actor::new(Operator::system(), now);
     match users::authenticate(desk, username, password) {
@@ -138,10 +130,7 @@ pub fn sign_in(
         }
         Err(CoreError::AuthenticationFailed) => {
             desk.change(&system, |c| c.record(FAILED, "user", username, Some(&info), Some(&info)))?;
-            match lock_state(desk, username, now, policy)?.locked_until {
-                Some(until) => Err(locked(username, until)),
-                None => Err(CoreError::AuthenticationFailed),
-            }
+            Err(CoreError::AuthenticationFailed)
         }
         Err(e) => Err(e),
     }

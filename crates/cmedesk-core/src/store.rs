@@ -1,7 +1,11 @@
 //! The desk database: opening and migrating the SQLite file, and [`Desk::change`], the one door
 //! every mutation goes through (domain rows + audit log + outbox in one transaction).
 
-use std::{path::Path, sync::mpsc, thread::JoinHandle};
+use std::{
+    path::{Path, PathBuf},
+    sync::mpsc,
+    thread::JoinHandle,
+};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
@@ -10,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     actor::Actor,
     audit_log,
+    db_key::{self, DataKey, KeyLine, Unlock},
     error::{CoreError, Result},
     outbox,
 };
@@ -28,6 +33,127 @@ pub struct Desk {
     ids: uuid::ContextV7,
     /// Absent for in-memory databases (no WAL).
     checkpointer: Option<Checkpointer>,
+    /// The file, and the data key it was opened with (none: in memory, or a plaintext desk from
+    /// before encryption, see `cmedesk encrypt`).
+    path: Option<PathBuf>,
+    key: Option<(DataKey, KeyLine)>,
+    /// What unlocked it: also unlocks backups whose key line is wrapped with the same passphrase.
+    unlock: Unlock,
+}
+
+/// SQLCipher page size of every encrypted file we write (desks, backups, rekeyed copies):
+/// 16 KiB instead of SQLCipher's 4 KiB. Each page written costs a random IV, an AES pass and an
+/// HMAC-SHA512 with fixed set-up costs, and 4 KiB pages make the b-trees four times as many
+/// pages to find, split and encrypt: a 100,000-staff insert paid ≈ 45% more CPU than on a
+/// plaintext desk. The size is not stored in the file, so it is named on every keyed open
+/// ([`open_keyed`]), on every attach (rekey) and on every backup copy ([`key_new_file`]).
+pub const CIPHER_PAGE_SIZE: u32 = 16384;
+
+/// Encrypted desks made before [`CIPHER_PAGE_SIZE`] (and their backups) use SQLCipher's default.
+const LEGACY_CIPHER_PAGE_SIZE: u32 = 4096;
+
+/// Opens the SQLite file at `path`, keyed when it is encrypted: a plaintext file (SQLite's magic
+/// header) opens as is; otherwise each line of `<path>.key` is tried, current first. Refusals
+/// carry stable codes (`DB_KEY_MISSING`, `DB_KEY_WRONG`, `DB_PASSPHRASE_*`), never SQLite's bare
+/// "file is not a database". Every connection to a desk or backup file is made here.
+pub fn open_connection(
+    path: &Path,
+    flags: OpenFlags,
+    unlock: &Unlock,
+) -> Result<(Connection, Option<(DataKey, KeyLine)>)> {
+    if let Some(conn) = plaintext_connection(path, flags) {
+        return Ok((conn, None));
+    }
+    let key_file = db_key::key_path(path);
+    if !key_file.exists() {
+        // An encrypted file is whole pages (4 or 16 KiB); anything else is simply not a
+        // database of ours.
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if len == 0 || !len.is_multiple_of(1024) {
+            return Err(CoreError::NotADeskDatabase { path: path.display().to_string() });
+        }
+    }
+    let lines = db_key::read_lines(&key_file)?;
+    let mut first_err = None;
+    for line in lines {
+        let key = match line.open(unlock, &key_file) {
+            Ok(k) => k,
+            Err(e) => {
+                first_err.get_or_insert(e);
+                continue;
+            }
+        };
+        if let Ok(conn) = open_keyed(path, flags, &key) {
+            return Ok((conn, Some((key, line))));
+        }
+    }
+    Err(first_err.unwrap_or_else(|| db_key::key_error("DB_KEY_WRONG", &key_file)))
+}
+
+/// A connection to `path` when it is a plaintext SQLite file: one that reads without a key.
+///
+/// Asked through SQLite, never by reading the file's first bytes with `std::fs`: closing any file
+/// descriptor of a file drops every POSIX lock this process holds on it (fcntl semantics), and
+/// SQLite's unix VFS only avoids that for descriptors it opened itself. A desk opened a second
+/// time in a process that already had it open (the app's 立即同步 round) used to read the header
+/// with `std::fs::File`, which silently released the app connection's SHARED lock on the
+/// database; the next other process to close the desk (a `cmedesk` command) then got the
+/// EXCLUSIVE lock, took itself for the last connection, checkpointed what it could and deleted
+/// the WAL, and every later commit of the app went into the unlinked WAL and was gone after a
+/// restart (see `tests/second_open.rs`).
+fn plaintext_connection(path: &Path, flags: OpenFlags) -> Option<Connection> {
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    // An encrypted file (random bytes where SQLite's header would be) fails here with
+    // SQLITE_NOTADB; an empty file reads as an empty database and is refused by the caller.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).ok()?;
+    Some(conn)
+}
+
+/// A read-write connection to the desk or backup file at `path`, unlocked from its key file and
+/// `CMEDESK_DB_PASSPHRASE`: for tools and tests that look at the raw tables.
+pub fn connect(path: &Path) -> Result<Connection> {
+    Ok(open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE, &Unlock::from_env())?.0)
+}
+
+/// Opens the encrypted file at `path` under `key`, with whichever page size it was written with
+/// (16 KiB, else the legacy 4 KiB), and proves the key: SQLCipher only notices a wrong key (or
+/// page size) on the first read. Each try gets a fresh connection.
+pub(crate) fn open_keyed(path: &Path, flags: OpenFlags, key: &DataKey) -> Result<Connection> {
+    let mut last = None;
+    for page_size in [CIPHER_PAGE_SIZE, LEGACY_CIPHER_PAGE_SIZE] {
+        let conn = Connection::open_with_flags(path, flags)?;
+        key_with(&conn, "main", key, page_size)?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+            Ok(()) => return Ok(conn),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.map(CoreError::from).unwrap_or_else(|| CoreError::Corrupt("no page size tried".into())))
+}
+
+/// Keys a new, empty file (a new desk, a backup copy): [`CIPHER_PAGE_SIZE`] pages.
+pub(crate) fn key_new_file(conn: &Connection, key: &DataKey) -> Result<()> {
+    key_with(conn, "main", key, CIPHER_PAGE_SIZE)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// `PRAGMA key` plus the cipher settings for schema `db` of `conn`; nothing is read yet.
+pub(crate) fn key_with(conn: &Connection, db: &str, key: &DataKey, page_size: u32) -> Result<()> {
+    // A wrong key is our refusal to report (DB_KEY_WRONG), not SQLCipher's lines on stderr.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    conn.execute_batch(&format!(
+        "PRAGMA {db}.key = {}; PRAGMA {db}.cipher_page_size = {page_size};",
+        key.sql_literal()
+    ))?;
+    Ok(())
+}
+
+/// The SQLCipher page size `conn`'s main database was opened with (none: not encrypted).
+pub(crate) fn cipher_page_size(conn: &Connection) -> Option<u32> {
+    // SQLCipher answers its pragmas as text.
+    let text: Option<String> = conn.query_row("PRAGMA cipher_page_size", [], |r| r.get(0)).ok().flatten();
+    text.and_then(|t| t.parse().ok())
 }
 
 /// Rows written since the last checkpoint before the background checkpointer is woken: about
@@ -48,8 +174,12 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path) -> Result<Checkpointer> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    fn start(path: &Path, key: Option<&DataKey>) -> Result<Checkpointer> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE;
+        let conn = match key {
+            Some(key) => open_keyed(path, flags, key)?,
+            None => Connection::open_with_flags(path, flags)?,
+        };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // One pending wake-up is enough: a checkpoint copies everything committed before it.
         let (wake, asleep) = mpsc::sync_channel::<()>(1);
@@ -85,8 +215,16 @@ impl Drop for Checkpointer {
 }
 
 impl Desk {
-    /// Creates a new desk database at `path` (which must not exist yet) and mints its site id.
+    /// Creates a new encrypted desk database at `path` (which must not exist yet) with a new
+    /// data key in `<path>.key`, wrapped with `CMEDESK_DB_PASSPHRASE` when that is set, and
+    /// mints its site id.
     pub fn create(path: &Path) -> Result<Desk> {
+        Desk::create_with(path, &Unlock::from_env(), true)
+    }
+
+    /// [`Desk::create`] with the passphrase given (none: the key file holds the key unwrapped);
+    /// `encrypted = false` makes a plaintext desk (only for measuring what encryption costs).
+    pub fn create_with(path: &Path, unlock: &Unlock, encrypted: bool) -> Result<Desk> {
         if path.exists() {
             return Err(CoreError::Duplicate {
                 entity: "database",
@@ -96,11 +234,34 @@ impl Desk {
             });
         }
         let conn = Connection::open(path)?;
-        Desk::init(conn, Some(path))
+        if !encrypted {
+            // 16 KiB pages (SQLite's default is 4 KiB): a quarter of the b-tree pages to find,
+            // split and write for the same rows. Only an empty file takes a page size; an
+            // encrypted one takes SQLCipher's `cipher_page_size` (the same 16 KiB) when keyed.
+            conn.pragma_update(None, "page_size", 16384)?;
+        }
+        let key = if encrypted {
+            let key = DataKey::random()?;
+            // Without a reachable keyring the key stays in the key file; the shell says so
+            // (`protection()` is then not `Keyring` although `unlock.keyring` asked for it).
+            let (line, _unavailable) = KeyLine::seal_for(&key, unlock)?;
+            db_key::write_lines(&db_key::key_path(path), std::slice::from_ref(&line))?;
+            key_new_file(&conn, &key)?;
+            Some((key, line))
+        } else {
+            None
+        };
+        Desk::init(conn, Some(path), key, unlock)
     }
 
-    /// Opens an existing desk database, applying newer migrations; refuses a newer schema.
+    /// Opens an existing desk database, applying newer migrations; refuses a newer schema. An
+    /// encrypted desk is unlocked from `<path>.key` and `CMEDESK_DB_PASSPHRASE`.
     pub fn open(path: &Path) -> Result<Desk> {
+        Desk::open_with(path, &Unlock::from_env())
+    }
+
+    /// [`Desk::open`] with the passphrase given (a prompt's answer, the unlock page's field).
+    pub fn open_with(path: &Path, unlock: &Unlock) -> Result<Desk> {
         if !path.exists() {
             return Err(CoreError::NotFound {
                 entity: "database",
@@ -108,7 +269,7 @@ impl Desk {
                 key: path.display().to_string(),
             });
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let (conn, key) = open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE, unlock)?;
         let not_desk = || CoreError::NotADeskDatabase { path: path.display().to_string() };
         let has_meta: Option<String> = conn
             .query_row("SELECT name FROM sqlite_master WHERE name = 'desk_meta'", [], |r| r.get(0))
@@ -117,15 +278,48 @@ impl Desk {
         if has_meta.is_none() {
             return Err(not_desk());
         }
-        Desk::init(conn, Some(path))
+        Desk::init(conn, Some(path), key, unlock)
+    }
+
+    /// A second connection to this desk's file for work off the owner's thread (a sync round):
+    /// opened through SQLite with the key already known, so it neither reads the file by hand
+    /// (see [`plaintext_connection`]) nor runs the start-up steps again (migrations, site id),
+    /// and without a checkpointer of its own: checkpoints stay with the owner, one per file.
+    pub fn sibling(&self) -> Result<Desk> {
+        let path = self.path.as_deref().ok_or_else(|| {
+            CoreError::Corrupt("an in-memory desk has no file to open a second connection to".into())
+        })?;
+        let conn = match &self.key {
+            Some((key, _)) => open_keyed(path, OpenFlags::SQLITE_OPEN_READ_WRITE, key)?,
+            None => Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?,
+        };
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(Desk {
+            conn,
+            site_id: self.site_id.clone(),
+            ids: uuid::ContextV7::new(),
+            checkpointer: None,
+            path: self.path.clone(),
+            key: self.key.clone(),
+            unlock: self.unlock.clone(),
+        })
     }
 
     /// A throwaway database for tests and benchmarks.
     pub fn open_in_memory() -> Result<Desk> {
-        Desk::init(Connection::open_in_memory()?, None)
+        Desk::init(Connection::open_in_memory()?, None, None, &Unlock::default())
     }
 
-    fn init(mut conn: Connection, path: Option<&Path>) -> Result<Desk> {
+    fn init(
+        mut conn: Connection,
+        path: Option<&Path>,
+        key: Option<(DataKey, KeyLine)>,
+        unlock: &Unlock,
+    ) -> Result<Desk> {
         // WAL keeps readers off the writer's back; FULL makes a committed swipe survive power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -150,15 +344,47 @@ impl Desk {
             }
         };
         let checkpointer = match path {
-            Some(path) => Some(Checkpointer::start(path)?),
+            Some(path) => Some(Checkpointer::start(path, key.as_ref().map(|(k, _)| k))?),
             None => None,
         };
-        Ok(Desk { conn, site_id, ids: uuid::ContextV7::new(), checkpointer })
+        Ok(Desk {
+            conn,
+            site_id,
+            ids: uuid::ContextV7::new(),
+            checkpointer,
+            path: path.map(Path::to_path_buf),
+            key,
+            unlock: unlock.clone(),
+        })
     }
 
-    /// Overwrites this database with the contents of `backup` (SQLite's backup API, page by page).
+    /// The file this desk lives in (none in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Whether the desk's file is encrypted, and how its key is kept.
+    pub fn protection(&self) -> Option<db_key::Protection> {
+        self.key.as_ref().map(|(_, line)| line.protection())
+    }
+
+    pub(crate) fn key(&self) -> Option<&(DataKey, KeyLine)> {
+        self.key.as_ref()
+    }
+
+    /// The passphrase (if any) this desk was unlocked with.
+    pub fn unlock(&self) -> &Unlock {
+        &self.unlock
+    }
+
+    /// Overwrites this database with the contents of `backup` (SQLite's backup API, page by page),
+    /// the backup unlocked from its own key file (it may predate a rekey).
     pub(crate) fn restore_from(&mut self, backup: &Path) -> Result<()> {
-        self.conn.restore(rusqlite::MAIN_DB, backup, None::<fn(rusqlite::backup::Progress)>)?;
+        let (src, _) = open_connection(backup, OpenFlags::SQLITE_OPEN_READ_ONLY, &self.unlock)?;
+        {
+            let copy = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
+            copy.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
+        }
         // A backup from an older version is brought up to this one.
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut self.conn)
@@ -315,9 +541,30 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             });
         }
     }
-    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    if (found as usize) >= MIGRATIONS.len() {
+        return Ok(());
+    }
+    // A migration that rebuilds a table others refer to (0009: staff) drops and renames it,
+    // which foreign keys would refuse midway; SQLite's documented procedure turns them off
+    // (outside any transaction) and checks every reference before the commit instead.
+    let foreign_keys: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = apply_migrations(conn, found as usize);
+    conn.pragma_update(None, "foreign_keys", foreign_keys)?;
+    applied
+}
+
+fn apply_migrations(conn: &mut Connection, from: usize) -> Result<()> {
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(from) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        let dangling: Option<String> =
+            tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        if let Some(table) = dangling {
+            return Err(CoreError::Corrupt(format!(
+                "migration {name} leaves rows of {table} pointing nowhere; rolled back"
+            )));
+        }
         tx.execute(
             "INSERT INTO schema_migrations(version, name, sha256) VALUES (?1, ?2, ?3)",
             rusqlite::params![i as i64 + 1, name, sha256_hex(sql.as_bytes())],
@@ -364,6 +611,9 @@ mod tests {
         let sync: i64 = desk.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         let fk: i64 = desk.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+        let plain = Desk::create_with(&dir.path().join("p.db"), &Unlock::default(), false).unwrap();
+        let page: i64 = plain.conn().query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(page, 16384, "new plaintext desks use 16 KiB pages (issue 2's insert figure)");
     }
 
     /// A large change commits without copying the WAL into the database file; the background
@@ -407,6 +657,135 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM desk_meta WHERE key LIKE 'k%'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n as u64, CHECKPOINT_AFTER_ROWS);
+    }
+
+    fn admin_actor() -> Actor {
+        let admin = crate::Operator { role: crate::Role::Admin, ..crate::Operator::system() };
+        Actor::new(admin, chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").unwrap())
+    }
+
+    /// The SQLCipher page size a file opens with (`open_keyed` tries 16 KiB, then 4 KiB).
+    fn pages_of(path: &Path) -> u32 {
+        cipher_page_size(&connect(path).unwrap()).unwrap()
+    }
+
+    /// Issue 2: every encrypted file we write has 16 KiB SQLCipher pages (the desk, its backup,
+    /// a rekeyed copy), named on every keyed open and attach, and each opens again with its rows.
+    /// A desk from before (SQLCipher's 4 KiB) still opens, backs up, restores and rekeys, and
+    /// keeps 4 KiB so its older backups stay restorable. SQLCipher's memory wiping is off.
+    #[test]
+    fn encrypted_files_use_16_kib_pages_and_4_kib_desks_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let admin = admin_actor();
+        let hospital = crate::synthetic::generate(3, 40, admin.today());
+        let fill = |desk: &mut Desk| {
+            let d = crate::departments::add(
+                desk,
+                &admin,
+                crate::departments::NewDepartment { name: "内科".into(), ..Default::default() },
+            )
+            .unwrap();
+            let people = hospital
+                .staff
+                .iter()
+                .map(|s| crate::staff::NewStaff { department_id: d.id.clone(), ..s.person.clone() });
+            crate::staff::add_many(desk, &admin, people.collect()).unwrap();
+        };
+        let count = |path: &Path| crate::staff::count(&Desk::open(path).unwrap()).unwrap();
+
+        let path = dir.path().join("new.db");
+        let mut desk = Desk::create(&path).unwrap();
+        let wiping: String =
+            desk.conn().query_row("PRAGMA cipher_memory_security", [], |r| r.get(0)).unwrap();
+        assert_eq!(wiping, "0", "cipher_memory_security would wipe every buffer SQLCipher frees");
+        fill(&mut desk);
+        let copy = dir.path().join("new-backup.db");
+        crate::backup::create(&desk, &admin, &copy).unwrap();
+        let plan = crate::rekey::RekeyPlan { new_data_key: true, passphrase: None };
+        let (desk, _) = crate::rekey::rekey(desk, &admin, &plan).unwrap();
+        drop(desk);
+        for file in [&path, &copy] {
+            assert_eq!(pages_of(file), CIPHER_PAGE_SIZE, "{file:?}");
+        }
+        assert_eq!(count(&path), 40);
+        assert!(crate::backup::verify(&copy).unwrap().ok);
+
+        // A desk keyed the way session 4 made them: SQLCipher's default page size.
+        let old = dir.path().join("old.db");
+        let key = DataKey::random().unwrap();
+        let line = KeyLine::seal(&key, None).unwrap();
+        db_key::write_lines(&db_key::key_path(&old), std::slice::from_ref(&line)).unwrap();
+        let conn = Connection::open(&old).unwrap();
+        key_with(&conn, "main", &key, LEGACY_CIPHER_PAGE_SIZE).unwrap();
+        Desk::init(conn, Some(&old), Some((key, line)), &Unlock::default()).unwrap();
+        let mut desk = Desk::open(&old).unwrap();
+        fill(&mut desk);
+        let copy = dir.path().join("old-backup.db");
+        crate::backup::create(&desk, &admin, &copy).unwrap();
+        let (mut desk, _) = crate::rekey::rekey(desk, &admin, &plan).unwrap();
+        crate::backup::restore(&mut desk, &admin, &copy).unwrap();
+        assert!(crate::audit_log::verify(&desk).unwrap().intact);
+        drop(desk);
+        for file in [&old, &copy] {
+            assert_eq!(pages_of(file), LEGACY_CIPHER_PAGE_SIZE, "{file:?}");
+        }
+        assert_eq!(count(&old), 40);
+    }
+
+    /// Migration 0009 rebuilds staff (CHECKs without IN lists): every row and every reference
+    /// to it survive, and the rules still hold (statuses, title levels, foreign keys).
+    #[test]
+    fn migration_9_rebuilds_staff_and_keeps_the_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let before = MIGRATIONS.iter().position(|(n, _)| n.starts_with("0009_")).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
+        )
+        .unwrap();
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().take(before) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
+                params![i as i64 + 1, name, sha256_hex(sql.as_bytes())],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO departments(id, name, created_at, updated_at) VALUES ('d1', '内科', 't', 't');
+             INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, title_level,
+                               status, created_at, updated_at)
+             VALUES ('s1', '王芳', 'female', '11010519491231002X', '1949-12-31', 'd1', 'senior',
+                     'maternity', 't', 't');
+             INSERT INTO cards(card_key, staff_id, issued_at) VALUES ('ic:1234', 's1', 't');",
+        )
+        .unwrap();
+        drop(conn);
+        let desk = Desk::open(&path).unwrap();
+        let c = desk.conn();
+        let row: String = c
+            .query_row(
+                "SELECT s.name || s.title_level || s.status || c.card_key FROM staff s
+                 JOIN cards c ON c.staff_id = s.id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(row, "王芳seniormaternityic:1234");
+        let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after the migrations");
+        let refused = |sql: &str| c.execute(sql, []).is_err();
+        assert!(refused("UPDATE staff SET status = 'retired'"));
+        assert!(refused("UPDATE staff SET title_level = 'chief'"));
+        assert!(refused("UPDATE staff SET gender = 'x'"));
+        assert!(refused("INSERT INTO cards(card_key, staff_id, issued_at) VALUES ('ic:9', 'nobody', 't')"));
+        assert!(refused("DELETE FROM staff"), "cards still refer to staff");
+        assert!(!refused("UPDATE staff SET title_level = NULL, status = 'transferred_out'"));
+        let sql: String =
+            c.query_row("SELECT sql FROM sqlite_master WHERE name = 'staff'", [], |r| r.get(0)).unwrap();
+        assert!(!sql.contains(" IN ("), "no IN list left in staff's CHECKs: {sql}");
     }
 
     /// Migration 0004 rebuilds the outbox without the op_id index and keeps every row as it was.
@@ -466,7 +845,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.db");
         drop(Desk::create(&path).unwrap());
-        let conn = Connection::open(&path).unwrap();
+        let conn = connect(&path).unwrap();
         conn.execute("INSERT INTO schema_migrations VALUES (999, '0999_future', 'x')", []).unwrap();
         drop(conn);
         let err = Desk::open(&path).err().unwrap();
@@ -479,7 +858,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.db");
         drop(Desk::create(&path).unwrap());
-        let conn = Connection::open(&path).unwrap();
+        let conn = connect(&path).unwrap();
         conn.execute("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1", []).unwrap();
         drop(conn);
         assert_eq!(Desk::open(&path).err().unwrap().code(), "MIGRATION_EDITED");

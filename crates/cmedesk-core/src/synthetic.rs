@@ -16,6 +16,7 @@ use crate::{
     projects::{self, NewCourse, ProjectAction, ProjectDetails},
     staff::{self, NewStaff, StaffStatus, TitleLevel},
     store::Desk,
+    swipes, terminals,
 };
 
 /// SplitMix64: tiny, fast, and stable across versions (fixtures must not change under us).
@@ -309,7 +310,8 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
             let mut courses = Vec::new();
             let n = 2 + i % 3;
             for k in 0..n {
-                let in_house = k % 2 == 0;
+                // With nobody on the roster (`demo --staff 0`) every speaker comes from outside.
+                let in_house = k % 2 == 0 && !staff.is_empty();
                 let speaker = in_house.then(|| rng.below(staff.len().max(1)));
                 courses.push((
                     NewCourse {
@@ -353,9 +355,11 @@ pub fn generate(seed: u64, staff_count: usize, today: NaiveDate) -> Hospital {
                     practical_hours: Some(0.0),
                     discipline2: approved[a].discipline.clone(),
                     discipline3: Some(TOPICS[a % TOPICS.len()].1.to_string()),
-                    lead,
-                    handler: handler.map(|h| h.person.name.clone()),
-                    handler_phone: handler.and_then(|h| h.person.phone.clone()),
+                    // Nobody on the roster (`demo --staff 0`): the office's own people, made up.
+                    lead: lead.or_else(|| Some("科教科主任".into())),
+                    handler: handler.map(|h| h.person.name.clone()).or_else(|| Some("科教科干事".into())),
+                    handler_phone: handler
+                        .map_or_else(|| Some("13900000000".into()), |h| h.person.phone.clone()),
                     filed_at_venue: true,
                     exam_required: i % 2 == 0,
                     fee: Some(if i % 3 == 0 { 0.0 } else { 20000.0 }),
@@ -406,7 +410,8 @@ pub fn load(desk: &mut Desk, actor: &Actor, hospital: &Hospital) -> Result<LoadR
         .map(|s| NewStaff { department_id: dept_ids[s.department].clone(), ..s.person.clone() })
         .collect();
     let cards = people.iter().filter(|p| p.card_key.is_some()).count();
-    let added = staff::add_many(desk, actor, people)?;
+    // An empty batch records nothing, and a change that records nothing is refused.
+    let added = if people.is_empty() { Vec::new() } else { staff::add_many(desk, actor, people)? };
     for (s, row) in hospital.staff.iter().zip(&added) {
         if let Some((status, reason)) = s.status {
             staff::set_status(desk, actor, &row.id, status, actor.today(), Some(reason))?;
@@ -439,6 +444,73 @@ pub fn load(desk: &mut Desk, actor: &Actor, hospital: &Hospital) -> Result<LoadR
         approved_projects: approved_ids.len(),
         projects: hospital.hosted.len(),
     })
+}
+
+/// Swipes for the held projects of a loaded demo hospital, so that 考勤分析 and 授分 have
+/// something to show: 30–59 card holders per project swipe once in each attendance window; about
+/// one in ten misses a window, one in twenty swipes twice (a repeat), and each project also gets
+/// an unknown card and a swipe the day before it started (outside the holding period).
+/// Recorded through the ordinary swipe ingest from one demo terminal. Deterministic for a seed;
+/// returns the swipes recorded.
+pub fn demo_swipes(desk: &mut Desk, actor: &Actor, seed: u64) -> Result<usize> {
+    actor.require(Permission::LoadDemoData)?;
+    let mut rng = Rng::new(seed ^ 0x0053_17E5);
+    let filter = staff::StaffFilter { status: Some(StaffStatus::Active), ..Default::default() };
+    let cards: Vec<String> = staff::list(desk, &filter)?.into_iter().filter_map(|r| r.card_key).collect();
+    let held = projects::list(
+        desk,
+        &projects::ProjectFilter { state: Some(projects::ProjectState::Held), ..Default::default() },
+    )?;
+    if cards.is_empty() || held.is_empty() {
+        return Ok(0);
+    }
+    let terminal = terminals::ensure(desk, actor, "import", "示例考勤机", Some("demo-terminal"))?;
+    let mut inputs = Vec::new();
+    // Numbered from 1 every time: a second load re-sends the same sequence, which ingest skips.
+    let mut seq = 0;
+    let mut push = |card: &str, at: chrono::NaiveDateTime, project: &str| {
+        seq += 1;
+        inputs.push(swipes::SwipeInput {
+            terminal_id: terminal.id.clone(),
+            terminal_seq: Some(seq),
+            source: swipes::SwipeSource::Import,
+            card_key: card.to_string(),
+            raw: None,
+            device_time: Some(at),
+            clock_offset_ms: None,
+            project_id: Some(project.to_string()),
+        });
+    };
+    for (pi, p) in held.iter().enumerate() {
+        let detail = projects::detail(desk, &p.id)?;
+        let windows = &detail.attendance_windows;
+        let Some(first) = windows.first() else { continue };
+        let want = (30 + rng.below(30)).min(cards.len());
+        let mut chosen = HashSet::new();
+        while chosen.len() < want {
+            chosen.insert(rng.below(cards.len()));
+        }
+        let mut chosen: Vec<usize> = chosen.into_iter().collect();
+        chosen.sort_unstable();
+        for k in chosen {
+            let skip = rng.chance(10).then(|| rng.below(windows.len()));
+            for (wi, w) in windows.iter().enumerate() {
+                if skip == Some(wi) {
+                    continue;
+                }
+                let span = (w.ends_at - w.starts_at).num_seconds().max(1) as usize;
+                let at = w.starts_at + Duration::seconds(rng.below(span) as i64);
+                push(&cards[k], at, &p.id);
+                if rng.chance(5) {
+                    push(&cards[k], at + Duration::seconds(20), &p.id);
+                }
+            }
+        }
+        push(&format!("ic:9900{:04}", pi + 1), first.starts_at + Duration::minutes(5), &p.id);
+        push(&cards[rng.below(cards.len())], first.starts_at - Duration::days(1), &p.id);
+    }
+    let out = swipes::ingest_batch(desk, actor, &terminal.id, inputs, None, Default::default())?;
+    Ok(out.recorded)
 }
 
 const CREDIT_TOPICS: &[&str] = &[

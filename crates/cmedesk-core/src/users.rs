@@ -173,6 +173,7 @@ pub fn authenticate(desk: &Desk, username: &str, password: &str) -> Result<Opera
         )
         .optional()?;
     let Some((info, stored)) = row else {
+        spend_a_verification(password);
         return Err(CoreError::AuthenticationFailed);
     };
     let parsed = PasswordHash::new(&stored).map_err(|e| CoreError::Corrupt(e.to_string()))?;
@@ -185,6 +186,16 @@ pub fn authenticate(desk: &Desk, username: &str, password: &str) -> Result<Opera
         role: info.role,
         department_id: info.department_id,
     })
+}
+
+/// Costs what checking a real password costs, so a refusal takes as long whether or not the
+/// username exists (or is locked): timing must not tell who has an account.
+pub(crate) fn spend_a_verification(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let Some(stored) = DUMMY.get_or_init(|| hash("cmedesk: no such operator").ok()) else { return };
+    if let Ok(parsed) = PasswordHash::new(stored) {
+        let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+    }
 }
 
 /// Sets a password: an operator changes their own (with the current one), an admin anyone's.

@@ -47,13 +47,21 @@ fn lockout_after_repeated_failures_then_expires_with_the_window() {
             .unwrap_err();
         assert_eq!(code(&e), "AUTHENTICATION_FAILED");
     }
-    // The limit-th failure locks; from then on even the right password is refused.
+    // The limit-th failure locks; from then on even the right password is refused, with the
+    // very refusal an unknown username gets: the form does not tell who has an account.
     let t_last = t0 + Duration::seconds(10);
     let e = session::sign_in(&mut desk, "officer1", "wrong", t_last, &p).unwrap_err();
-    assert_eq!(code(&e), "ACCOUNT_LOCKED");
+    assert_eq!(code(&e), "AUTHENTICATION_FAILED");
+    assert!(session::lock_state(&desk, "officer1", t_last, &p).unwrap().locked_until.is_some());
     let before = dump(&desk);
     let e = session::sign_in(&mut desk, "officer1", GOOD, t_last + Duration::seconds(60), &p).unwrap_err();
-    assert_eq!(code(&e), "ACCOUNT_LOCKED");
+    let unknown =
+        session::sign_in(&mut desk, "nobody", GOOD, t_last + Duration::seconds(60), &p).unwrap_err();
+    assert_eq!(code(&e), "AUTHENTICATION_FAILED", "locked, right password: refused");
+    assert_eq!(
+        (e.code(), e.message_zh(), e.message_en()),
+        (unknown.code(), unknown.message_zh(), unknown.message_en())
+    );
     assert_eq!(dump(&desk), before, "attempts while locked write nothing and do not extend the lock");
     // Failures are in the audit log, chained.
     let failed: i64 = desk

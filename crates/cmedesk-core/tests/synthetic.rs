@@ -42,3 +42,28 @@ fn demo_loads_through_the_audited_api() {
     assert!(projects.iter().any(|p| p.state == projects::ProjectState::Draft));
     assert!(audit_log::verify(&desk).unwrap().intact);
 }
+
+/// The demo's swipes give every held project valid people and each kind of invalid one (the
+/// 考勤分析 page and the desktop e2e rely on it); loading them twice records nothing new.
+#[test]
+fn demo_swipes_give_held_projects_an_analysis() {
+    use cmedesk_core::credits::project_grant;
+    use cmedesk_core::rules::RuleBook;
+    let mut desk = Desk::open_in_memory().unwrap();
+    let hospital = synthetic::generate(42, 300, now().date_naive());
+    synthetic::load(&mut desk, &admin(), &hospital).unwrap();
+    let recorded = synthetic::demo_swipes(&mut desk, &admin(), 42).unwrap();
+    assert!(recorded > 0);
+    assert_eq!(synthetic::demo_swipes(&mut desk, &admin(), 42).unwrap(), 0, "same terminal sequence");
+    let book = RuleBook::embedded().unwrap();
+    let filter = projects::ProjectFilter { state: Some(projects::ProjectState::Held), ..Default::default() };
+    let held = projects::list(&desk, &filter).unwrap();
+    assert!(!held.is_empty());
+    for p in held {
+        let a = project_grant::analyze_project(&desk, &book, &p.id).unwrap().analysis;
+        assert!(a.valid_count >= 20, "{}: {} valid", p.code, a.valid_count);
+        assert!(a.swipes_unknown_card >= 1 && a.swipes_outside_period >= 1, "{}", p.code);
+        assert!(a.people.iter().any(|x| !x.valid));
+    }
+    assert!(audit_log::verify(&desk).unwrap().intact);
+}

@@ -4,6 +4,7 @@
 //! status codes and keeps the storage.
 
 pub mod pg;
+pub mod retention;
 pub mod store;
 pub mod tls;
 
@@ -124,6 +125,7 @@ impl From<HubError> for ApiError {
     fn from(e: HubError) -> ApiError {
         match e {
             HubError::AlreadyEnrolled(_) => error(StatusCode::CONFLICT, e.code(), e.to_string()),
+            HubError::ResyncNeeded { .. } => error(StatusCode::GONE, e.code(), e.to_string()),
             other => internal(other),
         }
     }
@@ -173,12 +175,18 @@ async fn pull(
     headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authenticate(&state, &headers).await?;
+    let site = authenticate(&state, &headers).await?;
     let Query(q) = query
         .map_err(|_| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "after (and limit) must be integers"))?;
     let limit = q.limit.unwrap_or(1_000).clamp(1, MAX_PULL_LIMIT);
     let after = q.after.max(0);
-    let reply = with_store(&state, move |s| Ok(s.pull(after, limit)?)).await?;
+    let reply = with_store(&state, move |s| {
+        let reply = s.pull(after, limit)?;
+        // Asking for the log after `after` acknowledges everything up to it (retention).
+        s.note_pulled(&site, after)?;
+        Ok(reply)
+    })
+    .await?;
     Ok(Json(reply).into_response())
 }
 

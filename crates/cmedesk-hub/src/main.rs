@@ -6,6 +6,11 @@
 //! cmedesk-hub serve ... --tls-cert chain.pem --tls-key key.pem # HTTPS
 //! cmedesk-hub enrol --db hub.db --site SITE_ID [--name NAME] # prints the desk token once
 //! cmedesk-hub new-epoch --db hub.db                          # after restoring a backup
+//! cmedesk-hub admin desks --db hub.db                         # enrolled desks (JSON, no tokens)
+//! cmedesk-hub admin revoke --db hub.db --site SITE_ID         # the desk's token stops working
+//! cmedesk-hub admin reissue --db hub.db --site SITE_ID        # a new token, printed once
+//! cmedesk-hub admin log --db hub.db                           # epoch, head, retention state
+//! cmedesk-hub admin prune --db hub.db [--days 180] [--dry-run] # exchange-log retention
 //! ```
 //! `CMEDESK_HUB_ADMIN_TOKEN` enables enrolment over HTTP.
 
@@ -68,8 +73,42 @@ fn main() -> anyhow::Result<()> {
             println!("{}", store.new_epoch(now_ms)?);
             Ok(())
         }
+        Some("admin") => admin(&args, open()?),
         _ => bail!(
-            "usage: cmedesk-hub serve --listen ADDR (--db PATH | --postgres URL) | enrol (--db PATH | --postgres URL) --site ID [--name N] | new-epoch (--db PATH | --postgres URL)"
+            "usage: cmedesk-hub admin (desks | revoke --site ID | reissue --site ID | log | prune [--days N] [--dry-run]) (--db PATH | --postgres URL) |  cmedesk-hub serve --listen ADDR (--db PATH | --postgres URL) | enrol (--db PATH | --postgres URL) --site ID [--name N] | new-epoch (--db PATH | --postgres URL)"
         ),
     }
+}
+
+/// The provincial side's administration; every answer is one JSON document on stdout.
+fn admin(args: &[String], mut store: HubStore) -> anyhow::Result<()> {
+    let site = || arg(args, "--site").context("--site SITE_ID is required");
+    let out = match args.get(1).map(String::as_str) {
+        Some("desks") => serde_json::to_value(store.desks()?)?,
+        Some("revoke") => {
+            let site = site()?;
+            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs().to_string();
+            store.revoke(&site, &now)?;
+            serde_json::json!({"site_id": site, "revoked": true})
+        }
+        Some("reissue") => {
+            let site = site()?;
+            // The token is printed once here, for the officer to enter on the desk.
+            serde_json::json!({"site_id": site, "token": store.reissue(&site)?})
+        }
+        Some("log") => serde_json::to_value(store.log_info()?)?,
+        Some("prune") => {
+            let days = match arg(args, "--days") {
+                Some(d) => d.parse().context("--days takes a whole number")?,
+                None => cmedesk_hub::retention::KEEP_DAYS,
+            };
+            let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
+            serde_json::to_value(store.prune(now_ms, days, args.iter().any(|a| a == "--dry-run"))?)?
+        }
+        _ => bail!(
+            "usage: cmedesk-hub admin (desks | revoke --site ID | reissue --site ID | log | prune [--days N] [--dry-run])"
+        ),
+    };
+    println!("{out}");
+    Ok(())
 }

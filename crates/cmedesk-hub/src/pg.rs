@@ -22,7 +22,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
-use crate::store::{HubError, Status, token_hash};
+use crate::retention::{self, DeskInfo, LogInfo, PruneReport};
+use crate::store::{HubError, Status, new_token, now_ms, revoked_marker, token_hash};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +56,9 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (entity, entity_id)
 );
 CREATE SEQUENCE IF NOT EXISTS naive_server_seq;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS pulled_through BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS revoked_at TEXT;
+ALTER TABLE log ADD COLUMN IF NOT EXISTS logged_at BIGINT NOT NULL DEFAULT 0;
 INSERT INTO hub_meta(key, value) VALUES ('epoch', '1') ON CONFLICT DO NOTHING;
 INSERT INTO spaces(space_id, head) VALUES ('default', 0) ON CONFLICT DO NOTHING;
 ";
@@ -90,8 +94,20 @@ impl PgStore {
         self.naive_sequence = on;
     }
 
-    /// Applies log entries written since the last look (by this or another hub process).
+    /// Applies log entries written since the last look (by this or another hub process). When
+    /// a prune (here or in another process) removed entries this copy had not applied, it starts
+    /// again from the stored base.
     fn refresh(&mut self) -> Result<(), HubError> {
+        let pruned = pruned_through(&mut self.client)?;
+        if pruned > self.replica_head {
+            let base: Option<String> = self
+                .client
+                .query_opt("SELECT value FROM hub_meta WHERE key = 'base'", &[])?
+                .map(|r| r.get(0));
+            let (through, replica) = retention::read_base(Some(pruned.to_string()), base)?;
+            self.replica = replica;
+            self.replica_head = through;
+        }
         let rows = self.client.query(
             "SELECT server_seq, op FROM log WHERE server_seq > $1 ORDER BY server_seq",
             &[&self.replica_head],
@@ -129,7 +145,7 @@ impl PgStore {
     }
 
     pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = new_token();
         let done = self.client.execute(
             "INSERT INTO sites(site_id, name, token_sha256, enrolled_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (site_id) DO NOTHING",
@@ -274,6 +290,12 @@ impl PgStore {
             .read_only(true)
             .start()?;
         let epoch = epoch_tx(&mut tx)?;
+        let pruned: Option<String> =
+            tx.query_opt("SELECT value FROM hub_meta WHERE key = 'pruned_through'", &[])?.map(|r| r.get(0));
+        let pruned_through = pruned.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+        if after < pruned_through {
+            return Err(HubError::ResyncNeeded { after, pruned_through });
+        }
         let head: i64 = tx.query_one("SELECT head FROM spaces WHERE space_id = 'default'", &[])?.get(0);
         let rows = tx.query(
             "SELECT server_seq, op FROM log WHERE server_seq > $1 ORDER BY server_seq LIMIT $2",
@@ -298,7 +320,7 @@ struct Batch {
     logged: HashSet<String>,
     events: HashMap<(String, String), String>,
     new_events: (Vec<String>, Vec<String>, Vec<String>),
-    log: (Vec<i64>, Vec<String>, Vec<String>),
+    log: (Vec<i64>, Vec<String>, Vec<String>, Vec<i64>),
     /// site_seq → (op_id, hash, result) settled in this batch.
     settled: BTreeMap<i64, (String, String, String)>,
 }
@@ -369,6 +391,7 @@ impl Batch {
         self.log.0.push(server_seq);
         self.log.1.push(op.op_id.clone());
         self.log.2.push(text);
+        self.log.3.push(now_ms());
         Ok(())
     }
 
@@ -381,8 +404,9 @@ impl Batch {
         }
         if !self.log.0.is_empty() {
             tx.execute(
-                "INSERT INTO log(server_seq, op_id, op) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[])",
-                &[&self.log.0, &self.log.1, &self.log.2],
+                "INSERT INTO log(server_seq, op_id, op, logged_at)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[])",
+                &[&self.log.0, &self.log.1, &self.log.2, &self.log.3],
             )?;
         }
         if !self.settled.is_empty() {
@@ -400,6 +424,130 @@ impl Batch {
             )?;
         }
         Ok(())
+    }
+}
+
+fn pruned_through(client: &mut Client) -> Result<i64, HubError> {
+    let text: Option<String> =
+        client.query_opt("SELECT value FROM hub_meta WHERE key = 'pruned_through'", &[])?.map(|r| r.get(0));
+    match text {
+        None => Ok(0),
+        Some(t) => t.parse().map_err(|_| HubError::Corrupt(format!("pruned_through {t:?}"))),
+    }
+}
+
+impl PgStore {
+    pub fn note_pulled(&mut self, site_id: &str, after: i64) -> Result<(), HubError> {
+        self.client.execute(
+            "UPDATE sites SET pulled_through = $2 WHERE site_id = $1 AND pulled_through < $2",
+            &[&site_id, &after],
+        )?;
+        Ok(())
+    }
+
+    pub fn desks(&mut self) -> Result<Vec<DeskInfo>, HubError> {
+        let rows = self.client.query(
+            "SELECT site_id, name, enrolled_at, acked_through, pulled_through, quarantined_at, revoked_at
+             FROM sites ORDER BY site_id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| DeskInfo {
+                site_id: r.get(0),
+                name: r.get(1),
+                enrolled_at: r.get(2),
+                acked_through: r.get(3),
+                pulled_through: r.get(4),
+                quarantined_at_site_seq: r.get(5),
+                revoked_at: r.get(6),
+            })
+            .collect())
+    }
+
+    pub fn revoke(&mut self, site_id: &str, now: &str) -> Result<(), HubError> {
+        let done = self.client.execute(
+            "UPDATE sites SET token_sha256 = $2, revoked_at = $3 WHERE site_id = $1",
+            &[&site_id, &revoked_marker(site_id), &now],
+        )?;
+        if done == 0 {
+            return Err(HubError::UnknownSite(site_id.into()));
+        }
+        Ok(())
+    }
+
+    pub fn set_token(&mut self, site_id: &str, token: &str) -> Result<(), HubError> {
+        let done = self.client.execute(
+            "UPDATE sites SET token_sha256 = $2, revoked_at = NULL WHERE site_id = $1",
+            &[&site_id, &token_hash(token)],
+        )?;
+        if done == 0 {
+            return Err(HubError::UnknownSite(site_id.into()));
+        }
+        Ok(())
+    }
+
+    pub fn log_info(&mut self) -> Result<LogInfo, HubError> {
+        let epoch = self.epoch()?;
+        let head = self.head()?;
+        let pruned_through = pruned_through(&mut self.client)?;
+        let r = self.client.query_one("SELECT COUNT(*), MIN(logged_at) FROM log", &[])?;
+        Ok(LogInfo { epoch, head, pruned_through, entries: r.get(0), oldest_logged_at_ms: r.get(1) })
+    }
+
+    /// As the SQLite store's prune; the space row lock keeps pushes out meanwhile, so the base
+    /// is the merged data of exactly the log up to the head read under it.
+    pub fn prune(&mut self, now_ms: i64, keep_days: i64, dry_run: bool) -> Result<PruneReport, HubError> {
+        let started = std::time::Instant::now();
+        let cutoff = retention::cutoff_ms(now_ms, keep_days);
+        let mut tx = self.client.transaction()?;
+        let head: i64 =
+            tx.query_one("SELECT head FROM spaces WHERE space_id = 'default' FOR UPDATE", &[])?.get(0);
+        let pruned: Option<String> =
+            tx.query_opt("SELECT value FROM hub_meta WHERE key = 'pruned_through'", &[])?.map(|r| r.get(0));
+        let pruned = pruned.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+        let r = tx.query_one(
+            "SELECT COUNT(*), MIN(pulled_through)::bigint FROM sites WHERE revoked_at IS NULL",
+            &[],
+        )?;
+        let (desks, min_pulled): (i64, Option<i64>) = (r.get(0), r.get(1));
+        let first_young: Option<i64> =
+            tx.query_one("SELECT MIN(server_seq) FROM log WHERE logged_at > $1", &[&cutoff])?.get(0);
+        let mut report =
+            retention::plan(pruned, head, desks, min_pulled.unwrap_or(0), first_young, cutoff, dry_run);
+        if !dry_run && report.pruned > 0 {
+            // The merged data up to the head (read in this transaction, pushes held off).
+            if pruned > self.replica_head {
+                let base: Option<String> =
+                    tx.query_opt("SELECT value FROM hub_meta WHERE key = 'base'", &[])?.map(|r| r.get(0));
+                let (through, replica) = retention::read_base(Some(pruned.to_string()), base)?;
+                self.replica = replica;
+                self.replica_head = through;
+            }
+            for row in tx.query(
+                "SELECT server_seq, op FROM log WHERE server_seq > $1 AND server_seq <= $2 ORDER BY server_seq",
+                &[&self.replica_head, &head],
+            )? {
+                let seq: i64 = row.get(0);
+                let op: Op = serde_json::from_str(row.get::<_, &str>(1))
+                    .map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+                self.replica.apply(&op);
+                self.replica_head = seq;
+            }
+            let base = serde_json::to_string(&self.replica.to_snapshot())
+                .map_err(|e| HubError::Corrupt(e.to_string()))?;
+            tx.execute("DELETE FROM log WHERE server_seq <= $1", &[&report.through])?;
+            for (key, value) in [("pruned_through", report.through.to_string()), ("base", base)] {
+                tx.execute(
+                    "INSERT INTO hub_meta(key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&key, &value],
+                )?;
+            }
+            tx.commit()?;
+        }
+        report.millis = started.elapsed().as_millis() as u64;
+        Ok(report)
     }
 }
 

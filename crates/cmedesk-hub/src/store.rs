@@ -16,6 +16,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::retention;
+pub use crate::retention::{DeskInfo, LogInfo, PruneReport};
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS sites (
@@ -41,6 +44,14 @@ CREATE TABLE IF NOT EXISTS log (
 ) STRICT;
 ";
 
+/// Columns added for the admin commands and retention; hub files made before them get them on
+/// open. `logged_at` (ms) is 0 for entries logged before the column existed: they count as old.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("sites", "pulled_through", "INTEGER NOT NULL DEFAULT 0"),
+    ("sites", "revoked_at", "TEXT"),
+    ("log", "logged_at", "INTEGER NOT NULL DEFAULT 0"),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
     #[error("database: {0}")]
@@ -51,6 +62,10 @@ pub enum HubError {
     Postgres(#[from] postgres::Error),
     #[error("site {0} is enrolled already")]
     AlreadyEnrolled(String),
+    #[error("site {0} is not enrolled")]
+    UnknownSite(String),
+    #[error("本机同步位置 {after} 早于服务器已清理的日志（已清理至 {pruned_through}），需要重新同步")]
+    ResyncNeeded { after: i64, pruned_through: i64 },
 }
 
 impl HubError {
@@ -58,6 +73,8 @@ impl HubError {
         match self {
             HubError::Sqlite(_) | HubError::Postgres(_) | HubError::Corrupt(_) => "INTERNAL",
             HubError::AlreadyEnrolled(_) => "SITE_ALREADY_ENROLLED",
+            HubError::UnknownSite(_) => "SITE_NOT_ENROLLED",
+            HubError::ResyncNeeded { .. } => "RESYNC_NEEDED",
         }
     }
 }
@@ -155,6 +172,75 @@ impl HubStore {
             HubStore::Postgres(p) => p.pull(after, limit),
         }
     }
+
+    /// Records that `site_id` asked for the log after `after`: it holds everything up to there
+    /// (the retention rule's acknowledgement).
+    pub fn note_pulled(&mut self, site_id: &str, after: i64) -> Result<(), HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.note_pulled(site_id, after),
+            HubStore::Postgres(p) => p.note_pulled(site_id, after),
+        }
+    }
+
+    /// The enrolled desks (`cmedesk-hub admin desks`).
+    pub fn desks(&mut self) -> Result<Vec<DeskInfo>, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.desks(),
+            HubStore::Postgres(p) => p.desks(),
+        }
+    }
+
+    /// Revokes a desk's token: its requests are refused until a token is re-issued.
+    pub fn revoke(&mut self, site_id: &str, now: &str) -> Result<(), HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.revoke(site_id, now),
+            HubStore::Postgres(p) => p.revoke(site_id, now),
+        }
+    }
+
+    /// Issues a new token for an enrolled desk (the old one stops working); shown once.
+    pub fn reissue(&mut self, site_id: &str) -> Result<String, HubError> {
+        let token = new_token();
+        match self {
+            HubStore::Sqlite(s) => s.set_token(site_id, &token)?,
+            HubStore::Postgres(p) => p.set_token(site_id, &token)?,
+        }
+        Ok(token)
+    }
+
+    /// Epoch, head and retention state of the log (`cmedesk-hub admin log`).
+    pub fn log_info(&mut self) -> Result<LogInfo, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.log_info(),
+            HubStore::Postgres(p) => p.log_info(),
+        }
+    }
+
+    /// Prunes the log entries every known desk has pulled and that are older than `keep_days`
+    /// (see [`crate::retention`]); `dry_run` reports without deleting.
+    pub fn prune(&mut self, now_ms: i64, keep_days: i64, dry_run: bool) -> Result<PruneReport, HubError> {
+        match self {
+            HubStore::Sqlite(s) => s.prune(now_ms, keep_days, dry_run),
+            HubStore::Postgres(p) => p.prune(now_ms, keep_days, dry_run),
+        }
+    }
+}
+
+/// A fresh desk token: 256 random bits as hex.
+pub(crate) fn new_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// A value no token hashes to: a revoked desk's row keeps its history but matches no request.
+pub(crate) fn revoked_marker(site_id: &str) -> String {
+    format!("revoked:{site_id}:{}", uuid::Uuid::new_v4().simple())
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// The SQLite hub database.
@@ -163,6 +249,8 @@ pub struct SqliteStore {
     replica: Replica,
     epoch: u64,
     head: i64,
+    /// Log entries up to here were pruned; the merged data starts from the base stored with it.
+    pruned_through: i64,
 }
 
 impl SqliteStore {
@@ -173,8 +261,18 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        for (table, column, decl) in ADDED_COLUMNS {
+            let has: bool = conn.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
+                [column],
+                |r| r.get(0),
+            )?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+            }
+        }
         conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
-        let mut store = SqliteStore { conn, replica: Replica::new(), epoch: 0, head: 0 };
+        let mut store = SqliteStore { conn, replica: Replica::new(), epoch: 0, head: 0, pruned_through: 0 };
         store.reload()?;
         Ok(store)
     }
@@ -183,8 +281,17 @@ impl SqliteStore {
         let epoch: String =
             self.conn.query_row("SELECT value FROM hub_meta WHERE key = 'epoch'", [], |r| r.get(0))?;
         self.epoch = epoch.parse().map_err(|_| HubError::Corrupt(format!("epoch {epoch:?}")))?;
-        let mut replica = Replica::new();
-        let mut head = 0;
+        let (pruned_through, base) = retention::read_base(
+            self.conn
+                .query_row("SELECT value FROM hub_meta WHERE key = 'pruned_through'", [], |r| r.get(0))
+                .optional()?,
+            self.conn
+                .query_row("SELECT value FROM hub_meta WHERE key = 'base'", [], |r| r.get(0))
+                .optional()?,
+        )?;
+        let mut replica = base;
+        let mut head = pruned_through;
+        self.pruned_through = pruned_through;
         let mut stmt = self.conn.prepare("SELECT server_seq, op FROM log ORDER BY server_seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -229,7 +336,7 @@ impl SqliteStore {
 
     /// Enrols a desk and returns its token (shown once; only its SHA-256 is stored).
     pub fn enrol(&mut self, site_id: &str, name: &str, now: &str) -> Result<String, HubError> {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = new_token();
         let done = self.conn.execute(
             "INSERT OR IGNORE INTO sites(site_id, name, token_sha256, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
             params![site_id, name, token_hash(&token), now],
@@ -300,7 +407,9 @@ impl SqliteStore {
             let mut settled_stmt = tx.prepare_cached(
                 "INSERT INTO site_ops(site_id, site_seq, op_id, hash, result) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut log_stmt = tx.prepare_cached("INSERT INTO log(server_seq, op) VALUES (?1, ?2)")?;
+            let mut log_stmt =
+                tx.prepare_cached("INSERT INTO log(server_seq, op, logged_at) VALUES (?1, ?2, ?3)")?;
+            let logged_at = now_ms();
             for op in &req.ops {
                 if op.site_id != req.site_id {
                     mismatch = Some(op.site_seq);
@@ -332,7 +441,7 @@ impl SqliteStore {
                             head += 1;
                             let text =
                                 serde_json::to_string(op).map_err(|e| HubError::Corrupt(e.to_string()))?;
-                            log_stmt.execute(params![head, text])?;
+                            log_stmt.execute(params![head, text, logged_at])?;
                         }
                         let result = OpResult {
                             site_seq: op.site_seq,
@@ -383,8 +492,19 @@ impl SqliteStore {
         }
     }
 
-    /// The consecutive log entries after `after`, at most `limit`.
+    /// The consecutive log entries after `after`, at most `limit`; a cursor before the pruned
+    /// part of the log cannot be continued ([`HubError::ResyncNeeded`]).
     pub fn pull(&self, after: i64, limit: u32) -> Result<PullReply, HubError> {
+        // Read from the file, not the field: `cmedesk-hub admin prune` runs as its own process.
+        let pruned: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM hub_meta WHERE key = 'pruned_through'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        let pruned_through = pruned.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+        if after < pruned_through {
+            return Err(HubError::ResyncNeeded { after, pruned_through });
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq LIMIT ?2",
         )?;
@@ -403,4 +523,125 @@ impl SqliteStore {
 
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl SqliteStore {
+    pub fn note_pulled(&self, site_id: &str, after: i64) -> Result<(), HubError> {
+        // Written only when the cursor moved: a pull that finds nothing new writes nothing.
+        self.conn
+            .prepare_cached(
+                "UPDATE sites SET pulled_through = ?2 WHERE site_id = ?1 AND pulled_through < ?2",
+            )?
+            .execute(params![site_id, after])?;
+        Ok(())
+    }
+
+    pub fn desks(&self) -> Result<Vec<DeskInfo>, HubError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT site_id, name, enrolled_at, acked_through, pulled_through, quarantined_at, revoked_at
+             FROM sites ORDER BY site_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DeskInfo {
+                    site_id: r.get(0)?,
+                    name: r.get(1)?,
+                    enrolled_at: r.get(2)?,
+                    acked_through: r.get(3)?,
+                    pulled_through: r.get(4)?,
+                    quarantined_at_site_seq: r.get(5)?,
+                    revoked_at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn revoke(&self, site_id: &str, now: &str) -> Result<(), HubError> {
+        let done = self.conn.execute(
+            "UPDATE sites SET token_sha256 = ?2, revoked_at = ?3 WHERE site_id = ?1",
+            params![site_id, revoked_marker(site_id), now],
+        )?;
+        if done == 0 {
+            return Err(HubError::UnknownSite(site_id.into()));
+        }
+        Ok(())
+    }
+
+    pub fn set_token(&self, site_id: &str, token: &str) -> Result<(), HubError> {
+        let done = self.conn.execute(
+            "UPDATE sites SET token_sha256 = ?2, revoked_at = NULL WHERE site_id = ?1",
+            params![site_id, token_hash(token)],
+        )?;
+        if done == 0 {
+            return Err(HubError::UnknownSite(site_id.into()));
+        }
+        Ok(())
+    }
+
+    pub fn log_info(&self) -> Result<LogInfo, HubError> {
+        let (entries, oldest): (i64, Option<i64>) =
+            self.conn
+                .query_row("SELECT COUNT(*), MIN(logged_at) FROM log", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(LogInfo {
+            epoch: self.epoch,
+            head: self.head,
+            pruned_through: self.pruned_through,
+            entries,
+            oldest_logged_at_ms: oldest,
+        })
+    }
+
+    pub fn prune(&mut self, now_ms: i64, keep_days: i64, dry_run: bool) -> Result<PruneReport, HubError> {
+        let started = std::time::Instant::now();
+        let cutoff = retention::cutoff_ms(now_ms, keep_days);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process (the server) may have logged more since this one opened the file: the
+        // base must hold every entry the prune removes.
+        {
+            let mut stmt =
+                tx.prepare("SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq")?;
+            let mut rows = stmt.query([self.head])?;
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                let text: String = row.get(1)?;
+                let op: Op = serde_json::from_str(&text)
+                    .map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+                self.replica.apply(&op);
+                self.head = seq;
+            }
+        }
+        let (desks, min_pulled): (i64, Option<i64>) = tx.query_row(
+            "SELECT COUNT(*), MIN(pulled_through) FROM sites WHERE revoked_at IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let first_young: Option<i64> =
+            tx.query_row("SELECT MIN(server_seq) FROM log WHERE logged_at > ?1", [cutoff], |r| r.get(0))?;
+        let mut report = retention::plan(
+            self.pruned_through,
+            self.head,
+            desks,
+            min_pulled.unwrap_or(0),
+            first_young,
+            cutoff,
+            dry_run,
+        );
+        if !dry_run && report.pruned > 0 {
+            let base = serde_json::to_string(&self.replica.to_snapshot())
+                .map_err(|e| HubError::Corrupt(e.to_string()))?;
+            tx.execute("DELETE FROM log WHERE server_seq <= ?1", [report.through])?;
+            for (key, value) in [("pruned_through", report.through.to_string()), ("base", base)] {
+                tx.execute(
+                    "INSERT INTO hub_meta(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )?;
+            }
+            tx.commit()?;
+            self.pruned_through = report.through;
+        }
+        report.millis = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
 }

@@ -38,14 +38,19 @@ pub struct TlsListener {
 
 impl TlsListener {
     /// Starts accepting on `tcp`; failed handshakes are dropped (a phone that refused our
-    /// self-signed certificate, a port scanner).
+    /// self-signed certificate, a port scanner). When the listener is dropped (the server task
+    /// ended or was aborted: the desktop's 停止服务) the accept loop ends and the port closes.
     pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, rx) = mpsc::channel(256);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
+                let accepted = tokio::select! {
+                    _ = tx.closed() => break,
+                    a = tcp.accept() => a,
+                };
+                let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(_) => {
                         // Out of file descriptors and the like: back off instead of spinning.

@@ -529,3 +529,23 @@ async fn five_hundred_phones_are_all_recorded_exactly_once() {
     }
     running.task.abort();
 }
+
+/// Aborting the service task (the desktop's 停止服务) closes the port: new connections are refused
+/// instead of hanging on an accept loop nobody serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborting_the_service_closes_its_port() {
+    let w = world(20, ("09:00:00", "10:00:00"));
+    let (running, c, _log) = serve(&w, "2026-11-20T09:30:00+08:00", |_| {}).await;
+    assert_eq!(c.get("/kiosk/state", None).await.unwrap().status, 200);
+    let addr = running.addr;
+    running.task.abort();
+    // Condition, not a sleep: the accept loop ends once the listener's receiver is dropped.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            _ if std::time::Instant::now() > deadline => panic!("port {addr} still accepts after abort"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+}

@@ -261,3 +261,52 @@ where
         cancelled: cancel.load(Ordering::Relaxed) && remaining,
     })
 }
+
+/// [`print_booklets`] fed by a fallible model source that must stay on the calling thread
+/// (models read from a database connection, which is not `Sync`). Models go to the printing
+/// threads through a short queue, so at most a few are held at once whatever the batch size.
+/// The first read error stops the batch (the booklets in progress finish, no partial file)
+/// and is returned beside the report.
+pub fn print_booklets_from<I, E>(
+    fonts: &FontSet,
+    models: I,
+    total: Option<usize>,
+    options: &BatchOptions,
+    progress: &(dyn Fn(BatchProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<(BatchReport, Option<E>), PrintError>
+where
+    I: Iterator<Item = Result<BookletModel, E>>,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel::<BookletModel>(8);
+    let mut read_error = None;
+    // Whether models were left unread: the printing side cannot tell once the queue ran dry.
+    let mut left_unread = false;
+    let report = std::thread::scope(|s| {
+        let printing = s.spawn(|| print_booklets(fonts, rx.into_iter(), total, options, progress, cancel));
+        for model in models {
+            if cancel.load(Ordering::SeqCst) {
+                left_unread = true;
+                break;
+            }
+            match model {
+                Ok(m) => {
+                    if tx.send(m).is_err() {
+                        left_unread = true; // this model was not taken
+                        break;
+                    }
+                }
+                Err(e) => {
+                    read_error = Some(e);
+                    cancel.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        printing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    let mut report = report;
+    report.cancelled |= left_unread && cancel.load(Ordering::SeqCst);
+    Ok((report, read_error))
+}

@@ -56,25 +56,49 @@ impl Fields<'_> {
 /// Turns roster records into core inputs, resolving department names through the core and
 /// rejecting rows whose department, card or ID cannot be used. Returns (sheet row, input).
 pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Result<Vec<(u32, NewStaff)>> {
-    let mut departments_by_name: HashMap<String, std::result::Result<String, String>> = HashMap::new();
-    let existing: HashMap<String, String> = staff::list(desk, &StaffFilter::default())?
-        .into_iter()
-        .map(|r| (r.staff.id_number, r.staff.name))
-        .collect();
+    let mut inputs = StaffInputs::new(desk, template)?;
     let mut records = std::mem::take(&mut parsed.records);
-    let mut out = Vec::with_capacity(records.len());
     for record in &mut records {
+        inputs.take(record, parsed);
+    }
+    parsed.records = records;
+    Ok(inputs.finish())
+}
+
+/// [`staff_inputs`] one record at a time, for [`crate::read::parse_streaming`]: the import builds
+/// each person while the next rows are still being parsed.
+pub struct StaffInputs<'d> {
+    desk: &'d Desk,
+    template: &'d Template,
+    /// Looked up once per name: a roster names a dozen departments over thousands of rows.
+    departments_by_name: HashMap<String, std::result::Result<String, String>>,
+    /// ID number → name of everyone already on the roster.
+    existing: HashMap<String, String>,
+    out: Vec<(u32, NewStaff)>,
+}
+
+impl<'d> StaffInputs<'d> {
+    pub fn new(desk: &'d Desk, template: &'d Template) -> Result<Self> {
+        let existing = staff::list(desk, &StaffFilter::default())?
+            .into_iter()
+            .map(|r| (r.staff.id_number, r.staff.name))
+            .collect();
+        Ok(StaffInputs { desk, template, departments_by_name: HashMap::new(), existing, out: Vec::new() })
+    }
+
+    /// Turns one record into an input, or rejects its row in `parsed`. Moves values out of it.
+    pub fn take(&mut self, record: &mut Record, parsed: &mut Parsed) {
+        let (desk, template) = (self.desk, self.template);
         let row = record.row;
         let mut f = Fields { template, record };
         let mut ok = true;
         let department = f.text("department").unwrap_or_default();
-        // Looked up before inserting: a roster names a dozen departments over thousands of rows.
-        let department_id = match departments_by_name.get(&department) {
+        let department_id = match self.departments_by_name.get(&department) {
             Some(known) => known.clone(),
             None => {
                 let resolved =
                     departments::resolve(desk, &department).map(|d| d.id).map_err(|e| e.message_zh());
-                departments_by_name.insert(department, resolved.clone());
+                self.departments_by_name.insert(department, resolved.clone());
                 resolved
             }
         };
@@ -96,7 +120,7 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
             parsed.reject(row, Some("gender"), e.message_zh());
             ok = false;
         }
-        if let Some(name) = existing.get(&id_number) {
+        if let Some(name) = self.existing.get(&id_number) {
             parsed.reject(row, Some("id_number"), format!("身份证号已在人员库中（{name}）"));
             ok = false;
         }
@@ -112,9 +136,9 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
             None => None,
         };
         if !ok {
-            continue;
+            return;
         }
-        out.push((
+        self.out.push((
             row,
             NewStaff {
                 name: f.text("name").unwrap_or_default(),
@@ -131,8 +155,11 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
             },
         ));
     }
-    parsed.records = records;
-    Ok(out)
+
+    /// The inputs of every row taken and not rejected, with their sheet rows.
+    pub fn finish(self) -> Vec<(u32, NewStaff)> {
+        self.out
+    }
 }
 
 /// Turns approved-list records into core inputs. The year comes from the 年度 column, else from

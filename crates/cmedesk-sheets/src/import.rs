@@ -114,25 +114,37 @@ pub fn import(
         return finish(&sheet, &mut parsed, opts, ready, 0);
     };
     let sheet = read::open(path)?;
-    let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
-    let imported = match target {
+    let (mut parsed, imported) = match target {
         Target::Staff => {
-            let inputs = domain::staff_inputs(desk, template, &mut parsed)?;
+            // Each person is built as its row completes, while the XML of the next rows is parsed.
+            let mut roster = domain::StaffInputs::new(desk, template)?;
+            let mut parsed =
+                read::parse_streaming(template, &sheet, actor.today(), &opts.read, progress, &mut |r, p| {
+                    roster.take(r, p)
+                })?;
+            let inputs = roster.finish();
             let ready = inputs.len();
             if opts.dry_run || !parsed.rejected.is_empty() {
                 return finish(&sheet, &mut parsed, opts, ready, 0);
             }
             let (rows, people): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
-            commit(&mut parsed, &rows, staff::add_many(desk, actor, people).map(|v| v.len()))?
+            let imported = commit(&mut parsed, &rows, staff::add_many(desk, actor, people).map(|v| v.len()))?;
+            (parsed, imported)
         }
         Target::ApprovedProject => {
+            let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
             let inputs = domain::approved_inputs(desk, template, &mut parsed)?;
             let ready = inputs.len();
             if opts.dry_run || !parsed.rejected.is_empty() {
                 return finish(&sheet, &mut parsed, opts, ready, 0);
             }
             let (rows, projects): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
-            commit(&mut parsed, &rows, approved_projects::add_many(desk, actor, projects).map(|v| v.len()))?
+            let imported = commit(
+                &mut parsed,
+                &rows,
+                approved_projects::add_many(desk, actor, projects).map(|v| v.len()),
+            )?;
+            (parsed, imported)
         }
     };
     let ready = parsed.records.len();

@@ -13,6 +13,7 @@ pub mod read;
 pub mod report;
 pub mod template;
 pub mod value;
+pub mod wizard;
 
 pub use error::{Result, SheetsError};
 pub use export::{Exported, write as write_xlsx};

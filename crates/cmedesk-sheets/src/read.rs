@@ -122,42 +122,58 @@ impl Sheet {
     /// Like [`Sheet::for_each_cell`] to the end, but an `.xlsx` sheet's XML is parsed on a
     /// second thread while `f` cleans the cells already read on this one: parsing and cleaning
     /// cost about the same, so a big import takes about as long as calamine's parse alone.
-    /// Cells cross over in batches, as owned values.
-    fn for_each_cell_pipelined(&self, f: &mut dyn FnMut(u32, u32, Data)) -> Result<()> {
+    ///
+    /// Cells cross over in batches without a copy: a shared string stays a borrow into the
+    /// workbook's string table (which outlives both threads), and an inline string calamine
+    /// already allocated is moved, not cloned (calamine's `Cell` only lends its value, so a
+    /// batch is handed over as a `Range`, whose cells can be taken out).
+    fn for_each_cell_pipelined(&self, f: &mut dyn FnMut(u32, u32, DataRef<'_>)) -> Result<()> {
         let Source::Xlsx(x) = &self.source else {
             return self.for_each_cell(&mut |r, c, v| {
-                f(r, c, Data::from(v.clone()));
+                f(r, c, v.clone());
                 ControlFlow::Continue(())
             });
         };
+        /// Cells per batch, and the most cells a batch's bounding box may cover (a stray cell far
+        /// to the right must not make a batch's dense range huge: such a batch is sent early).
         const BATCH: usize = 8_192;
+        const MAX_AREA: u64 = 8 * BATCH as u64;
         let mut x = x.borrow_mut();
         let x: &mut Xlsx<BufReader<File>> = &mut x;
         let name = self.name.as_str();
         let read_err =
             |e: calamine::XlsxError| SheetsError::Read { path: name.to_string(), reason: e.to_string() };
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, Data)>>(4);
+            let (tx, rx) = std::sync::mpsc::sync_channel(4);
             let parse = move || -> Result<()> {
+                // The reader borrows the workbook for as long as `x` does, so the shared strings
+                // its cells point to stay valid on the cleaning side too. (Moving `x` in first
+                // makes this a one-shot closure, so the borrow may outlive the call.)
+                let x = x;
                 let mut cells = x.worksheet_cells_reader(name).map_err(read_err)?;
                 let mut batch = Vec::with_capacity(BATCH);
+                let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
                 while let Some(c) = cells.next_cell().map_err(read_err)? {
-                    let v = c.get_value();
-                    if matches!(v, DataRef::Empty) {
+                    if matches!(c.get_value(), DataRef::Empty) {
                         continue;
                     }
                     let (r, col) = c.get_position();
-                    batch.push((r, col, Data::from(v.clone())));
-                    if batch.len() == BATCH {
+                    let (nr0, nr1, nc0, nc1) = (r0.min(r), r1.max(r), c0.min(col), c1.max(col));
+                    let area = u64::from(nr1 - nr0 + 1) * u64::from(nc1 - nc0 + 1);
+                    if !batch.is_empty() && (batch.len() == BATCH || area > MAX_AREA) {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if tx.send(full).is_err() {
+                        if tx.send(Range::from_sparse(full)).is_err() {
                             // The reading side stopped: nothing more is wanted.
                             return Ok(());
                         }
+                        (r0, r1, c0, c1) = (r, r, col, col);
+                    } else {
+                        (r0, r1, c0, c1) = (nr0, nr1, nc0, nc1);
                     }
+                    batch.push(c);
                 }
                 if !batch.is_empty() {
-                    let _ = tx.send(batch);
+                    let _ = tx.send(Range::from_sparse(batch));
                 }
                 Ok(())
             };
@@ -165,9 +181,16 @@ impl Sheet {
                 .name("xlsx-parse".into())
                 .spawn_scoped(scope, parse)
                 .map_err(|e| SheetsError::Read { path: name.to_string(), reason: e.to_string() })?;
-            for batch in rx {
-                for (r, c, v) in batch {
-                    f(r, c, v);
+            for mut range in rx {
+                let Some((row0, col0)) = range.start() else { continue };
+                let (h, w) = range.get_size();
+                for r in 0..h {
+                    for c in 0..w {
+                        let v = std::mem::take(&mut range[(r, c)]);
+                        if !matches!(v, DataRef::Empty) {
+                            f(row0 + r as u32, col0 + c as u32, v);
+                        }
+                    }
                 }
             }
             parser.join().unwrap_or_else(|_| {
@@ -368,13 +391,17 @@ fn opens_notes(first: &DataRef<'_>) -> bool {
     notes_prefixes().iter().any(|p| f.starts_with(p.as_str()))
 }
 
+/// The header row as found: its 0-based row, the mapped columns, the headers mapped to nothing.
+pub type HeaderFound = (u32, Vec<MappedColumn>, Vec<String>);
+
 /// Finds the header row: the row among the first [`HEADER_SCAN_ROWS`] naming the most template
-/// columns (at least two), and maps its cells. Returns the header's 0-based row.
-fn find_header(
+/// columns (at least two), and maps its cells, without checking for required columns (the
+/// import wizard shows such a header so the officer can map what is missing).
+pub fn locate_header(
     template: &Template,
     head: &[(u32, Vec<Data>)],
     opts: &ReadOptions,
-) -> Result<(u32, Vec<MappedColumn>, Vec<String>)> {
+) -> Option<HeaderFound> {
     let overrides: HashMap<String, &str> =
         opts.header_map.iter().map(|(h, f)| (fold_header(h), f.as_str())).collect();
     let map_row = |row: &[Data]| {
@@ -409,7 +436,12 @@ fn find_header(
         .map(|(r, row)| (*r, map_row(row)))
         .max_by_key(|(r, (m, _))| (m.len(), std::cmp::Reverse(*r)))
         .filter(|(_, (m, _))| m.len() >= 2.min(template.columns.len()));
-    let Some((header, (mapped, unmapped))) = best else {
+    best.map(|(header, (mapped, unmapped))| (header, mapped, unmapped))
+}
+
+/// [`locate_header`], refusing a sheet with no header or a header lacking required columns.
+fn find_header(template: &Template, head: &[(u32, Vec<Data>)], opts: &ReadOptions) -> Result<HeaderFound> {
+    let Some((header, mapped, unmapped)) = locate_header(template, head, opts) else {
         let scanned = match (head.first(), head.last()) {
             (Some((a, _)), Some((b, _))) => (b - a + 1) as usize,
             _ => 0,
@@ -478,8 +510,10 @@ impl Row {
 }
 
 /// Reads the data rows below the header as the cells stream in.
-struct RowReader<'t> {
+struct RowReader<'t, 's> {
     template: &'t Template,
+    /// Takes each good record the moment its row is complete, before it is kept.
+    sink: &'s mut dyn FnMut(&mut Record, &mut Parsed),
     today: NaiveDate,
     parsed: Parsed,
     /// Sheet column → index in `parsed.mapping`.
@@ -493,9 +527,9 @@ struct RowReader<'t> {
     next_progress_step: usize,
 }
 
-impl RowReader<'_> {
+impl RowReader<'_, '_> {
     /// Takes one cell, owned: a text cell that needs no cleaning moves into the record as is.
-    fn cell(&mut self, r: u32, c: u32, v: Data, progress: &mut dyn FnMut(usize, usize)) {
+    fn cell(&mut self, r: u32, c: u32, v: DataRef<'_>, progress: &mut dyn FnMut(usize, usize)) {
         if r <= self.header {
             return;
         }
@@ -512,17 +546,17 @@ impl RowReader<'_> {
             }
         }
         let row = &mut self.row;
-        let blank = is_blank(&data_ref(&v));
+        let blank = is_blank(&v);
         row.any_text |= !blank;
         if !row.first_seen {
             row.first_seen = true;
-            row.notes = opens_notes(&data_ref(&v));
+            row.notes = opens_notes(&v);
         }
         let Some(&Some(mi)) = self.by_col.get(c as usize) else { return };
         row.any_mapped |= !blank;
         let m = &self.parsed.mapping[mi];
         let excel_row = r + 1;
-        let cleaned = value::clean_owned(&self.template.columns[m.template_index], v, self.today);
+        let cleaned = value::clean_owned_ref(&self.template.columns[m.template_index], v, self.today);
         if let Some(w) = cleaned.warning {
             row.warnings.push(Warning {
                 row: excel_row,
@@ -595,7 +629,9 @@ impl RowReader<'_> {
         }
         if !bad {
             let values = std::mem::replace(&mut row.values, vec![Value::Empty; self.template.columns.len()]);
-            parsed.records.push(Record { row: excel_row, values, id_gender: row.id_gender });
+            let mut record = Record { row: excel_row, values, id_gender: row.id_gender };
+            (self.sink)(&mut record, parsed);
+            parsed.records.push(record);
         }
     }
 }
@@ -608,6 +644,22 @@ pub fn parse(
     today: NaiveDate,
     opts: &ReadOptions,
     progress: &mut dyn FnMut(usize, usize),
+) -> Result<Parsed> {
+    parse_streaming(template, sheet, today, opts, progress, &mut |_, _| {})
+}
+
+/// Like [`parse`], and hands each good record to `sink` the moment its row is complete (before it
+/// is kept in [`Parsed::records`]; the sink may move values out of it and reject the row in
+/// `Parsed`). The sink runs on the thread that cleans cells while the XML of the next rows is
+/// still being parsed on the other: an import's turning records into core inputs overlaps the
+/// parse instead of following it.
+pub fn parse_streaming(
+    template: &Template,
+    sheet: &Sheet,
+    today: NaiveDate,
+    opts: &ReadOptions,
+    progress: &mut dyn FnMut(usize, usize),
+    sink: &mut dyn FnMut(&mut Record, &mut Parsed),
 ) -> Result<Parsed> {
     let head = sheet.head(HEADER_SCAN_ROWS)?;
     let (header, mapping, unmapped) = find_header(template, &head, opts)?;
@@ -626,6 +678,7 @@ pub fn parse(
         .collect();
     let mut reader = RowReader {
         template,
+        sink,
         today,
         parsed: Parsed {
             template: template.name.clone(),

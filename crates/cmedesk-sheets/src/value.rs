@@ -110,6 +110,16 @@ pub fn clean_owned(column: &Column, cell: Data, today: NaiveDate) -> Cleaned {
     }
 }
 
+/// [`clean_owned`] for a streamed cell: an inline string calamine allocated moves into the value;
+/// a shared string (a borrow into the workbook's table) is copied once, here.
+pub fn clean_owned_ref(column: &Column, cell: DataRef<'_>, today: NaiveDate) -> Cleaned {
+    match cell {
+        DataRef::String(s) if is_plain(column, &s) => Cleaned::ok(Value::Text(s)),
+        DataRef::SharedString(s) if is_plain(column, s) => Cleaned::ok(Value::Text(s.to_owned())),
+        other => clean_ref(column, &other, today),
+    }
+}
+
 /// A text or card cell already in its cleaned form: nothing to trim or fold, within bounds.
 fn is_plain(column: &Column, s: &str) -> bool {
     let clean = matches!(clean_text(s), Cow::Borrowed(t) if !t.is_empty() && t.len() == s.len());

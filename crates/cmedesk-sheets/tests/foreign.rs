@@ -231,3 +231,20 @@ fn credit_list_dates_trust_only_date_cells() {
         assert_eq!(err.code(), "TEMPLATE_NOT_IMPORTABLE");
     }
 }
+
+/// The wizard detects each file's template from its header row alone, titles and notes around it.
+#[test]
+fn the_wizard_detects_the_template_of_files_from_other_software() {
+    let all = Template::all().unwrap();
+    for (file, want) in [
+        ("roster_messy.xlsx", "staff-roster"),
+        ("xls/roster_messy.xls", "staff-roster"),
+        ("approved_list.xlsx", "approved-projects"),
+        ("credit_list.xlsx", "credit-list"),
+    ] {
+        let sheet = cmedesk_sheets::read::open(&foreign().path(file)).unwrap();
+        let head = sheet.head(cmedesk_sheets::read::HEADER_SCAN_ROWS).unwrap();
+        let got = cmedesk_sheets::wizard::detect(&head, &all).map(|t| t.name.as_str());
+        assert_eq!(got, Some(want), "{file}");
+    }
+}

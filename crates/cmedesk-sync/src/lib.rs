@@ -14,7 +14,7 @@ use cmedesk_core::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
     /// Could not connect, connection cut, timeout.
     #[error("network: {0}")]

@@ -1,10 +1,18 @@
-//! Card commands: issue, replace (old card blocked), revoke (lost).
+//! Card commands: issue, replace (old card blocked), revoke (lost). A `rid:<ID number>` key
+//! leaves masked, like every ID number the screen gets.
 
 use cmedesk_core::cards::{self, CardRecord};
+use cmedesk_core::privacy::mask_text;
 use tauri::State;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
+
+fn masked(mut c: CardRecord) -> CardRecord {
+    c.card_key = mask_text(&c.card_key);
+    c.replaced_by = c.replaced_by.map(|k| mask_text(&k));
+    c
+}
 
 #[tauri::command]
 pub async fn issue_card(
@@ -12,7 +20,7 @@ pub async fn issue_card(
     staff_id: String,
     card_key: String,
 ) -> ApiResult<CardRecord> {
-    state.write(|desk, actor| Ok(cards::issue(desk, actor, &staff_id, &card_key)?))
+    state.write(|desk, actor| Ok(masked(cards::issue(desk, actor, &staff_id, &card_key)?)))
 }
 
 #[tauri::command]
@@ -22,7 +30,7 @@ pub async fn replace_card(
     card_key: String,
     reason: String,
 ) -> ApiResult<CardRecord> {
-    state.write(|desk, actor| Ok(cards::replace(desk, actor, &staff_id, &card_key, &reason)?))
+    state.write(|desk, actor| Ok(masked(cards::replace(desk, actor, &staff_id, &card_key, &reason)?)))
 }
 
 #[tauri::command]
@@ -31,5 +39,5 @@ pub async fn revoke_card(
     card_key: String,
     reason: String,
 ) -> ApiResult<CardRecord> {
-    state.write(|desk, actor| Ok(cards::revoke(desk, actor, &card_key, &reason)?))
+    state.write(|desk, actor| Ok(masked(cards::revoke(desk, actor, &card_key, &reason)?)))
 }

@@ -36,7 +36,8 @@ impl KioskSwipe {
             swipe_id: i.swipe.id.clone(),
             status: i.swipe.status.as_str().to_owned(),
             status_label: i.swipe.status.label_zh().to_owned(),
-            card_key: i.swipe.card_key.clone(),
+            // A QR check-in's key is `rid:<ID number>`: masked like every ID number on screen.
+            card_key: cmedesk_core::privacy::mask_text(&i.swipe.card_key),
             name: i.holder.as_ref().map(|h| h.staff.name.clone()),
             department: i.holder.as_ref().map(|h| h.department_name.clone()),
             swiped_at: i.swipe.swiped_at.format("%Y-%m-%d %H:%M:%S").to_string(),

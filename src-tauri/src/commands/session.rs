@@ -11,8 +11,35 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 #[tauri::command]
-pub async fn login(state: State<'_, AppState>, username: String, password: String) -> ApiResult<Operator> {
+pub async fn login(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+    db_passphrase: Option<String>,
+) -> ApiResult<Operator> {
+    let operator = sign_in(&state, username, password, db_passphrase)?;
+    // Background sync when a server is configured; a failure to start it never blocks sign-in.
+    let _ = crate::commands::sync::restart_background_sync(&app, &state, true);
+    Ok(operator)
+}
+
+fn sign_in(
+    state: &AppState,
+    username: String,
+    password: String,
+    db_passphrase: Option<String>,
+) -> ApiResult<Operator> {
     let mut session = state.session();
+    // A data key wrapped with the admin passphrase (DB_PASSPHRASE_REQUIRED): the login page asks
+    // for it once; without it the desk opens from its key file and CMEDESK_DB_PASSPHRASE.
+    if let Some(p) = db_passphrase.filter(|p| !p.is_empty())
+        && session.desk.is_none()
+        && state.db_path().exists()
+    {
+        let unlock = cmedesk_core::db_key::Unlock::with_passphrase(p);
+        session.desk = Some(cmedesk_core::Desk::open_with(state.db_path(), &unlock)?);
+    }
     let desk = state.ensure_open(&mut session)?;
     // Through the core's session rules, so repeated failures lock the account here as in the CLI.
     let now = chrono::Local::now().fixed_offset();

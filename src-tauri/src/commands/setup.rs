@@ -55,7 +55,7 @@ fn refuse_existing(path: &Path) -> ApiResult<()> {
 
 /// Removes a half-made database and its WAL files; best effort, the files may not exist.
 fn discard(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    for suffix in ["", "-wal", "-shm", "-journal", ".key"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));
@@ -77,6 +77,10 @@ fn build_at(path: &Path, fill: impl FnOnce(&mut Desk) -> ApiResult<()>) -> ApiRe
         let mut desk = Desk::create(&staging)?;
         fill(&mut desk)?;
         drop(desk); // closes the connection and checkpoints the WAL before the rename
+        // The data key first: a key file without its database is harmless, the reverse is not.
+        let key = |p: &Path| cmedesk_core::db_key::key_path(p);
+        std::fs::rename(key(&staging), key(path))
+            .map_err(|e| ApiError::new("IO", format!("无法保存数据库密钥：{e}")))?;
         std::fs::rename(&staging, path).map_err(|e| ApiError::new("IO", format!("无法保存数据库：{e}")))
     })();
     if result.is_err() {
@@ -148,6 +152,8 @@ fn demo_job(
         }
         progress(2, "写入科室、人员与项目");
         synthetic::load(desk, &actor, &hospital)?;
+        // Swipes on the held projects, so 考勤分析 and 授分 have something to work on.
+        synthetic::demo_swipes(desk, &actor, DEMO_SEED)?;
         // A cancel that arrives during the load still wins: the staged file is discarded.
         if cancel.load(Ordering::SeqCst) {
             return Err(cancelled());

@@ -48,6 +48,16 @@ export const READER_KINDS: Record<ReaderKind, string> = {
   ascii: "文本输出读卡器（每行一个卡号）",
 };
 
+/** How a text-output (ASCII) reader prints the card number (cmedesk-cards NumberFormat). */
+export const ASCII_FORMATS: Record<string, string> = {
+  printed: "卡面号码（与发卡时录入的一致）",
+  dec10: "10 位十进制（8H10D）",
+  "dec10-reversed": "10 位十进制（字节反序）",
+  hex: "十六进制 UID",
+  "reversed-hex": "十六进制 UID（字节反序）",
+  wiegand26: "韦根 26（设施码,卡号）",
+};
+
 const hex4 = (n: number | null) => (n === null ? "" : n.toString(16).toUpperCase().padStart(4, "0"));
 
 /** "/dev/ttyUSB0 · USB 1A86:7523 · CH340" for the port list. */

@@ -12,6 +12,10 @@ import type { StaffStatus } from "../bindings/StaffStatus";
 export type { CardRecord, NewStaff, Staff, StaffDetail, StaffEdit, StaffRow };
 
 export const listStaff = (filter: Partial<StaffFilter> = {}) => call<StaffRow[]>("list_staff", { filter });
+/** The ids of the people a complete ID number or card number finds (the screen holds masked numbers). */
+export const findStaffIds = (query: string) => call<string[]>("find_staff_ids", { query });
+/** 查看完整身份证号: allowed roles only; the core writes the view to the audit log first. */
+export const revealIdNumber = (id: string) => call<string>("reveal_id_number", { id });
 export const staffDetail = (id: string) => call<StaffDetail>("staff_detail", { id });
 export const createStaff = (input: NewStaff) => call<Staff>("create_staff", { input });
 export const updateStaff = (id: string, edit: StaffEdit) => call<Staff>("update_staff", { id, edit });

@@ -1,20 +1,38 @@
-// The status bar: database path, operator, pending outbox count (sync comes later).
+// The status bar: database path, operator, pending outbox count and the sync state (online /
+// offline / error, last sync, open conflicts), refreshed after every background sync round (the
+// shell's `sync-status` event) and every 10 s.
 import { useEffect, useState } from "react";
-import { Space, Typography } from "antd";
+import { listen } from "@tauri-apps/api/event";
+import { Space, Tag, Typography } from "antd";
 import { ROLE_LABELS, statusInfo, type StatusInfo } from "../api/session";
+import { SYNC_STATUS_EVENT, syncState, type SyncState } from "../api/sync";
+import { STATE_COLORS, statusLine } from "../logic/sync";
 
 export default function StatusBar({ changes }: { changes: number }) {
   const [status, setStatus] = useState<StatusInfo | null>(null);
+  const [sync, setSync] = useState<SyncState | null>(null);
+  const [rounds, setRounds] = useState(0);
   useEffect(() => {
     let live = true;
-    const load = () => statusInfo().then((s) => live && setStatus(s), () => {});
+    const load = () => {
+      statusInfo().then((s) => live && setStatus(s), () => {});
+      syncState().then((s) => live && setSync(s), () => live && setSync(null));
+    };
     load();
     const timer = window.setInterval(load, 10_000);
     return () => {
       live = false;
       window.clearInterval(timer);
     };
-  }, [changes]);
+  }, [changes, rounds]);
+  // One listener for the app's lifetime: each background round bumps `rounds`, which reloads.
+  useEffect(() => {
+    const unlisten = listen(SYNC_STATUS_EVENT, () => setRounds((n) => n + 1));
+    return () => {
+      // A failing unlisten (the app closing) must not surface as an error.
+      unlisten.then((f) => f()).catch(() => {});
+    };
+  }, []);
   return (
     <div
       data-testid="status-bar"
@@ -31,6 +49,11 @@ export default function StatusBar({ changes }: { changes: number }) {
         <Typography.Text type="secondary">
           待同步：<span data-testid="status-outbox">{status ? status.pending_outbox : "—"}</span> 条
         </Typography.Text>
+        {sync && (
+          <Typography.Text type="secondary">
+            同步：<Tag color={STATE_COLORS[sync.state]} style={{ fontSize: 11, marginInlineEnd: 0 }} data-testid="status-sync">{statusLine(sync)}</Tag>
+          </Typography.Text>
+        )}
       </Space>
     </div>
   );

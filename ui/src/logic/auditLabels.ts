@@ -11,6 +11,8 @@ export const ENTITIES: Record<string, string> = {
   approved_project: "已批准项目",
   swipe: "刷卡",
   terminal: "读卡终端",
+  id_number_view: "身份证号",
+  desk: "数据库",
 };
 
 const VERBS: Record<string, string> = {
@@ -36,6 +38,8 @@ const VERBS: Record<string, string> = {
   remove: "删除",
   record: "登记",
   register: "登记",
+  view_full: "查看完整号码",
+  restore: "恢复备份",
 };
 
 /** ("project.course.add", "course") → "课程 · 新增"; unknown parts are shown as they are. */

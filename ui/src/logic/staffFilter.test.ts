@@ -1,11 +1,13 @@
 // Roster search and filters (issue 3: search by name / ID number / card as you type; 科室, 状态,
 // 职称级别, 专业 filters), over the precomputed keys the page keeps.
 import { describe, expect, it } from "vitest";
-import { filterStaff, NO_FILTERS, searchKey } from "./staffFilter";
+import { filterStaff, isFullIdNumber, NO_FILTERS, searchKey } from "./staffFilter";
 import { descendants } from "./departmentTree";
-import { DEPARTMENTS, staffRows } from "../test/fixtures";
+import { DEPARTMENTS, maskedStaffRows, staffRows } from "../test/fixtures";
 
-const rows = staffRows(600);
+// As the screen gets them: ID numbers masked by the core.
+const rows = maskedStaffRows(600);
+const full = staffRows(600);
 const keys = rows.map(searchKey);
 const run = (f: Partial<typeof NO_FILTERS>) => filterStaff(rows, keys, { ...NO_FILTERS, ...f });
 
@@ -22,11 +24,26 @@ describe("filterStaff", () => {
     expect(hits.map((r) => r.id)).toContain("s-7");
   });
 
-  it("finds exactly one person by the full ID number, lower-case x accepted", () => {
-    const withX = rows.find((r) => r.id_number.endsWith("X"))!;
-    expect(run({ text: withX.id_number })).toEqual([withX]);
-    expect(run({ text: withX.id_number.toLowerCase() })).toEqual([withX]);
-    expect(run({ text: `  ${rows[3].id_number} ` })).toEqual([rows[3]]);
+  it("a complete ID number is the core's lookup: the ids it found replace the text match", () => {
+    const withX = full.find((r) => r.id_number.endsWith("X"))!;
+    expect(isFullIdNumber(withX.id_number)).toBe(true);
+    expect(isFullIdNumber(` ${withX.id_number.toLowerCase()} `)).toBe(true);
+    expect(isFullIdNumber("110105199")).toBe(false);
+    expect(isFullIdNumber("110105491231002")).toBe(true); // 15 digits, first generation
+    // The rows hold no full number, so the text alone finds nobody ...
+    expect(run({ text: withX.id_number })).toEqual([]);
+    // ... the core's answer does, and other filters still apply.
+    const hit = rows.find((r) => r.id === withX.id)!;
+    expect(run({ text: withX.id_number, ids: new Set([withX.id]) })).toEqual([hit]);
+    expect(run({ text: withX.id_number, ids: new Set([withX.id]), status: hit.status === "active" ? "exempt" : "active" })).toEqual([]);
+  });
+
+  it("typed digits match the visible part of a masked ID number only", () => {
+    const r = rows[3];
+    expect(r.id_number).toMatch(/^\d{4}\*{10}[\dX]{4}$/);
+    expect(run({ text: r.id_number.slice(-4) }).map((x) => x.id)).toContain(r.id);
+    // The hidden middle (birth date) is not searchable from the screen.
+    expect(run({ text: full[3].id_number.slice(6, 14) }).map((x) => x.id)).not.toContain(r.id);
   });
 
   it("finds by card number", () => {

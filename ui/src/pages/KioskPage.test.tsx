@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import KioskPage from "./KioskPage";
 import { mockCommands } from "../test/ipc";
+import { pickOption } from "../test/select";
+import { emit } from "@tauri-apps/api/event";
 import { renderPage } from "../test/render";
 import type { KioskSwipe } from "../api/kiosk";
 import type { Project } from "../bindings/Project";
@@ -91,5 +93,52 @@ describe("签到 (keyboard-wedge)", () => {
     expect(screen.getByTestId("kiosk-name").textContent).toBe("ic:9999999999");
     expect(screen.getByText(/未登记的卡：请到科教科登记发卡/)).toBeTruthy();
     expect(screen.getByTestId("kiosk-count-unknown").textContent).toContain("1");
+  });
+
+  it("serial mode: a port typed by hand, the text reader's number format, then swipes from events", async () => {
+    const calls = mockCommands({
+      list_projects: () => [project],
+      kiosk_counts: () => ({ accepted: 0, duplicate: 0, unknown_card: 0 }),
+      kiosk_stop: () => true,
+      list_serial_ports: () => [],
+      lan_status: () => null,
+      // The reader connects before the command answers (as on a loaded machine): the page must
+      // still show 已连接, not the "connecting" placeholder.
+      kiosk_start: async () => {
+        await emit("kiosk-reader", { type: "status", reader_id: "t-1", status: { state: "connected", path: "/dev/pts/7", baud: 9600 } });
+        return null;
+      },
+    });
+    renderPage(<KioskPage />);
+    await choose();
+    fireEvent.click(screen.getByText("串口读卡器"));
+    const path = await screen.findByTestId("kiosk-port-path");
+    fireEvent.change(path, { target: { value: " /dev/pts/7 " } });
+    await pickOption("kiosk-reader-kind", "文本输出读卡器（每行一个卡号）", screen.getByTestId);
+    await pickOption("kiosk-ascii-format", "卡面号码（与发卡时录入的一致）", screen.getByTestId);
+    await act(async () => fireEvent.click(screen.getByTestId("kiosk-start")));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "kiosk_start")).toBe(true));
+    expect(calls.find((c) => c.cmd === "kiosk_start")!.args).toEqual({ projectId: "p-1", port: "/dev/pts/7", reader: "ascii", format: "printed" });
+
+    await waitFor(() => expect(screen.getByTestId("kiosk-reader-state").textContent).toBe("已连接 /dev/pts/7（9600）"));
+    await act(async () => {
+      await emit("kiosk-swipe", {
+        swipe_id: "w-9",
+        status: "accepted",
+        status_label: "签到成功",
+        card_key: "ic:3201000010",
+        name: "王伟",
+        department: "心血管内科",
+        swiped_at: "2026-12-02 08:01:02",
+        counts: { accepted: 1, duplicate: 0, unknown_card: 0 },
+      } satisfies KioskSwipe);
+    });
+    await waitFor(() => expect(screen.getByTestId("kiosk-confirmation").getAttribute("data-status")).toBe("accepted"));
+    expect(screen.getByTestId("kiosk-name").textContent).toBe("王伟");
+    expect(screen.getByTestId("kiosk-count-accepted").textContent).toContain("1");
+
+    await act(async () => fireEvent.click(screen.getByTestId("kiosk-stop")));
+    await screen.findByTestId("kiosk-start");
+    expect(calls.some((c) => c.cmd === "kiosk_stop")).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import {
   kioskStop,
   listSerialPorts,
   portLabel,
+  ASCII_FORMATS,
   READER_KINDS,
   type KioskSwipe,
   type PortInfo,
@@ -25,6 +26,7 @@ import { errorText } from "../api/errors";
 import { options } from "../api/labels";
 import { WedgeBuffer } from "../logic/wedge";
 import { beep } from "../logic/beep";
+import LanPanel from "./kiosk/LanPanel";
 
 type Mode = "keyboard" | "serial";
 
@@ -44,6 +46,7 @@ export default function KioskPage() {
   const [ports, setPorts] = useState<PortInfo[]>([]);
   const [port, setPort] = useState<string | null>(null);
   const [reader, setReader] = useState<ReaderKind>("sam");
+  const [format, setFormat] = useState("dec10");
   const [running, setRunning] = useState(false);
   const [readerState, setReaderState] = useState<string | null>(null);
   const [last, setLast] = useState<KioskSwipe | null>(null);
@@ -152,11 +155,14 @@ export default function KioskPage() {
 
   const start = async () => {
     if (!projectId || !port) return;
+    // Before the call: the reader's first `kiosk-reader` event (connected) can arrive before the
+    // command's reply, and must not be overwritten by this placeholder.
+    setReaderState("正在连接…");
     try {
-      await kioskStart(projectId, port, reader, reader === "ascii" ? "dec10" : null);
+      await kioskStart(projectId, port, reader, reader === "ascii" ? format : null);
       setRunning(true);
-      setReaderState("正在连接…");
     } catch (e) {
+      setReaderState(null);
       message.error(errorText(e));
     }
   };
@@ -219,7 +225,10 @@ export default function KioskPage() {
           />
           <Input placeholder="手动输入，如 /dev/ttyUSB0 或 COM3" style={{ width: 230 }} disabled={running} onChange={(e) => setPort(e.target.value.trim() || null)} data-testid="kiosk-port-path" />
           <Button onClick={refreshPorts} disabled={running}>刷新</Button>
-          <Select style={{ width: 230 }} value={reader} onChange={setReader} options={options(READER_KINDS)} disabled={running} />
+          <Select style={{ width: 230 }} value={reader} onChange={setReader} options={options(READER_KINDS)} disabled={running} data-testid="kiosk-reader-kind" />
+          {reader === "ascii" && (
+            <Select style={{ width: 250 }} value={format} onChange={setFormat} options={options(ASCII_FORMATS)} disabled={running} data-testid="kiosk-ascii-format" />
+          )}
           {running ? (
             <Button danger onClick={stop} data-testid="kiosk-stop">停止</Button>
           ) : (
@@ -307,6 +316,7 @@ export default function KioskPage() {
           </Card>
         </Col>
       </Row>
+      <LanPanel projectId={projectId} />
     </div>
   );
 }

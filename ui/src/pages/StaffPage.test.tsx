@@ -6,7 +6,7 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import StaffPage from "./StaffPage";
 import { apiError, mockCommands } from "../test/ipc";
 import { renderPage } from "../test/render";
-import { DEPARTMENTS, staffRows, syntheticId } from "../test/fixtures";
+import { DEPARTMENTS, maskedStaffRows, staffRows, syntheticId } from "../test/fixtures";
 import type { SessionOperator } from "../api/session";
 
 const admin: SessionOperator = { username: "admin", display_name: "管理员", role: "admin", department_id: null };
@@ -17,11 +17,19 @@ function shownNames(): string[] {
 }
 
 async function mountRoster(n: number, operator = admin, extra: Record<string, (a: Record<string, unknown>) => unknown> = {}) {
-  const rows = staffRows(n);
-  const calls = mockCommands({ list_staff: () => rows, list_departments: () => DEPARTMENTS, ...extra });
+  // list_staff answers as the shell does: ID numbers masked by the core; find_staff_ids looks a
+  // complete number up among the full ones, as the core does.
+  const rows = maskedStaffRows(n);
+  const full = staffRows(n);
+  const calls = mockCommands({
+    list_staff: () => rows,
+    list_departments: () => DEPARTMENTS,
+    find_staff_ids: (a) => full.filter((r) => r.id_number.toLowerCase() === String(a.query).toLowerCase()).map((r) => r.id),
+    ...extra,
+  });
   renderPage(<StaffPage operator={operator} onChanged={() => {}} />);
   await screen.findByText(`共 ${n} 人`);
-  return { rows, calls };
+  return { rows, full, calls };
 }
 
 /** Opens an antd Select by its test id and clicks the option with this label. */
@@ -49,7 +57,7 @@ describe("人员管理", () => {
   });
 
   it("searches by name, ID number and card number as the officer types", async () => {
-    const { rows } = await mountRoster(600);
+    const { rows, full, calls } = await mountRoster(600);
     const search = screen.getByTestId("staff-search");
 
     fireEvent.change(search, { target: { value: rows[21].name } });
@@ -57,9 +65,12 @@ describe("人员管理", () => {
     expect(shownNames().length).toBeGreaterThan(0);
     expect(shownNames().every((n) => n.includes(rows[21].name))).toBe(true);
 
-    fireEvent.change(search, { target: { value: rows[42].id_number } });
-    expect(shownNames()).toEqual([rows[42].name]);
+    // A complete ID number: the core finds the person; the table still shows the masked number.
+    fireEvent.change(search, { target: { value: full[42].id_number } });
+    await waitFor(() => expect(shownNames()).toEqual([rows[42].name]));
     expect(screen.getByTestId("staff-cell-id").textContent).toBe(rows[42].id_number);
+    expect(rows[42].id_number).toMatch(/^1101\*{10}[\dX]{4}$/);
+    expect(calls.filter((c) => c.cmd === "find_staff_ids").map((c) => c.args.query)).toEqual([full[42].id_number]);
 
     fireEvent.change(search, { target: { value: "3201000010" } });
     expect(shownNames()).toEqual([rows[10].name]);
@@ -116,6 +127,29 @@ describe("人员管理", () => {
     });
     await screen.findByText("无权新增人员");
     expect(document.querySelectorAll(".ant-form-item-has-error").length).toBe(0);
+  });
+
+  it("the detail shows the ID number masked; 查看完整身份证号 asks the core (admin)", async () => {
+    const { rows, full, calls } = await mountRoster(5, admin, {
+      staff_detail: (a) => ({ ...rows.find((r) => r.id === a.id)!, status_history: [], transfers: [], cards: [] }),
+      reveal_id_number: (a) => full.find((r) => r.id === a.id)!.id_number,
+    });
+    fireEvent.click(screen.getAllByTestId("staff-history-open")[2]);
+    const shown = await screen.findByTestId("staff-detail-id");
+    expect(shown.textContent).toBe(rows[2].id_number);
+    fireEvent.click(screen.getByTestId("staff-reveal-id"));
+    await waitFor(() => expect(screen.getByTestId("staff-detail-id").textContent).toBe(full[2].id_number));
+    expect(calls.filter((c) => c.cmd === "reveal_id_number").map((c) => c.args.id)).toEqual([rows[2].id]);
+    expect(screen.queryByTestId("staff-reveal-id")).toBeNull();
+  });
+
+  it("a viewer gets no 查看完整身份证号 button", async () => {
+    const { rows } = await mountRoster(3, viewer, {
+      staff_detail: (a) => ({ ...rows.find((r) => r.id === a.id)!, status_history: [], transfers: [], cards: [] }),
+    });
+    fireEvent.click(screen.getAllByTestId("staff-history-open")[0]);
+    await screen.findByTestId("staff-detail-id");
+    expect(screen.queryByTestId("staff-reveal-id")).toBeNull();
   });
 
   it("a viewer sees no add or edit buttons (the core still enforces)", async () => {

@@ -2,13 +2,13 @@
 // number / card, filters, and the per-person actions.
 import { memo, useCallback, useEffect, useMemo, useState, type CSSProperties } from "react";
 import { Alert, Button, Dropdown, Input, Select, Space, TreeSelect, Typography } from "antd";
-import { listStaff, type StaffRow } from "../api/staff";
+import { findStaffIds, listStaff, type StaffRow } from "../api/staff";
 import { listDepartments, type Department } from "../api/departments";
 import { GENDER, options, STAFF_STATUS, TITLE_LEVEL } from "../api/labels";
 import { errorText } from "../api/errors";
 import type { SessionOperator } from "../api/session";
 import { buildTree, descendants, pathNames, type TreeNode } from "../logic/departmentTree";
-import { filterStaff, searchKey } from "../logic/staffFilter";
+import { filterStaff, isFullIdNumber, searchKey } from "../logic/staffFilter";
 import StaffForm from "./staff/StaffForm";
 import StaffActions, { type StaffAction } from "./staff/StaffActions";
 import StaffHistory from "./staff/StaffHistory";
@@ -44,6 +44,8 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
   const [historyOf, setHistoryOf] = useState<StaffRow | null>(null);
   const [menu, setMenu] = useState<{ row: StaffRow; x: number; y: number } | null>(null);
   const [height, setHeight] = useState(() => window.innerHeight - TABLE_OFFSET);
+  // The rows hold masked ID numbers: a complete one typed is looked up by the core.
+  const [idHits, setIdHits] = useState<{ text: string; ids: Set<string> } | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -66,6 +68,19 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
     return () => window.removeEventListener("resize", onResize);
   }, []);
 
+  useEffect(() => {
+    if (!isFullIdNumber(text)) return;
+    let live = true;
+    findStaffIds(text.trim()).then(
+      (ids) => live && setIdHits({ text, ids: new Set(ids) }),
+      () => live && setIdHits({ text, ids: new Set() }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [text, rows]);
+  const ids = useMemo(() => (isFullIdNumber(text) ? (idHits?.text === text ? idHits.ids : NOBODY) : null), [text, idHits]);
+
   const tree = useMemo(() => buildTree(departments), [departments]);
   const paths = useMemo(() => pathNames(departments), [departments]);
   const departmentPath = useCallback((id: string) => paths.get(id) ?? id, [paths]);
@@ -75,8 +90,8 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
   // One pass over the precomputed keys (a few ms at 10,000 rows); the virtual table then draws a
   // screenful, so the result shows in the same frame as the keystroke.
   const visible = useMemo(
-    () => filterStaff(rows, keys, { text, departmentIds, status, titleLevel, profession }),
-    [rows, keys, text, departmentIds, status, titleLevel, profession],
+    () => filterStaff(rows, keys, { text, departmentIds, status, titleLevel, profession, ids }),
+    [rows, keys, text, departmentIds, status, titleLevel, profession, ids],
   );
 
   const canEdit = operator.role !== "viewer";
@@ -200,7 +215,7 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
         onClose={() => setAction(null)}
         onDone={saved}
       />
-      <StaffHistory staff={historyOf} onClose={() => setHistoryOf(null)} />
+      <StaffHistory staff={historyOf} canReveal={operator.role === "admin" || operator.role === "officer"} onClose={() => setHistoryOf(null)} />
     </div>
   );
 }
@@ -242,6 +257,8 @@ const Filters = memo(function Filters(p: FiltersProps) {
 });
 
 const STATUS_OPTIONS = options(STAFF_STATUS);
+// While the core looks a typed ID number up, nobody is shown (never a stale list).
+const NOBODY: Set<string> = new Set();
 // Toolbar, status bar and paddings above and below the roster table, in px.
 const TABLE_OFFSET = 132;
 const LEVEL_OPTIONS = options(TITLE_LEVEL);

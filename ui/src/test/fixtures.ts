@@ -59,3 +59,13 @@ export function staffRows(n: number): StaffRow[] {
   }
   return rows;
 }
+
+/** The core's mask (`id_number::mask`): first four and last four characters stay. */
+export function maskId(id: string): string {
+  return id.length <= 8 ? "*".repeat(id.length) : id.slice(0, 4) + "*".repeat(id.length - 8) + id.slice(-4);
+}
+
+/** The roster as `list_staff` returns it: ID numbers masked by the core. */
+export function maskedStaffRows(n: number): StaffRow[] {
+  return staffRows(n).map((r) => ({ ...r, id_number: maskId(r.id_number) }));
+}

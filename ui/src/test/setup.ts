@@ -1,7 +1,7 @@
 // Vitest setup: jsdom lacks matchMedia/ResizeObserver that antd needs; IPC mocks reset per test.
 import { afterEach } from "vitest";
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 
 Object.defineProperty(window, "matchMedia", {
   writable: true,
@@ -28,6 +28,10 @@ if (!("ResizeObserver" in window)) {
 // antd reads computed styles for scrollbars; jsdom's getComputedStyle does not take pseudo elements.
 const realGetComputedStyle = window.getComputedStyle.bind(window);
 window.getComputedStyle = (elt: Element) => realGetComputedStyle(elt);
+
+// waitFor/findBy give up after 1 s by default; antd re-renders on a loaded 2-core CI machine have
+// taken longer (the 导入 wizard's second check failed there). The bound catches hangs, not speed.
+configure({ asyncUtilTimeout: 15000 });
 
 afterEach(() => {
   cleanup();

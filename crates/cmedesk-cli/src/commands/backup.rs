@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use cmedesk_core::backup;
 use serde_json::json;
@@ -20,6 +20,9 @@ pub enum BackupCommand {
         /// Where backups live [default: `backups/` beside the database]
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Taken by a schedule (cron, Task Scheduler): listed by its rotation slot, not as manual
+        #[arg(long)]
+        scheduled: bool,
     },
     /// List the backups in the folder, verified
     List {
@@ -43,49 +46,19 @@ fn backup_dir(ctx: &Context, dir: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-fn backups_in(dir: &Path) -> Result<Vec<(PathBuf, backup::BackupCheck)>> {
-    let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "db") {
-            let check = backup::verify(&path)?;
-            out.push((path, check));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
 pub fn run(ctx: &mut Context, cmd: BackupCommand) -> Result<Reply> {
     match cmd {
-        BackupCommand::Create { dir } => {
+        BackupCommand::Create { dir, scheduled } => {
             let dir = backup_dir(ctx, dir)?;
             std::fs::create_dir_all(&dir)?;
             let (desk, actor) = ctx.actor()?;
             let target = dir.join(format!("desk-{}.db", actor.now.format("%Y%m%d-%H%M%S")));
-            let manifest = backup::create(desk, &actor, &target)?;
-            // Rotation: by the time recorded in each backup's own manifest.
-            let existing = backups_in(&dir)?;
-            let taken: Vec<_> = existing
+            let trigger = if scheduled { backup::Trigger::Scheduled } else { backup::Trigger::Manual };
+            let manifest = backup::create_with(desk, &actor, &target, trigger, &|_| {})?;
+            let removed: Vec<String> = backup::folder::rotate(&dir, ctx.unlock(), &target, actor.today())?
                 .iter()
-                .map(|(_, c)| {
-                    c.manifest
-                        .as_ref()
-                        .and_then(|m| chrono::DateTime::parse_from_rfc3339(&m.taken_at).ok())
-                        .unwrap_or(actor.now)
-                })
+                .map(|p| p.display().to_string())
                 .collect();
-            let mut removed = Vec::new();
-            for i in backup::rotation_victims(&taken, actor.today()) {
-                let path = &existing[i].0;
-                if path != &target && existing[i].1.manifest.is_some() {
-                    std::fs::remove_file(path)?;
-                    removed.push(path.display().to_string());
-                }
-            }
             let rows: i64 = manifest.row_counts.values().sum();
             Ok(Reply::new(
                 json!({ "file": target, "manifest": to_json(&manifest), "rotated_out": removed }),
@@ -99,26 +72,32 @@ pub fn run(ctx: &mut Context, cmd: BackupCommand) -> Result<Reply> {
         }
         BackupCommand::List { dir } => {
             let dir = backup_dir(ctx, dir)?;
-            let list = backups_in(&dir)?;
+            let today = ctx.now()?.date_naive();
+            let list = backup::folder::list(&dir, ctx.unlock(), today)?;
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|(p, c)| {
+                .map(|e| {
                     vec![
-                        p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                        c.manifest.as_ref().map(|m| m.taken_at.clone()).unwrap_or_default(),
-                        if c.ok { "完好" } else { "损坏" }.into(),
+                        e.name.clone(),
+                        e.manifest.as_ref().map(|m| m.taken_at.clone()).unwrap_or_default(),
+                        format!("{:?}", e.kind).to_lowercase(),
+                        e.bytes.to_string(),
+                        match &e.last_check {
+                            Some(c) if c.ok => format!("完好（{}）", c.checked_at),
+                            Some(c) => format!("损坏（{}）", c.checked_at),
+                            None => "未校验".into(),
+                        },
                     ]
                 })
                 .collect();
-            let json_list: Vec<_> =
-                list.iter().map(|(p, c)| json!({ "file": p, "check": to_json(c) })).collect();
             Ok(Reply::new(
-                json!({ "backups": json_list }),
-                table::render(&["文件", "备份时间", "校验"], &rows),
+                json!({ "backups": to_json(&list) }),
+                table::render(&["文件", "备份时间", "类型", "字节", "校验"], &rows),
             ))
         }
         BackupCommand::Verify { file } => {
-            let check = backup::verify(&file)?;
+            let at = ctx.now()?.to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+            let check = backup::folder::verify_and_record(&file, ctx.unlock(), &at)?;
             let text = if check.ok {
                 format!("{} 完好：完整性检查通过，行数与清单一致", file.display())
             } else {

@@ -15,14 +15,23 @@ pub enum Suite {
     Roster,
     /// Generate and load the demo hospital (what `cmedesk demo` does)
     Demo,
+    /// Print every person's booklet from stored credits (--staff default 5,000), with baselines
+    Booklets,
 }
 
 #[derive(Args)]
 pub struct BenchArgs {
     #[arg(value_enum)]
     suite: Suite,
-    #[arg(long, default_value_t = 100_000)]
-    staff: usize,
+    /// Staff to generate [default: 100,000; booklets: 5,000]
+    #[arg(long)]
+    staff: Option<usize>,
+    /// Booklets: stored credits per person (32 fill two pages)
+    #[arg(long, default_value_t = 32)]
+    credits_per_person: usize,
+    /// Booklets: worker threads [default: one per core]
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// Queries per kind for the find figures
     #[arg(long, default_value_t = 2_000)]
     queries: usize,
@@ -43,6 +52,18 @@ pub fn run(ctx: &mut Context, args: BenchArgs) -> Result<Reply> {
     let result = (|| -> Result<Reply> {
         let mut desk = Desk::create(&path)?;
         match args.suite {
+            Suite::Booklets => {
+                let staff = args.staff.unwrap_or(5_000);
+                let (value, text) = super::bench_booklets::run(
+                    &dir,
+                    &mut desk,
+                    &actor,
+                    staff,
+                    args.credits_per_person,
+                    args.threads,
+                )?;
+                Ok(Reply::new(value, text))
+            }
             Suite::Demo => {
                 let t = Instant::now();
                 let h = synthetic::generate(42, 2000, actor.today());
@@ -54,7 +75,8 @@ pub fn run(ctx: &mut Context, args: BenchArgs) -> Result<Reply> {
                 ))
             }
             Suite::Roster => {
-                let h = synthetic::generate(7, args.staff, actor.today());
+                let staff_n = args.staff.unwrap_or(100_000);
+                let h = synthetic::generate(7, staff_n, actor.today());
                 let d = cmedesk_core::departments::add(
                     &mut desk,
                     &actor,
@@ -94,11 +116,11 @@ pub fn run(ctx: &mut Context, args: BenchArgs) -> Result<Reply> {
                 let text = format!(
                     "insert {} staff in one transaction: {insert_s:.2} s (target ≤ 2 s)\n\
                      find p50/p95 (target p95 ≤ 5 ms): name prefix {:.3}/{:.3} ms, ID number {:.3}/{:.3} ms, card key {:.3}/{:.3} ms",
-                    args.staff, by_name.0, by_name.1, by_id.0, by_id.1, by_card.0, by_card.1
+                    staff_n, by_name.0, by_name.1, by_id.0, by_id.1, by_card.0, by_card.1
                 );
                 Ok(Reply::new(
                     json!({
-                        "staff": args.staff, "insert_s": insert_s,
+                        "staff": staff_n, "insert_s": insert_s,
                         "find_name_prefix_ms": { "p50": by_name.0, "p95": by_name.1 },
                         "find_id_number_ms": { "p50": by_id.0, "p95": by_id.1 },
                         "find_card_key_ms": { "p50": by_card.0, "p95": by_card.1 },

@@ -40,14 +40,29 @@ pub fn init(ctx: &mut Context, _args: InitArgs) -> Result<Reply> {
     if let Err(e) = users::bootstrap_admin(&mut desk, &password, now) {
         // Leave no half-initialised database behind.
         drop(desk);
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".key"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
         return Err(e.into());
     }
+    let key_file = cmedesk_core::db_key::key_path(&path);
+    let protection = desk.protection();
+    let how = match protection {
+        Some(cmedesk_core::db_key::Protection::Passphrase) => "已用管理员口令（CMEDESK_DB_PASSPHRASE）保护",
+        Some(cmedesk_core::db_key::Protection::Keyring) => "密钥存于系统钥匙串，密钥文件只记其位置",
+        _ if ctx.unlock().keyring => {
+            "系统钥匙串不可用（无桌面会话或已锁定），密钥改存于密钥文件、未设口令；可用 cmedesk rekey 设置口令"
+        }
+        _ => "未设口令：能读取密钥文件者即可打开数据库，可用 cmedesk rekey 设置口令",
+    };
     Ok(Reply::new(
-        json!({ "db": path, "site_id": desk.site_id(), "admin": "admin" }),
-        format!("已创建数据库 {}\n管理员用户名: admin", path.display()),
+        json!({ "db": path, "site_id": desk.site_id(), "admin": "admin", "encrypted": protection.is_some(),
+                "key_file": key_file, "protection": protection }),
+        format!(
+            "已创建加密数据库 {}\n数据密钥在 {}（{how}）\n管理员用户名: admin",
+            path.display(),
+            key_file.display()
+        ),
     ))
 }
 
@@ -86,7 +101,11 @@ pub fn demo(ctx: &mut Context, args: DemoArgs) -> Result<Reply> {
         report.departments, report.staff, report.cards, report.approved_projects, report.projects
     );
     if let Some(pw) = &created {
-        text.push_str(&format!("\n新数据库 {}，管理员 admin，密码 {pw}", path.display()));
+        text.push_str(&format!(
+            "\n新数据库 {}（已加密，数据密钥在 {}），管理员 admin，密码 {pw}",
+            path.display(),
+            cmedesk_core::db_key::key_path(&path).display()
+        ));
     }
     Ok(Reply::new(
         json!({ "db": path, "loaded": to_json(&report), "credits": credits, "elapsed_ms": ms, "created": created.is_some() }),

@@ -3,10 +3,12 @@
 pub mod audit;
 pub mod backup;
 pub mod bench;
+pub mod bench_booklets;
 pub mod card;
 pub mod cards;
 pub mod credits;
 pub mod dept;
+pub mod encryption;
 pub mod id;
 pub mod init;
 pub mod lan;

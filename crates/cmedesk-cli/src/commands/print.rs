@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, Result, anyhow};
 use clap::{Args, Subcommand};
-use cmedesk_core::booklet::BookletModel;
 use cmedesk_core::printouts::{self, BookletScope};
 use cmedesk_core::{Desk, departments, staff, statement_issues};
-use cmedesk_print::batch::{BatchMode, BatchOptions, BatchProgress, print_booklets};
+use cmedesk_print::batch::{BatchMode, BatchOptions, BatchProgress, print_booklets_from};
 use cmedesk_print::verify::{self, Verdict};
 use cmedesk_print::{FontSpec, Printer, discover, signing_key};
 use serde_json::json;
@@ -190,31 +189,7 @@ pub fn booklet(ctx: &mut Context, a: BookletArgs) -> Result<Reply> {
     let started = std::time::Instant::now();
     // Models are read from the database here, on this thread (the connection stays put), and
     // handed to the printing threads through a short queue: memory stays bounded.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<BookletModel>(8);
-    let mut read_error = None;
-    let report = std::thread::scope(|s| {
-        let printing =
-            s.spawn(|| print_booklets(&fonts, rx.into_iter(), Some(total), &options, &progress, &cancel));
-        for model in batch {
-            if cancel.load(Ordering::SeqCst) {
-                break;
-            }
-            match model {
-                Ok(m) => {
-                    if tx.send(m).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    read_error = Some(e);
-                    cancel.store(true, Ordering::SeqCst);
-                    break;
-                }
-            }
-        }
-        drop(tx);
-        printing.join().map_err(|_| anyhow!("printing thread panicked"))
-    })??;
+    let (report, read_error) = print_booklets_from(&fonts, batch, Some(total), &options, &progress, &cancel)?;
     if let Some(e) = read_error {
         return Err(e.into());
     }

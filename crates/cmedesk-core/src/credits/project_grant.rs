@@ -224,14 +224,24 @@ pub struct ProjectGrant {
     pub saved: SaveReport,
 }
 
-/// Analyses, grants and records a stored project's credits. Running it twice writes nothing new.
-pub fn grant_project(
-    desk: &mut Desk,
-    actor: &Actor,
+/// What a grant would decide, before anything is written (授分预览).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GrantPreview {
+    /// Participants.
+    pub participants: GrantOutcome,
+    /// Speakers (empty unless asked).
+    pub speakers: GrantOutcome,
+}
+
+/// Decides a stored project's credits without recording them: the officer sees exactly what
+/// [`grant_project`] will write (both run this same decision).
+pub fn preview_grant(
+    desk: &Desk,
     book: &RuleBook,
     project_id: &str,
     request: &GrantRequest,
-) -> Result<ProjectGrant> {
+) -> Result<GrantPreview> {
     let pa = analyze_project(desk, book, project_id)?;
     let rs = book.get(&pa.rule_set)?;
     let participants = grant::grant_participants(&GrantInput {
@@ -249,6 +259,18 @@ pub fn grant_project(
     } else {
         GrantOutcome::default()
     };
+    Ok(GrantPreview { participants, speakers })
+}
+
+/// Analyses, grants and records a stored project's credits. Running it twice writes nothing new.
+pub fn grant_project(
+    desk: &mut Desk,
+    actor: &Actor,
+    book: &RuleBook,
+    project_id: &str,
+    request: &GrantRequest,
+) -> Result<ProjectGrant> {
+    let GrantPreview { participants, speakers } = preview_grant(desk, book, project_id, request)?;
     let mut all = participants.credits.clone();
     all.extend(speakers.credits.iter().cloned());
     let saved = store::record_credits(desk, actor, book, &all)?;

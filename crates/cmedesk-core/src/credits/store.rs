@@ -134,7 +134,7 @@ fn corrupt(e: impl std::fmt::Display) -> CoreError {
     CoreError::Corrupt(e.to_string())
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(corrupt)
 }
 
@@ -228,7 +228,7 @@ fn record_params(c: &CreditRecord, now: &str) -> Result<Vec<rusqlite::types::Val
     ])
 }
 
-fn insert(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
+pub(crate) fn insert(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO credits(id, staff_id, cme_year, rule_set, activity_date, source, project_id, project_code,
             activity_name, category, credit_level, class, credits_x100, hours_x100, subject, issuer,
@@ -239,7 +239,7 @@ fn insert(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()
     Ok(())
 }
 
-fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
+pub(crate) fn update(conn: &rusqlite::Connection, c: &CreditRecord, now: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE credits SET staff_id = ?2, cme_year = ?3, rule_set = ?4, activity_date = ?5,
             source = ?6, project_id = ?7, project_code = ?8, activity_name = ?9, category = ?10,

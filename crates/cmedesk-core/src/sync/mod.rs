@@ -13,6 +13,7 @@
 //! Nothing here performs I/O or reads a clock: time comes in as milliseconds.
 
 pub mod conflicts;
+mod credit_rows;
 pub mod desk;
 pub mod hlc;
 pub mod hub;

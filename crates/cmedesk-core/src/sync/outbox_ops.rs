@@ -227,8 +227,11 @@ pub(crate) fn unsettled_stamps(
     entity_id: &str,
 ) -> Result<Vec<(String, Hlc)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT f.body FROM outbox o JOIN sync_frozen_ops f ON f.site_seq = o.site_seq
-         WHERE o.entity = ?1 AND o.entity_id = ?2
+        // Through the audit log's (entity, entity_id) index: the outbox has none of its own
+        // (migration 0008), only one on audit_seq.
+        "SELECT f.body FROM audit_log a JOIN outbox o ON o.audit_seq = a.seq
+              JOIN sync_frozen_ops f ON f.site_seq = o.site_seq
+         WHERE a.entity = ?1 AND a.entity_id = ?2
            AND NOT EXISTS (SELECT 1 FROM sync_applied s WHERE s.op_id = o.op_id)
            AND NOT EXISTS (SELECT 1 FROM sync_settled_own s WHERE s.op_id = o.op_id)
          ORDER BY o.site_seq",

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Hlc, Op, OpBody, PullReply, SyncError,
+    credit_rows::{self, CreditWrite},
     desk::EpochCheck,
     outbox_ops::{
         confirmed_stamp, freeze, load_clock, read_marks, store_clock, unsettled_stamps, write_marks,
@@ -32,8 +33,9 @@ use crate::{
     store::Desk,
 };
 
-/// Entity → (table, key column) of the domain rows a pull writes. Other entities (users, credits,
-/// desk events) are merged into the confirmed replica only.
+/// Entity → (table, key column) of the domain rows a pull writes column by column. Credits are
+/// written whole by [`super::credit_rows`]; other entities (users, desk events) are merged into
+/// the confirmed replica only.
 const TABLES: &[(&str, &str, &str)] = &[
     ("department", "departments", "id"),
     ("staff", "staff", "id"),
@@ -123,7 +125,8 @@ pub fn apply_pull_page(
     // Own edits not yet frozen record the stamps they saw before this page changes any.
     freeze(&tx, desk.site_id())?;
     let mut clock = load_clock(&tx, desk.site_id())?;
-    let mut applier = Applier { tx: &tx, now, columns: HashMap::new(), out: &mut out };
+    let mut applier =
+        Applier { tx: &tx, site_id: desk.site_id(), now, columns: HashMap::new(), out: &mut out };
     for e in fresh {
         if let OpBody::Fields { hlc, .. } = &e.op.body {
             clock.observe(hlc, now_ms);
@@ -147,6 +150,8 @@ struct Column {
 
 struct Applier<'a> {
     tx: &'a Connection,
+    /// This desk's site id: an op of its own is found by its site_seq, not searched for.
+    site_id: &'a str,
     now: &'a str,
     columns: HashMap<&'static str, Vec<Column>>,
     out: &'a mut PageApplied,
@@ -161,10 +166,17 @@ impl Applier<'_> {
         if fresh == 0 {
             return Ok(());
         }
-        let own: bool = self
-            .tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE op_id = ?1)")?
-            .query_row([&op.op_id], |r| r.get(0))?;
+        // One of this desk's own ops sits in the outbox under its site_seq (a rowid lookup; the
+        // outbox has no op_id index, so searching by id would read the whole table per op).
+        // Ops from an earlier identity of this file (a restored backup re-mints its site id)
+        // count as remote: writing an identical row again changes nothing.
+        let own = op.site_id == self.site_id
+            && self
+                .tx
+                .prepare_cached("SELECT op_id FROM outbox WHERE site_seq = ?1")?
+                .query_row([op.site_seq], |r| r.get::<_, String>(0))
+                .optional()?
+                .is_some_and(|id| id == op.op_id);
         match &op.body {
             OpBody::Event { data } => self.apply_event(server_seq, op, data, own),
             OpBody::Fields { hlc, fields } => {
@@ -276,7 +288,71 @@ impl Applier<'_> {
         if desired.is_empty() {
             return Ok(());
         }
+        if op.entity == "credit" {
+            return self.write_credit(server_seq, op, &pending, &desired);
+        }
         self.write_row(server_seq, op, &desired)
+    }
+
+    /// A credit's rows follow all of its confirmed fields (its shapes differ by how it was made;
+    /// see [`super::credit_rows`]), except this desk's unsettled fields.
+    fn write_credit(
+        &mut self,
+        server_seq: i64,
+        op: &Op,
+        pending: &BTreeSet<String>,
+        desired: &Map<String, Value>,
+    ) -> Result<()> {
+        self.tx.execute_batch("SAVEPOINT pull_row")?;
+        let refused = match credit_rows::write(self.tx, &op.entity_id, pending, self.now) {
+            Ok(CreditWrite::Unchanged) => None,
+            Ok(CreditWrite::Written(before, after)) => {
+                self.remote_audit(op, before, after)?;
+                None
+            }
+            Ok(CreditWrite::Incomplete(reason)) => Some(reason),
+            Err(CoreError::Database(e)) => Some(format!("本机数据库拒绝写入：{e}")),
+            Err(e) => return Err(e),
+        };
+        if let Some(note) = refused {
+            self.refuse_row(server_seq, op, desired, &note)?;
+        }
+        self.tx.execute_batch("RELEASE pull_row")?;
+        Ok(())
+    }
+
+    /// A pulled row this desk cannot store: undo its partial write (back to the `pull_row`
+    /// savepoint) and log it as a conflict naming the reason, so nothing is dropped unseen.
+    fn refuse_row(
+        &mut self,
+        server_seq: i64,
+        op: &Op,
+        desired: &Map<String, Value>,
+        note: &str,
+    ) -> Result<()> {
+        self.tx.execute_batch("ROLLBACK TO pull_row")?;
+        let wanted = Value::Object(desired.clone()).to_string();
+        let zero = Hlc::zero().to_string();
+        self.conflict(server_seq, op, "*", ("null", &zero, ""), (&wanted, &zero, &op.op_id), Some(note))
+    }
+
+    /// The audit row of a pulled change: operator `sync`, action `sync.pull`, never in the outbox.
+    fn remote_audit(&mut self, op: &Op, before: Option<Value>, after: Value) -> Result<()> {
+        let (seq, prev_hash) = audit_log::chain_head(self.tx)?;
+        let entry = audit_log::Entry {
+            seq,
+            at: self.now.to_string(),
+            operator: "sync".into(),
+            action: "sync.pull".into(),
+            entity: op.entity.clone(),
+            entity_id: op.entity_id.clone(),
+            before: before.map(|b| b.to_string()),
+            after: Some(after.to_string()),
+            prev_hash,
+        };
+        audit_log::append(self.tx, &entry)?;
+        self.out.rows_written += 1;
+        Ok(())
     }
 
     fn confirmed_value(&self, entity: &str, id: &str, field: &str) -> Result<Option<Value>> {
@@ -299,34 +375,9 @@ impl Applier<'_> {
         self.tx.execute_batch("SAVEPOINT pull_row")?;
         match self.upsert(op, table, key, desired) {
             Ok(None) => {}
-            Ok(Some((before, after))) => {
-                let (seq, prev_hash) = audit_log::chain_head(self.tx)?;
-                let entry = audit_log::Entry {
-                    seq,
-                    at: self.now.to_string(),
-                    operator: "sync".into(),
-                    action: "sync.pull".into(),
-                    entity: op.entity.clone(),
-                    entity_id: op.entity_id.clone(),
-                    before: before.map(|b| b.to_string()),
-                    after: Some(after.to_string()),
-                    prev_hash,
-                };
-                audit_log::append(self.tx, &entry)?;
-                self.out.rows_written += 1;
-            }
+            Ok(Some((before, after))) => self.remote_audit(op, before, after)?,
             Err(refused) => {
-                self.tx.execute_batch("ROLLBACK TO pull_row")?;
-                let wanted = Value::Object(desired.clone()).to_string();
-                let zero = Hlc::zero().to_string();
-                self.conflict(
-                    server_seq,
-                    op,
-                    "*",
-                    ("null", &zero, ""),
-                    (&wanted, &zero, &op.op_id),
-                    Some(&format!("本机数据库拒绝写入：{refused}")),
-                )?;
+                self.refuse_row(server_seq, op, desired, &format!("本机数据库拒绝写入：{refused}"))?
             }
         }
         self.tx.execute_batch("RELEASE pull_row")?;

@@ -168,6 +168,37 @@ impl Replica {
         &self.conflicts
     }
 
+    /// The whole replica as JSON, for the hub's retention base: the log before the base's seq
+    /// may then be pruned and the merged data is rebuilt as base + the rest of the log.
+    pub fn to_snapshot(&self) -> Value {
+        let events: Vec<_> = self.events.iter().map(|((e, i), v)| (e, i, v)).collect();
+        let rows: Vec<_> = self.rows.iter().map(|((e, i), r)| (e, i, r)).collect();
+        serde_json::json!({
+            "events": events,
+            "rows": rows,
+            "applied": self.applied,
+            "conflicts": self.conflicts,
+        })
+    }
+
+    /// Reads a [`Replica::to_snapshot`] back.
+    pub fn from_snapshot(v: Value) -> Result<Replica, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Snapshot {
+            events: Vec<(String, String, Value)>,
+            rows: Vec<(String, String, BTreeMap<String, Stamped>)>,
+            applied: BTreeSet<String>,
+            conflicts: Vec<Conflict>,
+        }
+        let s: Snapshot = serde_json::from_value(v)?;
+        Ok(Replica {
+            events: s.events.into_iter().map(|(e, i, v)| ((e, i), v)).collect(),
+            rows: s.rows.into_iter().map(|(e, i, r)| ((e, i), r)).collect(),
+            applied: s.applied,
+            conflicts: s.conflicts,
+        })
+    }
+
     /// SHA-256 over the data (events and field values with their stamps) in key order; the
     /// conflict log and bookkeeping are left out, as they depend on arrival order.
     pub fn canonical_hash(&self) -> String {

@@ -26,8 +26,9 @@ pub fn admin() -> Actor {
     actor(Role::Admin)
 }
 
-/// Every row of every table, in a stable textual form.
-pub fn dump(desk: &Desk) -> String {
+/// Every table's rows by table name, each row its values joined by `|`, sorted (some tables have
+/// no rowid, so sorting is what makes the order stable).
+pub fn table_rows(desk: &Desk) -> std::collections::BTreeMap<String, Vec<String>> {
     let conn = desk.conn();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -36,24 +37,29 @@ pub fn dump(desk: &Desk) -> String {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let mut out = String::new();
+    let mut out = std::collections::BTreeMap::new();
     for t in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
         let n = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        let mut lines = Vec::new();
-        while let Some(r) = rows.next().unwrap() {
-            let mut line = t.clone();
-            for i in 0..n {
-                line.push_str(&format!("|{:?}", r.get_ref(i).unwrap()));
-            }
-            lines.push(line);
-        }
-        // Some tables have no rowid: sort for a stable order.
-        lines.sort();
-        for l in lines {
-            out.push_str(&l);
-            out.push('\n');
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.insert(t, rows);
+    }
+    out
+}
+
+/// Every row of every table, in a stable textual form: `table|value|value…` per line.
+pub fn dump(desk: &Desk) -> String {
+    let mut out = String::new();
+    for (t, rows) in table_rows(desk) {
+        for row in rows {
+            out.push_str(&format!("{t}|{row}\n"));
         }
     }
     out

@@ -1,21 +1,40 @@
-// One person's status history, transfers and cards.
+// One person's status history, transfers and cards. The ID number shows masked; 查看完整身份证号
+// (admin and officer; the core checks and writes the view to 操作日志 first) shows it in full.
 import { useEffect, useState } from "react";
-import { Drawer, Empty, Table, Tabs, Tag } from "antd";
-import { staffDetail, type StaffDetail, type StaffRow } from "../../api/staff";
+import { Button, Descriptions, Drawer, Empty, Table, Tabs, Tag } from "antd";
+import { revealIdNumber, staffDetail, type StaffDetail, type StaffRow } from "../../api/staff";
 import { STAFF_STATUS } from "../../api/labels";
 import { errorText } from "../../api/errors";
 
-export default function StaffHistory({ staff, onClose }: { staff: StaffRow | null; onClose: () => void }) {
+export default function StaffHistory({ staff, canReveal = false, onClose }: { staff: StaffRow | null; canReveal?: boolean; onClose: () => void }) {
   const [detail, setDetail] = useState<StaffDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [fullId, setFullId] = useState<string | null>(null);
   useEffect(() => {
     setDetail(null);
     setError(null);
+    setFullId(null);
     if (staff) staffDetail(staff.id).then(setDetail, (e) => setError(errorText(e)));
   }, [staff]);
+  const reveal = () => {
+    if (staff) revealIdNumber(staff.id).then(setFullId, (e) => setError(errorText(e)));
+  };
   return (
     <Drawer open={!!staff} onClose={onClose} width={760} title={staff ? `${staff.name} 的记录` : ""} data-testid="staff-history">
       {error && <Empty description={error} />}
+      {detail && (
+        <Descriptions size="small" column={2} style={{ marginBottom: 12 }}>
+          <Descriptions.Item label="身份证号">
+            <span data-testid="staff-detail-id">{fullId ?? detail.id_number}</span>
+            {canReveal && !fullId && (
+              <Button size="small" type="link" data-testid="staff-reveal-id" onClick={reveal}>
+                查看完整身份证号
+              </Button>
+            )}
+          </Descriptions.Item>
+          <Descriptions.Item label="科室">{detail.department_name}</Descriptions.Item>
+        </Descriptions>
+      )}
       {detail && (
         <Tabs
           items={[

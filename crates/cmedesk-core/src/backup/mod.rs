@@ -2,7 +2,10 @@
 //! working), each carrying a manifest of its row counts so a copy can be verified later, a
 //! rotation policy (7 daily, 4 weekly, 12 monthly), and restore with a preview of what changes.
 //! A restored desk gets a new sync identity so the exchange server never mistakes it for the
-//! original.
+//! original. `folder`: the backups of a folder as the 备份 page lists them (size, kind, last
+//! verification) and their rotation.
+
+pub mod folder;
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
@@ -12,8 +15,9 @@ use serde::Serialize;
 
 use crate::{
     actor::{Actor, Permission},
+    db_key::{self, DataKey, Unlock},
     error::{CoreError, Result},
-    store::Desk,
+    store::{self, Desk, open_connection},
 };
 
 /// What a backup holds, written into the copy itself (table `backup_manifest`).
@@ -28,6 +32,58 @@ pub struct Manifest {
     /// Rows per table at the moment of the copy.
     #[ts(type = "Record<string, number>")]
     pub row_counts: BTreeMap<String, i64>,
+    /// Taken on demand (备份 now, `cmedesk backup create`) or by the schedule.
+    pub trigger: Trigger,
+}
+
+/// Why a backup was taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BackupTrigger")]
+pub enum Trigger {
+    /// Manifests from before this field were all taken on demand.
+    #[default]
+    Manual,
+    Scheduled,
+}
+
+/// Where a running backup is, for a progress bar: pages copied of the desk's pages, then the
+/// verification of the copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+#[ts(export, rename = "BackupProgress")]
+pub enum Progress {
+    Copy {
+        #[ts(type = "number")]
+        done: i64,
+        #[ts(type = "number")]
+        total: i64,
+    },
+    Verify,
+}
+
+/// The newest 操作日志 entry of a database: what a restore goes back to.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditHead {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub at: String,
+    pub operator: String,
+    pub action: String,
+}
+
+fn audit_head(conn: &Connection) -> Result<Option<AuditHead>> {
+    let head = conn.query_row(
+        "SELECT seq, at, operator, action FROM audit_log ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| Ok(AuditHead { seq: r.get(0)?, at: r.get(1)?, operator: r.get(2)?, action: r.get(3)? }),
+    );
+    match head {
+        Ok(h) => Ok(Some(h)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The verdict on one backup file.
@@ -52,7 +108,7 @@ fn tables(conn: &Connection) -> Result<Vec<String>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
-fn row_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
+pub(crate) fn row_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
     let mut out = BTreeMap::new();
     for t in tables(conn)? {
         let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM \"{t}\""), [], |r| r.get(0))?;
@@ -62,8 +118,20 @@ fn row_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
 }
 
 /// Copies the open desk to `target` (which must not exist) while it stays usable, then writes
-/// the manifest into the copy and verifies it.
+/// the manifest into the copy and verifies it. An on-demand backup without progress reports.
 pub fn create(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
+    create_with(desk, actor, target, Trigger::Manual, &|_| {})
+}
+
+/// [`create`], saying why the backup is taken and reporting progress as it goes. The verdict
+/// of the verification after writing is recorded beside the backup ([`folder::CheckRecord`]).
+pub fn create_with(
+    desk: &Desk,
+    actor: &Actor,
+    target: &Path,
+    trigger: Trigger,
+    progress: &dyn Fn(Progress),
+) -> Result<Manifest> {
     actor.require(Permission::ManageBackups)?;
     if target.exists() {
         return Err(CoreError::Duplicate {
@@ -77,8 +145,10 @@ pub fn create(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
     // leaves a `.part` file that no listing takes for a backup, never a half backup.
     let part = part_path(target);
     let _ = std::fs::remove_file(&part);
-    let manifest = copy_to(desk, actor, &part)?;
-    let check = verify(&part)?;
+    let key = desk.key().map(|(k, _)| k);
+    let manifest = copy_to(desk, actor, &part, key, trigger, progress)?;
+    progress(Progress::Verify);
+    let check = verify_open(open_part(&part, key)?)?;
     if !check.ok {
         let _ = std::fs::remove_file(&part);
         return Err(CoreError::Corrupt(format!(
@@ -87,9 +157,29 @@ pub fn create(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
             check
         )));
     }
+    // An encrypted desk's backup is encrypted with the same data key, and carries a copy of the
+    // desk's key line beside it (`<backup>.key`), so it stays restorable after a rekey; with a
+    // passphrase-wrapped line the copy is as safe to keep (or lose) as the backup itself.
+    if let Some((_, line)) = desk.key() {
+        db_key::write_lines(&db_key::key_path(target), std::slice::from_ref(line))?;
+    }
     std::fs::rename(&part, target)
         .map_err(|e| CoreError::Corrupt(format!("renaming {} to the backup: {e}", part.display())))?;
+    folder::record_check(target, &actor.timestamp(), &check)?;
     Ok(manifest)
+}
+
+/// Pages per backup step (16 MiB of 16 KiB pages): a progress report every few tens of ms.
+const CHUNK_PAGES: std::os::raw::c_int = 1024;
+/// Restarts by other writers before the rest of a copy is taken in one step.
+const MAX_RESTARTS: u32 = 3;
+
+/// The `.part` copy, opened read-only with the desk's key (its key file comes only with the rename).
+fn open_part(part: &Path, key: Option<&DataKey>) -> Result<Connection> {
+    Ok(match key {
+        Some(key) => store::open_keyed(part, OpenFlags::SQLITE_OPEN_READ_ONLY, key)?,
+        None => Connection::open_with_flags(part, OpenFlags::SQLITE_OPEN_READ_ONLY)?,
+    })
 }
 
 fn part_path(target: &Path) -> std::path::PathBuf {
@@ -99,15 +189,42 @@ fn part_path(target: &Path) -> std::path::PathBuf {
 }
 
 /// The online copy with its manifest, written to `target`.
-fn copy_to(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
+fn copy_to(
+    desk: &Desk,
+    actor: &Actor,
+    target: &Path,
+    key: Option<&DataKey>,
+    trigger: Trigger,
+    progress: &dyn Fn(Progress),
+) -> Result<Manifest> {
     let mut copy = Connection::open(target)?;
+    if let Some(key) = key {
+        // SQLite's backup API copies pages as they are: the copy takes the desk's page size
+        // (16 KiB, or 4 KiB for a desk from before `CIPHER_PAGE_SIZE`).
+        let page_size = store::cipher_page_size(desk.conn()).unwrap_or(store::CIPHER_PAGE_SIZE);
+        store::key_with(&copy, "main", key, page_size)?;
+    }
     {
         let backup = rusqlite::backup::Backup::new(desk.conn(), &mut copy)?;
-        // One step copies every page under a single read transaction: in WAL mode writers carry
-        // on meanwhile, and the copy is one consistent snapshot. (Copying in small steps would
-        // restart whenever another connection writes, and never finish under steady load.)
+        // Copied in chunks for the progress bar. A write by another connection between two
+        // chunks restarts the copy (SQLite's rule, which keeps the copy one consistent
+        // snapshot); under steady writing that would never end, so after a few restarts the rest
+        // goes in one step, under a single read transaction: in WAL mode writers carry on.
+        let mut chunk = CHUNK_PAGES;
+        let (mut restarts, mut last_remaining) = (0, i64::MAX);
         loop {
-            match backup.step(-1)? {
+            let step = backup.step(chunk)?;
+            let p = backup.progress();
+            let (remaining, total) = (i64::from(p.remaining), i64::from(p.pagecount));
+            if remaining > last_remaining {
+                restarts += 1;
+                if restarts >= MAX_RESTARTS {
+                    chunk = -1;
+                }
+            }
+            last_remaining = remaining;
+            progress(Progress::Copy { done: total - remaining, total });
+            match step {
                 rusqlite::backup::StepResult::Done => break,
                 rusqlite::backup::StepResult::More => {}
                 rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked => {
@@ -124,6 +241,7 @@ fn copy_to(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
         source_site_id: desk.site_id().to_string(),
         schema_version: crate::store::schema_version(),
         row_counts: row_counts(&copy)?,
+        trigger,
     };
     copy.execute_batch("CREATE TABLE backup_manifest (json TEXT NOT NULL) STRICT")?;
     let json = serde_json::to_string(&manifest).map_err(|e| CoreError::Corrupt(e.to_string()))?;
@@ -133,10 +251,23 @@ fn copy_to(desk: &Desk, actor: &Actor, target: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// Checks a backup file: SQLite's integrity check, and its rows against its manifest.
+/// Checks a backup file: SQLite's integrity check, and its rows against its manifest. An
+/// encrypted backup is unlocked from its own key file (`DB_KEY_*` refusals when it cannot be).
 pub fn verify(path: &Path) -> Result<BackupCheck> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|_| CoreError::NotADeskDatabase { path: path.display().to_string() })?;
+    verify_with(path, &Unlock::from_env())
+}
+
+/// [`verify`] with the passphrase given (a wrapped key line beside the backup).
+pub fn verify_with(path: &Path, unlock: &Unlock) -> Result<BackupCheck> {
+    let conn = match open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY, unlock) {
+        Ok((conn, _)) => conn,
+        Err(e @ CoreError::DbKey { .. }) => return Err(e),
+        Err(_) => return Err(CoreError::NotADeskDatabase { path: path.display().to_string() }),
+    };
+    verify_open(conn)
+}
+
+fn verify_open(conn: Connection) -> Result<BackupCheck> {
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap_or_else(|e| format!("unreadable: {e}"));
@@ -171,6 +302,8 @@ struct ManifestIn {
     source_site_id: String,
     schema_version: i64,
     row_counts: BTreeMap<String, i64>,
+    #[serde(default)]
+    trigger: Trigger,
 }
 
 impl From<ManifestIn> for Manifest {
@@ -181,6 +314,7 @@ impl From<ManifestIn> for Manifest {
             source_site_id: m.source_site_id,
             schema_version: m.schema_version,
             row_counts: m.row_counts,
+            trigger: m.trigger,
         }
     }
 }
@@ -193,10 +327,17 @@ pub struct RestorePreview {
     /// (table, rows now, rows after restore) for every table that differs.
     #[ts(type = "Array<[string, number, number]>")]
     pub changes: Vec<(String, i64, i64)>,
+    /// The newest 操作日志 entry now, and in the backup (the last change a restore keeps).
+    pub latest_now: Option<AuditHead>,
+    pub latest_in_backup: Option<AuditHead>,
 }
 
 pub fn preview_restore(desk: &Desk, backup: &Path) -> Result<RestorePreview> {
-    let check = verify(backup)?;
+    let check = verify_with(backup, desk.unlock())?;
+    let latest_in_backup = match open_connection(backup, OpenFlags::SQLITE_OPEN_READ_ONLY, desk.unlock()) {
+        Ok((conn, _)) => audit_head(&conn).ok().flatten(),
+        Err(_) => None,
+    };
     let now = row_counts(desk.conn())?;
     let then = check.manifest.as_ref().map(|m| m.row_counts.clone()).unwrap_or_default();
     let mut changes = Vec::new();
@@ -206,7 +347,7 @@ pub fn preview_restore(desk: &Desk, backup: &Path) -> Result<RestorePreview> {
             changes.push((table.clone(), a, b));
         }
     }
-    Ok(RestorePreview { backup: check, changes })
+    Ok(RestorePreview { backup: check, changes, latest_now: audit_head(desk.conn())?, latest_in_backup })
 }
 
 /// Replaces the desk's contents with a verified backup, mints a new site id (a restored desk is
@@ -245,25 +386,51 @@ pub fn restore(desk: &mut Desk, actor: &Actor, backup: &Path) -> Result<RestoreP
 /// Which backups to keep: the newest per day for 7 days, per ISO week for 4 weeks, per month for
 /// 12 months (by the date each was taken). Returns the indexes of `taken` to delete.
 pub fn rotation_victims(taken: &[DateTime<FixedOffset>], today: NaiveDate) -> Vec<usize> {
+    rotation_slots(taken, today)
+        .iter()
+        .enumerate()
+        .filter(|(_, slot)| slot.is_none())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The rotation slot that keeps each backup (daily before weekly before monthly), `None` for
+/// those rotation deletes.
+pub fn rotation_slots(taken: &[DateTime<FixedOffset>], today: NaiveDate) -> Vec<Option<Slot>> {
     let mut order: Vec<usize> = (0..taken.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(taken[i]));
-    let mut keep = std::collections::HashSet::new();
+    let mut slots = vec![None; taken.len()];
     let mut days = std::collections::HashSet::new();
     let mut weeks = std::collections::HashSet::new();
     let mut months = std::collections::HashSet::new();
     for &i in &order {
         let d = taken[i].date_naive();
         let age = (today - d).num_days();
-        if age < 7 && days.insert(d) {
-            keep.insert(i);
-        }
+        // Every set is offered the backup (a newer one of the week must not leave the week's
+        // slot to an older one), the first that takes it names its slot.
+        let daily = age < 7 && days.insert(d);
         let week = (d.iso_week().year(), d.iso_week().week());
-        if age < 28 && weeks.insert(week) {
-            keep.insert(i);
-        }
-        if age < 366 && months.insert((d.year(), d.month())) {
-            keep.insert(i);
-        }
+        let weekly = age < 28 && weeks.insert(week);
+        let monthly = age < 366 && months.insert((d.year(), d.month()));
+        slots[i] = if daily {
+            Some(Slot::Daily)
+        } else if weekly {
+            Some(Slot::Weekly)
+        } else if monthly {
+            Some(Slot::Monthly)
+        } else {
+            None
+        };
     }
-    (0..taken.len()).filter(|i| !keep.contains(i)).collect()
+    slots
+}
+
+/// The rotation slot a backup is kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, rename = "BackupSlot")]
+pub enum Slot {
+    Daily,
+    Weekly,
+    Monthly,
 }

@@ -1,0 +1,163 @@
+//! Rekey (更换数据库密钥) and encryption of a plaintext desk (desks from before encryption).
+//!
+//! A new data key means a new file: `sqlcipher_export` copies every table into
+//! `<db>.rekey.part` under the new key, the copy is checked (`integrity_check` and row counts
+//! equal to the source's), and only then swapped in by a rename. The key file is rewritten
+//! around the rename so that every crash point leaves a desk that opens: first it holds the new
+//! line *and* the old one, after the rename only the new one. Changing only the passphrase
+//! rewraps the key line and leaves the database file alone. Needs `ManageUsers` (the admin);
+//! the result is written to the audit log of the re-opened desk. Other processes must have the
+//! desk closed (a non-empty WAL beside it is refused with `DESK_IN_USE`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+use crate::{
+    actor::{Actor, Permission},
+    backup,
+    db_key::{self, DataKey, KeyLine, Protection, Unlock},
+    error::{CoreError, Result},
+    store::{self, Desk},
+};
+
+/// What to change.
+#[derive(Debug, Clone)]
+pub struct RekeyPlan {
+    /// Re-encrypt under a new random data key (always, for a plaintext desk).
+    pub new_data_key: bool,
+    /// The admin passphrase the key is wrapped with from now on; none: stored unwrapped.
+    pub passphrase: Option<String>,
+}
+
+/// What was done (never the key).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RekeyReport {
+    pub was_encrypted: bool,
+    pub new_data_key: bool,
+    pub protection: Protection,
+    /// Rows per table, equal in the old and the new file.
+    pub tables: usize,
+    pub rows: i64,
+}
+
+/// Rekeys (or encrypts) the desk's file and returns the desk re-opened under its new key.
+pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, RekeyReport)> {
+    actor.require(Permission::ManageUsers)?;
+    let path: PathBuf = desk
+        .path()
+        .ok_or_else(|| CoreError::Corrupt("an in-memory desk has no file to encrypt".into()))?
+        .to_path_buf();
+    let old = desk.key().cloned();
+    let was_encrypted = old.is_some();
+    let new_data_key = plan.new_data_key || old.is_none();
+    let key = match (&old, new_data_key) {
+        (Some((k, _)), false) => k.clone(),
+        _ => DataKey::random()?,
+    };
+    let line = KeyLine::seal(&key, plan.passphrase.as_deref())?;
+    let key_file = db_key::key_path(&path);
+    let unlock = Unlock { passphrase: plan.passphrase.clone(), keyring: false };
+
+    let counts = backup::row_counts(desk.conn())?;
+    if new_data_key {
+        let part = sibling(&path, ".rekey.part");
+        let _ = std::fs::remove_file(&part);
+        let page_size = match &old {
+            Some(_) => store::cipher_page_size(desk.conn()).unwrap_or(store::CIPHER_PAGE_SIZE),
+            None => store::CIPHER_PAGE_SIZE,
+        };
+        export(desk.conn(), &part, &key, page_size)?;
+        let copied = match check_copy(&part, &key) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(e);
+            }
+        };
+        if copied != counts {
+            let _ = std::fs::remove_file(&part);
+            return Err(CoreError::Corrupt(format!(
+                "the re-encrypted copy differs from the desk: {copied:?} vs {counts:?}; nothing changed"
+            )));
+        }
+        // Closing the desk checkpoints its WAL into the old file; a WAL still there means
+        // another process has the desk open, and its writes would be lost by the swap.
+        drop(desk);
+        let wal = sibling(&path, "-wal");
+        if std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false) {
+            let _ = std::fs::remove_file(&part);
+            return Err(CoreError::Conflict {
+                code: "DESK_IN_USE",
+                zh: "数据库正被其他程序使用，请先关闭桌面端、局域网服务和同步后再更换密钥".into(),
+                en: "the desk is open in another process; close it before rekeying".into(),
+            });
+        }
+        let mut both = vec![line.clone()];
+        both.extend(old.iter().map(|(_, l)| l.clone()));
+        db_key::write_lines(&key_file, &both)?;
+        std::fs::rename(&part, &path)
+            .map_err(|e| CoreError::Corrupt(format!("swapping in the re-encrypted file: {e}")))?;
+        let _ = std::fs::remove_file(sibling(&path, "-shm"));
+        sync_dir(&path);
+    } else {
+        drop(desk);
+    }
+    db_key::write_lines(&key_file, std::slice::from_ref(&line))?;
+
+    let mut desk = Desk::open_with(&path, &unlock)?;
+    let report = RekeyReport {
+        was_encrypted,
+        new_data_key,
+        protection: line.protection(),
+        tables: counts.len(),
+        rows: counts.values().sum(),
+    };
+    let site = desk.site_id().to_string();
+    let action = if was_encrypted { "desk.rekey" } else { "desk.encrypt" };
+    desk.change(actor, |c| c.record(action, "desk", &site, None, Some(&report)))?;
+    Ok((desk, report))
+}
+
+/// `sqlcipher_export` of everything `conn` sees (WAL included) into a new file under `key`.
+fn export(conn: &Connection, target: &Path, key: &DataKey, page_size: u32) -> Result<()> {
+    // The desk's connection may not create files (no SQLITE_OPEN_CREATE), and ATTACH inherits
+    // that: an empty file is an empty database to SQLite, keyed by the ATTACH.
+    std::fs::File::create(target)
+        .map_err(|e| CoreError::Corrupt(format!("creating {}: {e}", target.display())))?;
+    let target_sql = target.display().to_string().replace('\'', "''");
+    conn.execute_batch(&format!("ATTACH DATABASE '{target_sql}' AS rekeyed KEY {};", key.sql_literal()))?;
+    // An attached database takes SQLCipher's default page size, not ours: name it. A desk from
+    // before `CIPHER_PAGE_SIZE` keeps its 4 KiB pages, so its older backups (page copies, which
+    // SQLite's backup API only makes between equal page sizes) still restore into it.
+    conn.execute_batch(&format!("PRAGMA rekeyed.cipher_page_size = {page_size};"))?;
+    let exported = conn.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()));
+    conn.execute_batch("DETACH DATABASE rekeyed;")?;
+    exported?;
+    Ok(())
+}
+
+/// Opens the new file under its key alone, and returns its row counts if SQLite finds it sound.
+fn check_copy(part: &Path, key: &DataKey) -> Result<std::collections::BTreeMap<String, i64>> {
+    let conn = store::open_keyed(part, OpenFlags::SQLITE_OPEN_READ_ONLY, key)?;
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if integrity != "ok" {
+        return Err(CoreError::Corrupt(format!("the re-encrypted copy fails integrity_check: {integrity}")));
+    }
+    backup::row_counts(&conn)
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+}

@@ -1,0 +1,33 @@
+// 个人学分: the person's credits with how each counted, the result and the gap.
+import { describe, expect, it } from "vitest";
+import { screen } from "@testing-library/react";
+import PersonCreditsPage from "./PersonCreditsPage";
+import { mockCommands } from "../test/ipc";
+import { renderPage } from "../test/render";
+import { pickOption } from "../test/select";
+import { staffRows } from "../test/fixtures";
+import { person, report, stored } from "../test/credits";
+
+describe("个人学分", () => {
+  it("shows credits, the reason a credit does not count, and the gap", async () => {
+    const roster = staffRows(3);
+    const p = person("s-0", "d-xnk", {
+      decisions: [
+        { credit_id: "c-1", counted_credits: 2, counted_hours: 6, reason: null },
+        { credit_id: "c-2", counted_credits: 0, counted_hours: 0, reason: { reason: "not_approved", status: "pending" } },
+      ],
+    });
+    const calls = mockCommands({
+      list_staff: () => roster,
+      person_credits: () => ({ report: report([p]), credits: [stored({}), stored({ id: "c-2", source: "manual", activity_name: "论文", review_status: "pending", credits: 1 })] }),
+    });
+    renderPage(<PersonCreditsPage changes={0} />);
+    await pickOption("person-staff", `${roster[0].name}（${roster[0].department_name}）`, screen.getByTestId);
+    expect((await screen.findByTestId("person-status")).textContent).toBe("不达标");
+    expect(screen.getByTestId("person-total-credits").textContent).toBe("2");
+    expect(screen.getByTestId("person-gap").textContent).toBe("学分差 23；学时差 84");
+    expect(screen.getByText("审核状态为未审核")).toBeTruthy();
+    expect(screen.getByText("项目授分")).toBeTruthy();
+    expect(calls.find((c) => c.cmd === "person_credits")?.args).toEqual({ staffId: "s-0", year: new Date().getFullYear() });
+  });
+});
