@@ -27,6 +27,13 @@ pub fn run() {
         .setup(|app| {
             let path = database_path(app)?;
             app.manage(AppState::new(path));
+            if memory::Trimmer::wanted() {
+                let handle = app.handle().clone();
+                let trimmer = memory::Trimmer::start(memory::QUIET, move || {
+                    handle.state::<AppState>().release_memory();
+                });
+                app.state::<AppState>().set_trimmer(trimmer);
+            }
             if let Some(window) = app.get_webview_window("main") {
                 memory::tune_webview(&window);
             }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use cmedesk_core::{Actor, Desk, Operator};
 use cmedesk_sync::background::SyncLoop;
@@ -14,6 +14,7 @@ use cmedesk_sync::background::SyncLoop;
 use crate::commands::kiosk::KioskRun;
 use crate::commands::lan::LanRun;
 use crate::error::{ApiError, ApiResult};
+use crate::memory::Trimmer;
 
 #[derive(Default)]
 pub struct Session {
@@ -31,6 +32,8 @@ pub struct AppState {
     lan: Mutex<Option<LanRun>>,
     /// The background sync, when a server is configured (see `commands::sync`).
     sync: Mutex<Option<Arc<SyncLoop>>>,
+    /// Gives memory back after work (see `memory`); none when turned off.
+    trimmer: OnceLock<Trimmer>,
 }
 
 impl AppState {
@@ -42,7 +45,30 @@ impl AppState {
             kiosk: Mutex::new(None),
             lan: Mutex::new(None),
             sync: Mutex::new(None),
+            trimmer: OnceLock::new(),
         }
+    }
+
+    /// Installs the trimmer that gives memory back after work (once, at start-up).
+    pub fn set_trimmer(&self, trimmer: Trimmer) {
+        let _ = self.trimmer.set(trimmer);
+    }
+
+    /// Work touched the desk: give memory back once the app is quiet again.
+    pub fn after_work(&self) {
+        if let Some(trimmer) = self.trimmer.get() {
+            trimmer.nudge();
+        }
+    }
+
+    /// The trimmer's release (on its thread): the desk's page cache, then glibc's free pages.
+    pub fn release_memory(&self) {
+        if let Some(desk) = self.session().desk.as_ref()
+            && let Err(e) = desk.release_memory()
+        {
+            eprintln!("CME Desk: page cache not released ({e})");
+        }
+        crate::memory::release_free_pages();
     }
 
     pub fn db_path(&self) -> &Path {
@@ -71,7 +97,10 @@ impl AppState {
         let mut session = self.session();
         let operator = session.operator.clone().ok_or_else(ApiError::not_logged_in)?;
         let desk = self.ensure_open(&mut session)?;
-        f(desk, &operator)
+        let out = f(desk, &operator);
+        drop(session);
+        self.after_work();
+        out
     }
 
     /// Runs a mutation as the signed-in operator, now (the shell reads the clock, never the core).
@@ -80,8 +109,10 @@ impl AppState {
         let operator = session.operator.clone().ok_or_else(ApiError::not_logged_in)?;
         let desk = self.ensure_open(&mut session)?;
         let actor = Actor::new(operator, chrono::Local::now().fixed_offset());
-        let out = f(desk, &actor)?;
+        let out = f(desk, &actor);
         drop(session);
+        self.after_work();
+        let out = out?;
         // A change waits in the outbox: the background sync takes it soon, not at the interval.
         if let Some(sync) = self.sync_loop() {
             sync.nudge();
@@ -125,6 +156,8 @@ impl AppState {
 
     pub fn finish_job(&self, job_id: &str) {
         self.jobs.lock().unwrap_or_else(|p| p.into_inner()).remove(job_id);
+        // Jobs (demo load, import, print, backup) are the biggest bursts of all.
+        self.after_work();
     }
 
     /// Returns false when no such job is running (already finished, or never started).

@@ -43,9 +43,14 @@ fn sign_in(
     let desk = state.ensure_open(&mut session)?;
     // Through the core's session rules, so repeated failures lock the account here as in the CLI.
     let now = chrono::Local::now().fixed_offset();
-    let operator = session::sign_in(desk, &username, &password, now, &SessionPolicy::default())?;
-    session.operator = Some(operator.clone());
-    Ok(operator)
+    let signed_in = session::sign_in(desk, &username, &password, now, &SessionPolicy::default());
+    if let Ok(operator) = &signed_in {
+        session.operator = Some(operator.clone());
+    }
+    drop(session);
+    // Signing in reads the newest audit rows (the lockout window): a whole demo load's worth.
+    state.after_work();
+    Ok(signed_in?)
 }
 
 #[tauri::command]
