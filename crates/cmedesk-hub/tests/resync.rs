@@ -5,7 +5,8 @@
 //! - a desk enrolled after the prune, with an unpushed department of its own, syncs: it pushes
 //!   first, starts again from the snapshot, pulls on, and ends with the server's data hash like
 //!   the other desk; its department exists exactly once on every desk;
-//! - a snapshot whose data does not hash as announced is refused and changes nothing.
+//! - a snapshot whose data does not hash as announced is refused and changes nothing;
+//! - the background loop (`SyncLoop`) resyncs a new desk the same way and its status says when.
 
 mod common;
 
@@ -13,7 +14,11 @@ use std::{path::Path, time::Duration};
 
 use cmedesk_core::{Actor, Desk, Operator, Role, departments, sync::resync};
 use cmedesk_hub::HubStore;
-use cmedesk_sync::{Client, SyncOptions, sync_desk};
+use cmedesk_sync::{
+    Client, SyncOptions,
+    background::{LoopOptions, SyncLoop},
+    sync_desk,
+};
 use common::PgCluster;
 
 const NOW: &str = "2026-11-22T10:00:00+08:00";
@@ -131,6 +136,26 @@ fn resync_scenario(open: impl Fn() -> HubStore, age: impl Fn(), dir: &Path) {
         count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'sync.resync' AND entity = 'sync'"),
         1
     );
+
+    // The background loop resyncs too, and its status says when.
+    let e = Desk::create(&dir.join("e.db")).unwrap();
+    let te = enroller.enrol(e.site_id(), "e", "t").unwrap();
+    let ce = Client::new(&url, &te, Duration::from_secs(30)).unwrap();
+    let lopts = LoopOptions { interval: Duration::from_secs(30), ..Default::default() };
+    let sync = SyncLoop::start(e.sibling().unwrap(), ce, lopts, || NOW.into(), None).unwrap();
+    let started = std::time::Instant::now();
+    let st = loop {
+        let st = sync.status();
+        if st.rounds >= 1 {
+            break st;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no round: {st:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    sync.stop();
+    assert!(st.online && st.last_error.is_none(), "{st:?}");
+    assert_eq!(st.last_resync.as_deref(), Some(NOW), "{st:?}");
+    assert_eq!(cmedesk_core::sync::pull_apply::canonical_hash(&e).unwrap(), status.state_hash);
 }
 
 #[test]
