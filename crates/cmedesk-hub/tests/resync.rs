@@ -6,7 +6,8 @@
 //!   first, starts again from the snapshot, pulls on, and ends with the server's data hash like
 //!   the other desk; its department exists exactly once on every desk;
 //! - a snapshot whose data does not hash as announced is refused and changes nothing;
-//! - the background loop (`SyncLoop`) resyncs a new desk the same way and its status says when.
+//! - the background loop (`SyncLoop`) resyncs a new desk the same way and its status says when;
+//! - a hub restored from a pruned backup in a new epoch sends a desk ahead of it to resync.
 
 mod common;
 
@@ -55,20 +56,9 @@ fn resync_scenario(open: impl Fn() -> HubStore, age: impl Fn(), dir: &Path) {
     let mut a = Desk::create(&dir.join("a.db")).unwrap();
     let mut enroller = open();
     let ta = enroller.enrol(a.site_id(), "a", "t").unwrap();
-    // The hub serves on a thread of its own that lives as long as the test process: its store
-    // (a blocking PostgreSQL client) is never dropped on an async thread.
-    let store = open();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let hub_rt =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        hub_rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            cmedesk_hub::serve(listener, cmedesk_hub::router(store, None)).await.unwrap();
-        });
-    });
-    let url = format!("http://{}", rx.recv().unwrap());
+    // The hub serves for the rest of the test process: its store (a blocking PostgreSQL
+    // client) is never dropped on an async thread.
+    let url = serve_forever(open());
     let ca = Client::new(&url, &ta, Duration::from_secs(30)).unwrap();
     let opts = SyncOptions::default();
 
@@ -178,4 +168,67 @@ fn a_desk_enrolled_after_a_prune_resyncs_from_the_snapshot_on_postgres() {
         c.execute("UPDATE log SET logged_at = 0", &[]).unwrap();
     };
     resync_scenario(|| HubStore::open_postgres(&url).unwrap(), age, dir.path());
+}
+
+/// Serves `store` on a thread of its own for the rest of the test process; its URL.
+fn serve_forever(store: HubStore) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            cmedesk_hub::serve(listener, cmedesk_hub::router(store, None)).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+/// The hub file is restored from a backup taken after a prune and starts a new epoch: a desk
+/// whose cursor is ahead of the restored head re-pushes what the hub lost, finds the log from
+/// seq 1 pruned (`RESYNC_NEEDED`) and starts again from the snapshot, ending equal to the hub.
+#[test]
+fn a_hub_restored_from_a_pruned_backup_in_a_new_epoch_sends_a_desk_ahead_of_it_to_resync() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let mut a = Desk::create(&dir.path().join("a.db")).unwrap();
+    let token = HubStore::open(&db).unwrap().enrol(a.site_id(), "a", "t").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let opts = SyncOptions::default();
+    let url = serve_forever(HubStore::open(&db).unwrap());
+    let client = Client::new(&url, &token, Duration::from_secs(30)).unwrap();
+    for i in 0..10 {
+        add_department(&mut a, &format!("科室{i}"));
+    }
+    for _ in 0..2 {
+        rt.block_on(sync_desk(&client, &a, &opts, NOW)).unwrap();
+    }
+    rusqlite::Connection::open(&db).unwrap().execute("UPDATE log SET logged_at = 0", []).unwrap();
+    assert!(HubStore::open(&db).unwrap().prune(now_ms(), 180, false).unwrap().through > 0);
+    let backup = dir.path().join("hub-backup.db");
+    rusqlite::Connection::open(&db).unwrap().execute("VACUUM INTO ?1", [backup.to_str().unwrap()]).unwrap();
+    let backup_head = HubStore::open(&backup).unwrap().head().unwrap();
+
+    // The hub moves on, then is lost; its backup is restored with a new epoch.
+    for i in 10..15 {
+        add_department(&mut a, &format!("科室{i}"));
+    }
+    rt.block_on(sync_desk(&client, &a, &opts, NOW)).unwrap();
+    let cursor = cmedesk_core::sync::outbox_ops::load_marks(&a).unwrap().cursor;
+    assert!(cursor > backup_head, "the desk ({cursor}) is ahead of the restored hub ({backup_head})");
+    let mut restored = HubStore::open(&backup).unwrap();
+    restored.new_epoch(now_ms() as u64).unwrap();
+    let url = serve_forever(restored);
+    let client = Client::new(&url, &token, Duration::from_secs(30)).unwrap();
+
+    let r = rt.block_on(sync_desk(&client, &a, &opts, NOW)).unwrap();
+    assert!(r.resynced, "{r:?}");
+    assert!(r.pushed >= 5, "the ops the restored hub lost are pushed again: {r:?}");
+    rt.block_on(sync_desk(&client, &a, &opts, NOW)).unwrap();
+    let status = rt.block_on(client.status()).unwrap();
+    assert_eq!(cmedesk_core::sync::pull_apply::canonical_hash(&a).unwrap(), status.state_hash);
+    let snap = rt.block_on(client.snapshot()).unwrap();
+    let departments = snap.rows.iter().filter(|(e, _, _)| e == "department").count();
+    assert_eq!(departments, 15, "every department on the restored hub once");
+    assert_eq!(count(&a, "SELECT COUNT(*) FROM departments"), 15);
 }
