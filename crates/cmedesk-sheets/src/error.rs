@@ -21,6 +21,8 @@ pub enum SheetsError {
     NotImportable { template: String, note: Option<String> },
     #[error("template {template} is imported for a project: name it")]
     ProjectRequired { template: String },
+    #[error("template {template} is exported for one CME year: name it")]
+    YearRequired { template: String },
     #[error("template {template} has no export source in the core yet")]
     NotExportable { template: String },
     #[error("{rows} rows exceed the sheet limit of {limit}")]
@@ -51,6 +53,7 @@ impl SheetsError {
             SheetsError::MissingColumns { .. } => "MISSING_COLUMNS",
             SheetsError::NotImportable { .. } => "TEMPLATE_NOT_IMPORTABLE",
             SheetsError::ProjectRequired { .. } => "PROJECT_REQUIRED",
+            SheetsError::YearRequired { .. } => "YEAR_REQUIRED",
             SheetsError::NotExportable { .. } => "TEMPLATE_NOT_EXPORTABLE",
             SheetsError::TooManyRows { .. } => "TOO_MANY_ROWS",
             SheetsError::RowsRejected { .. } => "ROWS_REJECTED",
@@ -87,6 +90,7 @@ impl SheetsError {
             SheetsError::ProjectRequired { template } => {
                 format!("模板 {template} 须指定项目（学习记录按项目判断是否学完）")
             }
+            SheetsError::YearRequired { template } => format!("模板 {template} 按年度导出：请指定年度"),
             SheetsError::NotExportable { template } => {
                 format!("模板 {template} 暂不能导出（核心尚无对应数据）")
             }
