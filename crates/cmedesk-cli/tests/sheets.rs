@@ -30,7 +30,10 @@ fn templates_list_names_all_eight() {
         v["templates"].as_array().unwrap().iter().map(|t| t["importable"].as_bool().unwrap()).collect();
     assert_eq!(importable, [true, true, false, false, false, false, true, false]);
     let remote = &v["templates"][6];
-    assert_eq!((remote["name"].as_str(), remote["needs_project"].as_bool()), (Some("remote-learning"), Some(true)));
+    assert_eq!(
+        (remote["name"].as_str(), remote["needs_project"].as_bool()),
+        (Some("remote-learning"), Some(true))
+    );
     assert!(v["templates"][2]["import_note"].as_str().unwrap().contains("不能导入"));
 }
 
@@ -50,14 +53,41 @@ fn remote_learning_import_for_a_project() {
         .find(|c| ok(&demo, &["project", "show", c])["project"]["exam_required"] == false)
         .expect("a project without exam");
     let show = ok(&demo, &["project", "show", &code]);
-    let courses: Vec<&str> = show["courses"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
+    let courses: Vec<&str> =
+        show["courses"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
     let staff = ok(&demo, &["staff", "list", "--show-full-id"]);
-    let person = |i: usize| (staff["staff"][i]["name"].as_str().unwrap(), staff["staff"][i]["id_number"].as_str().unwrap());
+    let person = |i: usize| {
+        (staff["staff"][i]["name"].as_str().unwrap(), staff["staff"][i]["id_number"].as_str().unwrap())
+    };
     let (done, short) = (person(0), person(1));
     let mut rows = Vec::new();
     for c in &courses {
-        rows.push(serde_json::json!(["华西云课堂", done.0, done.1, code, c, "点播", 30, null, null, null, null]));
-        rows.push(serde_json::json!(["华西云课堂", short.0, short.1, code, c, "点播", 10, null, null, null, null]));
+        rows.push(serde_json::json!([
+            "华西云课堂",
+            done.0,
+            done.1,
+            code,
+            c,
+            "点播",
+            30,
+            null,
+            null,
+            null,
+            null
+        ]));
+        rows.push(serde_json::json!([
+            "华西云课堂",
+            short.0,
+            short.1,
+            code,
+            c,
+            "点播",
+            10,
+            null,
+            null,
+            null,
+            null
+        ]));
     }
     let spec = dir.path().join("spec.json");
     std::fs::write(
@@ -72,7 +102,9 @@ fn remote_learning_import_for_a_project() {
     .unwrap();
     let file = dir.path().join("remote.xlsx");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cmedesk-sheets/tests/support/write_rows.py");
-    assert!(std::process::Command::new("python3").arg(script).arg(&spec).arg(&file).status().unwrap().success());
+    assert!(
+        std::process::Command::new("python3").arg(script).arg(&spec).arg(&file).status().unwrap().success()
+    );
     let f = file.to_str().unwrap();
     let (code_missing, _) = err(&demo, &["import", "remote-learning", f, "--dry-run"]);
     assert_eq!(code_missing, "PROJECT_REQUIRED");
@@ -86,7 +118,10 @@ fn remote_learning_import_for_a_project() {
     let done_import = ok(&demo, &["import", "remote-learning", f, "--project", &code]);
     assert_eq!(done_import["remote"]["saved"]["inserted"], 1);
     let again = ok(&demo, &["import", "remote-learning", f, "--project", &code]);
-    assert_eq!((again["remote"]["saved"]["inserted"].as_u64(), again["remote"]["saved"]["unchanged"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (again["remote"]["saved"]["inserted"].as_u64(), again["remote"]["saved"]["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
 }
 
 #[test]

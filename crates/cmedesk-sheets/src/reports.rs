@@ -6,7 +6,11 @@
 use std::collections::HashMap;
 
 use cmedesk_core::{
-    Desk, compliance::Summary as ComplianceSummary, credits::store, departments, printouts, rules::RuleBook,
+    Desk,
+    compliance::Summary as ComplianceSummary,
+    credits::store,
+    departments, printouts,
+    rules::RuleBook,
     staff::{self, StaffFilter},
 };
 
@@ -52,13 +56,16 @@ pub fn compliance_rows(
 ) -> Result<Vec<Vec<Value>>> {
     let year = year_of(template, year)?;
     let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
-    let report = store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
-    let names: HashMap<String, String> = departments::list(desk)?.into_iter().map(|d| (d.id, d.name)).collect();
+    let report =
+        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
+    let names: HashMap<String, String> =
+        departments::list(desk)?.into_iter().map(|d| (d.id, d.name)).collect();
     let mut rows: Vec<Vec<Value>> = report
         .departments
         .iter()
         .map(|d| {
-            let name = d.department_id.as_ref().and_then(|id| names.get(id)).map_or("（无科室）", String::as_str);
+            let name =
+                d.department_id.as_ref().and_then(|id| names.get(id)).map_or("（无科室）", String::as_str);
             summary_row(template, year, name, &d.summary)
         })
         .collect();
@@ -76,7 +83,8 @@ pub fn annual_review_rows(
 ) -> Result<Vec<Vec<Value>>> {
     let year = year_of(template, year)?;
     let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
-    let report = store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
+    let report =
+        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
     let roster: HashMap<String, staff::StaffRow> =
         staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect();
     let unit = printouts::unit_name(desk)?;

@@ -60,12 +60,19 @@ fn compliance_report_has_a_row_per_department_and_the_hospital_total() {
     let report = store::compliance_report(&desk, &book, YEAR, None, None).expect("report");
     assert_eq!(out.rows, report.departments.len() + 1);
     let sheet = rows(&path);
-    assert_eq!(sheet[0][..3], [Data::String("年度".into()), Data::String("科室".into()), Data::String("应审人数".into())]);
+    assert_eq!(
+        sheet[0][..3],
+        [Data::String("年度".into()), Data::String("科室".into()), Data::String("应审人数".into())]
+    );
     let last = sheet.last().expect("total row");
     assert_eq!(last[1], Data::String("全院合计".into()));
     assert_eq!(int(&last[2]) as usize, report.hospital.total);
     assert_eq!(int(&last[3]) as usize, report.hospital.compliant);
-    assert!(report.hospital.compliant > 0 && report.hospital.non_compliant > 0, "a mixed hospital: {:?}", report.hospital);
+    assert!(
+        report.hospital.compliant > 0 && report.hospital.non_compliant > 0,
+        "a mixed hospital: {:?}",
+        report.hospital
+    );
     let by_department: i64 = sheet[1..sheet.len() - 1].iter().map(|r| int(&r[2])).sum();
     assert_eq!(by_department as usize, report.hospital.total);
 }
