@@ -196,8 +196,10 @@ fn refusals_are_json_errors() {
     let (code, v) = run(&db, &["import", "staff-roster", dir.path().join("missing.xlsx").to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("SHEET_READ")));
     let out = dir.path().join("c.xlsx");
-    let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
+    let (code, v) = run(&db, &["export", "attendance-detail", "--out", out.to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("TEMPLATE_NOT_EXPORTABLE")));
+    let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("YEAR_REQUIRED")));
 }
 
 /// Writes an approved list whose code column is headed `项目代码`, a header the template does

@@ -39,10 +39,10 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// Template name, e.g. staff-roster, approved-projects
     template: String,
-    /// Only this year (approved-projects)
+    /// Only this year (approved-projects, credit-list); the year of compliance-report and annual-review
     #[arg(long)]
     year: Option<i32>,
-    /// Only this department and below (staff-roster; id, name or path)
+    /// Only this department and below (staff-roster, credit-list, compliance-report, annual-review; id, name or path)
     #[arg(long)]
     department: Option<String>,
     /// The .xlsx file to write
