@@ -302,6 +302,7 @@ pub fn run_if_due(
     at_start: bool,
     progress: &dyn Fn(Progress),
 ) -> Result<Option<LastRun>> {
+    actor.require(Permission::ManageBackups)?;
     let status = status(desk, actor.now, at_start)?;
     if !status.due.now {
         return Ok(None);
