@@ -39,7 +39,7 @@ fn backup_due_follows_the_schedule_and_the_schedule_is_audited() {
     assert_eq!(first["ran"], true, "{first}");
     assert_eq!(first["run"]["ok"], true);
     let file = first["run"]["file"].as_str().unwrap().to_string();
-    assert!(file.ends_with("/backups/desk-20261122-100000.db"), "{file}");
+    assert!(file.ends_with("/backups/desk-20261122-100000-auto.db"), "{file}");
     assert_eq!(ok(&db, &["backup", "verify", &file])["ok"], true);
     let again = at(&db, "2026-11-22T10:05:00+08:00", &["backup", "due"]);
     assert_eq!(again["ran"], false);

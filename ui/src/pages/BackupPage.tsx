@@ -1,4 +1,4 @@
-// 备份: back up now (online copy, progress), the folder's backups (time, kind, size, last
+// 备份: 定时备份 (`backup/ScheduleCard.tsx`), back up now (online copy, progress), the folder's backups (time, kind, size, last
 // verification), verify one, restore one after a preview of what changes (rows per table now and
 // after, the newest 操作日志 entry of each) and a confirmation. A restore signs everyone out: the
 // app reopens the desk and the users are the backup's.
@@ -7,6 +7,7 @@ import { Alert, App, Button, Card, Descriptions, Modal, Progress, Space, Table, 
 import { listen } from "@tauri-apps/api/event";
 import { createBackup, listBackups, previewRestore, restoreBackup, verifyBackup, type BackupEntry, type BackupFolder, type BackupProgressEvent, type RestorePreview } from "../api/backup";
 import { errorText } from "../api/errors";
+import ScheduleCard from "./backup/ScheduleCard";
 import { auditHeadText, changeRows, checkText, KIND_LABELS, progressPercent, progressText, sizeText, timeText } from "../logic/backup";
 
 export default function BackupPage({ onRestored }: { onRestored: (file: string) => void }) {
@@ -94,6 +95,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }} data-testid="backup-page">
+      <ScheduleCard onBackedUp={refresh} />
       <Card title="备份" size="small">
         <Space direction="vertical" style={{ width: "100%" }}>
           <Typography.Text type="secondary">

@@ -313,7 +313,8 @@ pub fn run_if_due(
 /// One scheduled backup into `dir` now, its outcome stored as the last run.
 pub fn run_now(desk: &Desk, actor: &Actor, dir: &Path, progress: &dyn Fn(Progress)) -> Result<LastRun> {
     let started = std::time::Instant::now();
-    let target = dir.join(format!("desk-{}.db", actor.now.format("%Y%m%d-%H%M%S")));
+    // `-auto`: never the name of an on-demand backup taken in the same second.
+    let target = dir.join(format!("desk-{}-auto.db", actor.now.format("%Y%m%d-%H%M%S")));
     let attempt = || -> Result<u32> {
         std::fs::create_dir_all(dir).map_err(|e| CoreError::Conflict {
             code: "BACKUP_DIR",
