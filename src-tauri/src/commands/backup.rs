@@ -184,9 +184,10 @@ pub async fn save_backup_schedule(
         schedule::save(desk, actor, schedule)?;
         Ok(())
     })?;
-    match state.backup_schedule().as_ref() {
-        Some(s) => s.wake(),
-        None => start_backup_schedule(&app, &state)?,
+    // The scheduler's lock is let go before starting one (which takes it again).
+    let woken = state.backup_schedule().as_ref().map(BackupScheduler::wake).is_some();
+    if !woken {
+        start_backup_schedule(&app, &state)?;
     }
     state.read(|desk, _| schedule_view(&state, desk))
 }
