@@ -96,7 +96,11 @@ fn a_scheduled_backup_on_a_sibling_while_the_owner_writes_verifies_and_settles_t
                     departments::NewDepartment { name, ..Default::default() },
                 )
                 .unwrap();
+                drop(desk);
                 n += 1;
+                // An officer's pace is not a tight loop: the scheduler's own small write (the
+                // last run) gets its turn at the lock.
+                std::thread::sleep(std::time::Duration::from_millis(2));
             }
             n
         })
@@ -185,6 +189,19 @@ fn a_failed_scheduled_backup_is_stored_with_its_reason_and_retried_after_the_pau
         .expect("retried");
     assert!(retry.ok, "{retry:?}");
     assert!(backup::verify(std::path::Path::new(retry.file.as_ref().unwrap())).unwrap().ok);
+}
+
+#[test]
+fn another_desks_backup_in_the_same_folder_settles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = demo_desk(&dir.path().join("other.db"));
+    let desk = demo_desk(&dir.path().join("desk.db"));
+    let noon = at("2026-11-22T12:30:00");
+    let taken = schedule::run_if_due(&other, &scheduler_at(noon), false, &|_| {}).unwrap().unwrap();
+    assert!(taken.ok);
+    let status = schedule::status(&desk, noon + Duration::minutes(1), false).unwrap();
+    assert_eq!(status.last_backup_at, None);
+    assert!(status.due.now, "{status:?}");
 }
 
 #[test]

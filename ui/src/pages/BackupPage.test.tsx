@@ -107,6 +107,8 @@ describe("备份 page", () => {
     await screen.findByText("desk-20261130-201502.db", undefined, WAIT);
     expect(screen.getByText("手动")).toBeTruthy();
     expect(screen.queryByTestId("backup-progress")).toBeNull();
+    // The 定时备份 card reads its status again: 最近一次备份 is the new one.
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "backup_schedule").length).toBe(2), WAIT);
   });
 
   it("verifies one backup and shows a damaged verdict", async () => {

@@ -21,6 +21,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
   const [preview, setPreview] = useState<RestorePreview | null>(null);
   const [restoring, setRestoring] = useState(false);
   const jobId = useRef<string | null>(null);
+  const [backedUp, setBackedUp] = useState(0);
 
   const refresh = useCallback(() => listBackups().then(setFolder, (e) => message.error(errorText(e))), [message]);
   useEffect(() => {
@@ -44,6 +45,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
       const rows = Object.values(r.manifest.row_counts).reduce((a, b) => a + b, 0);
       const rotated = r.rotated_out.length ? `；轮换删除 ${r.rotated_out.length} 个旧备份` : "";
       setResult(`备份完成并已校验：${Object.keys(r.manifest.row_counts).length} 张表，${rows} 行（${r.elapsed_ms} 毫秒）${rotated}`);
+      setBackedUp((n) => n + 1);
       await refresh();
     } catch (e) {
       message.error(errorText(e));
@@ -95,7 +97,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }} data-testid="backup-page">
-      <ScheduleCard onBackedUp={refresh} />
+      <ScheduleCard onBackedUp={refresh} refreshKey={backedUp} />
       <Card title="备份" size="small">
         <Space direction="vertical" style={{ width: "100%" }}>
           <Typography.Text type="secondary">

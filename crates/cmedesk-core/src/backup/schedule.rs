@@ -233,9 +233,21 @@ pub fn last_run(desk: &Desk) -> Result<Option<LastRun>> {
         .transpose()
 }
 
+/// Stores the last run. The app's own connection may be writing without pause (a large import):
+/// a few tries past its busy timeout before giving up.
 fn store_last_run(desk: &Desk, run: &LastRun) -> Result<()> {
     let text = serde_json::to_string(run).map_err(|e| CoreError::Corrupt(e.to_string()))?;
-    meta_set(desk.conn(), LAST_RUN_KEY, &text)
+    let mut tries = 0;
+    loop {
+        match meta_set(desk.conn(), LAST_RUN_KEY, &text) {
+            Err(CoreError::Database(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 5 =>
+            {
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn db_path(desk: &Desk) -> Result<PathBuf> {
@@ -244,8 +256,9 @@ fn db_path(desk: &Desk) -> Result<PathBuf> {
         .ok_or_else(|| CoreError::Corrupt("an in-memory desk has no backup folder".into()))
 }
 
-/// The newest backup's time in `dir` (manual or scheduled). An unreadable folder has none: the
-/// attempt that follows then fails with the reason, stored as the last run for the page.
+/// The newest backup of this desk (its site id) in `dir`, manual or scheduled: another desk's
+/// backups in a shared folder settle nothing. An unreadable folder has none: the attempt that
+/// follows then fails with the reason, stored as the last run for the page.
 fn newest_backup(
     desk: &Desk,
     dir: &Path,
@@ -257,6 +270,7 @@ fn newest_backup(
     Ok(list
         .iter()
         .filter_map(|e| e.manifest.as_ref())
+        .filter(|m| m.source_site_id == desk.site_id())
         .filter_map(|m| DateTime::parse_from_rfc3339(&m.taken_at).ok())
         .max())
 }

@@ -18,7 +18,8 @@ import { errorText } from "../../api/errors";
 import { PathField } from "../../components/PathField";
 import { lastRunText, nextRunText, progressPercent, progressText, timeText, validTime } from "../../logic/backup";
 
-export default function ScheduleCard({ onBackedUp }: { onBackedUp: () => void }) {
+/** `refreshKey`: bumped by the page after 立即备份, so 最近一次备份 follows it. */
+export default function ScheduleCard({ onBackedUp, refreshKey = 0 }: { onBackedUp: () => void; refreshKey?: number }) {
   const { message } = App.useApp();
   const [view, setView] = useState<ScheduleView | null>(null);
   const [draft, setDraft] = useState<BackupSchedule | null>(null);
@@ -55,6 +56,10 @@ export default function ScheduleCard({ onBackedUp }: { onBackedUp: () => void })
       offProgress.then((f) => f()).catch(() => {});
     };
   }, [load, onBackedUp]);
+
+  useEffect(() => {
+    if (refreshKey > 0) load();
+  }, [refreshKey, load]);
 
   const timeOk = !draft || validTime(draft.at);
   const save = async () => {
