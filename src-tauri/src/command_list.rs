@@ -76,4 +76,6 @@ const COMMANDS: &[&str] = &[
     "verify_backup",
     "preview_restore",
     "restore_backup",
+    "backup_schedule",
+    "save_backup_schedule",
 ];

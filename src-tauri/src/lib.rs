@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 pub mod memory;
+mod scheduler;
 mod state;
 
 use std::path::PathBuf;
@@ -115,6 +116,8 @@ pub fn run() {
             commands::backup::verify_backup,
             commands::backup::preview_restore,
             commands::backup::restore_backup,
+            commands::backup::backup_schedule,
+            commands::backup::save_backup_schedule,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

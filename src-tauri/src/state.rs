@@ -1,7 +1,8 @@
 //! Shared state of the running app: where the database lives, the open desk, the signed-in
 //! operator, the cancel flags of running jobs and the background sync loop. One mutex for the
 //! session: the desk is a single SQLite connection and every command is short, so commands
-//! simply take turns. The sync loop has a sibling connection of that desk and a lock of its own.
+//! simply take turns. The sync loop and the backup scheduler each have a sibling connection of
+//! that desk and a lock of their own.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::commands::kiosk::KioskRun;
 use crate::commands::lan::LanRun;
 use crate::error::{ApiError, ApiResult};
 use crate::memory::Trimmer;
+use crate::scheduler::BackupScheduler;
 
 #[derive(Default)]
 pub struct Session {
@@ -34,6 +36,8 @@ pub struct AppState {
     sync: Mutex<Option<Arc<SyncLoop>>>,
     /// Gives memory back after work (see `memory`); none when turned off.
     trimmer: OnceLock<Trimmer>,
+    /// 定时备份, from the first sign-in on (see `scheduler`).
+    backup_schedule: Mutex<Option<BackupScheduler>>,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
             lan: Mutex::new(None),
             sync: Mutex::new(None),
             trimmer: OnceLock::new(),
+            backup_schedule: Mutex::new(None),
         }
     }
 
@@ -138,6 +143,11 @@ impl AppState {
             drop(old); // joins the loop's thread
         }
         *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = next.map(Arc::new);
+    }
+
+    /// The backup scheduler's slot (none: not started, or stopped for a restore).
+    pub fn backup_schedule(&self) -> MutexGuard<'_, Option<BackupScheduler>> {
+        self.backup_schedule.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn kiosk(&self) -> MutexGuard<'_, Option<KioskRun>> {

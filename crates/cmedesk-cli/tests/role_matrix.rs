@@ -107,6 +107,8 @@ const COMMANDS: &[(&str, Access, &str)] = &[
     ("backup list", Read, ""),
     ("backup verify", Read, ""),
     ("backup restore", Needs(Permission::ManageBackups), "{backup} --yes"),
+    ("backup schedule", Needs(Permission::ManageBackups), "--at 06:00 --catch-up off"),
+    ("backup due", Needs(Permission::ManageBackups), ""),
     ("rekey", Needs(Permission::ManageUsers), "--no-passphrase"),
     ("encrypt", Needs(Permission::ManageUsers), ""),
     ("bench", Outside("builds its own throw-away database"), ""),

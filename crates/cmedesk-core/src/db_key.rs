@@ -183,6 +183,30 @@ impl KeyLine {
         Ok((KeyLine::seal(key, unlock.passphrase.as_deref())?, None))
     }
 
+    /// A line naming a new OS keyring entry that now holds `key` (stored, then read back and
+    /// checked, before the line exists): `DB_KEYRING_UNAVAILABLE` when no keyring takes it.
+    pub(crate) fn into_keyring(key: &DataKey, file: &Path) -> Result<KeyLine> {
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| CoreError::Corrupt(format!("no OS randomness: {e}")))?;
+        let account = format!("desk-{}", hex(&id));
+        os_keyring::store(&account, &hex(&key.0)).map_err(|_| key_error("DB_KEYRING_UNAVAILABLE", file))?;
+        let line =
+            KeyLine(format!("keyring {}/{account} {}", os_keyring::SERVICE, hex(&os_keyring::check(&key.0))));
+        match line.open(&Unlock::default(), file) {
+            Ok(k) if &k == key => Ok(line),
+            _ => {
+                let _ = os_keyring::delete(&account);
+                Err(key_error("DB_KEYRING_UNAVAILABLE", file))
+            }
+        }
+    }
+
+    /// The keyring account a `keyring` line names.
+    pub(crate) fn keyring_account(&self) -> Option<&str> {
+        let entry = self.0.strip_prefix("keyring ")?.split(' ').next()?;
+        entry.strip_prefix(os_keyring::SERVICE)?.strip_prefix('/')
+    }
+
     pub(crate) fn protection(&self) -> Protection {
         if self.0.starts_with("plain ") {
             Protection::Plain

@@ -8,6 +8,9 @@
 //! rewraps the key line and leaves the database file alone. Needs `ManageUsers` (the admin);
 //! the result is written to the audit log of the re-opened desk. Other processes must have the
 //! desk closed (a non-empty WAL beside it is refused with `DESK_IN_USE`).
+//!
+//! [`move_key`]: the same data key moved into the OS keyring (the key file then only names the
+//! entry) or back into the key file; the database file is not touched.
 
 use std::path::{Path, PathBuf};
 
@@ -160,4 +163,102 @@ fn sync_dir(path: &Path) {
     {
         let _ = d.sync_all();
     }
+}
+
+/// Where the data key of an encrypted desk is kept (the key itself stays the same; the database
+/// file is not rewritten).
+#[derive(Debug, Clone)]
+pub enum KeyHome {
+    /// The OS keyring; the key file then only names the entry.
+    Keyring,
+    /// Back in the key file: wrapped with this passphrase, or unwrapped with none.
+    KeyFile { passphrase: Option<String> },
+}
+
+/// What moving the key did (never the key).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyMoveReport {
+    pub from: Protection,
+    pub to: Protection,
+    /// The keyring entry the key file names now (`cmedesk/<account>`), moving in.
+    pub keyring_entry: Option<String>,
+    /// Moving out: the entry is left in the keyring, because backups taken while the key was
+    /// there carry key files naming it; delete it once those backups are gone.
+    pub keyring_entry_kept: Option<String>,
+}
+
+/// Moves an encrypted desk's data key into the OS keyring or back into the key file (admin:
+/// `ManageUsers`; audited as `desk.key_home`). Atomic for the key file: moving in, the entry is
+/// written and read back before the file names it (no keyring: `DB_KEYRING_UNAVAILABLE`, nothing
+/// changed); moving out, the file gets its whole new line in one rename before anything else.
+/// Should the audit row fail, the old line is put back.
+pub fn move_key(desk: &mut Desk, actor: &Actor, to: &KeyHome) -> Result<KeyMoveReport> {
+    actor.require(Permission::ManageUsers)?;
+    let path = desk
+        .path()
+        .ok_or_else(|| CoreError::Corrupt("an in-memory desk has no key file".into()))?
+        .to_path_buf();
+    let Some((key, old_line)) = desk.key().cloned() else {
+        return Err(CoreError::Conflict {
+            code: "NOT_ENCRYPTED",
+            zh: "数据库尚未加密，没有可移动的密钥；请先运行 cmedesk encrypt".into(),
+            en: "the desk is not encrypted; run `cmedesk encrypt` first".into(),
+        });
+    };
+    let key_file = db_key::key_path(&path);
+    let from = old_line.protection();
+    let (line, report) = match to {
+        KeyHome::Keyring => {
+            if from == Protection::Keyring {
+                return Err(CoreError::Conflict {
+                    code: "KEY_ALREADY_IN_KEYRING",
+                    zh: "数据库密钥已在系统钥匙串中".into(),
+                    en: "the data key is already in the OS keyring".into(),
+                });
+            }
+            let line = KeyLine::into_keyring(&key, &key_file)?;
+            let entry = line.keyring_account().map(|a| format!("{}/{a}", crate::os_keyring::SERVICE));
+            let report = KeyMoveReport {
+                from,
+                to: Protection::Keyring,
+                keyring_entry: entry,
+                keyring_entry_kept: None,
+            };
+            (line, report)
+        }
+        KeyHome::KeyFile { passphrase } => {
+            if from != Protection::Keyring {
+                return Err(CoreError::Conflict {
+                    code: "KEY_NOT_IN_KEYRING",
+                    zh: "数据库密钥不在系统钥匙串中，已在密钥文件里（更换口令请用 cmedesk rekey --keep-data-key）"
+                        .into(),
+                    en: "the data key is not in the OS keyring; it is in the key file already".into(),
+                });
+            }
+            let line = KeyLine::seal(&key, passphrase.as_deref())?;
+            let kept = old_line.keyring_account().map(|a| format!("{}/{a}", crate::os_keyring::SERVICE));
+            let report =
+                KeyMoveReport { from, to: line.protection(), keyring_entry: None, keyring_entry_kept: kept };
+            (line, report)
+        }
+    };
+    let undo_entry = |line: &KeyLine| {
+        if matches!(to, KeyHome::Keyring)
+            && let Some(account) = line.keyring_account()
+        {
+            let _ = crate::os_keyring::delete(account);
+        }
+    };
+    if let Err(e) = db_key::write_lines(&key_file, std::slice::from_ref(&line)) {
+        undo_entry(&line);
+        return Err(e);
+    }
+    let site = desk.site_id().to_string();
+    if let Err(e) = desk.change(actor, |c| c.record("desk.key_home", "desk", &site, None, Some(&report))) {
+        db_key::write_lines(&key_file, std::slice::from_ref(&old_line))?;
+        undo_entry(&line);
+        return Err(e);
+    }
+    desk.set_key_line(line);
+    Ok(report)
 }

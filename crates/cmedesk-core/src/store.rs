@@ -372,6 +372,14 @@ impl Desk {
         self.key.as_ref()
     }
 
+    /// After the key file was rewritten around the same data key (moved into or out of the OS
+    /// keyring): the line later backups copy beside them.
+    pub(crate) fn set_key_line(&mut self, line: KeyLine) {
+        if let Some((_, l)) = &mut self.key {
+            *l = line;
+        }
+    }
+
     /// The passphrase (if any) this desk was unlocked with.
     pub fn unlock(&self) -> &Unlock {
         &self.unlock

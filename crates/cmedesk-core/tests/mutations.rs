@@ -205,6 +205,11 @@ fn every_mutation_writes_domain_row_audit_and_outbox() {
     });
     audited(&mut desk, "users::set_password", |d| users::set_password(d, &a, "officer1", None, "better456"));
     audited(&mut desk, "printouts::set_unit_name", |d| printouts::set_unit_name(d, &a, "示例县中医院"));
+    let off = cmedesk_core::backup::schedule::Schedule { enabled: false, ..Default::default() };
+    audited(&mut desk, "backup::schedule::save", |d| {
+        cmedesk_core::backup::schedule::save(d, &a, off.clone())
+    });
+    assert_eq!(cmedesk_core::backup::schedule::load(&desk).unwrap(), off);
     let st = printouts::statement(&desk, &s.id, 2026, false, now()).unwrap();
     assert_eq!(st.unit, "示例县中医院");
     let code = st.sign(&statement::signing_key_from_seed(&[5; 32])).unwrap();

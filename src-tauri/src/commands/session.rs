@@ -21,6 +21,8 @@ pub async fn login(
     let operator = sign_in(&state, username, password, db_passphrase)?;
     // Background sync when a server is configured; a failure to start it never blocks sign-in.
     let _ = crate::commands::sync::restart_background_sync(&app, &state, true);
+    // 定时备份 from the first sign-in on (its first look is the start's catch-up).
+    let _ = crate::commands::backup::start_backup_schedule(&app, &state);
     Ok(operator)
 }
 

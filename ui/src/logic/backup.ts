@@ -1,5 +1,5 @@
 // 备份 page wording: sizes, kinds, verification states, the restore preview's table rows.
-import type { BackupEntry, BackupProgress, RestorePreview } from "../api/backup";
+import type { BackupDue, BackupEntry, BackupLastRun, BackupProgress, RestorePreview } from "../api/backup";
 import type { BackupKind } from "../bindings/BackupKind";
 import type { AuditHead } from "../bindings/AuditHead";
 import { actionLabel } from "./auditLabels";
@@ -75,3 +75,36 @@ export function changeRows(p: RestorePreview): ChangeRow[] {
 /** "#3140 2026-11-30 22:32:49 admin 人员 · 新增": the entity is the action's first part. */
 export const auditHeadText = (h: AuditHead | null) =>
   h ? `#${h.seq} ${timeText(h.at)} ${h.operator} ${actionLabel(h.action, h.action.split(".")[0])}` : "（无）";
+
+/** `HH:MM` (or `H:MM`), 00:00–23:59: what the schedule's time field accepts. */
+export function validTime(t: string): boolean {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(t.trim());
+  return !!m && Number(m[1]) < 24 && Number(m[2]) < 60;
+}
+
+/** The next scheduled backup as the page says it. */
+export function nextRunText(due: BackupDue, running: boolean): string {
+  if (running) return "正在定时备份…";
+  switch (due.reason) {
+    case "disabled":
+      return "定时备份已关闭";
+    case "slot":
+    case "catch_up":
+      return "马上开始";
+    case "retry_wait":
+      return `${timeText(due.next_at)}（上次失败，稍后重试）`;
+    case "waiting":
+      return timeText(due.next_at);
+  }
+}
+
+/** The last scheduled attempt: 成功 with the file, or 失败 with the reason (shown in red). */
+export function lastRunText(run: BackupLastRun | null): { text: string; ok: boolean | null } {
+  if (!run) return { text: "尚未定时备份过", ok: null };
+  if (run.ok) {
+    const name = run.file ? run.file.split(/[\\/]/).pop() : "";
+    const rotated = run.rotated_out ? `，轮换删除 ${run.rotated_out} 个旧备份` : "";
+    return { text: `成功（${timeText(run.at)}，${name}${rotated}）`, ok: true };
+  }
+  return { text: `失败（${timeText(run.at)}）：${run.error ?? "原因不明"}`, ok: false };
+}

@@ -8,7 +8,7 @@ import BackupPage from "./BackupPage";
 import { apiError, mockCommands } from "../test/ipc";
 import { renderPage } from "../test/render";
 import { pagesFor } from "../api/session";
-import type { BackupEntry, BackupFolder, RestorePreview } from "../api/backup";
+import type { BackupEntry, BackupFolder, RestorePreview, ScheduleView } from "../api/backup";
 import { changeRows, checkText, progressPercent, progressText, sizeText } from "../logic/backup";
 
 const WAIT = { timeout: 15000 };
@@ -32,6 +32,15 @@ const entry = (name: string, taken_at: string, kind: BackupEntry["kind"], ok: bo
 });
 const older = entry("desk-20261129-020000.db", "2026-11-29T02:00:00.000+08:00", "daily", true);
 const fresh = entry("desk-20261130-201502.db", "2026-11-30T20:15:02.000+08:00", "manual", true);
+
+const scheduleView: ScheduleView = {
+  schedule: { enabled: true, folder: null, at: "12:30", catch_up_at_start: true },
+  folder: dir,
+  due: { now: false, reason: "waiting", next_at: "2026-12-01T12:30:00+08:00" },
+  last_backup_at: "2026-11-30T20:15:02+08:00",
+  last_run: null,
+  running: false,
+};
 
 const preview: RestorePreview = {
   backup: { ok: true, integrity: "ok", manifest: older.manifest, mismatches: [] },
@@ -72,6 +81,7 @@ describe("备份 page", () => {
     let backups = [older];
     let release: () => void = () => {};
     const calls = mockCommands({
+      backup_schedule: () => scheduleView,
       list_backups: (): BackupFolder => ({ dir, backups }),
       create_backup: async (a) => {
         await new Promise<void>((r) => (release = r));
@@ -97,11 +107,14 @@ describe("备份 page", () => {
     await screen.findByText("desk-20261130-201502.db", undefined, WAIT);
     expect(screen.getByText("手动")).toBeTruthy();
     expect(screen.queryByTestId("backup-progress")).toBeNull();
+    // The 定时备份 card reads its status again: 最近一次备份 is the new one.
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "backup_schedule").length).toBe(2), WAIT);
   });
 
   it("verifies one backup and shows a damaged verdict", async () => {
     let backups = [older];
     mockCommands({
+      backup_schedule: () => scheduleView,
       list_backups: () => ({ dir, backups }),
       verify_backup: (a) => {
         expect(a.file).toBe(older.file);
@@ -119,6 +132,7 @@ describe("备份 page", () => {
   it("restores only after the preview and the confirmation, then signs out", async () => {
     const restored: string[] = [];
     const calls = mockCommands({
+      backup_schedule: () => scheduleView,
       list_backups: () => ({ dir, backups: [older] }),
       preview_restore: () => preview,
       restore_backup: () => preview,
@@ -139,6 +153,7 @@ describe("备份 page", () => {
 
   it("cannot confirm a backup that failed verification, and shows refusals in Chinese", async () => {
     mockCommands({
+      backup_schedule: () => scheduleView,
       list_backups: () => ({ dir, backups: [older] }),
       preview_restore: () => ({ ...preview, backup: { ...preview.backup, ok: false, integrity: "database disk image is malformed" } }),
       create_backup: () => {

@@ -1,4 +1,4 @@
-// 备份: back up now (online copy, progress), the folder's backups (time, kind, size, last
+// 备份: 定时备份 (`backup/ScheduleCard.tsx`), back up now (online copy, progress), the folder's backups (time, kind, size, last
 // verification), verify one, restore one after a preview of what changes (rows per table now and
 // after, the newest 操作日志 entry of each) and a confirmation. A restore signs everyone out: the
 // app reopens the desk and the users are the backup's.
@@ -7,6 +7,7 @@ import { Alert, App, Button, Card, Descriptions, Modal, Progress, Space, Table, 
 import { listen } from "@tauri-apps/api/event";
 import { createBackup, listBackups, previewRestore, restoreBackup, verifyBackup, type BackupEntry, type BackupFolder, type BackupProgressEvent, type RestorePreview } from "../api/backup";
 import { errorText } from "../api/errors";
+import ScheduleCard from "./backup/ScheduleCard";
 import { auditHeadText, changeRows, checkText, KIND_LABELS, progressPercent, progressText, sizeText, timeText } from "../logic/backup";
 
 export default function BackupPage({ onRestored }: { onRestored: (file: string) => void }) {
@@ -20,6 +21,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
   const [preview, setPreview] = useState<RestorePreview | null>(null);
   const [restoring, setRestoring] = useState(false);
   const jobId = useRef<string | null>(null);
+  const [backedUp, setBackedUp] = useState(0);
 
   const refresh = useCallback(() => listBackups().then(setFolder, (e) => message.error(errorText(e))), [message]);
   useEffect(() => {
@@ -43,6 +45,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
       const rows = Object.values(r.manifest.row_counts).reduce((a, b) => a + b, 0);
       const rotated = r.rotated_out.length ? `；轮换删除 ${r.rotated_out.length} 个旧备份` : "";
       setResult(`备份完成并已校验：${Object.keys(r.manifest.row_counts).length} 张表，${rows} 行（${r.elapsed_ms} 毫秒）${rotated}`);
+      setBackedUp((n) => n + 1);
       await refresh();
     } catch (e) {
       message.error(errorText(e));
@@ -94,6 +97,7 @@ export default function BackupPage({ onRestored }: { onRestored: (file: string) 
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }} data-testid="backup-page">
+      <ScheduleCard onBackedUp={refresh} refreshKey={backedUp} />
       <Card title="备份" size="small">
         <Space direction="vertical" style={{ width: "100%" }}>
           <Typography.Text type="secondary">

@@ -1,11 +1,12 @@
 //! `backup`: online backups of the desk database, kept by the rotation policy; verify; restore
-//! with a preview first.
+//! with a preview first; the desk's backup schedule (定时备份) and `backup due`, the one-shot
+//! a cron job or Windows task runs (a backup if one is due, by the same rule as the app).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Subcommand;
-use cmedesk_core::backup;
+use cmedesk_core::backup::{self, schedule};
 use serde_json::json;
 
 use crate::{
@@ -37,13 +38,66 @@ pub enum BackupCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Show or change the backup schedule (定时备份; changing it is admin only, audited)
+    Schedule(ScheduleArgs),
+    /// Take a scheduled backup if one is due now (for cron / Windows Task Scheduler), then rotate
+    Due,
 }
 
-fn backup_dir(ctx: &Context, dir: Option<PathBuf>) -> Result<PathBuf> {
+#[derive(clap::Args)]
+pub struct ScheduleArgs {
+    /// Switch scheduled backups on
+    #[arg(long, conflicts_with = "off")]
+    on: bool,
+    /// Switch scheduled backups off
+    #[arg(long)]
+    off: bool,
+    /// Time of day, HH:MM (local time)
+    #[arg(long)]
+    at: Option<String>,
+    /// Backup folder (an absolute path; empty: `backups/` beside the database)
+    #[arg(long)]
+    folder: Option<String>,
+    /// At start, back up when the last backup is older than a day: on | off
+    #[arg(long, value_parser = ["on", "off"])]
+    catch_up: Option<String>,
+}
+
+/// `--dir`, else the schedule's folder (`backups/` beside the database unless set).
+fn backup_dir(ctx: &mut Context, dir: Option<PathBuf>) -> Result<PathBuf> {
     match dir {
         Some(d) => Ok(d),
-        None => Ok(ctx.db_path()?.parent().map(Path::to_path_buf).unwrap_or_default().join("backups")),
+        None => {
+            let db = ctx.db_path()?;
+            Ok(schedule::load(ctx.desk()?)?.folder_for(&db))
+        }
     }
+}
+
+fn schedule_text(status: &schedule::Status) -> String {
+    let s = &status.schedule;
+    let mut text = if s.enabled {
+        format!(
+            "定时备份：开，每天 {}，文件夹 {}；启动时补备份（上次备份超过一天）：{}",
+            s.at,
+            status.folder,
+            if s.catch_up_at_start { "开" } else { "关" }
+        )
+    } else {
+        format!("定时备份：关（文件夹 {}）", status.folder)
+    };
+    if let Some(next) = &status.due.next_at {
+        text.push_str(&format!("\n下次备份：{next}"));
+    }
+    text.push_str(&format!("\n最近一次备份：{}", status.last_backup_at.as_deref().unwrap_or("无")));
+    if let Some(run) = &status.last_run {
+        let result = match (&run.ok, &run.error) {
+            (true, _) => format!("成功（{}）", run.file.as_deref().unwrap_or_default()),
+            (false, e) => format!("失败：{}", e.as_deref().unwrap_or_default()),
+        };
+        text.push_str(&format!("\n上次定时备份 {}：{result}", run.at));
+    }
+    text
 }
 
 pub fn run(ctx: &mut Context, cmd: BackupCommand) -> Result<Reply> {
@@ -125,6 +179,52 @@ pub fn run(ctx: &mut Context, cmd: BackupCommand) -> Result<Reply> {
                 "以上为恢复后的变化，未执行；确认请加 --yes"
             });
             Ok(Reply::new(json!({ "restored": yes, "preview": to_json(&preview) }), text))
+        }
+        BackupCommand::Schedule(a) => {
+            let changes = a.on || a.off || a.at.is_some() || a.folder.is_some() || a.catch_up.is_some();
+            if changes {
+                let (desk, actor) = ctx.actor()?;
+                let mut s = schedule::load(desk)?;
+                if a.on || a.off {
+                    s.enabled = a.on;
+                }
+                if let Some(at) = a.at {
+                    s.at = at;
+                }
+                if let Some(f) = a.folder {
+                    s.folder = Some(f);
+                }
+                if let Some(c) = a.catch_up {
+                    s.catch_up_at_start = c == "on";
+                }
+                schedule::save(desk, &actor, s)?;
+            }
+            let now = ctx.now()?;
+            let status = schedule::status(ctx.desk()?, now, false)?;
+            Ok(Reply::new(to_json(&status), schedule_text(&status)))
+        }
+        BackupCommand::Due => {
+            let (desk, actor) = ctx.actor()?;
+            // A one-shot run is a start: the catch-up rule applies as when the app starts.
+            let run = schedule::run_if_due(desk, &actor, true, &|_| {})?;
+            let status = schedule::status(desk, actor.now, false)?;
+            let text = match &run {
+                None => format!(
+                    "现在无需备份；下次备份：{}",
+                    status.due.next_at.as_deref().unwrap_or("（定时备份已关闭）")
+                ),
+                Some(r) if r.ok => format!(
+                    "已备份到 {}（已校验）；轮换删除 {} 个旧备份",
+                    r.file.as_deref().unwrap_or_default(),
+                    r.rotated_out
+                ),
+                Some(r) => format!("定时备份失败：{}", r.error.as_deref().unwrap_or_default()),
+            };
+            Ok(Reply {
+                failed: run.as_ref().is_some_and(|r| !r.ok),
+                json: json!({ "ran": run.is_some(), "run": to_json(&run), "schedule": to_json(&status) }),
+                text,
+            })
         }
     }
 }

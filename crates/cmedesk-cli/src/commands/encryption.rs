@@ -1,5 +1,6 @@
 //! `rekey` and `encrypt`: a new data key and/or admin passphrase for the desk's file, and the
-//! encryption in place of a plaintext desk from before encryption (数据库加密).
+//! encryption in place of a plaintext desk from before encryption (数据库加密). `rekey --keyring`
+//! / `--key-file`: the same data key moved into the OS keyring (系统钥匙串) or back into the key file.
 
 use std::io::IsTerminal;
 
@@ -7,7 +8,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use cmedesk_core::{
     CoreError,
-    rekey::{RekeyPlan, rekey},
+    rekey::{self, KeyHome, RekeyPlan, rekey},
 };
 use serde_json::json;
 
@@ -21,6 +22,14 @@ pub struct RekeyArgs {
     /// Store the key without a passphrase (anyone who can read `<db>.key` can open the desk)
     #[arg(long)]
     no_passphrase: bool,
+    /// Move the data key into the OS keyring (the key file then only names the entry); the
+    /// database file is not rewritten
+    #[arg(long, conflicts_with_all = ["key_file", "keep_data_key", "no_passphrase"])]
+    keyring: bool,
+    /// Move the data key out of the OS keyring back into the key file (wrapped with the new
+    /// passphrase, or unwrapped with --no-passphrase); the database file is not rewritten
+    #[arg(long, conflicts_with = "keep_data_key")]
+    key_file: bool,
 }
 
 #[derive(Args)]
@@ -59,6 +68,13 @@ fn new_passphrase(ctx: &Context, no_passphrase: bool) -> Result<Option<String>> 
 }
 
 pub fn rekey_cmd(ctx: &mut Context, args: RekeyArgs) -> Result<Reply> {
+    if args.keyring {
+        return move_key(ctx, KeyHome::Keyring);
+    }
+    if args.key_file {
+        let passphrase = new_passphrase(ctx, args.no_passphrase)?;
+        return move_key(ctx, KeyHome::KeyFile { passphrase });
+    }
     let passphrase = new_passphrase(ctx, args.no_passphrase)?;
     run(ctx, RekeyPlan { new_data_key: !args.keep_data_key, passphrase }, false)
 }
@@ -66,6 +82,34 @@ pub fn rekey_cmd(ctx: &mut Context, args: RekeyArgs) -> Result<Reply> {
 pub fn encrypt_cmd(ctx: &mut Context, args: EncryptArgs) -> Result<Reply> {
     let passphrase = new_passphrase(ctx, args.no_passphrase)?;
     run(ctx, RekeyPlan { new_data_key: true, passphrase }, true)
+}
+
+fn move_key(ctx: &mut Context, to: KeyHome) -> Result<Reply> {
+    let (desk, actor) = ctx.actor()?;
+    let report = rekey::move_key(desk, &actor, &to)?;
+    let key_file = cmedesk_core::db_key::key_path(desk.path().expect("a file desk"));
+    let text = match (&report.keyring_entry, &report.keyring_entry_kept) {
+        (Some(entry), _) => format!(
+            "数据库密钥已移入系统钥匙串（条目 {entry}）；密钥文件 {} 只记条目名。\
+             只有本机本用户登录后才能打开数据库；此后的备份也须在本机恢复",
+            key_file.display()
+        ),
+        (None, kept) => format!(
+            "数据库密钥已移回密钥文件 {}（{}）{}",
+            key_file.display(),
+            if report.to == cmedesk_core::db_key::Protection::Passphrase {
+                "用管理员口令保护"
+            } else {
+                "未设口令"
+            },
+            kept.as_deref()
+                .map(|e| format!("；钥匙串条目 {e} 仍保留，密钥在钥匙串期间的备份要用它恢复"))
+                .unwrap_or_default()
+        ),
+    };
+    let mut json = to_json(&report);
+    json["key_file"] = json!(key_file);
+    Ok(Reply::new(json, text))
 }
 
 fn run(ctx: &mut Context, plan: RekeyPlan, only_plaintext: bool) -> Result<Reply> {

@@ -3,9 +3,10 @@
 //! rotation policy (7 daily, 4 weekly, 12 monthly), and restore with a preview of what changes.
 //! A restored desk gets a new sync identity so the exchange server never mistakes it for the
 //! original. `folder`: the backups of a folder as the 备份 page lists them (size, kind, last
-//! verification) and their rotation.
+//! verification) and their rotation. `schedule`: the 定时备份 policy and when the next one is due.
 
 pub mod folder;
+pub mod schedule;
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
