@@ -4,6 +4,7 @@
 //! status codes and keeps the storage.
 
 pub mod pg;
+pub mod province;
 pub mod retention;
 pub mod store;
 pub mod tls;

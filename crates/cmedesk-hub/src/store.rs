@@ -126,7 +126,10 @@ impl HubStore {
     /// The merged data of the space, up to date with the log.
     pub fn replica(&mut self) -> Result<&Replica, HubError> {
         match self {
-            HubStore::Sqlite(s) => Ok(s.replica()),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                Ok(s.replica())
+            }
             HubStore::Postgres(p) => p.replica(),
         }
     }
@@ -154,7 +157,10 @@ impl HubStore {
 
     pub fn status(&mut self, site_id: &str) -> Result<Status, HubError> {
         match self {
-            HubStore::Sqlite(s) => s.status(site_id),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                s.status(site_id)
+            }
             HubStore::Postgres(p) => p.status(site_id),
         }
     }
@@ -168,7 +174,10 @@ impl HubStore {
 
     pub fn pull(&mut self, after: i64, limit: u32) -> Result<PullReply, HubError> {
         match self {
-            HubStore::Sqlite(s) => s.pull(after, limit),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                s.pull(after, limit)
+            }
             HubStore::Postgres(p) => p.pull(after, limit),
         }
     }
@@ -388,6 +397,7 @@ impl SqliteStore {
     fn push_tx(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
         let epoch = self.epoch;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        catch_up_in(&tx, &mut self.replica, &mut self.head)?;
         let (mut acked, quarantined): (i64, Option<i64>) = tx.query_row(
             "SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1",
             [&req.site_id],
@@ -643,5 +653,33 @@ impl SqliteStore {
         }
         report.millis = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+}
+
+/// Merges log entries after `head` that another process wrote (`cmedesk-hub admin`'s provincial
+/// ops, or a second server on the same file) into the merged data, so `server_seq`s stay gapless
+/// and the head and data hash this process reports are the file's.
+fn catch_up_in(conn: &Connection, replica: &mut Replica, head: &mut i64) -> Result<(), HubError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq")?;
+    let mut rows = stmt.query([*head])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if seq != *head + 1 {
+            return Err(HubError::Corrupt(format!("log jumps from {head} to {seq}")));
+        }
+        let text: String = row.get(1)?;
+        let op: Op =
+            serde_json::from_str(&text).map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+        replica.apply(&op);
+        *head = seq;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// See [`catch_up_in`].
+    pub fn catch_up(&mut self) -> Result<(), HubError> {
+        catch_up_in(&self.conn, &mut self.replica, &mut self.head)
     }
 }
