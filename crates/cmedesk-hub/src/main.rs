@@ -113,7 +113,13 @@ fn admin(args: &[String], mut store: HubStore) -> anyhow::Result<()> {
             serde_json::to_value(store.prune(now_ms, days, args.iter().any(|a| a == "--dry-run"))?)?
         }
         Some(cmd) if cmedesk_hub::province::ADMIN_COMMANDS.contains(&cmd) => {
-            cmedesk_hub::province::admin(&mut store, &args[1..])?
+            // A refusal by the desk's rules: its stable code and the Chinese message.
+            cmedesk_hub::province::admin(&mut store, &args[1..]).map_err(|e| match e
+                .downcast_ref::<cmedesk_core::CoreError>()
+            {
+                Some(c) => anyhow::anyhow!("{}: {}", c.code(), c.message_zh()),
+                None => e,
+            })?
         }
         _ => bail!(
             "usage: cmedesk-hub admin (desks | revoke --site ID | reissue --site ID | log | prune [--days N] [--dry-run] | approve-project … | review-decision … | remote-credit …)"

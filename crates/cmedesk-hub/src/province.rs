@@ -155,7 +155,7 @@ pub fn remote_credits(replica: &Replica) -> Vec<Value> {
 }
 
 /// The provincial commands of `cmedesk-hub admin` (and `cmedesk hub admin`).
-pub const ADMIN_COMMANDS: &[&str] = &["approve-project", "review-decision", "remote-credit"];
+pub const ADMIN_COMMANDS: &[&str] = &["approve-project", "review-decision", "remote-credit", "submissions"];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -165,6 +165,10 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 /// answer is one JSON document; a refusal is an error starting with its stable code.
 pub fn admin(store: &mut HubStore, args: &[String]) -> anyhow::Result<Value> {
     let posted = match args.first().map(String::as_str) {
+        Some("submissions") => {
+            let list = store.submissions(None).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            return Ok(serde_json::to_value(list)?);
+        }
         Some("approve-project") => {
             let new = approved_entry(args)?;
             let id = uuid::Uuid::now_v7().to_string();

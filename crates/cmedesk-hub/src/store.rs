@@ -683,3 +683,10 @@ impl SqliteStore {
         catch_up_in(&self.conn, &mut self.replica, &mut self.head)
     }
 }
+
+impl SqliteStore {
+    /// The hub file's connection, for tables kept beside the log ([`crate::submissions`]).
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
