@@ -60,6 +60,48 @@ fn hub_hash(url: &str, token: &str) -> String {
     body["state_hash"].as_str().unwrap().to_string()
 }
 
+/// Fills what submission needs (seed-004 fields, a course, a holding period).
+fn ready_to_submit(desk: &Path, code: &str) {
+    ok(
+        desk,
+        &[
+            "project",
+            "update",
+            code,
+            "--delivery",
+            "继续医学教育项目",
+            "--discipline2",
+            "临床内科学",
+            "--discipline3",
+            "心血管病学",
+            "--lead",
+            "张主任",
+            "--handler",
+            "李四",
+            "--handler-phone",
+            "13900000000",
+            "--fee",
+            "0",
+        ],
+    );
+    ok(
+        desk,
+        &[
+            "project",
+            "course",
+            "add",
+            code,
+            "--title",
+            "心梗救治",
+            "--hours",
+            "6",
+            "--speaker-name",
+            "外院专家",
+        ],
+    );
+    ok(desk, &["project", "period", "add", code, "--from", "2026-12-10", "--to", "2026-12-11"]);
+}
+
 #[test]
 fn the_provinces_facts_reach_a_desk_through_the_normal_pull() {
     let dir = tempfile::tempdir().unwrap();
@@ -150,44 +192,7 @@ fn the_provinces_facts_reach_a_desk_through_the_normal_pull() {
     let (code, v) =
         err(&hub_db, &["hub", "admin", "review-decision", "--project", CODE, "--decision", "approved"]);
     assert_eq!(code, "INVALID_TRANSITION", "{v}");
-    ok(
-        &desk,
-        &[
-            "project",
-            "update",
-            CODE,
-            "--delivery",
-            "继续医学教育项目",
-            "--discipline2",
-            "临床内科学",
-            "--discipline3",
-            "心血管病学",
-            "--lead",
-            "张主任",
-            "--handler",
-            "李四",
-            "--handler-phone",
-            "13900000000",
-            "--fee",
-            "0",
-        ],
-    );
-    ok(
-        &desk,
-        &[
-            "project",
-            "course",
-            "add",
-            CODE,
-            "--title",
-            "心梗救治",
-            "--hours",
-            "6",
-            "--speaker-name",
-            "外院专家",
-        ],
-    );
-    ok(&desk, &["project", "period", "add", CODE, "--from", "2026-12-10", "--to", "2026-12-11"]);
+    ready_to_submit(&desk, CODE);
     ok(&desk, &["project", "submit", CODE]);
     sync(&desk);
     let (code, _) =
@@ -204,6 +209,50 @@ fn the_provinces_facts_reach_a_desk_through_the_normal_pull() {
     // The desk goes on from the province's decision with its own state machine.
     let (code, _) = err(&desk, &["project", "approve", CODE]);
     assert_eq!(code, "INVALID_TRANSITION", "approved once");
+
+    // A decision the desk also recorded itself meanwhile (an officer typed what a phone call
+    // said): both reach every copy, the later clock wins and the other is in the conflict log.
+    const CODE2: &str = "2026-04-08-187(国)";
+    admin(&[
+        "approve-project",
+        "--code",
+        CODE2,
+        "--year",
+        "2026",
+        "--name",
+        "卒中急救",
+        "--credits",
+        "5",
+        "--hours",
+        "15",
+    ]);
+    sync(&desk);
+    ok(&desk, &["project", "create", "--approved", CODE2, "--venue", "学术报告厅"]);
+    ready_to_submit(&desk, CODE2);
+    ok(&desk, &["project", "submit", CODE2]);
+    sync(&desk);
+    admin(&["review-decision", "--project", CODE2, "--decision", "rejected", "--reason", "课程安排不完整"]);
+    ok(&desk, &["project", "approve", CODE2]);
+    let report = sync(&desk);
+    assert!(report["conflicts"].as_i64().unwrap() >= 1, "{report}");
+    let conflicts = ok(&desk, &["sync", "conflicts"]);
+    let c = conflicts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "state")
+        .unwrap_or_else(|| panic!("{conflicts}"));
+    let pair = [c["winner"].as_str().unwrap(), c["loser"].as_str().unwrap()];
+    assert!(pair.contains(&"approved") && pair.contains(&"rejected"), "{c}");
+    let state = ok(&desk, &["project", "show", CODE2])["project"]["state"].clone();
+    assert_eq!(state.as_str(), Some(pair[0]), "the desk shows the winner");
+    assert_eq!(
+        ok(&desk, &["sync", "status"])["state_hash"].as_str().unwrap(),
+        hub_hash(&url, &token),
+        "desk and hub agree after the conflict"
+    );
+    let resolved = c["id"].as_i64().unwrap().to_string();
+    ok(&desk, &["sync", "resolve", &resolved]);
 
     // 3. A remote credit for the person known by ID number: read-only, posted once.
     let (code, _) = err(
