@@ -40,6 +40,18 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 ";
 
+/// Any number; holds the table creation of two hub processes' first submissions apart.
+const PG_SCHEMA_LOCK: i64 = 0x0063_6d65_7375_626d;
+
+/// Creates the PostgreSQL tables if needed, under an advisory lock (concurrent `CREATE TABLE IF
+/// NOT EXISTS` can collide in the catalogue).
+fn pg_schema(client: &mut postgres::Client) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_SCHEMA_LOCK])?;
+    tx.batch_execute(PG_SCHEMA)?;
+    tx.commit()
+}
+
 /// What may be submitted.
 pub const KINDS: &[&str] = &["attendance", "credits", "execution_report"];
 
@@ -151,7 +163,7 @@ impl HubStore {
             }
             HubStore::Postgres(p) => {
                 let client = p.client_mut();
-                client.batch_execute(PG_SCHEMA)?;
+                pg_schema(client)?;
                 let mut tx = client.transaction()?;
                 tx.execute(
                     "INSERT INTO submitter(space_id, site_id) VALUES ('default', $1) ON CONFLICT DO NOTHING",
@@ -221,7 +233,7 @@ impl HubStore {
             }
             HubStore::Postgres(p) => {
                 let client = p.client_mut();
-                client.batch_execute(PG_SCHEMA)?;
+                pg_schema(client)?;
                 client
                     .query(
                         "SELECT event_id, site_id, kind, payload_sha256, received_at_ms FROM submissions
