@@ -77,8 +77,20 @@ impl HubStore {
         self.revoke(PROVINCE_SITE, &now)
     }
 
-    /// Logs `make(merged data)`'s fact as the province's next op.
+    /// Logs `make(merged data)`'s fact as the province's next op. Provincial posts are taken one
+    /// at a time across processes (see [`ProvinceLock`]): two posts numbering the same `site_seq`
+    /// would look like a copied desk and quarantine the province.
     pub fn post_fact(
+        &mut self,
+        make: impl FnOnce(&Replica) -> Result<Fact, CoreError>,
+    ) -> Result<Posted, ProvinceError> {
+        let lock = ProvinceLock::take(self)?;
+        let posted = self.post_fact_locked(make);
+        lock.release(self)?;
+        posted
+    }
+
+    fn post_fact_locked(
         &mut self,
         make: impl FnOnce(&Replica) -> Result<Fact, CoreError>,
     ) -> Result<Posted, ProvinceError> {
@@ -108,6 +120,56 @@ impl HubStore {
                 other => Err(ProvinceError::NotLogged(format!("{other:?}"))),
             },
             other => Err(ProvinceError::NotLogged(format!("{other:?}"))),
+        }
+    }
+}
+
+/// Holds other processes' provincial posts off: an exclusive lock on `<hub.db>.province.lock`
+/// (SQLite), or a session advisory lock (PostgreSQL, where several hub processes share a space).
+enum ProvinceLock {
+    File(std::fs::File),
+    Advisory,
+}
+
+/// Any number: the PostgreSQL advisory lock of provincial posts.
+const PROVINCE_PG_LOCK: i64 = 0x0063_6d65_7072_6f76;
+
+impl ProvinceLock {
+    fn take(store: &mut HubStore) -> Result<ProvinceLock, ProvinceError> {
+        let io = |e: std::io::Error| ProvinceError::NotLogged(format!("province lock: {e}"));
+        match store {
+            HubStore::Sqlite(s) => {
+                let db = s.conn_mut().path().unwrap_or_default().to_string();
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(format!("{db}.province.lock"))
+                    .map_err(io)?;
+                file.lock().map_err(io)?;
+                Ok(ProvinceLock::File(file))
+            }
+            HubStore::Postgres(p) => {
+                p.client_mut()
+                    .execute("SELECT pg_advisory_lock($1)", &[&PROVINCE_PG_LOCK])
+                    .map_err(HubError::from)?;
+                Ok(ProvinceLock::Advisory)
+            }
+        }
+    }
+
+    fn release(self, store: &mut HubStore) -> Result<(), ProvinceError> {
+        match (self, store) {
+            (ProvinceLock::File(file), _) => {
+                file.unlock().map_err(|e| ProvinceError::NotLogged(format!("province lock: {e}")))
+            }
+            (ProvinceLock::Advisory, HubStore::Postgres(p)) => {
+                p.client_mut()
+                    .execute("SELECT pg_advisory_unlock($1)", &[&PROVINCE_PG_LOCK])
+                    .map_err(HubError::from)?;
+                Ok(())
+            }
+            (ProvinceLock::Advisory, HubStore::Sqlite(_)) => Ok(()),
         }
     }
 }

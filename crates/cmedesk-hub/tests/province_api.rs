@@ -213,3 +213,57 @@ fn provincial_paths_on_postgres() {
     let url = pg.url("postgres");
     scenario(&["--postgres", &url], || HubStore::open_postgres(&url).unwrap());
 }
+
+/// Provincial posts from several admin processes at once: each gets the next `site_seq` (never
+/// two with one number, which would quarantine the province as a copied desk).
+fn concurrent_posts(storage: &[&str], open: impl Fn() -> HubStore) {
+    let storage: Vec<String> = storage.iter().map(|s| s.to_string()).collect();
+    let workers: Vec<_> = (0..3)
+        .map(|w| {
+            let storage = storage.clone();
+            std::thread::spawn(move || {
+                let storage: Vec<&str> = storage.iter().map(String::as_str).collect();
+                for i in 0..5 {
+                    let code = format!("2026-10-0{w}-00{i}(省)");
+                    let (done, out) = admin(
+                        &storage,
+                        &[
+                            "approve-project",
+                            "--code",
+                            &code,
+                            "--year",
+                            "2026",
+                            "--name",
+                            "并发",
+                            "--credits",
+                            "1",
+                            "--hours",
+                            "6",
+                        ],
+                    );
+                    assert!(done, "{code}: {out}");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let mut store = open();
+    let province = store.desks().unwrap().into_iter().find(|d| d.site_id == "province").unwrap();
+    assert_eq!((province.acked_through, province.quarantined_at_site_seq), (15, None));
+    assert_eq!(store.head().unwrap(), 15);
+    assert_eq!(cmedesk_hub::province::approved_projects(store.replica().unwrap()).len(), 15);
+}
+
+#[test]
+fn concurrent_provincial_posts_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let path = db.to_str().unwrap().to_string();
+    concurrent_posts(&["--db", &path], || HubStore::open(&db).unwrap());
+    if let Some(pg) = PgCluster::start(&[]) {
+        let url = pg.url("postgres");
+        concurrent_posts(&["--postgres", &url], || HubStore::open_postgres(&url).unwrap());
+    }
+}
