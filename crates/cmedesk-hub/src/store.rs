@@ -12,7 +12,7 @@ use cmedesk_core::sync::{
     LogEntry, Op, OpResult, PullReply, PushReply, PushRequest, Replica,
     hub::{PushDecision, decide, settle},
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -266,21 +266,28 @@ impl SqliteStore {
     /// Opens (creating if needed) the hub database and rebuilds the merged data from the log.
     pub fn open(path: &Path) -> Result<SqliteStore, HubError> {
         let conn = Connection::open(path)?;
+        // Other processes write the file too (`cmedesk-hub admin`, a second server): wait for
+        // their short transactions instead of failing with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)?;
+        // One writer at a time from the start: two processes opening a new file must not both
+        // decide a column is missing (check, then add) or upgrade a read to a write (busy).
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
         for (table, column, decl) in ADDED_COLUMNS {
-            let has: bool = conn.query_row(
+            let has: bool = tx.query_row(
                 &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
                 [column],
                 |r| r.get(0),
             )?;
             if !has {
-                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
             }
         }
-        conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        tx.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        tx.commit()?;
         let mut store = SqliteStore { conn, replica: Replica::new(), epoch: 0, head: 0, pruned_through: 0 };
         store.reload()?;
         Ok(store)
