@@ -98,9 +98,9 @@ export default function App() {
           {current === "attendance" && <AttendancePage />}
           {current === "grant" && <GrantPage onChanged={changed} />}
           {current === "manual_credit" && <ManualCreditPage onChanged={changed} />}
-          {current === "credit_review" && <CreditReviewPage onChanged={changed} changes={changes} />}
-          {current === "compliance" && <CompliancePage changes={changes} />}
-          {current === "person_credits" && <PersonCreditsPage changes={changes} />}
+          {current === "credit_review" && <CreditReviewPage onChanged={changed} changes={changes} role={operator.role} />}
+          {current === "compliance" && <CompliancePage changes={changes} role={operator.role} />}
+          {current === "person_credits" && <PersonCreditsPage changes={changes} role={operator.role} />}
           {current === "sync" && <SyncPage onChanged={changed} canConfigure={operator.role === "admin"} />}
           {current === "import" && <ImportPage onChanged={changed} />}
           {current === "export" && <ExportPage />}

@@ -28,7 +28,100 @@ fn templates_list_names_all_eight() {
     );
     let importable: Vec<bool> =
         v["templates"].as_array().unwrap().iter().map(|t| t["importable"].as_bool().unwrap()).collect();
-    assert_eq!(importable, [true, true, false, false, false, false, false, false]);
+    assert_eq!(importable, [true, true, false, false, false, false, true, false]);
+    let remote = &v["templates"][6];
+    assert_eq!(
+        (remote["name"].as_str(), remote["needs_project"].as_bool()),
+        (Some("remote-learning"), Some(true))
+    );
+    assert!(v["templates"][2]["import_note"].as_str().unwrap().contains("不能导入"));
+}
+
+/// `cmedesk import remote-learning FILE --project CODE [--dry-run] --json` on the demo hospital:
+/// the dry run names who would get credits (ID numbers masked), the import stores them once.
+#[test]
+fn remote_learning_import_for_a_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.db");
+    ok(&demo, &["demo", "--staff", "20"]);
+    let projects = ok(&demo, &["project", "list"]);
+    let code = projects["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .find(|c| ok(&demo, &["project", "show", c])["project"]["exam_required"] == false)
+        .expect("a project without exam");
+    let show = ok(&demo, &["project", "show", &code]);
+    let courses: Vec<&str> =
+        show["courses"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
+    let staff = ok(&demo, &["staff", "list", "--show-full-id"]);
+    let person = |i: usize| {
+        (staff["staff"][i]["name"].as_str().unwrap(), staff["staff"][i]["id_number"].as_str().unwrap())
+    };
+    let (done, short) = (person(0), person(1));
+    let mut rows = Vec::new();
+    for c in &courses {
+        rows.push(serde_json::json!([
+            "华西云课堂",
+            done.0,
+            done.1,
+            code,
+            c,
+            "点播",
+            30,
+            null,
+            null,
+            null,
+            null
+        ]));
+        rows.push(serde_json::json!([
+            "华西云课堂",
+            short.0,
+            short.1,
+            code,
+            c,
+            "点播",
+            10,
+            null,
+            null,
+            null,
+            null
+        ]));
+    }
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        serde_json::json!({
+            "sheet": "学习记录", "title": "远程学习记录",
+            "header": ["平台", "姓名", "身份证号", "项目编号", "课程名称", "学习方式", "学习时长(分钟)", "签到", "签退", "考试通过", "学习日期"],
+            "rows": rows,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let file = dir.path().join("remote.xlsx");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cmedesk-sheets/tests/support/write_rows.py");
+    assert!(
+        std::process::Command::new("python3").arg(script).arg(&spec).arg(&file).status().unwrap().success()
+    );
+    let f = file.to_str().unwrap();
+    let (code_missing, _) = err(&demo, &["import", "remote-learning", f, "--dry-run"]);
+    assert_eq!(code_missing, "PROJECT_REQUIRED");
+    let dry = ok(&demo, &["import", "remote-learning", f, "--project", &code, "--dry-run"]);
+    assert_eq!(dry["remote"]["credited"][0]["name"], done.0);
+    let masked = dry["remote"]["credited"][0]["id_number"].as_str().unwrap();
+    assert!(masked.contains('*') && masked != done.1, "masked without --show-full-id: {masked}");
+    assert_eq!(dry["remote"]["not_credited"][0]["name"], short.0);
+    assert!(dry["remote"]["not_credited"][0]["reasons"][0].as_str().unwrap().contains("不足30分钟"));
+    assert!(dry["remote"]["saved"].is_null());
+    let done_import = ok(&demo, &["import", "remote-learning", f, "--project", &code]);
+    assert_eq!(done_import["remote"]["saved"]["inserted"], 1);
+    let again = ok(&demo, &["import", "remote-learning", f, "--project", &code]);
+    assert_eq!(
+        (again["remote"]["saved"]["inserted"].as_u64(), again["remote"]["saved"]["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
 }
 
 #[test]
@@ -103,8 +196,10 @@ fn refusals_are_json_errors() {
     let (code, v) = run(&db, &["import", "staff-roster", dir.path().join("missing.xlsx").to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("SHEET_READ")));
     let out = dir.path().join("c.xlsx");
-    let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
+    let (code, v) = run(&db, &["export", "attendance-detail", "--out", out.to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("TEMPLATE_NOT_EXPORTABLE")));
+    let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("YEAR_REQUIRED")));
 }
 
 /// Writes an approved list whose code column is headed `项目代码`, a header the template does

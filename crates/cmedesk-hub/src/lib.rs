@@ -49,6 +49,7 @@ pub fn router(store: HubStore, admin_token: Option<&str>) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/status", get(status))
+        .route("/v1/snapshot", get(snapshot))
         .route("/v1/approved-projects", get(approved_projects))
         .route("/v1/review-decisions", get(review_decisions))
         .route("/v1/remote-credits", get(remote_credits))
@@ -190,6 +191,19 @@ async fn pull(
     })
     .await?;
     Ok(Json(reply).into_response())
+}
+
+/// The merged data at the head (`GET /v1/snapshot`) for a desk whose cursor the log cannot
+/// continue. Built and serialised off the async threads in one consistent read; sent as one
+/// JSON body (a 10,000-person hospital is a few tens of MB).
+async fn snapshot(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers).await?;
+    let body = with_store(&state, move |s| {
+        let snap = s.snapshot()?;
+        serde_json::to_vec(&snap).map_err(internal)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn status(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@
 //! to date from the log on demand, in log order, so every hub process computes the same hash.
 
 use cmedesk_core::sync::{
-    LogEntry, Op, OpBody, OpResult, Outcome, PullReply, PushReply, PushRequest, Replica,
+    LogEntry, Op, OpBody, OpResult, Outcome, PullReply, PushReply, PushRequest, Replica, Snapshot,
     hub::{PushDecision, decide},
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -278,6 +278,50 @@ impl PgStore {
             Some(expected) if results.is_empty() => Ok(PushReply::Gap { epoch, expected }),
             _ => Ok(PushReply::Accepted { epoch, acked_through: acked, results }),
         }
+    }
+
+    /// The merged data at the head, from one repeatable-read transaction: the epoch, the base
+    /// (if another process pruned past this copy) and the log entries since this copy's head are
+    /// all read at one instant, so the data matches the `server_seq` it names.
+    pub fn snapshot(&mut self) -> Result<Snapshot, HubError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let epoch = epoch_tx(&mut tx)?;
+        let pruned: i64 = match tx
+            .query_opt("SELECT value FROM hub_meta WHERE key = 'pruned_through'", &[])?
+            .map(|r| r.get::<_, String>(0))
+        {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| HubError::Corrupt(format!("pruned_through {t:?}")))?,
+        };
+        if pruned > self.replica_head {
+            let base: Option<String> =
+                tx.query_opt("SELECT value FROM hub_meta WHERE key = 'base'", &[])?.map(|r| r.get(0));
+            let (through, replica) = retention::read_base(Some(pruned.to_string()), base)?;
+            self.replica = replica;
+            self.replica_head = through;
+        }
+        let head: i64 = tx.query_one("SELECT head FROM spaces WHERE space_id = 'default'", &[])?.get(0);
+        let rows = tx.query(
+            "SELECT server_seq, op FROM log WHERE server_seq > $1 AND server_seq <= $2 ORDER BY server_seq",
+            &[&self.replica_head, &head],
+        )?;
+        for row in rows {
+            let seq: i64 = row.get(0);
+            if seq != self.replica_head + 1 {
+                break; // not committed yet (only possible with the naive sequence)
+            }
+            let op: Op = serde_json::from_str(row.get::<_, &str>(1))
+                .map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+            self.replica.apply(&op);
+            self.replica_head = seq;
+        }
+        tx.commit()?;
+        Ok(self.replica.snapshot_at(epoch, self.replica_head))
     }
 
     /// The consecutive log entries after `after`, at most `limit`, with the head, from one

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use cmedesk_core::sync::{
-    LogEntry, Op, OpResult, PullReply, PushReply, PushRequest, Replica,
+    LogEntry, Op, OpResult, PullReply, PushReply, PushRequest, Replica, Snapshot,
     hub::{PushDecision, decide, settle},
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -179,6 +179,20 @@ impl HubStore {
                 s.pull(after, limit)
             }
             HubStore::Postgres(p) => p.pull(after, limit),
+        }
+    }
+
+    /// The merged data at the head with its epoch and `server_seq`, read consistently (one
+    /// transaction on PostgreSQL; under the one connection's lock on SQLite, where this process
+    /// is the only writer of the log): `GET /v1/snapshot`.
+    pub fn snapshot(&mut self) -> Result<Snapshot, HubError> {
+        match self {
+            HubStore::Sqlite(s) => {
+                // Entries another process logged (the province's) belong in the snapshot too.
+                s.catch_up()?;
+                Ok(s.replica.snapshot_at(s.epoch, s.head))
+            }
+            HubStore::Postgres(p) => p.snapshot(),
         }
     }
 

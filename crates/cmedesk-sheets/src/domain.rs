@@ -257,7 +257,7 @@ pub fn approved_inputs(
     Ok(out)
 }
 
-fn text(s: Option<&str>) -> Value {
+pub(crate) fn text(s: Option<&str>) -> Value {
     match s {
         Some(s) if !s.is_empty() => Value::Text(s.to_string()),
         _ => Value::Empty,
@@ -265,7 +265,7 @@ fn text(s: Option<&str>) -> Value {
 }
 
 /// Builds a row in template column order from (field, value) pairs.
-fn row_of(template: &Template, pairs: Vec<(&str, Value)>) -> Vec<Value> {
+pub(crate) fn row_of(template: &Template, pairs: Vec<(&str, Value)>) -> Vec<Value> {
     let mut row = vec![Value::Empty; template.columns.len()];
     for (field, v) in pairs {
         if let Some((i, _)) = template.column(field) {

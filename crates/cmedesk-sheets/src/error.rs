@@ -18,7 +18,11 @@ pub enum SheetsError {
     #[error("header row {row} lacks required columns: {missing}")]
     MissingColumns { row: u32, missing: String },
     #[error("template {template} has no import target in the core yet")]
-    NotImportable { template: String },
+    NotImportable { template: String, note: Option<String> },
+    #[error("template {template} is imported for a project: name it")]
+    ProjectRequired { template: String },
+    #[error("template {template} is exported for one CME year: name it")]
+    YearRequired { template: String },
     #[error("template {template} has no export source in the core yet")]
     NotExportable { template: String },
     #[error("{rows} rows exceed the sheet limit of {limit}")]
@@ -48,6 +52,8 @@ impl SheetsError {
             SheetsError::HeaderNotFound { .. } => "HEADER_NOT_FOUND",
             SheetsError::MissingColumns { .. } => "MISSING_COLUMNS",
             SheetsError::NotImportable { .. } => "TEMPLATE_NOT_IMPORTABLE",
+            SheetsError::ProjectRequired { .. } => "PROJECT_REQUIRED",
+            SheetsError::YearRequired { .. } => "YEAR_REQUIRED",
             SheetsError::NotExportable { .. } => "TEMPLATE_NOT_EXPORTABLE",
             SheetsError::TooManyRows { .. } => "TOO_MANY_ROWS",
             SheetsError::RowsRejected { .. } => "ROWS_REJECTED",
@@ -77,9 +83,14 @@ impl SheetsError {
             SheetsError::MissingColumns { row, missing } => {
                 format!("第{row}行表头缺少必填列：{missing}")
             }
-            SheetsError::NotImportable { template } => {
+            SheetsError::NotImportable { note: Some(note), .. } => note.clone(),
+            SheetsError::NotImportable { template, note: None } => {
                 format!("模板 {template} 暂不能导入（核心尚无对应数据），只能检查（--dry-run）")
             }
+            SheetsError::ProjectRequired { template } => {
+                format!("模板 {template} 须指定项目（学习记录按项目判断是否学完）")
+            }
+            SheetsError::YearRequired { template } => format!("模板 {template} 按年度导出：请指定年度"),
             SheetsError::NotExportable { template } => {
                 format!("模板 {template} 暂不能导出（核心尚无对应数据）")
             }

@@ -4,13 +4,19 @@
 
 use std::path::Path;
 
-use cmedesk_core::{Actor, CoreError, Desk, Permission, approved_projects, staff};
+use cmedesk_core::{
+    Actor, CoreError, Desk, Permission, approved_projects,
+    credits::{remote_project, store as credit_store},
+    rules::RuleBook,
+    staff,
+};
 use serde::Serialize;
 
 use crate::{
     domain,
     error::{Result, SheetsError},
     read::{self, MappedColumn, Parsed, ReadOptions, Rejection, Warning},
+    remote::{self, RemoteSummary},
     report,
     template::{Target, Template},
 };
@@ -22,6 +28,8 @@ pub struct ImportOptions {
     /// Write the error report (a copy of the sheet with 错误原因) here when rows are rejected.
     pub report: Option<std::path::PathBuf>,
     pub read: ReadOptions,
+    /// The hosted project (id or code) the rows are for: remote-learning imports.
+    pub project: Option<String>,
 }
 
 /// What an import did, or would do.
@@ -45,6 +53,8 @@ pub struct ImportReport {
     pub warnings: Vec<Warning>,
     /// Where the error report was written, if it was.
     pub report: Option<String>,
+    /// Remote learning: who gets credits and why not for the others (when no row was rejected).
+    pub remote: Option<RemoteSummary>,
 }
 
 impl ImportReport {
@@ -94,7 +104,11 @@ pub fn import(
         actor.require(match target {
             Target::Staff => Permission::EditRoster,
             Target::ApprovedProject => Permission::EditProjects,
+            Target::RemoteLearning => Permission::GrantCredits,
         })?;
+    }
+    if template.needs_project() && opts.project.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        return Err(SheetsError::ProjectRequired { template: template.name.clone() });
     }
     // Headers mapped before are read the same way; a mapping given now wins over a remembered one.
     let mut header_map = crate::mappings::remembered(desk, template)?;
@@ -105,7 +119,10 @@ pub fn import(
     let opts = &ImportOptions { read: ReadOptions { header_map, ..opts.read.clone() }, ..opts.clone() };
     let Some(target) = template.target else {
         if !opts.dry_run {
-            return Err(SheetsError::NotImportable { template: template.name.clone() });
+            return Err(SheetsError::NotImportable {
+                template: template.name.clone(),
+                note: template.import_note.clone(),
+            });
         }
         // Definition-only templates can still be checked.
         let sheet = read::open(path)?;
@@ -113,6 +130,9 @@ pub fn import(
         let ready = parsed.records.len();
         return finish(&sheet, &mut parsed, opts, ready, 0);
     };
+    if target == Target::RemoteLearning {
+        return import_remote(desk, actor, template, path, opts, progress);
+    }
     let sheet = read::open(path)?;
     let (mut parsed, imported) = match target {
         Target::Staff => {
@@ -146,9 +166,61 @@ pub fn import(
             )?;
             (parsed, imported)
         }
+        Target::RemoteLearning => unreachable!("handled above"),
     };
     let ready = parsed.records.len();
     finish(&sheet, &mut parsed, opts, ready, imported)
+}
+
+/// Remote learning for one hosted project: every row checked, then the core judges completion
+/// per platform; a dry run shows that decision, an import records it (all credits or none).
+fn import_remote(
+    desk: &mut Desk,
+    actor: &Actor,
+    template: &Template,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let book = RuleBook::embedded().map_err(CoreError::from)?;
+    let reference = opts.project.as_deref().unwrap_or_default();
+    // The project is checked before the file is read: a wrong code is one error, not every row.
+    let (project, policy) = remote_project::remote_project(desk, &book, reference)?;
+    let sheet = read::open(path)?;
+    let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
+    let inputs = remote::remote_inputs(desk, template, &project, &mut parsed)?;
+    let ready = parsed.records.len();
+    if !parsed.rejected.is_empty() {
+        return finish(&sheet, &mut parsed, opts, ready, 0);
+    }
+    let (outcome, saved) = if opts.dry_run {
+        let o = remote_project::preview_remote(
+            desk,
+            actor,
+            &book,
+            &project,
+            &inputs.records,
+            &inputs.exams,
+            &policy,
+        )?;
+        (o, None)
+    } else {
+        let r = credit_store::import_remote(
+            desk,
+            actor,
+            &book,
+            &project,
+            &inputs.records,
+            &inputs.exams,
+            &policy,
+        )?;
+        (r.outcome, Some(r.saved))
+    };
+    let summary = remote::summary(&project, &outcome, &inputs.people, saved);
+    let imported = if opts.dry_run { 0 } else { ready };
+    let mut report = finish(&sheet, &mut parsed, opts, ready, imported)?;
+    report.remote = Some(summary);
+    Ok(report)
 }
 
 /// Maps a batch refusal back to its sheet row; other core errors (permissions, the database)
@@ -206,5 +278,6 @@ fn finish(
         rejected: parsed.rejected.clone(),
         warnings: parsed.warnings.clone(),
         report,
+        remote: None,
     })
 }

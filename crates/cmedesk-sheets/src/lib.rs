@@ -10,7 +10,9 @@ pub mod export;
 pub mod import;
 pub mod mappings;
 pub mod read;
+pub mod remote;
 pub mod report;
+pub mod reports;
 pub mod template;
 pub mod value;
 pub mod wizard;
@@ -24,7 +26,8 @@ pub use value::Value;
 
 /// True when [`export`] can fill `template` from the desk today.
 pub fn exportable(template: &Template) -> bool {
-    template.target.is_some() || template.name == "credit-list"
+    matches!(template.target, Some(template::Target::Staff | template::Target::ApprovedProject))
+        || matches!(template.name.as_str(), "credit-list" | "compliance-report" | "annual-review")
 }
 
 /// Exports `template` from the desk to `path`; `year` filters the approved list and the credit
@@ -50,7 +53,9 @@ fn export_rows(
         (Some(template::Target::Staff), _) => domain::staff_rows(desk, template, department)?,
         (Some(template::Target::ApprovedProject), _) => domain::approved_rows(desk, template, year)?,
         (None, "credit-list") => domain::credit_rows(desk, template, year, department)?,
-        (None, _) => {
+        (None, "compliance-report") => reports::compliance_rows(desk, template, year, department)?,
+        (None, "annual-review") => reports::annual_review_rows(desk, template, year, department)?,
+        (Some(template::Target::RemoteLearning) | None, _) => {
             return Err(SheetsError::NotExportable { template: template.name.clone() });
         }
     })

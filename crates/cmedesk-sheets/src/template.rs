@@ -117,6 +117,8 @@ impl Column {
 pub enum Target {
     Staff,
     ApprovedProject,
+    /// Learning records judged for one hosted project's credits (the import names the project).
+    RemoteLearning,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -130,6 +132,10 @@ pub struct Template {
     /// The core entity rows are committed to; `None` for definition-only templates.
     #[serde(default)]
     pub target: Option<Target>,
+    /// Why a template without a target is not imported, for the wizard (Chinese).
+    #[serde(default)]
+    #[ts(optional)]
+    pub import_note: Option<String>,
     pub columns: Vec<Column>,
 }
 
@@ -147,6 +153,16 @@ impl Template {
                 known: SOURCES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
             })?;
         parse(n, src)
+    }
+
+    /// Rows are committed to the desk (otherwise only checked).
+    pub fn importable(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// The import needs the project the rows are for (remote learning).
+    pub fn needs_project(&self) -> bool {
+        self.target == Some(Target::RemoteLearning)
     }
 
     pub fn column(&self, field: &str) -> Option<(usize, &Column)> {

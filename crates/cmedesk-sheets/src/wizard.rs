@@ -45,6 +45,10 @@ pub struct WizardPreview {
     pub detected: bool,
     /// The template's rows can be committed to the desk (otherwise only checked).
     pub importable: bool,
+    /// The import needs the hosted project the rows are for (remote learning): a picker step.
+    pub needs_project: bool,
+    /// Why the template is only checked, when it says (credit list), in Chinese.
+    pub import_note: Option<String>,
     pub sheet: String,
     /// The first rows of the sheet as text, from its first row with data.
     pub head: Vec<Vec<String>>,
@@ -107,6 +111,8 @@ pub fn preview(
         template_title: None,
         detected,
         importable: false,
+        needs_project: false,
+        import_note: None,
         sheet: sheet.name.clone(),
         head: text,
         head_first_row,
@@ -132,7 +138,9 @@ pub fn preview(
     let opts = ReadOptions { header_map: map, progress_every: 0 };
     out.template = Some(t.name.clone());
     out.template_title = Some(t.title.clone());
-    out.importable = t.target.is_some();
+    out.importable = t.importable();
+    out.needs_project = t.needs_project();
+    out.import_note = t.import_note.clone();
     out.fields = t
         .columns
         .iter()

@@ -204,12 +204,16 @@ fn large_export_streams_in_constant_memory_and_reads_back() {
 fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let (d, _) = hospital_desk(5);
     let dir = tempfile::tempdir().unwrap();
-    for name in
-        ["annual-review", "attendance-detail", "compliance-report", "remote-learning", "remote-credit-upload"]
-    {
+    for name in ["attendance-detail", "remote-learning", "remote-credit-upload"] {
         let t = Template::get(name).unwrap();
         let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
         assert_eq!(e.code(), "TEMPLATE_NOT_EXPORTABLE", "{name}");
+    }
+    // The compliance reports are exported for one CME year (tests/reports.rs).
+    for name in ["annual-review", "compliance-report"] {
+        let t = Template::get(name).unwrap();
+        let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
+        assert_eq!(e.code(), "YEAR_REQUIRED", "{name}");
     }
     let t = Template::get("compliance-report").unwrap();
     let too_many = vec![Vec::new(); cmedesk_sheets::export::XLSX_MAX_DATA_ROWS + 1];

@@ -16,7 +16,7 @@ use std::{
 
 use cmedesk_core::{
     Desk, outbox,
-    sync::{conflicts, outbox_ops},
+    sync::{conflicts, outbox_ops, resync},
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -65,6 +65,8 @@ pub struct LoopStatus {
     pub last_error_code: Option<String>,
     /// How long the last round took.
     pub last_round_ms: u64,
+    /// When this desk last started again from the server's snapshot (已从服务器重新同步), if ever.
+    pub last_resync: Option<String>,
 }
 
 /// Called on the loop's thread after every round.
@@ -212,6 +214,7 @@ async fn run(
         // The status bar's counts, and the state stored with the desk for the next start.
         let pending = outbox::pending_count(&desk).unwrap_or(-1);
         let open_conflicts = conflicts::open_count(&desk).unwrap_or(-1);
+        let last_resync = resync::last_resync(&desk).ok().flatten().map(|r| r.at);
         let (state, error) = match &result {
             Ok(_) => ("online", String::new()),
             Err(ClientError::Transport(e)) => ("offline", e.clone()),
@@ -228,6 +231,7 @@ async fn run(
             st.last_round_ms = elapsed;
             st.pending = pending;
             st.open_conflicts = open_conflicts;
+            st.last_resync = last_resync;
             let pause = match &result {
                 Ok(_) => {
                     backoff.reset();

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use cmedesk_core::{
     CoreError, Desk,
-    sync::{DeskSync, Outcome, PullReply, PushReply, PushRequest, SyncError, outbox_ops, pull_apply},
+    sync::{
+        DeskSync, Outcome, PullReply, PushReply, PushRequest, Snapshot, SyncError, outbox_ops, pull_apply,
+        resync::{self, ResyncApplied},
+    },
 };
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +52,7 @@ impl ClientError {
         match self {
             ClientError::Transport(_) | ClientError::BadResponse { .. } => true,
             ClientError::Server { status, .. } => *status >= 500,
-            ClientError::Protocol(e) => e.code() == "SYNC_CURSOR_GAP",
+            ClientError::Protocol(e) => matches!(e.code(), "SYNC_CURSOR_GAP" | "SYNC_SNAPSHOT_MISMATCH"),
             ClientError::Desk(_) => false,
         }
     }
@@ -170,6 +173,11 @@ impl Client {
         self.send(http, &[]).await
     }
 
+    /// The server's merged data at its head (`GET /v1/snapshot`), to start again from.
+    pub async fn snapshot(&self) -> Result<Snapshot, ClientError> {
+        self.send(self.http.get(format!("{}/v1/snapshot", self.base)), &[]).await
+    }
+
     pub async fn status(&self) -> Result<HubStatus, ClientError> {
         self.send(self.http.get(format!("{}/v1/status", self.base)), &[]).await
     }
@@ -224,6 +232,13 @@ pub struct SyncReport {
     pub acked_through: i64,
     pub epoch: Option<u64>,
     pub retries: u32,
+    /// The log before this desk's cursor was pruned: the desk started again from the server's
+    /// snapshot in this round (已从服务器重新同步).
+    #[serde(default)]
+    pub resynced: bool,
+    /// What the resync applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resync: Option<ResyncApplied>,
 }
 
 /// Settings of a sync round.
@@ -460,7 +475,20 @@ pub async fn sync_desk(
     let mut report = SyncReport::default();
     for _ in 0..3 {
         let pushed = push_desk(client, desk, opts, now).await?;
-        let pulled = pull_desk(client, desk, opts, now).await?;
+        let pulled = match pull_desk(client, desk, opts, now).await {
+            Err(e) if e.code() == "RESYNC_NEEDED" => {
+                let (again, applied) = resync_desk(client, desk, opts, now).await?;
+                report.pushed += again.pushed;
+                report.duplicates += again.duplicates;
+                report.rejected += again.rejected;
+                report.retries += again.retries;
+                report.resynced = true;
+                report.resync = Some(applied);
+                // Normal pulls continue from the snapshot's position.
+                pull_desk(client, desk, opts, now).await?
+            }
+            other => other?,
+        };
         report.pushed += pushed.pushed;
         report.duplicates += pushed.duplicates;
         report.rejected += pushed.rejected;
@@ -479,6 +507,40 @@ pub async fn sync_desk(
     Ok(report)
 }
 
+/// Starts a desk again from the server's snapshot after `410 RESYNC_NEEDED`: first pushes every
+/// op not yet pushed (its own work is in the snapshot, never lost), then fetches the snapshot and
+/// applies it in one transaction ([`resync::apply_snapshot`]); a cut or garbled snapshot (its data
+/// hash differs) is fetched again.
+pub async fn resync_desk(
+    client: &Client,
+    desk: &Desk,
+    opts: &SyncOptions,
+    now: &str,
+) -> Result<(SyncReport, ResyncApplied), ClientError> {
+    let pushed = push_desk(client, desk, opts, now).await?;
+    let mut backoff = Backoff::new(opts.backoff_base, opts.backoff_max, now.len() as u64 + 13);
+    let mut failures = 0;
+    loop {
+        let step = match client.snapshot().await {
+            Ok(snap) => resync::apply_snapshot(desk, &snap, now).map_err(|e| match e {
+                pull_apply::PullError::Protocol(p) => ClientError::Protocol(p),
+                pull_apply::PullError::Desk(d) => ClientError::Desk(d.to_string()),
+            }),
+            Err(e) => Err(e),
+        };
+        match step {
+            Ok(applied) => return Ok((pushed, applied)),
+            Err(e) => {
+                failures += 1;
+                if !e.is_retryable() || failures >= opts.max_attempts {
+                    return Err(e);
+                }
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+        }
+    }
+}
+
 fn merge(a: SyncReport, b: SyncReport) -> SyncReport {
     SyncReport {
         pushed: a.pushed + b.pushed,
@@ -490,6 +552,8 @@ fn merge(a: SyncReport, b: SyncReport) -> SyncReport {
         acked_through: b.acked_through,
         epoch: b.epoch,
         retries: a.retries + b.retries,
+        resynced: a.resynced || b.resynced,
+        resync: b.resync.or(a.resync),
     }
 }
 

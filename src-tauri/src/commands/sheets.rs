@@ -31,6 +31,10 @@ pub struct TemplateInfo {
     pub description: String,
     pub importable: bool,
     pub exportable: bool,
+    /// The import names the hosted project the rows are for (remote learning).
+    pub needs_project: bool,
+    /// Why the template is only checked, when it says (credit list).
+    pub import_note: Option<String>,
 }
 
 #[tauri::command]
@@ -40,8 +44,10 @@ pub async fn list_sheet_templates(state: State<'_, AppState>) -> ApiResult<Vec<T
             .map_err(api)?
             .into_iter()
             .map(|t| TemplateInfo {
-                importable: t.target.is_some(),
+                importable: t.importable(),
                 exportable: cmedesk_sheets::exportable(&t),
+                needs_project: t.needs_project(),
+                import_note: t.import_note.clone(),
                 name: t.name,
                 title: t.title,
                 description: t.description,
@@ -106,6 +112,7 @@ pub async fn import_sheet(
     dry_run: bool,
     remember: bool,
     report: Option<String>,
+    project: Option<String>,
 ) -> ApiResult<ImportReport> {
     let path = checked_path(&path)?;
     let app2 = app.clone();
@@ -123,6 +130,7 @@ pub async fn import_sheet(
                 dry_run,
                 report: report.filter(|r| !r.trim().is_empty()).map(PathBuf::from),
                 read: ReadOptions { header_map: map.into_iter().collect(), progress_every: 5_000 },
+                project,
             };
             let mut progress = |done: usize, total: usize| {
                 // A lost progress event only delays the bar; the result is what counts.
@@ -138,6 +146,11 @@ pub async fn import_sheet(
             };
             let mut r = cmedesk_sheets::import(desk, actor, &t, &path, &opts, &mut progress).map_err(api)?;
             mask_rows(&mut r.rejected, &mut r.warnings);
+            if let Some(remote) = &mut r.remote {
+                for p in remote.credited.iter_mut().chain(remote.not_credited.iter_mut()) {
+                    p.id_number = privacy::mask_text(&p.id_number);
+                }
+            }
             Ok(r)
         })
     })

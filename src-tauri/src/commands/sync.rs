@@ -35,6 +35,8 @@ pub struct SyncState {
     pub state: String,
     pub last_sync_at: Option<String>,
     pub last_error: Option<String>,
+    /// When the desk last started again from the server's snapshot (已从服务器重新同步).
+    pub last_resync_at: Option<String>,
 }
 
 /// What one 立即同步 round did.
@@ -82,6 +84,7 @@ fn state_of(desk: &Desk) -> ApiResult<SyncState> {
         state,
         last_sync_at,
         last_error,
+        last_resync_at: cmedesk_core::sync::resync::last_resync(desk)?.map(|r| r.at),
     })
 }
 

@@ -78,6 +78,8 @@ const TITLES: Record<string, string> = {
   UNKNOWN_TEMPLATE_FIELD: "模板没有这个字段",
   TEMPLATE_NOT_IMPORTABLE: "此模板暂不能导入",
   TEMPLATE_NOT_EXPORTABLE: "此模板暂不能导出",
+  PROJECT_REQUIRED: "请选择项目",
+  YEAR_REQUIRED: "请指定年度",
   XLS_NOT_WRITTEN: "不能导出为 .xls",
   SHEET_WRITE: "无法写入表格",
   BACKUP_INVALID: "备份校验失败，未恢复",

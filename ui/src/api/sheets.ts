@@ -12,6 +12,10 @@ export interface TemplateInfo {
   description: string;
   importable: boolean;
   exportable: boolean;
+  /** The import names the hosted project the rows are for (remote learning). */
+  needs_project: boolean;
+  /** Why the template is only checked (credit list). */
+  import_note: string | null;
 }
 
 export const listSheetTemplates = () => call<TemplateInfo[]>("list_sheet_templates");
@@ -29,7 +33,9 @@ export const importSheet = (args: {
   dryRun: boolean;
   remember: boolean;
   report?: string | null;
-}) => call<ImportReport>("import_sheet", { report: null, ...args });
+  /** Remote learning: the hosted project's id. */
+  project?: string | null;
+}) => call<ImportReport>("import_sheet", { report: null, project: null, ...args });
 
 export const exportSheet = (args: {
   template: string;

@@ -19,6 +19,8 @@ export interface SyncState {
   state: SyncStateName;
   last_sync_at: string | null;
   last_error: string | null;
+  /** When the desk last started again from the server's snapshot (the log it needed was pruned). */
+  last_resync_at: string | null;
 }
 
 export interface SyncNowResult {
@@ -31,6 +33,8 @@ export interface SyncNowResult {
   acked_through: number;
   epoch: number | null;
   retries: number;
+  /** This round started the desk again from the server's snapshot. */
+  resynced?: boolean;
   millis: number;
 }
 

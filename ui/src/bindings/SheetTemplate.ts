@@ -10,4 +10,8 @@ title: string, description: string,
 /**
  * The core entity rows are committed to; `None` for definition-only templates.
  */
-target: TemplateTarget | null, columns: Array<TemplateColumn>, };
+target: TemplateTarget | null, 
+/**
+ * Why a template without a target is not imported, for the wizard (Chinese).
+ */
+import_note?: string, columns: Array<TemplateColumn>, };

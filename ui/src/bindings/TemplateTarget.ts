@@ -3,4 +3,4 @@
 /**
  * Where a template's imported rows go in the core.
  */
-export type TemplateTarget = "staff" | "approved_project";
+export type TemplateTarget = "staff" | "approved_project" | "remote_learning";

@@ -19,7 +19,15 @@ detected: boolean,
 /**
  * The template's rows can be committed to the desk (otherwise only checked).
  */
-importable: boolean, sheet: string, 
+importable: boolean, 
+/**
+ * The import needs the hosted project the rows are for (remote learning): a picker step.
+ */
+needs_project: boolean, 
+/**
+ * Why the template is only checked, when it says (credit list), in Chinese.
+ */
+import_note: string | null, sheet: string, 
 /**
  * The first rows of the sheet as text, from its first row with data.
  */

@@ -1,7 +1,7 @@
 // The wizard's mapping and error-listing logic: the officer's choice wins over the detected
 // mapping, required fields left unmapped are named, errors read "第N行 列：原因" grouped by row.
 import { describe, expect, it } from "vitest";
-import { chooseField, groupByRow, headerChoices, missingRequired, percent, rejectionText, reportPathFor } from "./importWizard";
+import { chooseField, groupByRow, headerChoices, missingRequired, percent, rejectionText, reportPathFor, canCheck, remoteRows, remoteSummaryText } from "./importWizard";
 
 const fields = [
   { field: "name", header: "姓名", required: true },
@@ -53,5 +53,41 @@ describe("row errors", () => {
     expect(percent(30, 20)).toBe(100);
     expect(reportPathFor("/tmp/名单.xlsx")).toBe("/tmp/名单-错误报告.xlsx");
     expect(reportPathFor("/tmp/a.b/名单")).toBe("/tmp/a.b/名单-错误报告.xlsx");
+  });
+});
+
+describe("remote learning in the wizard", () => {
+  const summary = {
+    project_code: "2026-R-001",
+    project_name: "PRP 康复",
+    credits: 5,
+    credited: [{ name: "张三", id_number: "1101**********002X", platform: "华西云课堂", reasons: [] }],
+    not_credited: [
+      { name: "李四", id_number: "3201**********7765", platform: "华西云课堂", reasons: ["课程「第2讲」累计学习29分钟，不足30分钟"] },
+      { name: "李四", id_number: "3201**********7765", platform: "区域协同平台", reasons: ["课程「第1讲」只有点播记录", "考试未通过（须在同一平台通过）"] },
+      { name: "王五", id_number: "4401**********0011", platform: null, reasons: ["两个平台合起来才学完，平台数据不能合并"] },
+    ],
+    saved: null,
+  };
+  it("needs the project before checking", () => {
+    const p = { parsed: {}, needs_project: true } as unknown as Parameters<typeof canCheck>[0];
+    expect(canCheck(p, null)).toBe(false);
+    expect(canCheck(p, "p-1")).toBe(true);
+    expect(canCheck({ parsed: {}, needs_project: false } as unknown as Parameters<typeof canCheck>[0], null)).toBe(true);
+    expect(canCheck({ parsed: null, needs_project: false } as unknown as Parameters<typeof canCheck>[0], null)).toBe(false);
+    expect(canCheck(null, "p-1")).toBe(false);
+  });
+  it("credited first, then each platform's reasons; a person counted once", () => {
+    const rows = remoteRows(summary);
+    expect(rows.map((r) => [r.name, r.platform, r.credited, r.result])).toEqual([
+      ["张三", "华西云课堂", true, "授予 5 学分"],
+      ["李四", "华西云课堂", false, "课程「第2讲」累计学习29分钟，不足30分钟"],
+      ["李四", "区域协同平台", false, "课程「第1讲」只有点播记录；考试未通过（须在同一平台通过）"],
+      ["王五", "两平台合计", false, "两个平台合起来才学完，平台数据不能合并"],
+    ]);
+    expect(remoteSummaryText(summary)).toBe("项目 2026-R-001 PRP 康复：1人学完（每人 5 学分），2人未学完（检查，未写入）");
+    expect(remoteSummaryText({ ...summary, saved: { inserted: 1, updated: 0, unchanged: 2 } })).toBe(
+      "项目 2026-R-001 PRP 康复：1人学完（每人 5 学分），2人未学完；已记录学分：新增 1 条，已有 2 条",
+    );
   });
 });

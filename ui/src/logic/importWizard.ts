@@ -4,6 +4,8 @@
 import type { MappedColumn } from "../bindings/MappedColumn";
 import type { Rejection } from "../bindings/Rejection";
 import type { WizardField } from "../bindings/WizardField";
+import type { RemoteSummary } from "../bindings/RemoteSummary";
+import type { WizardPreview } from "../bindings/WizardPreview";
 
 export interface HeaderChoice {
   header: string;
@@ -74,4 +76,49 @@ export function reportPathFor(path: string): string {
   const slash = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
   const stem = dot > slash ? trimmed.slice(0, dot) : trimmed;
   return `${stem}-错误报告.xlsx`;
+}
+
+/** 检查 can run: the sheet was read, and a remote-learning file has its project chosen. */
+export function canCheck(preview: WizardPreview | null, project: string | null): boolean {
+  if (!preview?.parsed) return false;
+  return !preview.needs_project || !!project;
+}
+
+/** One line per person of a remote-learning outcome: credited first, then the others with why. */
+export interface RemoteRow {
+  key: string;
+  name: string;
+  id_number: string;
+  platform: string;
+  credited: boolean;
+  result: string;
+}
+
+export function remoteRows(s: RemoteSummary): RemoteRow[] {
+  const credited = s.credited.map((p, i) => ({
+    key: `c${i}`,
+    name: p.name,
+    id_number: p.id_number,
+    platform: p.platform ?? "",
+    credited: true,
+    result: `授予 ${s.credits} 学分`,
+  }));
+  const others = s.not_credited.map((p, i) => ({
+    key: `n${i}`,
+    name: p.name,
+    id_number: p.id_number,
+    // A note with no platform is about the two platforms together.
+    platform: p.platform ?? "两平台合计",
+    credited: false,
+    result: p.reasons.join("；"),
+  }));
+  return [...credited, ...others];
+}
+
+/** "2人学完（每人 5 学分），3人未学完" and, after an import, what was stored. */
+export function remoteSummaryText(s: RemoteSummary): string {
+  const people = (list: { name: string; id_number: string }[]) => new Set(list.map((p) => `${p.name}|${p.id_number}`)).size;
+  const head = `项目 ${s.project_code} ${s.project_name}：${s.credited.length}人学完（每人 ${s.credits} 学分），${people(s.not_credited)}人未学完`;
+  if (!s.saved) return `${head}（检查，未写入）`;
+  return `${head}；已记录学分：新增 ${s.saved.inserted} 条，已有 ${s.saved.unchanged + s.saved.updated} 条`;
 }

@@ -27,6 +27,7 @@ export function shortTime(at: string | null): string {
 export function statusLine(s: SyncState): string {
   const parts = [STATE_LABELS[s.state]];
   if (s.last_sync_at) parts.push(`上次同步 ${shortTime(s.last_sync_at)}`);
+  if (s.last_resync_at) parts.push(`已从服务器重新同步 ${shortTime(s.last_resync_at)}`);
   if (s.open_conflicts > 0) parts.push(`冲突 ${s.open_conflicts} 个`);
   return parts.join(" · ");
 }
@@ -37,7 +38,8 @@ export function resultText(r: SyncNowResult): string {
   if (r.duplicates > 0) parts.push(`重复 ${r.duplicates} 条`);
   if (r.rejected > 0) parts.push(`被拒 ${r.rejected} 条`);
   if (r.conflicts > 0) parts.push(`新冲突 ${r.conflicts} 个`);
-  return `同步完成：${parts.join("，")}（${r.millis} 毫秒）`;
+  const resynced = r.resynced ? "已从服务器重新同步，" : "";
+  return `同步完成：${resynced}${parts.join("，")}（${r.millis} 毫秒）`;
 }
 
 /** A conflict's value for the table: strings as they are, other JSON compact, absent as —. */

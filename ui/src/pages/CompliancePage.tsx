@@ -9,10 +9,12 @@ import VirtualTable, { type VColumn } from "../components/VirtualTable";
 import { COMPLIANCE_STATUS, departmentRows, gapText, type DepartmentRow } from "../logic/credits";
 import type { PersonCompliance } from "../bindings/PersonCompliance";
 import { thisYear, useRoster, YearInput } from "./credits/pickers";
+import { ExportExcelButton } from "../components/ExportExcelButton";
+import { mayExportFullIds } from "../logic/exportButton";
 
 const STATUS_COLOR: Record<string, string> = { compliant: "green", non_compliant: "red", exempt: "default" };
 
-export default function CompliancePage({ changes }: { changes: number }) {
+export default function CompliancePage({ changes, role = "viewer" }: { changes: number; role?: string }) {
   const roster = useRoster();
   const [year, setYear] = useState(thisYear());
   const [report, setReport] = useState<ComplianceReport | null>(null);
@@ -54,6 +56,8 @@ export default function CompliancePage({ changes }: { changes: number }) {
       <Space style={{ marginBottom: 12 }}>
         <YearInput testId="compliance-year" value={year} onChange={(y) => { setYear(y); setDrill(null); }} />
         {report && <Typography.Text type="secondary">{report.rule_set}：{report.year.starts_on} 至 {report.year.ends_on}</Typography.Text>}
+        <ExportExcelButton testId="compliance-export" template="compliance-report" title="科室达标统计" filter={{ year }} nameParts={[year]} />
+        <ExportExcelButton testId="compliance-export-people" template="annual-review" title="年度学分审验" filter={{ year }} nameParts={[year]} fullIdAllowed={mayExportFullIds(role)} />
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       {h && (

@@ -20,6 +20,8 @@ import VirtualTable, { type VColumn } from "../components/VirtualTable";
 import { COMPLIANCE_STATUS, DECISION, REVIEW_STATUS } from "../logic/credits";
 import type { PersonStatus } from "../bindings/PersonStatus";
 import { thisYear, useRoster, YearInput } from "./credits/pickers";
+import { ExportExcelButton } from "../components/ExportExcelButton";
+import { mayExportFullIds } from "../logic/exportButton";
 
 type Asking = { decision: ReviewDecision; credit?: StoredCredit; staffId?: string };
 
@@ -30,7 +32,7 @@ export function reviewRows(credits: StoredCredit[], onlyWaiting: boolean): Store
     .sort((a, b) => a.activity_date.localeCompare(b.activity_date) || a.id.localeCompare(b.id));
 }
 
-export default function CreditReviewPage({ onChanged, changes }: { onChanged: () => void; changes: number }) {
+export default function CreditReviewPage({ onChanged, changes, role = "viewer" }: { onChanged: () => void; changes: number; role?: string }) {
   const { message } = App.useApp();
   const roster = useRoster();
   const [year, setYear] = useState(thisYear());
@@ -202,6 +204,7 @@ export default function CreditReviewPage({ onChanged, changes }: { onChanged: ()
                   <Button type="primary" data-testid="annual-mark-all" onClick={() => mark([])}>
                     就绪人员全部报卫生局
                   </Button>
+                  <ExportExcelButton testId="annual-export" template="annual-review" title="年度学分审验" filter={{ year }} nameParts={[year]} fullIdAllowed={mayExportFullIds(role)} />
                 </Space>
                 <VirtualTable testId="annual-people" rows={status.people} columns={people} rowKey={(p) => p.staff_id} height={400} />
               </>

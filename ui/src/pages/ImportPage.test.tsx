@@ -8,6 +8,8 @@ import { mockCommands } from "../test/ipc";
 import { renderPage } from "../test/render";
 import type { WizardPreview } from "../bindings/WizardPreview";
 import type { ImportReport } from "../bindings/ImportReport";
+import type { RemoteSummary } from "../bindings/RemoteSummary";
+import { PROJECT } from "../test/credits";
 
 const fields = [
   { field: "name", header: "姓名", required: true },
@@ -26,6 +28,8 @@ function preview(mapped: boolean): WizardPreview {
     template_title: "人员信息",
     detected: true,
     importable: true,
+    needs_project: false,
+    import_note: null,
     sheet: "Sheet1",
     head: [["人员名单"], [], ["姓名", "身份证号", "原单位"], ["张三", "1101**********002X", "心内科"]],
     head_first_row: 1,
@@ -56,6 +60,7 @@ function report(dryRun: boolean, bad: boolean): ImportReport {
     rejected: bad ? [{ row: 5, column: "身份证号（B列）", header: "身份证号", letter: "B", reason: "身份证号校验位错误" }] : [],
     warnings: [],
     report: null,
+    remote: null,
   };
 }
 
@@ -135,5 +140,57 @@ describe("导入 wizard", () => {
     await screen.findByText("自动识别：人员信息");
     expect((screen.getByTestId("import-path") as HTMLInputElement).value).toBe("/home/科教科/名单.xls");
     expect(calls.find((c) => c.cmd === "preview_sheet")!.args).toEqual({ path: "/home/科教科/名单.xls", template: null, map: {} });
+  });
+
+  it("remote learning: asks for the project, shows who gets credits and why not, imports", async () => {
+    const remotePreview: WizardPreview = {
+      ...preview(true),
+      template: "remote-learning",
+      template_title: "远程教育学习记录",
+      needs_project: true,
+    };
+    const outcome = (saved: boolean): RemoteSummary => ({
+      project_code: PROJECT.code,
+      project_name: PROJECT.name,
+      credits: 5,
+      credited: [{ name: "张三", id_number: "1101**********002X", platform: "华西云课堂", reasons: [] }],
+      not_credited: [{ name: "李四", id_number: "3201**********7765", platform: "区域协同平台", reasons: ["课程「第1讲」只有点播记录，区域协同平台只认直播签到签退"] }],
+      saved: saved ? { inserted: 1, updated: 0, unchanged: 0 } : null,
+    });
+    const calls = mockCommands({
+      list_sheet_templates: () => [{ name: "remote-learning", title: "远程教育学习记录", description: "", importable: true, exportable: false, needs_project: true, import_note: null }],
+      list_projects: () => [PROJECT],
+      preview_sheet: () => remotePreview,
+      import_sheet: (a) => ({ ...report(a.dryRun as boolean, false), template: "remote-learning", remote: outcome(!(a.dryRun as boolean)) }),
+    });
+    renderPage(<ImportPage />);
+    fireEvent.change(screen.getByTestId("import-path"), { target: { value: "/tmp/远程.xlsx" } });
+    fireEvent.click(screen.getByTestId("import-preview"));
+    await screen.findByText("自动识别：远程教育学习记录");
+    expect((screen.getByTestId("import-check") as HTMLButtonElement).disabled).toBe(true);
+    await pickOption("import-project", `${PROJECT.code} ${PROJECT.name}（已举办）`);
+    await waitFor(() => expect((screen.getByTestId("import-check") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("import-check"));
+    const summary = await screen.findByTestId("import-remote-summary");
+    expect(summary.textContent).toContain("1人学完（每人 5 学分），1人未学完（检查，未写入）");
+    expect(screen.getByTestId("import-remote-reason").textContent).toContain("只有点播记录");
+    expect(calls.filter((c) => c.cmd === "import_sheet").pop()!.args).toMatchObject({ template: "remote-learning", dryRun: true, project: PROJECT.id });
+    await waitFor(() => expect((screen.getByTestId("import-commit") as HTMLButtonElement).disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("import-commit"));
+    await waitFor(() => expect(screen.getByTestId("import-result").textContent).toContain("已记录学分：新增 1 条"));
+    expect(calls.filter((c) => c.cmd === "import_sheet").pop()!.args).toMatchObject({ dryRun: false, project: PROJECT.id });
+  });
+
+  it("explains why the credit list is only checked", async () => {
+    const note = "学分明细是学分查询的导出结果，不能导入";
+    mockCommands({
+      list_sheet_templates: () => [],
+      preview_sheet: () => ({ ...preview(true), template: "credit-list", template_title: "学分明细", importable: false, import_note: note }),
+    });
+    renderPage(<ImportPage />);
+    fireEvent.change(screen.getByTestId("import-path"), { target: { value: "/tmp/学分.xlsx" } });
+    fireEvent.click(screen.getByTestId("import-preview"));
+    expect((await screen.findByTestId("import-note")).textContent).toContain(note);
+    expect((screen.getByTestId("import-commit") as HTMLButtonElement).disabled).toBe(true);
   });
 });

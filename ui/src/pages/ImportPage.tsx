@@ -9,7 +9,9 @@ import { importSheet, listSheetTemplates, previewSheet, type ImportReport, type 
 import type { JobProgress } from "../api/setup";
 import { errorText } from "../api/errors";
 import { PathField, SPREADSHEETS } from "../components/PathField";
-import { chooseField, groupByRow, headerChoices, missingRequired, percent, rejectionText, reportPathFor } from "../logic/importWizard";
+import { canCheck, chooseField, groupByRow, headerChoices, missingRequired, percent, rejectionText, remoteRows, remoteSummaryText, reportPathFor } from "../logic/importWizard";
+import { ProjectSelect } from "./credits/pickers";
+import type { RemoteSummary } from "../bindings/RemoteSummary";
 
 const AUTO = "__auto__";
 
@@ -18,6 +20,8 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
   const [templates, setTemplates] = useState<TemplateInfo[]>([]);
   const [path, setPath] = useState("");
   const [template, setTemplate] = useState<string>(AUTO);
+  // Remote learning: the hosted project whose courses the records are judged against.
+  const [project, setProject] = useState<string | null>(null);
   const [overrides, setOverrides] = useState<Record<string, string>>({});
   const [remember, setRemember] = useState(true);
   const [preview, setPreview] = useState<WizardPreview | null>(null);
@@ -75,12 +79,13 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
         dryRun,
         remember,
         report: dryRun ? null : reportPathFor(path),
+        project: preview.needs_project ? project : null,
       });
       if (dryRun) setCheck(r);
       else {
         setResult(r);
         if (r.imported > 0) {
-          message.success(`已导入 ${r.imported} 行`);
+          message.success(r.remote ? remoteSummaryText(r.remote) : `已导入 ${r.imported} 行`);
           onChanged?.();
         }
       }
@@ -150,6 +155,24 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
             </Space>
           }
         >
+          {preview.import_note && (
+            <Alert style={{ marginBottom: 8 }} type="info" showIcon data-testid="import-note" message="为什么不能导入" description={preview.import_note} />
+          )}
+          {preview.needs_project && (
+            <Space style={{ marginBottom: 8 }} wrap>
+              <Typography.Text strong>远程教育项目：</Typography.Text>
+              <ProjectSelect
+                testId="import-project"
+                value={project}
+                onChange={(id) => {
+                  setProject(id);
+                  setCheck(null);
+                  setResult(null);
+                }}
+              />
+              <Typography.Text type="secondary">学习记录按此项目的课程判断是否学完</Typography.Text>
+            </Space>
+          )}
           <Table
             size="small"
             data-testid="import-head"
@@ -217,7 +240,7 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
             </>
           )}
           <Space style={{ marginTop: 12 }}>
-            <Button data-testid="import-check" disabled={!preview.parsed || busy !== ""} loading={busy === "check"} onClick={() => void run(true)}>
+            <Button data-testid="import-check" disabled={!canCheck(preview, project) || busy !== ""} loading={busy === "check"} onClick={() => void run(true)}>
               检查全部行
             </Button>
             <Button
@@ -246,6 +269,7 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
             {check.rejected.length === 0 ? "。全部通过，可以导入。" : "。请改正表格或表头对照后重新预览；有误时不会导入任何数据。"}
           </Typography.Paragraph>
           <RowErrors rows={checkRows} />
+          {check.remote && <RemoteOutcome summary={check.remote} />}
           {check.warnings.length > 0 && (
             <Alert
               type="info"
@@ -263,9 +287,36 @@ export default function ImportPage({ onChanged }: { onChanged?: () => void }) {
             <Alert type="error" showIcon message="有数据被拒绝，未导入任何数据" description={result.report ? `错误报告：${result.report}` : undefined} />
           )}
           <RowErrors rows={resultRows} />
+          {result.remote && <RemoteOutcome summary={result.remote} />}
         </Card>
       )}
     </Space>
+  );
+}
+
+/** Who gets credits for the remote project and why not for the others. */
+function RemoteOutcome({ summary }: { summary: RemoteSummary }) {
+  return (
+    <>
+      <Typography.Paragraph data-testid="import-remote-summary">{remoteSummaryText(summary)}</Typography.Paragraph>
+      <Table
+        size="small"
+        data-testid="import-remote"
+        rowKey="key"
+        pagination={{ pageSize: 20, showSizeChanger: false }}
+        dataSource={remoteRows(summary)}
+        columns={[
+          { title: "姓名", dataIndex: "name", width: 100 },
+          { title: "身份证号", dataIndex: "id_number", width: 180 },
+          { title: "平台", dataIndex: "platform", width: 120 },
+          {
+            title: "结果",
+            dataIndex: "result",
+            render: (text: string, r) => (r.credited ? <Tag color="green">{text}</Tag> : <span data-testid="import-remote-reason">{text}</span>),
+          },
+        ]}
+      />
+    </>
   );
 }
 

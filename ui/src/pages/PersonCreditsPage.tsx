@@ -6,10 +6,12 @@ import { personCredits, type PersonCredits } from "../api/credits";
 import { errorText } from "../api/errors";
 import { COMPLIANCE_STATUS, CREDIT_SOURCE, gapText, notCountedText, REVIEW_STATUS } from "../logic/credits";
 import { StaffSelect, thisYear, useRoster, YearInput } from "./credits/pickers";
+import { ExportExcelButton } from "../components/ExportExcelButton";
+import { mayExportFullIds } from "../logic/exportButton";
 
 const STATUS_COLOR: Record<string, string> = { compliant: "green", non_compliant: "red", exempt: "default" };
 
-export default function PersonCreditsPage({ changes }: { changes: number }) {
+export default function PersonCreditsPage({ changes, role = "viewer" }: { changes: number; role?: string }) {
   const roster = useRoster();
   const [staffId, setStaffId] = useState<string | null>(null);
   const [year, setYear] = useState(thisYear());
@@ -35,6 +37,15 @@ export default function PersonCreditsPage({ changes }: { changes: number }) {
       <Space style={{ marginBottom: 12 }} wrap>
         <StaffSelect testId="person-staff" roster={roster} value={staffId} onChange={setStaffId} width={300} />
         <YearInput testId="person-year" value={year} onChange={setYear} />
+        {/* The credit list is filtered by year and department: the chosen person's department. */}
+        <ExportExcelButton
+          testId="person-export"
+          template="credit-list"
+          title="学分明细"
+          filter={{ year, department: staffId ? roster.get(staffId)?.department_id ?? null : null }}
+          nameParts={[year, staffId ? roster.get(staffId)?.department_name : "全院"]}
+          fullIdAllowed={mayExportFullIds(role)}
+        />
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       {!staffId && <Typography.Text type="secondary">选择一个人，查看其本年度学分、未计入的原因和达标差距。</Typography.Text>}

@@ -8,6 +8,8 @@ import { GENDER, options, STAFF_STATUS, TITLE_LEVEL } from "../api/labels";
 import { errorText } from "../api/errors";
 import type { SessionOperator } from "../api/session";
 import { buildTree, descendants, pathNames, type TreeNode } from "../logic/departmentTree";
+import { ExportExcelButton } from "../components/ExportExcelButton";
+import { mayExportFullIds } from "../logic/exportButton";
 import { filterStaff, isFullIdNumber, searchKey } from "../logic/staffFilter";
 import StaffForm from "./staff/StaffForm";
 import StaffActions, { type StaffAction } from "./staff/StaffActions";
@@ -169,6 +171,14 @@ export default function StaffPage({ operator, onChanged }: { operator: SessionOp
         <Typography.Text type="secondary" data-testid="staff-count">
           共 {visible.length} 人{visible.length !== rows.length ? `（全部 ${rows.length}）` : ""}
         </Typography.Text>
+        <ExportExcelButton
+          testId="staff-export"
+          template="staff-roster"
+          title="人员名单"
+          filter={{ department }}
+          nameParts={[department ? departmentPath(department) : null]}
+          fullIdAllowed={mayExportFullIds(operator.role)}
+        />
         {canEdit && (
           <Button type="primary" data-testid="staff-add" onClick={() => { setEditing(null); setFormOpen(true); }}>
             新增人员

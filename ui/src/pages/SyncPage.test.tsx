@@ -20,6 +20,7 @@ const base: SyncState = {
   state: "online",
   last_sync_at: "2026-11-30T20:01:02.123+08:00",
   last_error: null,
+  last_resync_at: null,
 };
 
 const conflict: SyncConflict = {
@@ -47,6 +48,11 @@ describe("同步 logic", () => {
     expect(resultText({ pushed: 2, pulled: 5, duplicates: 0, rejected: 0, conflicts: 1, cursor: 5, acked_through: 2, epoch: 1, retries: 0, millis: 14 })).toBe(
       "同步完成：推送 2 条，拉取 5 条，新冲突 1 个（14 毫秒）",
     );
+    const resynced = { ...base, open_conflicts: 0, last_resync_at: "2026-12-01T04:00:00+08:00" };
+    expect(statusLine(resynced)).toBe("在线 · 上次同步 2026-11-30 20:01:02 · 已从服务器重新同步 2026-12-01 04:00:00");
+    expect(resultText({ pushed: 1, pulled: 0, duplicates: 0, rejected: 0, conflicts: 0, cursor: 9, acked_through: 1, epoch: 1, retries: 0, resynced: true, millis: 30 })).toBe(
+      "同步完成：已从服务器重新同步，推送 1 条，拉取 0 条（30 毫秒）",
+    );
     expect(valueText(null)).toBe("—");
     expect(valueText({ a: 1 })).toBe('{"a":1}');
   });
@@ -71,6 +77,13 @@ describe("同步 page", () => {
     await waitFor(() => expect(screen.getByTestId("sync-pending").textContent).toBe("0"));
     expect(screen.getByTestId("sync-cursor").textContent).toBe("15");
     expect(calls.filter((c) => c.cmd === "sync_now")).toHaveLength(1);
+    expect(screen.queryByTestId("sync-resynced")).toBeNull();
+  });
+
+  it("says when the desk was started again from the server's data", async () => {
+    mockCommands({ sync_state: () => ({ ...base, last_resync_at: "2026-12-01T04:00:00.5+08:00" }), sync_conflicts: () => [] });
+    renderPage(<SyncPage onChanged={() => {}} canConfigure />);
+    expect((await screen.findByTestId("sync-resynced")).textContent).toBe("已从服务器重新同步 2026-12-01 04:00:00");
   });
 
   it("never shows the token, and sends none when it is not retyped", async () => {

@@ -123,6 +123,9 @@ export default function SyncPage({ onChanged, canConfigure }: { onChanged: () =>
             <Descriptions.Item label="待推送变更"><span data-testid="sync-pending">{state.pending}</span> 条</Descriptions.Item>
             <Descriptions.Item label="已拉取到">第 <span data-testid="sync-cursor">{state.cursor}</span> 条</Descriptions.Item>
             <Descriptions.Item label="待处理冲突"><span data-testid="sync-conflict-count">{state.open_conflicts}</span> 个</Descriptions.Item>
+            {state.last_resync_at && (
+              <Descriptions.Item label="重新同步"><span data-testid="sync-resynced">已从服务器重新同步 {shortTime(state.last_resync_at)}</span></Descriptions.Item>
+            )}
           </Descriptions>
         )}
         {last && <Typography.Paragraph style={{ marginTop: 12, marginBottom: 0 }} data-testid="sync-result">{resultText(last)}</Typography.Paragraph>}

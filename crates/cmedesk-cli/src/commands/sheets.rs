@@ -30,16 +30,19 @@ pub struct ImportArgs {
     /// (repeatable). Remembered for later imports of this template (not on a dry run).
     #[arg(long = "map", value_name = "表头=FIELD")]
     map: Vec<String>,
+    /// The hosted project the rows are for (remote-learning): its code or id
+    #[arg(long, value_name = "CODE")]
+    project: Option<String>,
 }
 
 #[derive(Args)]
 pub struct ExportArgs {
     /// Template name, e.g. staff-roster, approved-projects
     template: String,
-    /// Only this year (approved-projects)
+    /// Only this year (approved-projects, credit-list); the year of compliance-report and annual-review
     #[arg(long)]
     year: Option<i32>,
-    /// Only this department and below (staff-roster; id, name or path)
+    /// Only this department and below (staff-roster, credit-list, compliance-report, annual-review; id, name or path)
     #[arg(long)]
     department: Option<String>,
     /// The .xlsx file to write
@@ -84,6 +87,8 @@ fn import_text(r: &ImportReport) -> String {
             text.push_str(&format!("；错误报告已写入 {p}"));
         }
         text.push('\n');
+    } else if let Some(remote) = &r.remote {
+        text.push_str(&remote_text(remote, r.dry_run));
     } else if r.dry_run {
         text.push_str(&format!("检查通过：{}行可导入（未写入）\n", r.ready));
     } else {
@@ -91,6 +96,41 @@ fn import_text(r: &ImportReport) -> String {
     }
     for w in &r.warnings {
         text.push_str(&format!("提示 第{}行 {}：{}\n", w.row, w.column, w.message));
+    }
+    text
+}
+
+fn remote_text(r: &cmedesk_sheets::remote::RemoteSummary, dry_run: bool) -> String {
+    let mut text = format!(
+        "项目 {} {}：{}人学完（每人{}学分），{}人未学完\n",
+        r.project_code,
+        r.project_name,
+        r.credited.len(),
+        r.credits,
+        r.not_credited.len()
+    );
+    let mut rows: Vec<Vec<String>> = r
+        .credited
+        .iter()
+        .map(|p| {
+            vec![p.name.clone(), p.id_number.clone(), p.platform.clone().unwrap_or_default(), "授分".into()]
+        })
+        .collect();
+    rows.extend(r.not_credited.iter().map(|p| {
+        vec![
+            p.name.clone(),
+            p.id_number.clone(),
+            p.platform.clone().unwrap_or_else(|| "两平台".into()),
+            p.reasons.join("；"),
+        ]
+    }));
+    text.push_str(&table::render(&["姓名", "身份证号", "平台", "结果"], &rows));
+    text.push('\n');
+    match &r.saved {
+        Some(s) if !dry_run => {
+            text.push_str(&format!("已记录学分：新增{}条，未变{}条\n", s.inserted, s.unchanged + s.updated))
+        }
+        _ => text.push_str("（试运行，未写入）\n"),
     }
     text
 }
@@ -112,13 +152,20 @@ pub fn import(ctx: &mut Context, a: ImportArgs) -> Result<Reply> {
             progress_every: if show_progress { 10_000 } else { 0 },
             header_map: pairs.into_iter().collect(),
         },
+        project: a.project,
     };
-    let r = cmedesk_sheets::import(desk, &actor, &template, &a.file, &opts, &mut |done, total| {
+    let mut r = cmedesk_sheets::import(desk, &actor, &template, &a.file, &opts, &mut |done, total| {
         eprint!("\r已读取 {done}/{total} 行");
         if done == total {
             eprintln!();
         }
     })?;
+    if let Some(remote) = &mut r.remote {
+        let view = ctx.id_view();
+        for p in remote.credited.iter_mut().chain(remote.not_credited.iter_mut()) {
+            p.id_number = view.text(&p.id_number);
+        }
+    }
     let mut reply = Reply::new(to_json(&r), import_text(&r));
     reply.failed = !r.rejected.is_empty();
     Ok(reply)
@@ -189,7 +236,9 @@ pub fn templates(ctx: &mut Context, cmd: TemplatesCommand) -> Result<Reply> {
                         "title": t.title,
                         "description": t.description,
                         // Definition-only templates can be checked with --dry-run but not committed.
-                        "importable": t.target.is_some(),
+                        "importable": t.importable(),
+                        "needs_project": t.needs_project(),
+                        "import_note": t.import_note,
                         "exportable": cmedesk_sheets::exportable(t),
                         "columns": t.columns.iter().map(|c| json!({
                             "field": c.field, "header": c.header, "synonyms": c.synonyms,

@@ -5,8 +5,9 @@
 //! --db HUB.db` starts a new epoch after the file was restored from a backup; `cmedesk hub admin
 //! approve-project | review-decision | remote-credit …` plays the provincial side (see `cmedesk-hub`).
 //! `cmedesk sync [--server URL]` pushes then pulls; `cmedesk sync status` shows the desk's site id,
-//! what waits in its outbox and its cursor; `cmedesk sync conflicts` / `resolve ID` handle the
-//! conflict log.
+//! what waits in its outbox, its cursor and its last resync (after `410 RESYNC_NEEDED`, `cmedesk
+//! sync` starts the desk again from the server's snapshot and reports `"resynced": true`);
+//! `cmedesk sync conflicts` / `resolve ID` handle the conflict log.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -241,10 +242,16 @@ pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {
         let opts = cmedesk_sync::SyncOptions { push_batch: args.server.batch.max(1), ..Default::default() };
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let report = rt.block_on(cmedesk_sync::sync_desk(&client, desk, &opts, &now))?;
-        let text = format!(
+        let mut text = format!(
             "已推送 {} 条，已拉取 {} 条，新冲突 {} 个；服务器已确认到本机第 {} 条，本机已应用到第 {} 条",
             report.pushed, report.pulled, report.conflicts, report.acked_through, report.cursor
         );
+        if let Some(r) = &report.resync {
+            text.push_str(&format!(
+                "\n已从服务器重新同步（服务器日志已清理到本机位置之后）：按服务器第 {} 条时的数据更新了 {} 行，保留本机未确认的修改 {} 处",
+                r.server_seq, r.rows_written, r.kept_local
+            ));
+        }
         return Ok(Reply::new(serde_json::to_value(&report)?, text));
     };
     match cmd {
@@ -256,16 +263,22 @@ pub fn run_sync(ctx: &mut Context, args: SyncArgs) -> Result<Reply> {
             let conflicts = conflicts::open_count(desk)?;
             let server = cmedesk_core::sync::outbox_ops::server_settings(desk)?.0;
             let state_hash = cmedesk_core::sync::pull_apply::canonical_hash(desk)?;
+            let resynced = cmedesk_core::sync::resync::last_resync(desk)?;
+            let mut text = format!(
+                "本机标识 {}\n待同步变更 {pending} 条（共 {last} 条），已拉取到第 {} 条，待处理冲突 {conflicts} 个",
+                desk.site_id(),
+                marks.cursor
+            );
+            if let Some(r) = &resynced {
+                text.push_str(&format!("\n已从服务器重新同步：{}（服务器第 {} 条）", r.at, r.server_seq));
+            }
             Ok(Reply::new(
                 json!({"site_id": desk.site_id(), "pending": pending, "last_site_seq": last,
                        "acked_through": marks.acked_through, "epoch": marks.epoch,
                        "cursor": marks.cursor, "quarantined_at": marks.quarantined_at,
-                       "open_conflicts": conflicts, "server": server, "state_hash": state_hash}),
-                format!(
-                    "本机标识 {}\n待同步变更 {pending} 条（共 {last} 条），已拉取到第 {} 条，待处理冲突 {conflicts} 个",
-                    desk.site_id(),
-                    marks.cursor
-                ),
+                       "open_conflicts": conflicts, "server": server, "state_hash": state_hash,
+                       "last_resync": resynced}),
+                text,
             ))
         }
         SyncCommand::Push(a) => {

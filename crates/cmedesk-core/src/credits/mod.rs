@@ -7,6 +7,7 @@ pub mod amount;
 pub mod error;
 pub mod project_grant;
 pub mod record;
+pub mod remote_project;
 pub mod store;
 
 pub use amount::Centi;

@@ -23,6 +23,7 @@ pub mod outbox_ops;
 pub mod province;
 pub mod pull_apply;
 pub mod replica;
+pub mod resync;
 
 use std::collections::BTreeMap;
 
@@ -33,7 +34,7 @@ use sha2::{Digest, Sha256};
 pub use desk::{DeskSync, PullOutcome, PushOutcome, SyncMarks};
 pub use hlc::{Hlc, HlcClock};
 pub use hub::{MemoryHub, PushDecision};
-pub use replica::{Conflict, Replica};
+pub use replica::{Conflict, Replica, Stamped};
 
 /// One change a desk made, as pushed: numbered gaplessly per site by `site_seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +165,24 @@ pub struct PullReply {
     pub head: i64,
 }
 
+/// The space's merged data at one `server_seq` (`GET /v1/snapshot`): what a desk starts again
+/// from when its cursor cannot be continued from the log (pruned: `410 RESYNC_NEEDED`).
+/// `state_hash` is the canonical data hash of exactly this data, checked by the desk before it
+/// commits, so a cut or garbled snapshot is never applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub epoch: u64,
+    /// The log position this data corresponds to: the desk's cursor after applying it.
+    pub server_seq: i64,
+    pub state_hash: String,
+    /// Immutable events: (entity, id, data).
+    pub events: Vec<(String, String, Value)>,
+    /// Mergeable rows: (entity, id, field → value with the stamp of the edit that set it).
+    pub rows: Vec<(String, String, BTreeMap<String, Stamped>)>,
+    /// Every op merged into this data (a later log replay then changes nothing).
+    pub applied: Vec<String>,
+}
+
 /// Sync failures a desk or server reports. `code()` is stable for the UI and scripts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
@@ -175,6 +194,10 @@ pub enum SyncError {
     Quarantined { site_seq: i64 },
     #[error("invalid op: {0}")]
     InvalidOp(String),
+    #[error("snapshot data hash {got} differs from the announced {expected}: refused, nothing changed")]
+    SnapshotMismatch { expected: String, got: String },
+    #[error("snapshot of epoch {got} is older than this desk's epoch {known}: refused")]
+    StaleSnapshot { known: u64, got: u64 },
 }
 
 impl SyncError {
@@ -184,6 +207,8 @@ impl SyncError {
             SyncError::DeskBehindServer { .. } => "SYNC_DESK_BEHIND_SERVER",
             SyncError::Quarantined { .. } => "SYNC_SITE_QUARANTINED",
             SyncError::InvalidOp(_) => "SYNC_INVALID_OP",
+            SyncError::SnapshotMismatch { .. } => "SYNC_SNAPSHOT_MISMATCH",
+            SyncError::StaleSnapshot { .. } => "SYNC_SNAPSHOT_STALE",
         }
     }
 
@@ -199,6 +224,12 @@ impl SyncError {
                 "本机已被同步服务器隔离（第 {site_seq} 条变更与服务器记录不符）：可能有另一台电脑复制了本机数据库，请联系管理员重新登记"
             ),
             SyncError::InvalidOp(reason) => format!("变更数据无效：{reason}"),
+            SyncError::SnapshotMismatch { .. } => {
+                "服务器数据快照不完整或已损坏（校验值不符），本机数据未改动，稍后重试".to_string()
+            }
+            SyncError::StaleSnapshot { known, got } => {
+                format!("服务器数据快照属于旧纪元 {got}（本机已在纪元 {known}），未应用，稍后重试")
+            }
         }
     }
 

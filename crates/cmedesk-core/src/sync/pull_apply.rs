@@ -125,8 +125,7 @@ pub fn apply_pull_page(
     // Own edits not yet frozen record the stamps they saw before this page changes any.
     freeze(&tx, desk.site_id())?;
     let mut clock = load_clock(&tx, desk.site_id())?;
-    let mut applier =
-        Applier { tx: &tx, site_id: desk.site_id(), now, columns: HashMap::new(), out: &mut out };
+    let mut applier = Applier::new(&tx, desk.site_id(), now, "sync.pull", &mut out);
     for e in fresh {
         if let OpBody::Fields { hlc, .. } = &e.op.body {
             clock.observe(hlc, now_ms);
@@ -148,13 +147,28 @@ struct Column {
     decl: String,
 }
 
-struct Applier<'a> {
+/// Writes confirmed server data into the domain rows (shared by a pull page and a resync).
+pub(super) struct Applier<'a> {
     tx: &'a Connection,
     /// This desk's site id: an op of its own is found by its site_seq, not searched for.
     site_id: &'a str,
     now: &'a str,
+    /// The audit action of the rows it writes: `sync.pull`, or `sync.resync` for a snapshot.
+    action: &'static str,
     columns: HashMap<&'static str, Vec<Column>>,
-    out: &'a mut PageApplied,
+    pub(super) out: &'a mut PageApplied,
+}
+
+impl<'a> Applier<'a> {
+    pub(super) fn new(
+        tx: &'a Connection,
+        site_id: &'a str,
+        now: &'a str,
+        action: &'static str,
+        out: &'a mut PageApplied,
+    ) -> Applier<'a> {
+        Applier { tx, site_id, now, action, columns: HashMap::new(), out }
+    }
 }
 
 impl Applier<'_> {
@@ -296,7 +310,7 @@ impl Applier<'_> {
 
     /// A credit's rows follow all of its confirmed fields (its shapes differ by how it was made;
     /// see [`super::credit_rows`]), except this desk's unsettled fields.
-    fn write_credit(
+    pub(super) fn write_credit(
         &mut self,
         server_seq: i64,
         op: &Op,
@@ -343,7 +357,7 @@ impl Applier<'_> {
             seq,
             at: self.now.to_string(),
             operator: "sync".into(),
-            action: "sync.pull".into(),
+            action: self.action.into(),
             entity: op.entity.clone(),
             entity_id: op.entity_id.clone(),
             before: before.map(|b| b.to_string()),
@@ -368,7 +382,7 @@ impl Applier<'_> {
 
     /// Brings the domain row of `op`'s entity to `desired` (column → JSON value) with an audit row
     /// marked as remote; a row the schema refuses becomes a conflict naming the reason.
-    fn write_row(&mut self, server_seq: i64, op: &Op, desired: &Map<String, Value>) -> Result<()> {
+    pub(super) fn write_row(&mut self, server_seq: i64, op: &Op, desired: &Map<String, Value>) -> Result<()> {
         let Some(&(_, table, key)) = TABLES.iter().find(|(e, _, _)| *e == op.entity) else {
             return Ok(());
         };
@@ -582,7 +596,11 @@ pub(crate) fn sql_value(table: &str, field: &str, value: &Value) -> Sql {
 /// SHA-256 over the desk's confirmed replica, computed exactly as
 /// [`super::Replica::canonical_hash`]: equal to the server's once the desk has pulled its log.
 pub fn canonical_hash(desk: &Desk) -> Result<String> {
-    let conn = desk.conn();
+    canonical_hash_of(desk.conn())
+}
+
+/// [`canonical_hash`] on a connection (inside a transaction: what it would commit).
+pub(super) fn canonical_hash_of(conn: &Connection) -> Result<String> {
     let mut h = Sha256::new();
     let mut stmt =
         conn.prepare("SELECT entity, entity_id, data FROM sync_events ORDER BY entity, entity_id")?;

@@ -203,6 +203,19 @@ impl Replica {
         })
     }
 
+    /// The data as a desk starts again from it (`GET /v1/snapshot`), at log position
+    /// `server_seq` of `epoch`; the conflict log stays with the server.
+    pub fn snapshot_at(&self, epoch: u64, server_seq: i64) -> super::Snapshot {
+        super::Snapshot {
+            epoch,
+            server_seq,
+            state_hash: self.canonical_hash(),
+            events: self.events.iter().map(|((e, i), v)| (e.clone(), i.clone(), v.clone())).collect(),
+            rows: self.rows.iter().map(|((e, i), r)| (e.clone(), i.clone(), r.clone())).collect(),
+            applied: self.applied.iter().cloned().collect(),
+        }
+    }
+
     /// Reads a [`Replica::to_snapshot`] back.
     pub fn from_snapshot(v: Value) -> Result<Replica, serde_json::Error> {
         #[derive(Deserialize)]

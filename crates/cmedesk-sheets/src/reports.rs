@@ -1,0 +1,116 @@
+//! Report exports from the core's compliance evaluation (达标统计, W7/W8): `compliance-report`
+//! (one row per department and a 全院合计 row) and `annual-review` (年度审验, one row per person
+//! with the counted totals). Both need the CME year; `department` narrows them to it and below,
+//! as the 达标统计 page does.
+
+use std::collections::HashMap;
+
+use cmedesk_core::{
+    Desk,
+    compliance::Summary as ComplianceSummary,
+    credits::store,
+    departments, printouts,
+    rules::RuleBook,
+    staff::{self, StaffFilter},
+};
+
+use crate::{
+    domain::{row_of, text},
+    error::{Result, SheetsError},
+    template::Template,
+    value::Value,
+};
+
+fn year_of(template: &Template, year: Option<i32>) -> Result<i32> {
+    year.ok_or_else(|| SheetsError::YearRequired { template: template.name.clone() })
+}
+
+fn department_id(desk: &Desk, department: Option<&str>) -> Result<Option<String>> {
+    Ok(match department {
+        Some(d) => Some(departments::resolve(desk, d)?.id),
+        None => None,
+    })
+}
+
+fn summary_row(template: &Template, year: i32, name: &str, s: &ComplianceSummary) -> Vec<Value> {
+    row_of(
+        template,
+        vec![
+            ("year", Value::Integer(year.into())),
+            ("department", text(Some(name))),
+            ("headcount", Value::Integer(s.total as i64)),
+            ("compliant", Value::Integer(s.compliant as i64)),
+            ("non_compliant", Value::Integer(s.non_compliant as i64)),
+            ("exempt", Value::Integer(s.exempt as i64)),
+            ("rate", Value::Decimal(s.rate_percent.to_decimal())),
+        ],
+    )
+}
+
+/// 科室达标统计: each department's counts in the report's order, then the whole selection.
+pub fn compliance_rows(
+    desk: &Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<Vec<Vec<Value>>> {
+    let year = year_of(template, year)?;
+    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
+    let report =
+        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
+    let names: HashMap<String, String> =
+        departments::list(desk)?.into_iter().map(|d| (d.id, d.name)).collect();
+    let mut rows: Vec<Vec<Value>> = report
+        .departments
+        .iter()
+        .map(|d| {
+            let name =
+                d.department_id.as_ref().and_then(|id| names.get(id)).map_or("（无科室）", String::as_str);
+            summary_row(template, year, name, &d.summary)
+        })
+        .collect();
+    let total = if department.is_some() { "合计" } else { "全院合计" };
+    rows.push(summary_row(template, year, total, &report.hospital));
+    Ok(rows)
+}
+
+/// 年度学分审验: every person of the selection with the counted credits and hours and the result.
+pub fn annual_review_rows(
+    desk: &Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<Vec<Vec<Value>>> {
+    let year = year_of(template, year)?;
+    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
+    let report =
+        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
+    let roster: HashMap<String, staff::StaffRow> =
+        staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect();
+    let unit = printouts::unit_name(desk)?;
+    Ok(report
+        .people
+        .iter()
+        .filter_map(|p| {
+            let r = roster.get(&p.staff_id)?;
+            let status = serde_json::to_value(p.status).ok().and_then(|v| v.as_str().map(str::to_string));
+            Some(row_of(
+                template,
+                vec![
+                    ("year", Value::Integer(year.into())),
+                    ("total_credits", Value::Decimal(p.totals.credits.to_decimal())),
+                    ("total_hours", Value::Decimal(p.totals.hours.to_decimal())),
+                    ("compliance", text(status.as_deref())),
+                    ("status", text(Some(r.staff.status.label_zh()))),
+                    ("name", text(Some(&r.staff.name))),
+                    ("id_number", text(Some(&r.staff.id_number))),
+                    ("title_level", text(r.staff.title_level.map(|t| t.label_zh()))),
+                    ("title", text(r.staff.title.as_deref())),
+                    ("profession", text(r.staff.profession.as_deref())),
+                    ("unit", text(Some(&unit))),
+                    ("department", text(Some(&r.department_name))),
+                ],
+            ))
+        })
+        .collect())
+}

@@ -1,0 +1,25 @@
+// The export buttons' file names and arguments.
+import { describe, expect, it } from "vitest";
+import { exportArgs, exportFileName, mayExportFullIds } from "./exportButton";
+
+describe("export button logic", () => {
+  it("names the file by title and the set filter values, safe for Windows", () => {
+    expect(exportFileName("科室达标统计", [2026])).toBe("科室达标统计-2026.xlsx");
+    expect(exportFileName("人员名单", [null, undefined, " "])).toBe("人员名单.xlsx");
+    expect(exportFileName("人员名单", ["内科/心血管内科"])).toBe("人员名单-内科_心血管内科.xlsx");
+    expect(exportFileName("学分明细", [2026, "护理部:一病区"])).toBe("学分明细-2026-护理部_一病区.xlsx");
+  });
+  it("passes the filter as the command takes it", () => {
+    expect(exportArgs("credit-list", " /tmp/a.xlsx ", { year: 2026, department: " d-1 " }, false)).toEqual({
+      template: "credit-list",
+      path: "/tmp/a.xlsx",
+      year: 2026,
+      department: "d-1",
+      fullId: false,
+    });
+    expect(exportArgs("staff-roster", "/tmp/b.xlsx", {}, true)).toMatchObject({ year: null, department: null, fullId: true });
+  });
+  it("offers full ID numbers to admins and officers only", () => {
+    expect(["admin", "officer", "department_secretary", "viewer"].map(mayExportFullIds)).toEqual([true, true, false, false]);
+  });
+});
