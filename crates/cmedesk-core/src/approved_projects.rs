@@ -254,6 +254,23 @@ pub fn add_many(
 
 /// The checks of [`add`] for one entry: (normalised code, trimmed name).
 fn check_new(desk: &Desk, new: &NewApprovedProject) -> Result<(String, String)> {
+    let (code, name) = check_entry(new)?;
+    let existing: Option<String> = desk
+        .conn()
+        .prepare_cached("SELECT id FROM approved_projects WHERE code = ?1")?
+        .query_row([&code], |r| r.get(0))
+        .optional()?;
+    if existing.is_some() {
+        return Err(CoreError::Duplicate {
+            entity: ENTITY, entity_zh: "项目编号", field: "code", key: code
+        });
+    }
+    Ok((code, name))
+}
+
+/// The checks of one entry that need no database (the provincial side runs them too):
+/// (normalised code, trimmed name).
+pub(crate) fn check_entry(new: &NewApprovedProject) -> Result<(String, String)> {
     let code = check_code(&new.code)?;
     let name = sql::required(&new.name, "name", "项目名称")?;
     sql::max_chars(&name, 300, "name", "项目名称")?;
@@ -271,16 +288,6 @@ fn check_new(desk: &Desk, new: &NewApprovedProject) -> Result<(String, String)> 
             "拟举办截止日期早于起始日期",
             "planned end before start",
         ));
-    }
-    let existing: Option<String> = desk
-        .conn()
-        .prepare_cached("SELECT id FROM approved_projects WHERE code = ?1")?
-        .query_row([&code], |r| r.get(0))
-        .optional()?;
-    if existing.is_some() {
-        return Err(CoreError::Duplicate {
-            entity: ENTITY, entity_zh: "项目编号", field: "code", key: code
-        });
     }
     Ok((code, name))
 }

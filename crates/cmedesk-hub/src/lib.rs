@@ -4,8 +4,10 @@
 //! status codes and keeps the storage.
 
 pub mod pg;
+pub mod province;
 pub mod retention;
 pub mod store;
+pub mod submissions;
 pub mod tls;
 
 use std::sync::{Arc, Mutex};
@@ -42,17 +44,17 @@ pub fn router(store: HubStore, admin_token: Option<&str>) -> Router {
         store: Arc::new(Mutex::new(store)),
         admin_token_sha256: admin_token.map(store::token_hash),
     };
-    let later = || async { error(StatusCode::NOT_IMPLEMENTED, "NOT_IMPLEMENTED", "not implemented yet") };
     Router::new()
         .route("/v1/enrol", post(enrol))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/status", get(status))
         .route("/v1/snapshot", get(snapshot))
-        .route("/v1/approved-projects", get(later))
-        .route("/v1/review-decisions", get(later))
-        .route("/v1/remote-credits", get(later))
-        .route("/v1/submissions", post(later))
+        .route("/v1/approved-projects", get(approved_projects))
+        .route("/v1/review-decisions", get(review_decisions))
+        .route("/v1/remote-credits", get(remote_credits))
+        .route("/v1/submissions", post(submit))
+        .route("/v1/submissions/{event_id}", get(submission))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -244,4 +246,73 @@ async fn enrol(
     })
     .await?;
     Ok(Json(v).into_response())
+}
+
+/// A view of the merged data for an enrolled desk: `{"<name>": [...], "head": N}`.
+async fn view(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &'static str,
+    f: fn(&cmedesk_core::sync::Replica) -> Vec<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    authenticate(state, headers).await?;
+    let v = with_store(state, move |s| {
+        let rows = f(s.replica()?);
+        Ok(json!({name: rows, "head": s.head()?}))
+    })
+    .await?;
+    Ok(Json(v).into_response())
+}
+
+async fn approved_projects(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    view(&state, &headers, "approved_projects", province::approved_projects).await
+}
+
+async fn review_decisions(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    view(&state, &headers, "review_decisions", province::review_decisions).await
+}
+
+async fn remote_credits(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    view(&state, &headers, "remote_credits", province::remote_credits).await
+}
+
+impl From<submissions::SubmitError> for ApiError {
+    fn from(e: submissions::SubmitError) -> ApiError {
+        use submissions::SubmitError as E;
+        let status = match &e {
+            E::NotTheSubmitter { .. } => StatusCode::FORBIDDEN,
+            E::Mismatch { .. } => StatusCode::CONFLICT,
+            E::Invalid(_) => StatusCode::BAD_REQUEST,
+            E::Hub(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        error(status, e.code(), e.to_string())
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let site = authenticate(&state, &headers).await?;
+    let body = body.map_err(body_error)?;
+    let sub: submissions::Submission = serde_json::from_slice(&body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
+    let receipt = with_store(&state, move |s| Ok(s.submit(&site, &sub, store::now_ms())?)).await?;
+    let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(receipt)).into_response())
+}
+
+/// Asked by the submitting desk before it retries after a timeout: 404 means not received.
+async fn submission(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(event_id): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    authenticate(&state, &headers).await?;
+    let found = with_store(&state, move |s| Ok(s.submissions(Some(&event_id))?.pop())).await?;
+    match found {
+        Some(r) => Ok(Json(r).into_response()),
+        None => Err(error(StatusCode::NOT_FOUND, "SUBMISSION_NOT_FOUND", "no submission with this event id")),
+    }
 }

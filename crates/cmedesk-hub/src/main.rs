@@ -11,6 +11,13 @@
 //! cmedesk-hub admin reissue --db hub.db --site SITE_ID        # a new token, printed once
 //! cmedesk-hub admin log --db hub.db                           # epoch, head, retention state
 //! cmedesk-hub admin prune --db hub.db [--days 180] [--dry-run] # exchange-log retention
+//! # the provincial side (省级平台), for tests and demos: facts logged as the province's ops
+//! cmedesk-hub admin approve-project --db hub.db --code C --year Y --name N --credits X --hours H
+//!     [--level national|provincial|…] [--discipline D] [--organizer O] [--lead L] [--venue V]
+//!     [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--enrolment N]
+//! cmedesk-hub admin review-decision --db hub.db --project CODE --decision approved|rejected [--reason R]
+//! cmedesk-hub admin remote-credit --db hub.db --staff ID_NUMBER --project CODE --credits X --hours H
+//!     --platform P [--date YYYY-MM-DD] [--year Y] [--name N] [--level L] [--class I|II] [--issuer I] [--rule-set R]
 //! ```
 //! `CMEDESK_HUB_ADMIN_TOKEN` enables enrolment over HTTP.
 
@@ -105,8 +112,17 @@ fn admin(args: &[String], mut store: HubStore) -> anyhow::Result<()> {
             let now_ms = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
             serde_json::to_value(store.prune(now_ms, days, args.iter().any(|a| a == "--dry-run"))?)?
         }
+        Some(cmd) if cmedesk_hub::province::ADMIN_COMMANDS.contains(&cmd) => {
+            // A refusal by the desk's rules: its stable code and the Chinese message.
+            cmedesk_hub::province::admin(&mut store, &args[1..]).map_err(|e| match e
+                .downcast_ref::<cmedesk_core::CoreError>()
+            {
+                Some(c) => anyhow::anyhow!("{}: {}", c.code(), c.message_zh()),
+                None => e,
+            })?
+        }
         _ => bail!(
-            "usage: cmedesk-hub admin (desks | revoke --site ID | reissue --site ID | log | prune [--days N] [--dry-run])"
+            "usage: cmedesk-hub admin (desks | revoke --site ID | reissue --site ID | log | prune [--days N] [--dry-run] | approve-project … | review-decision … | remote-credit …)"
         ),
     };
     println!("{out}");

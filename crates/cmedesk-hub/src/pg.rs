@@ -604,3 +604,10 @@ fn epoch_tx(tx: &mut Transaction<'_>) -> Result<u64, HubError> {
     let text: String = tx.query_one("SELECT value FROM hub_meta WHERE key = 'epoch'", &[])?.get(0);
     text.parse().map_err(|_| HubError::Corrupt(format!("epoch {text:?}")))
 }
+
+impl PgStore {
+    /// The connection, for tables kept beside the log ([`crate::submissions`]).
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}

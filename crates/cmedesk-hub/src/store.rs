@@ -12,7 +12,7 @@ use cmedesk_core::sync::{
     LogEntry, Op, OpResult, PullReply, PushReply, PushRequest, Replica, Snapshot,
     hub::{PushDecision, decide, settle},
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -126,7 +126,10 @@ impl HubStore {
     /// The merged data of the space, up to date with the log.
     pub fn replica(&mut self) -> Result<&Replica, HubError> {
         match self {
-            HubStore::Sqlite(s) => Ok(s.replica()),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                Ok(s.replica())
+            }
             HubStore::Postgres(p) => p.replica(),
         }
     }
@@ -154,7 +157,10 @@ impl HubStore {
 
     pub fn status(&mut self, site_id: &str) -> Result<Status, HubError> {
         match self {
-            HubStore::Sqlite(s) => s.status(site_id),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                s.status(site_id)
+            }
             HubStore::Postgres(p) => p.status(site_id),
         }
     }
@@ -168,7 +174,10 @@ impl HubStore {
 
     pub fn pull(&mut self, after: i64, limit: u32) -> Result<PullReply, HubError> {
         match self {
-            HubStore::Sqlite(s) => s.pull(after, limit),
+            HubStore::Sqlite(s) => {
+                s.catch_up()?;
+                s.pull(after, limit)
+            }
             HubStore::Postgres(p) => p.pull(after, limit),
         }
     }
@@ -178,7 +187,11 @@ impl HubStore {
     /// is the only writer of the log): `GET /v1/snapshot`.
     pub fn snapshot(&mut self) -> Result<Snapshot, HubError> {
         match self {
-            HubStore::Sqlite(s) => Ok(s.replica.snapshot_at(s.epoch, s.head)),
+            HubStore::Sqlite(s) => {
+                // Entries another process logged (the province's) belong in the snapshot too.
+                s.catch_up()?;
+                Ok(s.replica.snapshot_at(s.epoch, s.head))
+            }
             HubStore::Postgres(p) => p.snapshot(),
         }
     }
@@ -267,21 +280,28 @@ impl SqliteStore {
     /// Opens (creating if needed) the hub database and rebuilds the merged data from the log.
     pub fn open(path: &Path) -> Result<SqliteStore, HubError> {
         let conn = Connection::open(path)?;
+        // Other processes write the file too (`cmedesk-hub admin`, a second server): wait for
+        // their short transactions instead of failing with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)?;
+        // One writer at a time from the start: two processes opening a new file must not both
+        // decide a column is missing (check, then add) or upgrade a read to a write (busy).
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
         for (table, column, decl) in ADDED_COLUMNS {
-            let has: bool = conn.query_row(
+            let has: bool = tx.query_row(
                 &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"),
                 [column],
                 |r| r.get(0),
             )?;
             if !has {
-                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
             }
         }
-        conn.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        tx.execute("INSERT OR IGNORE INTO hub_meta(key, value) VALUES ('epoch', '1')", [])?;
+        tx.commit()?;
         let mut store = SqliteStore { conn, replica: Replica::new(), epoch: 0, head: 0, pruned_through: 0 };
         store.reload()?;
         Ok(store)
@@ -398,6 +418,7 @@ impl SqliteStore {
     fn push_tx(&mut self, req: &PushRequest) -> Result<PushReply, HubError> {
         let epoch = self.epoch;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        catch_up_in(&tx, &mut self.replica, &mut self.head)?;
         let (mut acked, quarantined): (i64, Option<i64>) = tx.query_row(
             "SELECT acked_through, quarantined_at FROM sites WHERE site_id = ?1",
             [&req.site_id],
@@ -653,5 +674,40 @@ impl SqliteStore {
         }
         report.millis = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+}
+
+/// Merges log entries after `head` that another process wrote (`cmedesk-hub admin`'s provincial
+/// ops, or a second server on the same file) into the merged data, so `server_seq`s stay gapless
+/// and the head and data hash this process reports are the file's.
+fn catch_up_in(conn: &Connection, replica: &mut Replica, head: &mut i64) -> Result<(), HubError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT server_seq, op FROM log WHERE server_seq > ?1 ORDER BY server_seq")?;
+    let mut rows = stmt.query([*head])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if seq != *head + 1 {
+            return Err(HubError::Corrupt(format!("log jumps from {head} to {seq}")));
+        }
+        let text: String = row.get(1)?;
+        let op: Op =
+            serde_json::from_str(&text).map_err(|e| HubError::Corrupt(format!("log entry {seq}: {e}")))?;
+        replica.apply(&op);
+        *head = seq;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// See [`catch_up_in`].
+    pub fn catch_up(&mut self) -> Result<(), HubError> {
+        catch_up_in(&self.conn, &mut self.replica, &mut self.head)
+    }
+}
+
+impl SqliteStore {
+    /// The hub file's connection, for tables kept beside the log ([`crate::submissions`]).
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 }

@@ -439,8 +439,11 @@ async fn bad_requests_get_stable_codes_and_a_copied_desk_is_quarantined() {
         .await
         .unwrap();
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "SITE_MISMATCH");
+    // The provincial views are for enrolled desks only (they were 501 stubs before issue 8).
     let r = http.get(format!("{url}/v1/approved-projects")).send().await.unwrap();
-    assert_eq!(r.status(), 501);
+    assert_eq!(r.status(), 401);
+    let r = http.get(format!("{url}/v1/approved-projects")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 
     // A copied desk database: same identity, diverging history → 422 and quarantine.
     let c = client(&url, &token);

@@ -2,7 +2,8 @@
 //!
 //! `cmedesk hub serve --listen ADDR --db HUB.db` serves the exchange API; `cmedesk hub enrol
 //! --db HUB.db --site SITE_ID` enrols a desk and prints its token once; `cmedesk hub new-epoch
-//! --db HUB.db` starts a new epoch after the file was restored from a backup.
+//! --db HUB.db` starts a new epoch after the file was restored from a backup; `cmedesk hub admin
+//! approve-project | review-decision | remote-credit …` plays the provincial side (see `cmedesk-hub`).
 //! `cmedesk sync [--server URL]` pushes then pulls; `cmedesk sync status` shows the desk's site id,
 //! what waits in its outbox, its cursor and its last resync (after `410 RESYNC_NEEDED`, `cmedesk
 //! sync` starts the desk again from the server's snapshot and reports `"resynced": true`);
@@ -29,6 +30,18 @@ pub enum HubCommand {
     Enrol(EnrolArgs),
     /// Start a new epoch after restoring the hub database from a backup
     NewEpoch(StorageArgs),
+    /// Play the provincial side (tests, demos): approve-project | review-decision | remote-credit,
+    /// with the arguments of `cmedesk-hub admin`
+    Admin(AdminArgs),
+}
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The command and its arguments, e.g. approve-project --code C --year Y --name N --credits X --hours H
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    args: Vec<String>,
 }
 
 /// Where the hub keeps its data: `--db FILE` (SQLite, the default) or `--postgres URL`.
@@ -175,6 +188,17 @@ pub fn run_hub(ctx: &mut Context, cmd: HubCommand) -> Result<Reply> {
                 json!({"epoch": epoch}),
                 format!("新纪元 {epoch}：各台电脑下次同步时会重新推送服务器缺少的变更"),
             ))
+        }
+        HubCommand::Admin(a) => {
+            let mut store = hub_store(ctx, &a.storage)?;
+            let out = cmedesk_hub::province::admin(&mut store, &a.args)?;
+            let text = match out.get("server_seq").and_then(|v| v.as_i64()) {
+                Some(seq) => {
+                    format!("已记入交换日志第 {seq} 条（{}）", out["entity"].as_str().unwrap_or_default())
+                }
+                None => "交换数据中已有此项，未重复记录".to_string(),
+            };
+            Ok(Reply::new(out, text))
         }
     }
 }

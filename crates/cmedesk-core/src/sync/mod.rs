@@ -7,6 +7,8 @@
 //!   visible conflict log, and the canonical data hash.
 //! - [`hub`]: the server's rules: per-site `acked_through`, duplicate / apply / gap / mismatch,
 //!   the gap-free per-space `server_seq`, epochs; [`hub::MemoryHub`] is the reference store.
+//! - [`province`]: the provincial side's facts (approved projects, review decisions, remote
+//!   credits) as ops of the province's own site, checked with the desk's rules.
 //! - [`desk`]: the desk's side: numbering edits, what to push, applying a pull page with its
 //!   cursor at once, epochs, and the local view in which unpushed edits are never overwritten.
 //!
@@ -18,6 +20,7 @@ pub mod desk;
 pub mod hlc;
 pub mod hub;
 pub mod outbox_ops;
+pub mod province;
 pub mod pull_apply;
 pub mod replica;
 pub mod resync;

@@ -155,6 +155,28 @@ impl Replica {
         self.rows.get(&(entity.to_string(), id.to_string())).and_then(|r| r.get(field))
     }
 
+    /// The id of the first row of `entity` whose `field` holds `value` (the provincial side
+    /// finds a project by its code, a person by the ID number).
+    pub fn find_row(&self, entity: &str, field: &str, value: &Value) -> Option<&str> {
+        self.rows
+            .iter()
+            .find(|((e, _), row)| e == entity && row.get(field).is_some_and(|s| s.value == *value))
+            .map(|((_, id), _)| id.as_str())
+    }
+
+    /// The fields of every row of `entity`, in id order.
+    pub fn rows_of<'a>(
+        &'a self,
+        entity: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a BTreeMap<String, Stamped>)> + 'a {
+        self.rows.iter().filter(move |((e, _), _)| e == entity).map(|((_, id), row)| (id.as_str(), row))
+    }
+
+    /// The events of `entity`, in id order.
+    pub fn events_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+        self.events.iter().filter(move |((e, _), _)| e == entity).map(|((_, id), v)| (id.as_str(), v))
+    }
+
     pub fn event_count(&self) -> usize {
         self.events.len()
     }
