@@ -9,38 +9,19 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Stdio},
-};
+use std::path::Path;
 
-use common::{cmedesk, err, ok};
+use common::{err, hub::ServedHub, ok};
 use serde_json::Value;
 
 const CODE: &str = "2026-04-08-186(国)";
 const REMOTE: &str = "2026-05-01-009(国)";
 const ID: &str = "440524188001010014";
 
-struct Hub(Child);
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(hub_db: &Path) -> (Hub, String) {
-    let mut child = cmedesk(hub_db)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-    (Hub(child), format!("http://{addr}"))
+fn serve(hub_db: &Path) -> (ServedHub, String) {
+    let hub = ServedHub::start(hub_db);
+    let url = hub.url();
+    (hub, url)
 }
 
 fn sync(desk: &Path) -> Value {

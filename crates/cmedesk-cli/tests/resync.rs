@@ -9,79 +9,28 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
-    path::{Path, PathBuf},
-    process::{Child, Stdio},
+    path::Path,
+    process::Stdio,
     time::{Duration, Instant},
 };
 
 use common::{cmedesk, ok};
 use serde_json::Value;
 
-struct Hub {
-    child: Child,
-    addr: String,
-    db: PathBuf,
+use common::hub::{ServedHub as Hub, http_get};
+
+fn server_status(hub: &Hub, token: &str) -> Value {
+    http_get(&hub.addr, "/v1/status", token).1
 }
 
-impl Hub {
-    fn start(db: &Path) -> Hub {
-        let mut child = cmedesk(db)
-            .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-        Hub { child, addr, db: db.to_path_buf() }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn enrol(&self, desk: &Path) -> String {
-        let site = ok(desk, &["sync", "status"])["site_id"].as_str().unwrap().to_string();
-        ok(&self.db, &["hub", "enrol", "--site", &site])["token"].as_str().unwrap().to_string()
-    }
-
-    fn status(&self, token: &str) -> Value {
-        http_get(&self.addr, "/v1/status", token).1
-    }
-
-    /// Ages every log entry past the 180-day retention and prunes what every desk holds, from
-    /// another process's connection (as `cmedesk-hub admin prune` does while the hub serves).
-    fn age_and_prune(&self) -> i64 {
-        rusqlite::Connection::open(&self.db).unwrap().execute("UPDATE log SET logged_at = 0", []).unwrap();
-        let mut store = cmedesk_hub::HubStore::open(&self.db).unwrap();
-        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-        let r = store.prune(now_ms as i64, 180, false).unwrap();
-        r.through
-    }
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn http_get(addr: &str, path: &str, token: &str) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = Vec::new();
-    s.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8(reply).unwrap();
-    let status = reply[9..12].parse().unwrap();
-    let body = &reply[reply.find("\r\n\r\n").unwrap() + 4..];
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+/// Ages every log entry past the 180-day retention and prunes what every desk holds, from
+/// another process's connection (as `cmedesk-hub admin prune` does while the hub serves).
+fn age_and_prune(hub: &Hub) -> i64 {
+    rusqlite::Connection::open(&hub.db).unwrap().execute("UPDATE log SET logged_at = 0", []).unwrap();
+    let mut store = cmedesk_hub::HubStore::open(&hub.db).unwrap();
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let r = store.prune(now_ms as i64, 180, false).unwrap();
+    r.through
 }
 
 /// A made-up, checksum-valid ID number (GB 11643).
@@ -107,7 +56,7 @@ fn sync(db: &Path, hub: &Hub, token: &str) -> Value {
 
 /// Every desk shows the server's data hash, has nothing pending and the audit chain holds.
 fn assert_settled(hub: &Hub, token: &str, desks: &[&Path]) -> Value {
-    let server = hub.status(token);
+    let server = server_status(hub, token);
     for db in desks {
         let st = ok(db, &["sync", "status"]);
         assert_eq!(st["state_hash"], server["state_hash"], "{} equals the server: {st}", db.display());
@@ -149,7 +98,7 @@ fn desks_restored_from_an_old_backup_or_enrolled_after_a_prune_resync_and_keep_t
         sync(&a, &hub, &ta);
         sync(&b, &hub, &tb);
     }
-    let pruned = hub.age_and_prune();
+    let pruned = age_and_prune(&hub);
     assert!(pruned > cursor_in_backup, "pruned through {pruned}, the backup's cursor is {cursor_in_backup}");
 
     // B is restored from the backup (a new sync identity, enrolled anew) and works offline before
@@ -210,7 +159,7 @@ fn a_desk_killed_while_it_applies_the_snapshot_keeps_its_old_state_and_the_next_
     for _ in 0..2 {
         sync(&a, &hub, &ta);
     }
-    assert!(hub.age_and_prune() > 0);
+    assert!(age_and_prune(&hub) > 0);
 
     let d = dir.path().join("d.db");
     ok(&d, &["init"]);
@@ -276,7 +225,7 @@ fn figure_snapshot_fetch_and_apply() {
     for _ in 0..2 {
         sync(&a, &hub, &ta);
     }
-    assert!(hub.age_and_prune() > 0);
+    assert!(age_and_prune(&hub) > 0);
     let d = dir.path().join("d.db");
     ok(&d, &["init"]);
     let td = hub.enrol(&d);

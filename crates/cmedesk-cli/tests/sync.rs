@@ -2,44 +2,16 @@
 //! it on loopback as a real process and ask it for the desk's status with the printed token;
 //! the desk's sync status counts the outbox of a real desk database.
 
-use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
-    path::Path,
-    process::{Command, Stdio},
+mod common;
+
+use std::{path::Path, process::Stdio};
+
+use common::{
+    cmedesk,
+    hub::{ServedHub, http_get},
+    ok,
 };
-
 use serde_json::Value;
-
-fn cmedesk(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cmedesk"));
-    c.env("CMEDESK_DB", db)
-        .env("CMEDESK_PASSWORD", "secret123")
-        .env("CMEDESK_NOW", "2026-11-22T10:00:00+08:00")
-        .env_remove("CMEDESK_OPERATOR")
-        .env_remove("CMEDESK_HUB_ADMIN_TOKEN");
-    c
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let out = cmedesk(db).arg("--json").args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn http_get(addr: &str, path: &str, token: &str) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    let status = reply[9..12].parse().unwrap();
-    let body = &reply[reply.find("\r\n\r\n").unwrap() + 4..];
-    (status, serde_json::from_str(body).unwrap())
-}
 
 #[test]
 fn sync_status_counts_the_outbox_and_a_served_hub_knows_the_enrolled_desk() {
@@ -57,21 +29,14 @@ fn sync_status_counts_the_outbox_and_a_served_hub_knows_the_enrolled_desk() {
     let again = cmedesk(&hub_db).args(["--json", "hub", "enrol", "--site", &site]).output().unwrap();
     assert_eq!(again.status.code(), Some(1), "a site is enrolled once");
 
-    let mut hub = cmedesk(&hub_db)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    let hub = ServedHub::start(&hub_db);
+    let addr = hub.addr.clone();
     let (code, body) = http_get(&addr, "/v1/status", &token);
     assert_eq!(code, 200, "{body}");
     assert_eq!((body["acked_through"].as_i64(), body["head"].as_i64()), (Some(0), Some(0)));
     let (code, body) = http_get(&addr, "/v1/status", "not-a-token");
     assert_eq!((code, body["error"]["code"].as_str()), (401, Some("UNAUTHORIZED")));
-    hub.kill().unwrap();
-    hub.wait().unwrap();
+    hub.stop();
 
     let epoch = ok(&hub_db, &["hub", "new-epoch"]);
     assert!(epoch["epoch"].as_u64().unwrap() > enrolled["epoch"].as_u64().unwrap());
@@ -91,15 +56,9 @@ fn a_desk_killed_mid_push_resumes_and_nothing_is_lost_or_doubled() {
 
     let hub_db = dir.path().join("hub.db");
     let token = ok(&hub_db, &["hub", "enrol", "--site", &site])["token"].as_str().unwrap().to_string();
-    let mut hub = cmedesk(&hub_db)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-    let url = format!("http://{addr}");
+    let hub = ServedHub::start(&hub_db);
+    let url = hub.url();
+    let addr = hub.addr.clone();
 
     let mut pusher = cmedesk(&desk_db)
         .args(["sync", "push", "--server", &url, "--token", &token, "--batch", "20"])
@@ -139,8 +98,7 @@ fn a_desk_killed_mid_push_resumes_and_nothing_is_lost_or_doubled() {
     let desk_status = ok(&desk_db, &["sync", "status"]);
     assert_eq!(desk_status["pending"].as_i64(), Some(0), "{desk_status}");
     assert_eq!(desk_status["acked_through"].as_i64(), Some(last));
-    hub.kill().unwrap();
-    hub.wait().unwrap();
+    hub.stop();
 }
 
 /// Issue 8's fault test: three desks edit the same person and take swipes offline, then sync in
@@ -166,15 +124,9 @@ fn three_desks_edit_and_swipe_offline_then_sync_in_random_order_and_converge() {
             .to_string();
         tokens.push(token);
     }
-    let mut hub = cmedesk(&hub_db)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap().to_string();
-    let url = format!("http://{addr}");
+    let hub = ServedHub::start(&hub_db);
+    let url = hub.url();
+    let addr = hub.addr.clone();
     let at = |db: &Path, now: &str, args: &[&str]| -> Value {
         let out = cmedesk(db).env("CMEDESK_NOW", now).arg("--json").args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
@@ -368,8 +320,7 @@ fn three_desks_edit_and_swipe_offline_then_sync_in_random_order_and_converge() {
         "seed {seed0:#x}: three desks settled at {head} log entries, {killed} runs killed, conflicts {:?}",
         conflict_logs[0]
     );
-    hub.kill().unwrap();
-    hub.wait().unwrap();
+    hub.stop();
 }
 
 /// The desk token is a credential: given once to `cmedesk sync`, it never appears again in what
@@ -383,14 +334,8 @@ fn the_desk_token_never_appears_in_output_or_the_audit_log() {
     let site = ok(&desk_db, &["sync", "status"])["site_id"].as_str().unwrap().to_string();
     let hub_db = dir.path().join("hub.db");
     let token = ok(&hub_db, &["hub", "enrol", "--site", &site])["token"].as_str().unwrap().to_string();
-    let mut hub = cmedesk(&hub_db)
-        .args(["hub", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hub.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = format!("http://{}", line.trim().strip_prefix("listening on ").unwrap());
+    let hub = ServedHub::start(&hub_db);
+    let url = hub.url();
     let run = |args: &[&str]| {
         let out = cmedesk(&desk_db).args(args).output().unwrap();
         let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -412,6 +357,5 @@ fn the_desk_token_never_appears_in_output_or_the_audit_log() {
     for (_, text) in &outputs {
         assert!(!text.contains(&token), "the token leaked: {text}");
     }
-    hub.kill().unwrap();
-    hub.wait().unwrap();
+    hub.stop();
 }

@@ -4,6 +4,8 @@
 // Each test binary compiles this module and uses its own part of it.
 #![allow(dead_code)]
 
+pub mod hub;
+
 use std::{path::Path, process::Command};
 
 use serde_json::Value;
@@ -22,6 +24,7 @@ pub fn cmedesk(db: &Path) -> Command {
         .env_remove("CMEDESK_NEW_DB_PASSPHRASE")
         .env_remove("CMEDESK_SIGNING_KEY")
         .env_remove("CMEDESK_FONT")
+        .env_remove("CMEDESK_HUB_ADMIN_TOKEN")
         .env("RUST_BACKTRACE", "0");
     c
 }
