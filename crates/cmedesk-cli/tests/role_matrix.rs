@@ -115,6 +115,7 @@ const COMMANDS: &[(&str, Access, &str)] = &[
     ("hub serve", Outside("the exchange server's database, not a desk"), ""),
     ("hub enrol", Outside("the exchange server's database, not a desk"), ""),
     ("hub new-epoch", Outside("the exchange server's database, not a desk"), ""),
+    ("hub admin", Outside("the exchange server's database, not a desk (the provincial side)"), ""),
     ("sync status", Read, ""),
     ("sync push", Outside("authenticated by the desk's exchange token; writes only sync marks"), ""),
     ("ports", Read, ""),
