@@ -12,9 +12,9 @@ use cmedesk_core::{
     Actor, Desk, audit_log, departments,
     staff::{self, NewStaff, StaffEdit},
     sync::{
-        LogEntry, MemoryHub, PullReply, PullRequest, PushRequest,
+        LogEntry, MemoryHub, PullReply, PullRequest,
         conflicts::{self, Resolution},
-        outbox_ops::{freeze_pending, load_marks, outbox_ops, store_push_settlement},
+        outbox_ops::load_marks,
         pull_apply::{apply_pull_page, canonical_hash},
     },
 };
@@ -31,25 +31,11 @@ fn now_text(minutes: i64) -> String {
 }
 
 fn push(desk: &Desk, hub: &mut MemoryHub) {
-    freeze_pending(desk).unwrap();
-    let mut marks = load_marks(desk).unwrap();
-    let ops = outbox_ops(desk, marks.acked_through, 10_000).unwrap();
-    if ops.is_empty() {
-        return;
-    }
-    let last = ops.last().unwrap().site_seq;
-    let reply = hub.push(&PushRequest { site_id: desk.site_id().to_string(), ops });
-    let mut rejected = Default::default();
-    marks.settle_push_reply(&reply, last, &mut rejected).unwrap();
-    store_push_settlement(desk, &marks, &rejected, &[], &now_text(0)).unwrap();
+    sync::push_all(desk, hub, &now_text(0));
 }
 
 fn pull(desk: &Desk, hub: &MemoryHub, minutes: i64) -> usize {
-    let cursor = load_marks(desk).unwrap().cursor;
-    let reply = hub.pull(&PullRequest { site_id: desk.site_id().into(), after: cursor, limit: 1000 });
-    let page = apply_pull_page(desk, &reply, &now_text(minutes)).unwrap();
-    assert_eq!(page.cursor, hub.log().len() as i64, "one page reaches the head here");
-    page.conflicts
+    sync::pull_to_head(desk, hub, &now_text(minutes)).conflicts
 }
 
 fn set_phone(desk: &mut Desk, actor: &Actor, id: &str, phone: &str) {

@@ -16,8 +16,7 @@ use cmedesk_core::{
     manual_credits::{ManualCreditForm, SaveMode},
     rules::RuleBook,
     sync::{
-        MemoryHub, PullRequest, PushRequest, conflicts,
-        outbox_ops::{freeze_pending, load_marks, outbox_ops, store_push_settlement},
+        MemoryHub, PullRequest, conflicts,
         pull_apply::{apply_pull_page, canonical_hash},
     },
     synthetic,
@@ -31,25 +30,11 @@ fn at(minutes: i64) -> Actor {
 }
 
 fn push(desk: &Desk, hub: &mut MemoryHub) {
-    freeze_pending(desk).unwrap();
-    let mut marks = load_marks(desk).unwrap();
-    let ops = outbox_ops(desk, marks.acked_through, 100_000).unwrap();
-    if ops.is_empty() {
-        return;
-    }
-    let last = ops.last().unwrap().site_seq;
-    let reply = hub.push(&PushRequest { site_id: desk.site_id().to_string(), ops });
-    let mut rejected = Default::default();
-    marks.settle_push_reply(&reply, last, &mut rejected).unwrap();
-    store_push_settlement(desk, &marks, &rejected, &[], &at(0).now.to_rfc3339()).unwrap();
+    sync::push_all(desk, hub, &at(0).now.to_rfc3339());
 }
 
 fn pull(desk: &Desk, hub: &MemoryHub, minutes: i64) -> cmedesk_core::sync::pull_apply::PageApplied {
-    let cursor = load_marks(desk).unwrap().cursor;
-    let reply = hub.pull(&PullRequest { site_id: desk.site_id().into(), after: cursor, limit: 100_000 });
-    let page = apply_pull_page(desk, &reply, &at(minutes).now.to_rfc3339()).unwrap();
-    assert_eq!(page.cursor, hub.log().len() as i64);
-    page
+    sync::pull_to_head(desk, hub, &at(minutes).now.to_rfc3339())
 }
 
 fn credits(desk: &Desk) -> Vec<store::StoredCredit> {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod sync;
+
 use chrono::{DateTime, FixedOffset};
 use cmedesk_core::{Actor, Desk, Operator, Role};
 
