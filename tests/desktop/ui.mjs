@@ -33,6 +33,17 @@ export async function click(s, selector) {
 
 /** `click` for an element already found. */
 export async function clickEl(s, el) {
+  // antd swallows clicks on a button that still spins (`loading`), as it should: a person waits
+  // for the spinner to stop, so wait too. Without this a second 确认授分 right after the first
+  // one's toast could land while the button still spun, and nothing would happen.
+  // (A stale element ends the wait: the click below reports it.)
+  await s.waitFor(
+    () =>
+      s
+        .execute(`return !arguments[0].closest('.ant-btn-loading');`, [{ "element-6066-11e4-a52e-4f735466cecf": el.id }])
+        .catch(() => true),
+    "the button to stop spinning",
+  );
   for (let attempt = 0; ; attempt++) {
     try {
       await el.click();
