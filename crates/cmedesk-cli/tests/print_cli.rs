@@ -389,3 +389,20 @@ fn statements_are_signed_logged_and_verified() {
         .expect("audit");
     assert_eq!(audited, 2, "each issue goes through Desk::change (audit + outbox)");
 }
+
+#[test]
+fn bench_booklets_prints_through_the_real_command_and_reports_its_own_peak_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = ok(
+        &dir.path().join("unused.db"),
+        &["bench", "booklets", "--staff", "12", "--credits-per-person", "4"],
+    );
+    assert_eq!(v["booklets"], 12, "{v}");
+    assert_eq!(v["files"], 12, "{v}");
+    // The child's own high-water mark: a process that opened a database and drew PDFs holds
+    // megabytes, and far less than the issue's 150 MiB for 12 people.
+    let peak = v["peak_rss_mib"].as_f64().expect("peak_rss_mib");
+    assert!((5.0..150.0).contains(&peak), "peak {peak} MiB");
+    assert!(v["from_store"]["wall_s"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(v["from_store"]["cpu_s"].as_f64().unwrap() > 0.0, "{v}");
+}

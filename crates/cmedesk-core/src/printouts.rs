@@ -270,6 +270,8 @@ pub fn booklet_people(desk: &Desk, scope: &BookletScope, year: i32) -> Result<Ve
 /// A lazy batch: each next() reads one person's credits and builds their booklet.
 pub struct BookletBatch<'d> {
     maker: BookletMaker<'d>,
+    // Declared after `maker` so it drops after the statements that read through it.
+    _cache: crate::store::ScanCache<'d>,
     people: std::vec::IntoIter<StaffRow>,
     total: usize,
 }
@@ -292,10 +294,11 @@ impl Iterator for BookletBatch<'_> {
 
 /// The booklets of `scope` for `year`, built lazily from the stored credits.
 pub fn booklet_batch<'d>(desk: &'d Desk, scope: &BookletScope, year: i32) -> Result<BookletBatch<'d>> {
+    let cache = desk.scan_cache()?;
     let people = booklet_people(desk, scope, year)?;
     let total = people.len();
     let maker = BookletMaker::new(desk, year, unit_name(desk)?)?;
-    Ok(BookletBatch { maker, people: people.into_iter(), total })
+    Ok(BookletBatch { maker, _cache: cache, people: people.into_iter(), total })
 }
 
 /// 学分类别 of a statement row: class, else credit level, else the rule set's category name.
@@ -360,5 +363,17 @@ mod tests {
         assert_eq!(card_no_text(Some("uid:04A1B2C3")), "04A1B2C3");
         assert_eq!(card_no_text(Some("rid:11010519491231002X")), "1101**********002X");
         assert_eq!(card_no_text(None), "");
+    }
+
+    #[test]
+    fn a_batch_reads_through_a_small_cache_and_gives_the_bulk_cache_back() {
+        let desk = Desk::open_in_memory().unwrap();
+        let cache = |d: &Desk| d.conn().query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).unwrap();
+        let bulk = cache(&desk);
+        assert!(bulk < -crate::store::SCAN_CACHE_KIB, "the desk opens with the bulk cache ({bulk})");
+        let batch = booklet_batch(&desk, &BookletScope::All, 2026).unwrap();
+        assert_eq!(cache(&desk), -crate::store::SCAN_CACHE_KIB);
+        drop(batch);
+        assert_eq!(cache(&desk), bulk);
     }
 }

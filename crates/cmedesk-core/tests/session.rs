@@ -76,6 +76,27 @@ fn lockout_after_repeated_failures_then_expires_with_the_window() {
 }
 
 #[test]
+fn failures_count_across_a_bulk_load_made_in_the_same_minutes() {
+    // Sign-in reads only this operator's audit entries: a roster load between two failures
+    // (thousands of entries, all inside the window) neither hides nor adds a failure.
+    let mut desk = desk_with_officer();
+    let p = SessionPolicy::default();
+    let t = now();
+    for _ in 0..p.max_failed_sign_ins - 1 {
+        session::sign_in(&mut desk, "officer1", "wrong", t, &p).unwrap_err();
+    }
+    let hospital = cmedesk_core::synthetic::generate(5, 300, t.date_naive());
+    cmedesk_core::synthetic::load(&mut desk, &admin(), &hospital).unwrap();
+    let entries: i64 = desk.conn().query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+    assert!(entries > 300, "the load wrote {entries} audit entries");
+    let state = session::lock_state(&desk, "officer1", t, &p).unwrap();
+    assert_eq!((state.failures, state.locked_until), (p.max_failed_sign_ins - 1, None));
+    session::sign_in(&mut desk, "officer1", "wrong", t, &p).unwrap_err();
+    assert!(session::lock_state(&desk, "officer1", t, &p).unwrap().locked_until.is_some());
+    assert_eq!(session::lock_state(&desk, "admin", t, &p).unwrap().failures, 0, "another operator's count");
+}
+
+#[test]
 fn a_success_clears_failures_and_unknown_users_write_nothing() {
     let mut desk = desk_with_officer();
     let p = SessionPolicy::default();
