@@ -64,6 +64,7 @@ const COMMANDS: &[&str] = &[
     "sync_resolve",
     "print_defaults",
     "print_booklets",
+    "preview_booklet",
     "print_statement",
     "verify_statement",
     "open_printed",

@@ -104,6 +104,7 @@ pub fn run() {
             commands::sync::sync_resolve,
             commands::print::print_defaults,
             commands::print::print_booklets,
+            commands::print::preview_booklet,
             commands::print::print_statement,
             commands::print::verify_statement,
             commands::print::open_printed,

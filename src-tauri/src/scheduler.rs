@@ -110,7 +110,10 @@ fn run(
             report(Event::Schedule(ScheduleEvent { running: true, run: None }));
             let actor = Actor::new(schedule::scheduler(), now);
             let progress = |p: Progress| report(Event::Progress(p));
-            let run = schedule::run_now(&desk, &actor, Path::new(&status.folder), &progress).ok();
+            let started = std::time::Instant::now();
+            let run =
+                schedule::run_now(&desk, &actor, Path::new(&status.folder), &progress, &|| started.elapsed())
+                    .ok();
             running.store(false, std::sync::atomic::Ordering::SeqCst);
             report(Event::Schedule(ScheduleEvent { running: false, run }));
         }

@@ -107,12 +107,16 @@ fn a_scheduled_backup_on_a_sibling_while_the_owner_writes_verifies_and_settles_t
     };
     std::thread::sleep(std::time::Duration::from_millis(50));
     let noon = at("2026-11-22T12:30:00");
-    let run =
-        schedule::run_if_due(&sibling, &scheduler_at(noon), false, &|_| {}).unwrap().expect("due at 12:30");
+    let run = schedule::run_if_due(&sibling, &scheduler_at(noon), false, &|_| {}, &|| {
+        std::time::Duration::from_millis(7)
+    })
+    .unwrap()
+    .expect("due at 12:30");
     stop.store(true, Ordering::Relaxed);
     let written = writer.join().unwrap();
     assert!(written > 0, "the owner wrote during the backup");
     assert!(run.ok, "{run:?}");
+    assert_eq!(run.elapsed_ms, 7, "the duration comes from the shell's stopwatch");
     let file = std::path::PathBuf::from(run.file.as_ref().unwrap());
     assert_eq!(file.parent().unwrap(), dir.path().join("backups"), "the default folder beside the database");
 
@@ -143,7 +147,13 @@ fn a_scheduled_backup_on_a_sibling_while_the_owner_writes_verifies_and_settles_t
 
     // The day is settled: the next tick waits for tomorrow; the result is stored for the page.
     let later = at("2026-11-22T12:31:00");
-    assert!(schedule::run_if_due(&sibling, &scheduler_at(later), false, &|_| {}).unwrap().is_none());
+    assert!(
+        schedule::run_if_due(&sibling, &scheduler_at(later), false, &|_| {}, &|| {
+            std::time::Duration::from_millis(7)
+        })
+        .unwrap()
+        .is_none()
+    );
     let owner = owner.lock().unwrap();
     let status = schedule::status(&owner, later, false).unwrap();
     assert_eq!(status.due.reason, DueReason::Waiting);
@@ -169,7 +179,11 @@ fn a_failed_scheduled_backup_is_stored_with_its_reason_and_retried_after_the_pau
     .unwrap();
     let sibling = desk.sibling().unwrap();
     let start = at("2026-11-22T08:00:00");
-    let run = schedule::run_if_due(&sibling, &scheduler_at(start), true, &|_| {}).unwrap().expect("catch-up");
+    let run = schedule::run_if_due(&sibling, &scheduler_at(start), true, &|_| {}, &|| {
+        std::time::Duration::from_millis(7)
+    })
+    .unwrap()
+    .expect("catch-up");
     assert!(!run.ok);
     assert!(run.error.as_deref().unwrap().starts_with("BACKUP_DIR: 无法创建备份文件夹"), "{run:?}");
     let status = schedule::status(&desk, start + Duration::minutes(1), true).unwrap();
@@ -177,14 +191,19 @@ fn a_failed_scheduled_backup_is_stored_with_its_reason_and_retried_after_the_pau
     assert_eq!(status.due.next_at.as_deref(), Some("2026-11-22T08:15:00+08:00"));
     assert_eq!(status.last_run.unwrap().error, run.error);
     assert!(
-        schedule::run_if_due(&sibling, &scheduler_at(start + Duration::minutes(5)), true, &|_| {})
-            .unwrap()
-            .is_none()
+        schedule::run_if_due(&sibling, &scheduler_at(start + Duration::minutes(5)), true, &|_| {}, &|| {
+            std::time::Duration::from_millis(7)
+        })
+        .unwrap()
+        .is_none()
     );
 
     // The folder fixed: the retry after the pause succeeds.
     std::fs::remove_file(&blocked).unwrap();
-    let retry = schedule::run_if_due(&sibling, &scheduler_at(start + Duration::minutes(15)), true, &|_| {})
+    let retry =
+        schedule::run_if_due(&sibling, &scheduler_at(start + Duration::minutes(15)), true, &|_| {}, &|| {
+            std::time::Duration::from_millis(7)
+        })
         .unwrap()
         .expect("retried");
     assert!(retry.ok, "{retry:?}");
@@ -197,7 +216,11 @@ fn another_desks_backup_in_the_same_folder_settles_nothing() {
     let other = demo_desk(&dir.path().join("other.db"));
     let desk = demo_desk(&dir.path().join("desk.db"));
     let noon = at("2026-11-22T12:30:00");
-    let taken = schedule::run_if_due(&other, &scheduler_at(noon), false, &|_| {}).unwrap().unwrap();
+    let taken = schedule::run_if_due(&other, &scheduler_at(noon), false, &|_| {}, &|| {
+        std::time::Duration::from_millis(7)
+    })
+    .unwrap()
+    .unwrap();
     assert!(taken.ok);
     let status = schedule::status(&desk, noon + Duration::minutes(1), false).unwrap();
     assert_eq!(status.last_backup_at, None);
@@ -209,7 +232,10 @@ fn a_schedule_switched_off_takes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut desk = demo_desk(&dir.path().join("desk.db"));
     schedule::save(&mut desk, &admin(), Schedule { enabled: false, ..Schedule::default() }).unwrap();
-    let r = schedule::run_if_due(&desk, &scheduler_at(at("2026-11-22T12:30:00")), true, &|_| {}).unwrap();
+    let r = schedule::run_if_due(&desk, &scheduler_at(at("2026-11-22T12:30:00")), true, &|_| {}, &|| {
+        std::time::Duration::from_millis(7)
+    })
+    .unwrap();
     assert!(r.is_none());
     assert!(!dir.path().join("backups").exists());
 }

@@ -161,6 +161,23 @@ pub async fn print_defaults(state: State<'_, AppState>) -> ApiResult<PrintDefaul
     })
 }
 
+/// The first booklet of `scope` for `year` as PDF bytes (an `ArrayBuffer` in the page), for the
+/// print dialog's preview of the first page before a batch starts. Nothing is written to disk.
+#[tauri::command]
+pub async fn preview_booklet(
+    state: State<'_, AppState>,
+    scope: PrintScope,
+    year: i32,
+) -> ApiResult<tauri::ipc::Response> {
+    let fonts = fonts()?;
+    let first = state
+        .read(|desk, _| Ok(printouts::booklet_batch(desk, &scope.into(), year)?.next().transpose()?))?;
+    let first =
+        first.ok_or_else(|| ApiError::new("PRINT_NOBODY", "所选范围内没有人员，无可预览的学分登记手册"))?;
+    let bytes = Printer::new(fonts).booklet_pdf(&first)?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
 /// Prints the booklets of `scope` for `year` into `out_dir` (one PDF per person, or combined
 /// PDFs of at most `combined` booklets). Cancel with `cancel_job(job_id)`.
 #[allow(clippy::too_many_arguments)]

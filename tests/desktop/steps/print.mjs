@@ -1,5 +1,6 @@
 // 打印 in the real app: one department's 学分登记手册 into a folder (every file whole, a person's
-// name read back from the PDF with pdftotext), a whole-hospital batch cancelled midway (no *.part
+// name read back from the PDF with pdftotext), the preview of a first page drawn by pdf.js, a
+// whole-hospital batch cancelled midway (no *.part
 // file left, fewer booklets than people), a 学分证明 for one person and its 验证码 and file verified
 // as genuine on the 验证 tab.
 export const NAME = "print";
@@ -64,6 +65,31 @@ export async function run({ s, step, shots, metrics, tmp, demoDb, PASSWORD }) {
     assert.ok(text.includes("继续医学教育学分登记手册"), "title missing");
     metrics.print_department = { department: deptName, booklets: files.length, ms, ms_each: Math.round(ms / files.length) };
     console.log(`     ${files.length} booklets of ${deptName} in ${ms} ms (debug build)`);
+  });
+
+  await step("预览首页 draws the first booklet's first page (pdf.js on a canvas) without printing", async () => {
+    const before = pdfs(outDir).length;
+    const t0 = performance.now();
+    await click(s, tid("print-preview"));
+    const pages = await s.waitFor(
+      () => s.execute(`const d = document.querySelector('[data-testid="pdf-first-page"]'); return d && d.getAttribute('data-pages');`),
+      "the preview to be drawn",
+      60000,
+    );
+    const ms = Math.round(performance.now() - t0);
+    assert.ok(Number(pages) >= 1, `pages ${pages}`);
+    // Ink on paper: a drawn page is mostly white with dark text and ruling, not blank.
+    const ink = await s.execute(`const c = document.querySelector('[data-testid="pdf-first-page"] canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 384) dark++;
+      return { w: c.width, h: c.height, dark, share: dark / (c.width * c.height) };`);
+    assert.ok(ink.w > 300 && ink.h > ink.w, `an A4 portrait page: ${JSON.stringify(ink)}`);
+    assert.ok(ink.share > 0.005 && ink.share < 0.5, `text and lines on white: ${JSON.stringify(ink)}`);
+    await shots.take(s, "print-preview");
+    assert.equal(pdfs(outDir).length, before, "a preview writes no file");
+    await click(s, ".ant-modal-close");
+    metrics.print_preview = { ms, pages: Number(pages), ink_share: Number(ink.share.toFixed(4)) };
+    console.log(`     preview of the first page in ${ms} ms (${pages} pages, ${(ink.share * 100).toFixed(1)}% ink)`);
   });
 
   await step("打印 全院 can be cancelled midway: whole files only, no *.part left", async () => {

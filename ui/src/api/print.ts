@@ -54,6 +54,8 @@ export interface StatementReport {
 export const printDefaults = () => call<PrintDefaults>("print_defaults");
 export const printBooklets = (jobId: string, scope: PrintScope, year: number, outDir: string, combined: number | null, duplex: boolean) =>
   call<BookletJobReport>("print_booklets", { jobId, scope, year, outDir, combined, duplex });
+/** The first booklet of `scope` as PDF bytes, for the preview of its first page (nothing written). */
+export const previewBooklet = (scope: PrintScope, year: number) => call<ArrayBuffer>("preview_booklet", { scope, year });
 export const printStatement = (staffId: string, year: number, outFile: string, showFullId: boolean) =>
   call<StatementReport>("print_statement", { staffId, year, outFile, showFullId });
 export const verifyStatement = (input: string) => call<StatementVerification>("verify_statement", { input });

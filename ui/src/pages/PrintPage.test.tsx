@@ -70,6 +70,27 @@ describe("打印", () => {
     await waitFor(() => expect(calls.find((c) => c.cmd === "open_printed")?.args).toEqual({ path: "/data/打印" }));
   });
 
+  it("previews the first page of the scope's first booklet before printing", async () => {
+    const calls = mockCommands({
+      print_defaults: () => defaults,
+      list_departments: () => departments,
+      preview_booklet: () => new TextEncoder().encode("%PDF-1.7").buffer,
+    });
+    renderPage(<PrintPage />);
+    await waitFor(() => screen.getByTestId("print-preview"));
+    // Without a department there is nothing to preview: the page says so and asks nothing.
+    fireEvent.click(screen.getByTestId("print-preview"));
+    await waitFor(() => expect(document.querySelector(".ant-message")?.textContent).toContain("科室"));
+    expect(calls.some((c) => c.cmd === "preview_booklet")).toBe(false);
+
+    await pickTree("print-department", "心血管内科");
+    fireEvent.click(screen.getByTestId("print-preview"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "preview_booklet")?.args).toEqual({ scope: { kind: "department", id: "d-1" }, year: 2026 }));
+    // The dialog opens on the PDF the backend drew (pdf.js draws it in the real app; jsdom has no canvas).
+    await waitFor(() => expect(screen.getByText("预览：第一份学分登记手册的首页")).toBeTruthy());
+    expect(calls.some((c) => c.cmd === "print_booklets")).toBe(false);
+  });
+
   it("asks for a department before printing and sends nothing", async () => {
     const calls = mockCommands({ print_defaults: () => defaults, list_departments: () => departments });
     renderPage(<PrintPage />);

@@ -1,13 +1,14 @@
 // 打印: 学分登记手册 for one person, a department or the whole hospital (progress, cancel, open the
 // folder), 学分证明 (the signed statement) for one person, and 验证 of a statement code or file.
 import { useEffect, useRef, useState } from "react";
-import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Progress, Radio, Result, Select, Space, Tabs, TreeSelect, Typography } from "antd";
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Progress, Radio, Result, Select, Space, Tabs, TreeSelect, Typography } from "antd";
+import PdfFirstPage from "../components/PdfFirstPage";
 import { askPath, PathField, PDF } from "../components/PathField";
 import { listen } from "@tauri-apps/api/event";
 import { cancelJob } from "../api/setup";
 import { listDepartments, type Department } from "../api/departments";
 import { listStaff, type StaffRow } from "../api/staff";
-import { openPrinted, printBooklets, printDefaults, printStatement, verifyStatement, type BookletJobReport, type PrintDefaults, type PrintProgress, type StatementReport, type StatementVerification } from "../api/print";
+import { openPrinted, previewBooklet, printBooklets, printDefaults, printStatement, verifyStatement, type BookletJobReport, type PrintDefaults, type PrintProgress, type StatementReport, type StatementVerification } from "../api/print";
 import { errorText } from "../api/errors";
 import { ApiError } from "../api/invoke";
 import { buildTree } from "../logic/departmentTree";
@@ -45,6 +46,9 @@ function BookletsTab({ defaults }: { defaults: PrintDefaults }) {
   const [progress, setProgress] = useState<PrintProgress | null>(null);
   const [report, setReport] = useState<BookletJobReport | null>(null);
   const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const [preview, setPreview] = useState<ArrayBuffer | null>(null);
+  const [previewing, setPreviewing] = useState(false);
   const jobId = useRef<string | null>(null);
 
   useEffect(() => {
@@ -81,8 +85,27 @@ function BookletsTab({ defaults }: { defaults: PrintDefaults }) {
     }
   };
 
+  // The first page of the first booklet in the scope, drawn from the same PDF the batch would write.
+  const showPreview = async () => {
+    const v = form.getFieldsValue();
+    const scope = scopeOf(kind, v.staff, v.department);
+    if (typeof scope === "string") {
+      message.error(scope);
+      return;
+    }
+    setPreviewing(true);
+    try {
+      setPreview(await previewBooklet(scope, v.year));
+    } catch (e) {
+      message.error(errorText(e));
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
   return (
     <Form
+      form={form}
       layout="vertical"
       style={{ maxWidth: 720 }}
       onFinish={start}
@@ -134,9 +157,17 @@ function BookletsTab({ defaults }: { defaults: PrintDefaults }) {
       <Form.Item label="输出文件夹" name="out_dir" rules={[{ required: true, message: "请填写输出文件夹" }]}>
         <PathField testId="print-out-dir" what={{ kind: "folder" }} />
       </Form.Item>
-      <Button type="primary" htmlType="submit" loading={busy} data-testid="print-start">
-        开始打印
-      </Button>
+      <Space>
+        <Button type="primary" htmlType="submit" loading={busy} data-testid="print-start">
+          开始打印
+        </Button>
+        <Button onClick={showPreview} loading={previewing} data-testid="print-preview">
+          预览首页
+        </Button>
+      </Space>
+      <Modal title="预览：第一份学分登记手册的首页" open={preview !== null} onCancel={() => setPreview(null)} footer={null} width={640} destroyOnHidden>
+        {preview && <PdfFirstPage data={preview} />}
+      </Modal>
       {progress && (
         <div style={{ marginTop: 16 }} data-testid="print-progress">
           <Progress percent={percent(progress.done, progress.total)} />

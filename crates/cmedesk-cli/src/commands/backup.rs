@@ -206,7 +206,8 @@ pub fn run(ctx: &mut Context, cmd: BackupCommand) -> Result<Reply> {
         BackupCommand::Due => {
             let (desk, actor) = ctx.actor()?;
             // A one-shot run is a start: the catch-up rule applies as when the app starts.
-            let run = schedule::run_if_due(desk, &actor, true, &|_| {})?;
+            let started = std::time::Instant::now();
+            let run = schedule::run_if_due(desk, &actor, true, &|_| {}, &|| started.elapsed())?;
             let status = schedule::status(desk, actor.now, false)?;
             let text = match &run {
                 None => format!(

@@ -315,18 +315,28 @@ pub fn run_if_due(
     actor: &Actor,
     at_start: bool,
     progress: &dyn Fn(Progress),
+    stopwatch: Stopwatch<'_>,
 ) -> Result<Option<LastRun>> {
     actor.require(Permission::ManageBackups)?;
     let status = status(desk, actor.now, at_start)?;
     if !status.due.now {
         return Ok(None);
     }
-    Ok(Some(run_now(desk, actor, Path::new(&status.folder), progress)?))
+    Ok(Some(run_now(desk, actor, Path::new(&status.folder), progress, stopwatch)?))
 }
 
+/// Time since the caller started its stopwatch, read when a run ends: the run's duration is
+/// kept with its outcome. A function from the shell, since the core reads no clock.
+pub type Stopwatch<'a> = &'a dyn Fn() -> std::time::Duration;
+
 /// One scheduled backup into `dir` now, its outcome stored as the last run.
-pub fn run_now(desk: &Desk, actor: &Actor, dir: &Path, progress: &dyn Fn(Progress)) -> Result<LastRun> {
-    let started = std::time::Instant::now();
+pub fn run_now(
+    desk: &Desk,
+    actor: &Actor,
+    dir: &Path,
+    progress: &dyn Fn(Progress),
+    stopwatch: Stopwatch<'_>,
+) -> Result<LastRun> {
     // `-auto`: never the name of an on-demand backup taken in the same second.
     let target = dir.join(format!("desk-{}-auto.db", actor.now.format("%Y%m%d-%H%M%S")));
     let attempt = || -> Result<u32> {
@@ -345,7 +355,7 @@ pub fn run_now(desk: &Desk, actor: &Actor, dir: &Path, progress: &dyn Fn(Progres
             file: Some(target.display().to_string()),
             error: None,
             rotated_out,
-            elapsed_ms: started.elapsed().as_millis() as u64,
+            elapsed_ms: stopwatch().as_millis() as u64,
         },
         Err(e) => LastRun {
             at: actor.timestamp(),
@@ -353,7 +363,7 @@ pub fn run_now(desk: &Desk, actor: &Actor, dir: &Path, progress: &dyn Fn(Progres
             file: None,
             error: Some(format!("{}: {}", e.code(), e.message_zh())),
             rotated_out: 0,
-            elapsed_ms: started.elapsed().as_millis() as u64,
+            elapsed_ms: stopwatch().as_millis() as u64,
         },
     };
     store_last_run(desk, &run)?;
