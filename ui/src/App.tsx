@@ -95,7 +95,7 @@ export default function App() {
           {current === "kiosk" && <KioskPage />}
           {current === "print" && <PrintPage />}
           {current === "audit_log" && <AuditLogPage changes={changes} />}
-          {current === "attendance" && <AttendancePage />}
+          {current === "attendance" && <AttendancePage role={operator.role} />}
           {current === "grant" && <GrantPage onChanged={changed} />}
           {current === "manual_credit" && <ManualCreditPage onChanged={changed} />}
           {current === "credit_review" && <CreditReviewPage onChanged={changed} changes={changes} role={operator.role} />}

@@ -196,8 +196,18 @@ fn refusals_are_json_errors() {
     let (code, v) = run(&db, &["import", "staff-roster", dir.path().join("missing.xlsx").to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("SHEET_READ")));
     let out = dir.path().join("c.xlsx");
-    let (code, v) = run(&db, &["export", "attendance-detail", "--out", out.to_str().unwrap()]);
+    let (code, v) = run(&db, &["export", "remote-learning", "--out", out.to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("TEMPLATE_NOT_EXPORTABLE")));
+    // 考勤明细 is per project: without one it says so, with an unknown one it names it.
+    let (code, v) = run(&db, &["export", "attendance-detail", "--out", out.to_str().unwrap()]);
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("PROJECT_REQUIRED")));
+    assert!(v["error"]["message"].as_str().unwrap().contains("请指定项目"), "{v}");
+    let (code, v) = run(
+        &db,
+        &["export", "attendance-detail", "--project", "2026-99-99-999(省)", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!((code, v["error"]["code"].as_str()), (1, Some("NOT_FOUND")), "{v}");
+    assert!(!out.exists(), "no file for a refused export");
     let (code, v) = run(&db, &["export", "annual-review", "--out", out.to_str().unwrap()]);
     assert_eq!((code, v["error"]["code"].as_str()), (1, Some("YEAR_REQUIRED")));
 }

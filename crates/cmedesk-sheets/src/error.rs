@@ -19,7 +19,7 @@ pub enum SheetsError {
     MissingColumns { row: u32, missing: String },
     #[error("template {template} has no import target in the core yet")]
     NotImportable { template: String, note: Option<String> },
-    #[error("template {template} is imported for a project: name it")]
+    #[error("template {template} is imported or exported for a project: name it")]
     ProjectRequired { template: String },
     #[error("template {template} is exported for one CME year: name it")]
     YearRequired { template: String },
@@ -86,6 +86,9 @@ impl SheetsError {
             SheetsError::NotImportable { note: Some(note), .. } => note.clone(),
             SheetsError::NotImportable { template, note: None } => {
                 format!("模板 {template} 暂不能导入（核心尚无对应数据），只能检查（--dry-run）")
+            }
+            SheetsError::ProjectRequired { template } if template == "attendance-detail" => {
+                format!("模板 {template} 按项目导出：请指定项目（项目编号）")
             }
             SheetsError::ProjectRequired { template } => {
                 format!("模板 {template} 须指定项目（学习记录按项目判断是否学完）")

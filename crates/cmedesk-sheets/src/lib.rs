@@ -27,34 +27,46 @@ pub use value::Value;
 /// True when [`export`] can fill `template` from the desk today.
 pub fn exportable(template: &Template) -> bool {
     matches!(template.target, Some(template::Target::Staff | template::Target::ApprovedProject))
-        || matches!(template.name.as_str(), "credit-list" | "compliance-report" | "annual-review")
+        || matches!(
+            template.name.as_str(),
+            "credit-list" | "compliance-report" | "annual-review" | "attendance-detail"
+        )
 }
 
-/// Exports `template` from the desk to `path`; `year` filters the approved list and the credit
-/// list, `department` the roster and the credit list. Templates whose data the core does not
-/// hold yet are refused.
+/// What an export covers: `year` filters the approved list and the credit list (and is needed by
+/// the reports), `department` the roster, the credit list and the reports, `project` (id or
+/// 项目编号) names the project of a 考勤明细.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportScope<'a> {
+    pub year: Option<i32>,
+    pub department: Option<&'a str>,
+    pub project: Option<&'a str>,
+}
+
+/// Exports `template` from the desk to `path` for `scope`. Templates whose data the core does
+/// not hold yet are refused.
 pub fn export(
     desk: &cmedesk_core::Desk,
     template: &Template,
-    year: Option<i32>,
-    department: Option<&str>,
+    scope: &ExportScope<'_>,
     path: &std::path::Path,
 ) -> Result<Exported> {
-    export::write(template, &export_rows(desk, template, year, department)?, path)
+    export::write(template, &export_rows(desk, template, scope)?, path)
 }
 
 fn export_rows(
     desk: &cmedesk_core::Desk,
     template: &Template,
-    year: Option<i32>,
-    department: Option<&str>,
+    scope: &ExportScope<'_>,
 ) -> Result<Vec<Vec<Value>>> {
+    let ExportScope { year, department, project } = *scope;
     Ok(match (template.target, template.name.as_str()) {
         (Some(template::Target::Staff), _) => domain::staff_rows(desk, template, department)?,
         (Some(template::Target::ApprovedProject), _) => domain::approved_rows(desk, template, year)?,
         (None, "credit-list") => domain::credit_rows(desk, template, year, department)?,
         (None, "compliance-report") => reports::compliance_rows(desk, template, year, department)?,
         (None, "annual-review") => reports::annual_review_rows(desk, template, year, department)?,
+        (None, "attendance-detail") => reports::attendance_rows(desk, template, project)?,
         (Some(template::Target::RemoteLearning) | None, _) => {
             return Err(SheetsError::NotExportable { template: template.name.clone() });
         }
@@ -67,12 +79,11 @@ fn export_rows(
 pub fn export_for_view(
     desk: &cmedesk_core::Desk,
     template: &Template,
-    year: Option<i32>,
-    department: Option<&str>,
+    scope: &ExportScope<'_>,
     path: &std::path::Path,
     view: &cmedesk_core::privacy::IdView,
 ) -> Result<Exported> {
-    let mut rows = export_rows(desk, template, year, department)?;
+    let mut rows = export_rows(desk, template, scope)?;
     if !view.is_full() {
         for cell in rows.iter_mut().flatten() {
             if let Value::Text(t) = cell {

@@ -1,17 +1,18 @@
 //! Report exports from the core's compliance evaluation (达标统计, W7/W8): `compliance-report`
 //! (one row per department and a 全院合计 row) and `annual-review` (年度审验, one row per person
 //! with the counted totals). Both need the CME year; `department` narrows them to it and below,
-//! as the 达标统计 page does.
+//! as the 达标统计 page does. And `attendance-detail` (考勤明细) of one project from its swipes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cmedesk_core::{
     Desk,
     compliance::Summary as ComplianceSummary,
-    credits::store,
-    departments, printouts,
+    credits::{project_grant, store},
+    departments, printouts, projects,
     rules::RuleBook,
     staff::{self, StaffFilter},
+    swipes, terminals,
 };
 
 use crate::{
@@ -109,6 +110,58 @@ pub fn annual_review_rows(
                     ("profession", text(r.staff.profession.as_deref())),
                     ("unit", text(Some(&unit))),
                     ("department", text(Some(&r.department_name))),
+                ],
+            ))
+        })
+        .collect())
+}
+
+/// 考勤明细 of one project (the upload after an event, W2/W4): every swipe of a known card in time
+/// order — a repeat delivery of the same swipe (`duplicate`) is left out — with the holder, the
+/// terminal and 是否有效 from the project's attendance analysis (the person's, as granting sees
+/// it). Swipes of unknown cards have nobody to name and stay in 考勤分析.
+pub fn attendance_rows(desk: &Desk, template: &Template, project: Option<&str>) -> Result<Vec<Vec<Value>>> {
+    let project = project
+        .filter(|p| !p.trim().is_empty())
+        .ok_or_else(|| SheetsError::ProjectRequired { template: template.name.clone() })?;
+    let project = projects::resolve(desk, project.trim())?;
+    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
+    // A project without holding periods has no analysis yet: every swipe is then 无效.
+    let valid: HashSet<String> = match project_grant::analyze_project(desk, &book, &project.id) {
+        Ok(a) => a
+            .analysis
+            .people
+            .iter()
+            .filter(|p| p.valid)
+            .filter_map(|p| p.staff_id().map(str::to_string))
+            .collect(),
+        Err(cmedesk_core::CoreError::Required { .. }) => HashSet::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let roster: HashMap<String, staff::StaffRow> =
+        staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect();
+    let terminals: HashMap<String, String> =
+        terminals::list(desk)?.into_iter().map(|t| (t.id, t.name)).collect();
+    let filter = swipes::SwipeFilter { project_id: Some(project.id.clone()), ..Default::default() };
+    Ok(swipes::list(desk, &filter)?
+        .into_iter()
+        .filter(|s| s.status != swipes::SwipeStatus::Duplicate)
+        .filter_map(|s| {
+            let person = roster.get(s.staff_id.as_deref()?)?;
+            let card = s.card_key.split_once(':').map_or(s.card_key.as_str(), |(_, number)| number);
+            let yes_no = if valid.contains(&person.staff.id) { "yes" } else { "no" };
+            Some(row_of(
+                template,
+                vec![
+                    ("project_code", text(Some(&project.code))),
+                    ("name", text(Some(&person.staff.name))),
+                    ("id_number", text(Some(&person.staff.id_number))),
+                    ("card_no", text(Some(card))),
+                    ("department", text(Some(&person.department_name))),
+                    ("swipe_date", Value::Date(s.swiped_at.date())),
+                    ("swipe_time", text(Some(&s.swiped_at.format("%H:%M:%S").to_string()))),
+                    ("terminal", text(terminals.get(&s.terminal_id).map(String::as_str))),
+                    ("valid", text(Some(yes_no))),
                 ],
             ))
         })

@@ -14,7 +14,7 @@ use cmedesk_core::{
     staff::{self, StaffFilter},
     synthetic,
 };
-use cmedesk_sheets::{Template, export, export_for_view, exportable};
+use cmedesk_sheets::{ExportScope, Template, export, export_for_view, exportable};
 use support::actor;
 
 const YEAR: i32 = 2026;
@@ -54,9 +54,10 @@ fn compliance_report_has_a_row_per_department_and_the_hospital_total() {
     assert!(exportable(&t));
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("达标统计.xlsx");
-    let e = export(&desk, &t, None, None, &path).unwrap_err();
+    let e = export(&desk, &t, &ExportScope::default(), &path).unwrap_err();
     assert_eq!(e.code(), "YEAR_REQUIRED");
-    let out = export(&desk, &t, Some(YEAR), None, &path).expect("export");
+    let out =
+        export(&desk, &t, &ExportScope { year: Some(YEAR), ..Default::default() }, &path).expect("export");
     let report = store::compliance_report(&desk, &book, YEAR, None, None).expect("report");
     assert_eq!(out.rows, report.departments.len() + 1);
     let sheet = rows(&path);
@@ -83,7 +84,14 @@ fn annual_review_lists_every_person_with_totals_masked_unless_revealed() {
     let t = Template::get("annual-review").expect("template");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("年度审验.xlsx");
-    let out = export_for_view(&desk, &t, Some(YEAR), None, &path, &IdView::Masked).expect("export");
+    let out = export_for_view(
+        &desk,
+        &t,
+        &ExportScope { year: Some(YEAR), ..Default::default() },
+        &path,
+        &IdView::Masked,
+    )
+    .expect("export");
     let report = store::compliance_report(&desk, &book, YEAR, None, None).expect("report");
     assert_eq!(out.rows, report.people.len());
     let sheet = rows(&path);
@@ -104,4 +112,62 @@ fn annual_review_lists_every_person_with_totals_masked_unless_revealed() {
         other => panic!("{other:?}"),
     };
     assert!((shown - first.totals.credits.to_decimal()).abs() < 1e-9);
+}
+
+#[test]
+fn attendance_detail_lists_a_projects_swipes_with_the_analysis_verdict() {
+    let (mut desk, book) = hospital();
+    let swiped = synthetic::demo_swipes(&mut desk, &actor(), 3).expect("swipes");
+    assert!(swiped > 0, "the demo hospital has held projects to swipe for");
+    let t = Template::get("attendance-detail").expect("template");
+    assert!(exportable(&t));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("考勤明细.xlsx");
+    let e = export(&desk, &t, &ExportScope::default(), &path).unwrap_err();
+    assert_eq!(e.code(), "PROJECT_REQUIRED");
+
+    // The held project with the most swipes, named by its 项目编号 as an officer would.
+    let held = cmedesk_core::projects::list(
+        &desk,
+        &cmedesk_core::projects::ProjectFilter {
+            state: Some(cmedesk_core::projects::ProjectState::Held),
+            ..Default::default()
+        },
+    )
+    .expect("projects");
+    let swipes_of = |id: &str| {
+        cmedesk_core::swipes::list(
+            &desk,
+            &cmedesk_core::swipes::SwipeFilter { project_id: Some(id.into()), ..Default::default() },
+        )
+        .expect("swipes")
+    };
+    let project = held.iter().max_by_key(|p| swipes_of(&p.id).len()).expect("a held project");
+    let all = swipes_of(&project.id);
+    let expected = all
+        .iter()
+        .filter(|s| s.staff_id.is_some() && s.status != cmedesk_core::swipes::SwipeStatus::Duplicate)
+        .count();
+    assert!(expected > 0 && expected < all.len(), "{expected} of {} (unknown cards left out)", all.len());
+    let analysis =
+        cmedesk_core::credits::project_grant::analyze_project(&desk, &book, &project.id).expect("analysis");
+    let valid_staff = analysis.analysis.people.iter().filter(|p| p.valid && p.staff_id().is_some()).count();
+
+    let scope = ExportScope { project: Some(&project.code), ..Default::default() };
+    let out = export_for_view(&desk, &t, &scope, &path, &IdView::Masked).expect("export");
+    assert_eq!(out.rows, expected);
+    let sheet = rows(&path);
+    let header = sheet.iter().position(|r| r.iter().any(|c| *c == "项目编号")).expect("header row");
+    let col = |name: &str| sheet[header].iter().position(|c| *c == name).expect(name);
+    let (code, id, valid, time) = (col("项目编号"), col("身份证号"), col("是否有效"), col("刷卡时间"));
+    let data = &sheet[header + 1..];
+    assert_eq!(data.len(), expected);
+    assert!(data.iter().all(|r| r[code].to_string() == project.code));
+    assert!(data.iter().all(|r| r[id].to_string().contains('*')), "ID numbers masked");
+    assert!(data.iter().all(|r| r[time].to_string().len() == 8), "HH:MM:SS");
+    let valid_people: std::collections::HashSet<String> =
+        data.iter().filter(|r| r[valid] == "有效").map(|r| r[id].to_string()).collect();
+    assert!(data.iter().all(|r| ["有效", "无效"].contains(&r[valid].to_string().as_str())));
+    assert_eq!(valid_people.len(), valid_staff, "有效 is the analysis' verdict per person");
+    assert!(valid_staff < data.len(), "some swipes belong to people who are not valid");
 }

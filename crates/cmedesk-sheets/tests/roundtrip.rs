@@ -10,7 +10,7 @@ use cmedesk_core::{
     departments::{self, NewDepartment},
     staff, synthetic,
 };
-use cmedesk_sheets::{ImportOptions, Template, Value, export, import, read, write_xlsx};
+use cmedesk_sheets::{ExportScope, ImportOptions, Template, Value, export, import, read, write_xlsx};
 use support::actor;
 
 fn hospital_desk(staff_count: usize) -> (cmedesk_core::Desk, synthetic::Hospital) {
@@ -42,7 +42,7 @@ fn roster_export_is_styled_and_imports_back_identically() {
     let t = Template::get("staff-roster").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.xlsx");
-    let out = export(&source, &t, None, None, &path).unwrap();
+    let out = export(&source, &t, &ExportScope::default(), &path).unwrap();
     assert_eq!(out.rows, 300);
     assert!(!out.constant_memory);
 
@@ -92,7 +92,7 @@ fn approved_list_export_imports_back_identically() {
     let t = Template::get("approved-projects").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("approved.xlsx");
-    let out = export(&source, &t, None, None, &path).unwrap();
+    let out = export(&source, &t, &ExportScope::default(), &path).unwrap();
     let before = approved_projects::list(&source, &Default::default()).unwrap();
     assert_eq!(out.rows, before.len());
     assert!(out.rows > 0);
@@ -129,7 +129,12 @@ fn approved_list_export_imports_back_identically() {
 
     // --year filters.
     let year_path = dir.path().join("approved-1999.xlsx");
-    assert_eq!(export(&source, &t, Some(1999), None, &year_path).unwrap().rows, 0);
+    assert_eq!(
+        export(&source, &t, &ExportScope { year: Some(1999), ..Default::default() }, &year_path)
+            .unwrap()
+            .rows,
+        0
+    );
 }
 
 /// Credit-like rows for the credit list, deterministic.
@@ -204,15 +209,19 @@ fn large_export_streams_in_constant_memory_and_reads_back() {
 fn definition_only_templates_refuse_export_and_oversized_sheets_are_refused() {
     let (d, _) = hospital_desk(5);
     let dir = tempfile::tempdir().unwrap();
-    for name in ["attendance-detail", "remote-learning", "remote-credit-upload"] {
+    for name in ["remote-learning", "remote-credit-upload"] {
         let t = Template::get(name).unwrap();
-        let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
+        let e = export(&d, &t, &ExportScope::default(), &dir.path().join("x.xlsx")).unwrap_err();
         assert_eq!(e.code(), "TEMPLATE_NOT_EXPORTABLE", "{name}");
     }
+    // 考勤明细 is exported for one project (tests/reports.rs).
+    let t = Template::get("attendance-detail").unwrap();
+    let e = export(&d, &t, &ExportScope::default(), &dir.path().join("x.xlsx")).unwrap_err();
+    assert_eq!(e.code(), "PROJECT_REQUIRED");
     // The compliance reports are exported for one CME year (tests/reports.rs).
     for name in ["annual-review", "compliance-report"] {
         let t = Template::get(name).unwrap();
-        let e = export(&d, &t, None, None, &dir.path().join("x.xlsx")).unwrap_err();
+        let e = export(&d, &t, &ExportScope::default(), &dir.path().join("x.xlsx")).unwrap_err();
         assert_eq!(e.code(), "YEAR_REQUIRED", "{name}");
     }
     let t = Template::get("compliance-report").unwrap();
@@ -316,7 +325,10 @@ fn credit_list_export_from_the_core_reads_back() {
     let t = Template::get("credit-list").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("credits.xlsx");
-    assert_eq!(export(&d, &t, Some(2026), None, &path).unwrap().rows, 3);
+    assert_eq!(
+        export(&d, &t, &ExportScope { year: Some(2026), ..Default::default() }, &path).unwrap().rows,
+        3
+    );
     let parsed = read_back(&t, &path);
     assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
     let stored =
@@ -333,7 +345,17 @@ fn credit_list_export_from_the_core_reads_back() {
         assert_eq!(rec.values[col("hours")], Value::Decimal(6.0));
         assert_eq!(rec.values[col("review_state")], Value::Text("draft".into()), "保存 (a draft)");
     }
-    assert_eq!(export(&d, &t, Some(2025), None, &dir.path().join("none.xlsx")).unwrap().rows, 0);
+    assert_eq!(
+        export(
+            &d,
+            &t,
+            &ExportScope { year: Some(2025), ..Default::default() },
+            &dir.path().join("none.xlsx")
+        )
+        .unwrap()
+        .rows,
+        0
+    );
 }
 
 /// The national list's own columns (no 学时): hours come from 学分 at the year's participant

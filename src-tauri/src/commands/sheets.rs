@@ -167,6 +167,7 @@ pub async fn export_sheet(
     path: String,
     year: Option<i32>,
     department: Option<String>,
+    project: Option<String>,
     full_id: bool,
 ) -> ApiResult<Exported> {
     let out = Path::new(path.trim()).to_path_buf();
@@ -176,7 +177,11 @@ pub async fn export_sheet(
     state.write(|desk, actor| {
         let t = Template::get(&template).map_err(api)?;
         let view = if full_id { privacy::reveal(desk, actor, "导出表格")? } else { IdView::Masked };
-        let department = department.as_deref().filter(|d| !d.trim().is_empty());
-        cmedesk_sheets::export_for_view(desk, &t, year, department, &out, &view).map_err(api)
+        let scope = cmedesk_sheets::ExportScope {
+            year,
+            department: department.as_deref().filter(|d| !d.trim().is_empty()),
+            project: project.as_deref(),
+        };
+        cmedesk_sheets::export_for_view(desk, &t, &scope, &out, &view).map_err(api)
     })
 }

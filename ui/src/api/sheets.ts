@@ -42,5 +42,6 @@ export const exportSheet = (args: {
   path: string;
   year: number | null;
   department: string | null;
+  project: string | null;
   fullId: boolean;
 }) => call<SheetExported>("export_sheet", args);

@@ -9,7 +9,7 @@ import { errorText } from "../api/errors";
 import { exportArgs, exportFileName, type ExportFilter } from "../logic/exportButton";
 
 interface Props {
-  /** Template name (staff-roster, credit-list, compliance-report, annual-review). */
+  /** Template name (staff-roster, credit-list, compliance-report, annual-review, attendance-detail). */
   template: string;
   /** The file's default name: `title-<filter parts>.xlsx`. */
   title: string;

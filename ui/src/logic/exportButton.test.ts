@@ -15,9 +15,11 @@ describe("export button logic", () => {
       path: "/tmp/a.xlsx",
       year: 2026,
       department: "d-1",
+      project: null,
       fullId: false,
     });
     expect(exportArgs("staff-roster", "/tmp/b.xlsx", {}, true)).toMatchObject({ year: null, department: null, fullId: true });
+    expect(exportArgs("attendance-detail", "/tmp/c.xlsx", { project: " 2026-02-11-360(省) " }, false)).toMatchObject({ project: "2026-02-11-360(省)", year: null });
   });
   it("offers full ID numbers to admins and officers only", () => {
     expect(["admin", "officer", "department_secretary", "viewer"].map(mayExportFullIds)).toEqual([true, true, false, false]);

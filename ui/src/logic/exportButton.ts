@@ -15,6 +15,8 @@ export interface ExportFilter {
   year?: number | null;
   /** Department id (or name / path): that department and below. */
   department?: string | null;
+  /** A project's 项目编号 or id (考勤明细). */
+  project?: string | null;
 }
 
 export function exportArgs(template: string, path: string, filter: ExportFilter, fullId: boolean) {
@@ -23,6 +25,7 @@ export function exportArgs(template: string, path: string, filter: ExportFilter,
     path: path.trim(),
     year: filter.year ?? null,
     department: filter.department?.trim() || null,
+    project: filter.project?.trim() || null,
     fullId,
   };
 }

@@ -27,4 +27,28 @@ describe("考勤分析", () => {
     fireEvent.click(screen.getByTestId("attendance-only-invalid"));
     expect(screen.getAllByTestId("attendance-row")).toHaveLength(2);
   });
+
+  it("exports the project's 考勤明细 (every swipe with 是否有效) for the platform", async () => {
+    const calls = mockCommands({
+      list_staff: () => staffRows(4),
+      list_projects: () => [PROJECT],
+      analyze_attendance: () => ANALYSIS,
+      "plugin:dialog|save": () => "/tmp/考勤明细.xlsx",
+      export_sheet: () => ({ path: "/tmp/考勤明细.xlsx", rows: 7, constant_memory: false }),
+    });
+    renderPage(<AttendancePage role="officer" />);
+    await pickOption("attendance-project", `${PROJECT.code} ${PROJECT.name}（已举办）`, screen.getByTestId);
+    fireEvent.click(await screen.findByTestId("attendance-export"));
+    await screen.findByText("已导出 7 行到 /tmp/考勤明细.xlsx");
+    expect(calls.find((c) => c.cmd === "export_sheet")?.args).toEqual({
+      template: "attendance-detail",
+      path: "/tmp/考勤明细.xlsx",
+      year: null,
+      department: null,
+      project: ANALYSIS.project.code,
+      fullId: false,
+    });
+    // An officer may take the full ID numbers the platform needs (logged by the core).
+    expect(screen.getByTestId("attendance-export-more")).toBeTruthy();
+  });
 });

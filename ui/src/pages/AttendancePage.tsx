@@ -1,5 +1,6 @@
 // 考勤分析: for one project, who is valid (a counted swipe in every window) and, for everyone else,
-// why not; per-person swipes and minutes present; the swipes the analysis set aside.
+// why not; per-person swipes and minutes present; the swipes the analysis set aside; 导出 Excel of
+// the project's 考勤明细 (every swipe with 是否有效), the file the platform takes after an event.
 import { useState } from "react";
 import { Alert, Descriptions, Radio, Space, Tag, Typography } from "antd";
 import { analyzeAttendance, type ProjectAnalysis } from "../api/credits";
@@ -8,10 +9,12 @@ import VirtualTable, { type VColumn } from "../components/VirtualTable";
 import { attendanceText } from "../logic/credits";
 import type { PersonAttendance } from "../bindings/PersonAttendance";
 import { ProjectSelect, useRoster } from "./credits/pickers";
+import { ExportExcelButton } from "../components/ExportExcelButton";
+import { mayExportFullIds } from "../logic/exportButton";
 
 const time = (t: string | null) => (t ? t.slice(5, 16).replace("T", " ") : "—");
 
-export default function AttendancePage() {
+export default function AttendancePage({ role = "viewer" }: { role?: string }) {
   const roster = useRoster();
   const [projectId, setProjectId] = useState<string | null>(null);
   const [result, setResult] = useState<ProjectAnalysis | null>(null);
@@ -57,6 +60,16 @@ export default function AttendancePage() {
           <Radio.Button value="valid">有效</Radio.Button>
           <Radio.Button value="invalid" data-testid="attendance-only-invalid">无效</Radio.Button>
         </Radio.Group>
+        {result && (
+          <ExportExcelButton
+            testId="attendance-export"
+            template="attendance-detail"
+            title="考勤明细"
+            filter={{ project: result.project.code }}
+            nameParts={[result.project.code]}
+            fullIdAllowed={mayExportFullIds(role)}
+          />
+        )}
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       {!projectId && <Typography.Text type="secondary">选择一个项目，查看每个刷卡周期的考勤结果。</Typography.Text>}

@@ -11,6 +11,7 @@ interface ExportForm {
   path: string;
   year?: number | null;
   department?: string;
+  project?: string;
   fullId: boolean;
 }
 
@@ -36,6 +37,7 @@ export default function ExportPage() {
         path: v.path.trim(),
         year: v.year ?? null,
         department: v.department?.trim() || null,
+        project: v.project?.trim() || null,
         fullId: v.fullId,
       });
       setDone(r);
@@ -61,6 +63,15 @@ export default function ExportPage() {
         </Form.Item>
         <Form.Item name="department" label="科室（人员与学分，可留空）">
           <Input data-testid="export-department" />
+        </Form.Item>
+        <Form.Item noStyle shouldUpdate={(a, b) => a.template !== b.template}>
+          {({ getFieldValue }) =>
+            getFieldValue("template") === "attendance-detail" && (
+              <Form.Item name="project" label="项目编号（考勤明细按项目导出）" rules={[{ required: true, message: "请填写项目编号" }]}>
+                <Input data-testid="export-project" placeholder="如 2026-02-11-360(省)" />
+              </Form.Item>
+            )
+          }
         </Form.Item>
         <Form.Item name="fullId" valuePropName="checked">
           <Checkbox data-testid="export-full-id">包含完整身份证号（需要相应权限，并记入操作日志）</Checkbox>

@@ -45,6 +45,9 @@ pub struct ExportArgs {
     /// Only this department and below (staff-roster, credit-list, compliance-report, annual-review; id, name or path)
     #[arg(long)]
     department: Option<String>,
+    /// The project of attendance-detail (考勤明细): its 项目编号 or id
+    #[arg(long)]
+    project: Option<String>,
     /// The .xlsx file to write
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -175,8 +178,12 @@ pub fn export(ctx: &mut Context, a: ExportArgs) -> Result<Reply> {
     let template = Template::get(&a.template)?;
     let view = ctx.id_view().clone();
     let (desk, _) = ctx.actor()?;
-    let out =
-        cmedesk_sheets::export_for_view(desk, &template, a.year, a.department.as_deref(), &a.out, &view)?;
+    let scope = cmedesk_sheets::ExportScope {
+        year: a.year,
+        department: a.department.as_deref(),
+        project: a.project.as_deref(),
+    };
+    let out = cmedesk_sheets::export_for_view(desk, &template, &scope, &a.out, &view)?;
     let text = format!("已导出 {} 行到 {}", out.rows, out.path);
     Ok(Reply::new(to_json(&out), text))
 }
