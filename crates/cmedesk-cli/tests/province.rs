@@ -98,38 +98,28 @@ fn the_provinces_facts_reach_a_desk_through_the_normal_pull() {
 
     // 1. An approved project, logged by another process while the hub serves.
     let admin = |args: &[&str]| ok(&hub_db, &[&["hub", "admin"][..], args].concat());
-    let posted = admin(&[
-        "approve-project",
-        "--code",
-        "2026-04-08-186（国）",
-        "--year",
-        "2026",
-        "--name",
-        "心血管急症新进展",
-        "--credits",
-        "10",
-        "--hours",
-        "30",
-        "--organizer",
-        "省人民医院",
-    ]);
+    // The same entry twice, its code written once with full-width brackets: one entry.
+    let approve = |code: &str| {
+        admin(&[
+            "approve-project",
+            "--code",
+            code,
+            "--year",
+            "2026",
+            "--name",
+            "心血管急症新进展",
+            "--credits",
+            "10",
+            "--hours",
+            "30",
+            "--organizer",
+            "省人民医院",
+        ])
+    };
+    let posted = approve("2026-04-08-186（国）");
     assert_eq!(posted["entity"], "approved_project");
     assert!(posted["server_seq"].as_i64().unwrap() > 1, "{posted}");
-    let again = admin(&[
-        "approve-project",
-        "--code",
-        CODE,
-        "--year",
-        "2026",
-        "--name",
-        "心血管急症新进展",
-        "--credits",
-        "10",
-        "--hours",
-        "30",
-        "--organizer",
-        "省人民医院",
-    ]);
+    let again = approve(CODE);
     assert_eq!((again["unchanged"].as_bool(), &again["entity_id"]), (Some(true), &posted["entity_id"]));
     let (code, _) = err(
         &hub_db,

@@ -146,15 +146,19 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
+/// A request body as JSON: too large → 413, unreadable or not the expected shape → 400.
+fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let body = body.map_err(body_error)?;
+    serde_json::from_slice(&body).map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))
+}
+
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let site = authenticate(&state, &headers).await?;
-    let body = body.map_err(body_error)?;
-    let req: PushRequest = serde_json::from_slice(&body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
+    let req: PushRequest = json_body(body)?;
     if req.site_id != site {
         return Err(error(StatusCode::FORBIDDEN, "SITE_MISMATCH", "the token belongs to another site"));
     }
@@ -230,9 +234,7 @@ async fn enrol(
     if !authorised {
         return Err(error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "administrator token required"));
     }
-    let body = body.map_err(body_error)?;
-    let req: EnrolRequest = serde_json::from_slice(&body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
+    let req: EnrolRequest = json_body(body)?;
     if req.site_id.trim().is_empty() {
         return Err(error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "site_id is required"));
     }
@@ -295,9 +297,7 @@ async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let site = authenticate(&state, &headers).await?;
-    let body = body.map_err(body_error)?;
-    let sub: submissions::Submission = serde_json::from_slice(&body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.to_string()))?;
+    let sub: submissions::Submission = json_body(body)?;
     let receipt = with_store(&state, move |s| Ok(s.submit(&site, &sub, store::now_ms())?)).await?;
     let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(receipt)).into_response())

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use cmedesk_core::{
     Desk,
-    compliance::Summary as ComplianceSummary,
+    compliance::{ComplianceReport, Summary as ComplianceSummary},
     credits::{project_grant, store},
     departments, printouts, projects,
     rules::RuleBook,
@@ -33,6 +33,24 @@ fn department_id(desk: &Desk, department: Option<&str>) -> Result<Option<String>
     })
 }
 
+/// The compliance report of the template's year (required) for `department` and below.
+fn compliance_report(
+    desk: &Desk,
+    template: &Template,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<(i32, ComplianceReport)> {
+    let year = year_of(template, year)?;
+    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
+    let department = department_id(desk, department)?;
+    Ok((year, store::compliance_report(desk, &book, year, department.as_deref(), None)?))
+}
+
+/// Everybody on the roster (any status) by staff id, with their department's name.
+fn roster_by_id(desk: &Desk) -> Result<HashMap<String, staff::StaffRow>> {
+    Ok(staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect())
+}
+
 fn summary_row(template: &Template, year: i32, name: &str, s: &ComplianceSummary) -> Vec<Value> {
     row_of(
         template,
@@ -55,10 +73,7 @@ pub fn compliance_rows(
     year: Option<i32>,
     department: Option<&str>,
 ) -> Result<Vec<Vec<Value>>> {
-    let year = year_of(template, year)?;
-    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
-    let report =
-        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
+    let (year, report) = compliance_report(desk, template, year, department)?;
     let names: HashMap<String, String> =
         departments::list(desk)?.into_iter().map(|d| (d.id, d.name)).collect();
     let mut rows: Vec<Vec<Value>> = report
@@ -82,12 +97,8 @@ pub fn annual_review_rows(
     year: Option<i32>,
     department: Option<&str>,
 ) -> Result<Vec<Vec<Value>>> {
-    let year = year_of(template, year)?;
-    let book = RuleBook::embedded().map_err(cmedesk_core::CoreError::from)?;
-    let report =
-        store::compliance_report(desk, &book, year, department_id(desk, department)?.as_deref(), None)?;
-    let roster: HashMap<String, staff::StaffRow> =
-        staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect();
+    let (year, report) = compliance_report(desk, template, year, department)?;
+    let roster = roster_by_id(desk)?;
     let unit = printouts::unit_name(desk)?;
     Ok(report
         .people
@@ -138,8 +149,7 @@ pub fn attendance_rows(desk: &Desk, template: &Template, project: Option<&str>) 
         Err(cmedesk_core::CoreError::Required { .. }) => HashSet::new(),
         Err(e) => return Err(e.into()),
     };
-    let roster: HashMap<String, staff::StaffRow> =
-        staff::list(desk, &StaffFilter::default())?.into_iter().map(|r| (r.staff.id.clone(), r)).collect();
+    let roster = roster_by_id(desk)?;
     let terminals: HashMap<String, String> =
         terminals::list(desk)?.into_iter().map(|t| (t.id, t.name)).collect();
     let filter = swipes::SwipeFilter { project_id: Some(project.id.clone()), ..Default::default() };

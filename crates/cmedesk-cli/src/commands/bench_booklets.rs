@@ -88,6 +88,7 @@ fn booklet_process(
     }
     // Everything committed reaches the file the child opens.
     desk.checkpoint()?;
+    let (stdout_file, stderr_file) = (out.with_extension("stdout.json"), out.with_extension("stderr.txt"));
     let before = children_usage();
     let t0 = Instant::now();
     let mut child = std::process::Command::new(std::env::current_exe()?)
@@ -100,8 +101,9 @@ fn booklet_process(
         .env("CMEDESK_PASSWORD", PASSWORD)
         // The bench database's key file has no passphrase.
         .env_remove("CMEDESK_DB_PASSPHRASE")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        // Its output goes to files: nothing to drain while this thread watches its memory.
+        .stdout(std::fs::File::create(&stdout_file)?)
+        .stderr(std::fs::File::create(&stderr_file)?)
         .spawn()?;
     // The child's high-water mark, read from its /proc status while it lives. Not ru_maxrss:
     // Linux folds the spawning process's high-water mark into a child's at exec, so that
@@ -109,37 +111,23 @@ fn booklet_process(
     // the last reading (at most 10 ms before the exit) is the peak.
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak_kib: Option<f64> = None;
-    let (stdout, stderr) = {
-        let mut out_pipe = child.stdout.take().expect("piped");
-        let mut err_pipe = child.stderr.take().expect("piped");
-        let out_reader = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut out_pipe, &mut v).map(|_| v)
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut err_pipe, &mut v).map(|_| v)
-        });
-        while child.try_wait()?.is_none() {
-            if let Some(kib) = std::fs::read_to_string(&status_file).ok().as_deref().and_then(vm_hwm_kib) {
-                peak_kib = Some(peak_kib.map_or(kib, |p: f64| p.max(kib)));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
         }
-        let join = |h: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
-            h.join().map_err(|_| anyhow::anyhow!("a pipe reader panicked"))?.map_err(anyhow::Error::from)
-        };
-        (join(out_reader)?, join(err_reader)?)
+        if let Some(kib) = std::fs::read_to_string(&status_file).ok().as_deref().and_then(vm_hwm_kib) {
+            peak_kib = Some(peak_kib.map_or(kib, |p: f64| p.max(kib)));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     };
-    let status = child.wait()?;
     let wall = t0.elapsed().as_secs_f64();
     ensure!(
         status.success(),
         "cmedesk booklet --all failed ({status}): {}",
-        String::from_utf8_lossy(&stderr)
+        std::fs::read_to_string(&stderr_file).unwrap_or_default()
     );
     let after = children_usage();
-    let reply: Value = serde_json::from_slice(&stdout)?;
+    let reply: Value = serde_json::from_slice(&std::fs::read(&stdout_file)?)?;
     let booklets = reply["booklets"].as_u64().unwrap_or(0) as usize;
     let cpu = match (before, after) {
         (Some(c0), Some(c1)) => c1 - c0,

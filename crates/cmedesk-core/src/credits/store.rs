@@ -28,7 +28,7 @@ use crate::forecast::{self, Forecast, ScheduledCredit};
 use crate::manual_credits::{
     self, Evidence, ManualCreditForm, ReviewDecision, ReviewLevel, ReviewPolicy, ReviewTrail, SaveMode,
 };
-use crate::remote_learning::{self, ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject};
+use crate::remote_learning::{ExamRecord, LearningRecord, RemoteOutcome, RemotePolicy, RemoteProject};
 use crate::rules::{RuleBook, RuleSet};
 use crate::{Actor, Desk, Permission, annual_review};
 
@@ -661,9 +661,8 @@ pub fn import_remote(
     exams: &[ExamRecord],
     policy: &RemotePolicy,
 ) -> Result<RemoteImport> {
-    actor.require(Permission::GrantCredits)?;
-    let rs = rule_set_for_date(desk, book, project.activity_date)?;
-    let outcome = remote_learning::evaluate(project, records, exams, policy, rs)?;
+    // The decision is the dry run's; then it is stored.
+    let outcome = super::remote_project::preview_remote(desk, actor, book, project, records, exams, policy)?;
     let hosted: bool = desk
         .conn()
         .query_row("SELECT 1 FROM projects WHERE id = ?1", [&project.id], |_| Ok(()))
