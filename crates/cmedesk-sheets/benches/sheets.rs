@@ -7,6 +7,9 @@
 //! fastest way calamine reads them, and the way the import reads them); building a whole
 //! `Range` would be slower and flatter the ratio.
 //!
+//! Both are measured twice: on our own export of the roster (inline strings) and on the same
+//! cells saved with a shared-strings table, as Excel and WPS save files.
+//!
 //! The import streams the same cells, parsing the XML on a second thread while this one cleans
 //! (see `read::Sheet`), so on an idle two-core machine it overlaps calamine's own parse; on a
 //! loaded machine the ratio grows with the extra CPU it spends (`examples/import_phases.rs`
@@ -150,9 +153,21 @@ fn bare_cells(t: &Template, rows: &[Vec<Value>]) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-fn bare_write(t: &Template, cells: &[Vec<Cell>], path: &Path) {
+/// How a workbook stores its text: inline in each cell (our exporter's constant-memory mode), or
+/// in one shared-strings table the cells point into (how Excel and WPS save a file).
+#[derive(Clone, Copy)]
+enum Strings {
+    Inline,
+    Shared,
+}
+
+fn bare_write(t: &Template, cells: &[Vec<Cell>], path: &Path, strings: Strings) {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory().expect("worksheet");
+    let ws = match strings {
+        Strings::Inline => wb.add_worksheet_with_constant_memory(),
+        Strings::Shared => Ok(wb.add_worksheet()),
+    }
+    .expect("worksheet");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     for (c, col) in t.columns.iter().enumerate() {
         ws.write_string(0, c as u16, &col.header).expect("header");
@@ -208,23 +223,20 @@ fn median(samples: &Samples) -> (Duration, f64) {
     )
 }
 
-fn benches(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// Benchmarks calamine's bare parse of `path` and the import's dry run of it, in one group;
+/// returns their samples (wall, CPU).
+fn import_group(c: &mut Criterion, group: &str, path: &Path, desk: &Desk) -> (Samples, Samples) {
     let roster_t = Template::get("staff-roster").expect("template");
-    let roster_path = dir.path().join("roster-100k.xlsx");
-    write_xlsx(&roster_t, &roster_rows(), &roster_path).expect("roster file");
-    let desk = desk_with_departments();
     let today = actor().today();
-
     let (bare_parse, import): (Samples, Samples) = Default::default();
-    let mut g = c.benchmark_group("import_roster_100k");
+    let mut g = c.benchmark_group(group);
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     g.bench_function("calamine_bare_parse", |b| {
         b.iter_custom(|iters| {
             timed(&bare_parse, iters, || {
                 // calamine's fastest read of every cell the import reads: its streaming cell
                 // reader, each value looked at once (the import reads the same stream).
-                let Sheets::Xlsx(mut wb) = open_workbook_auto(&roster_path).expect("open") else {
+                let Sheets::Xlsx(mut wb) = open_workbook_auto(path).expect("open") else {
                     panic!("an .xlsx file");
                 };
                 let name = wb.sheet_names()[0].clone();
@@ -242,8 +254,8 @@ fn benches(c: &mut Criterion) {
         b.iter_custom(|iters| {
             timed(&import, iters, || {
                 // The import's own path: each person built as its row completes (parse_streaming).
-                let sheet = read::open(&roster_path).expect("open");
-                let mut roster = domain::StaffInputs::new(&desk, &roster_t).expect("roster");
+                let sheet = read::open(path).expect("open");
+                let mut roster = domain::StaffInputs::new(desk, &roster_t).expect("roster");
                 let parsed = read::parse_streaming(
                     &roster_t,
                     &sheet,
@@ -260,6 +272,35 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
+    (bare_parse, import)
+}
+
+/// Prints one import ratio line, wall and CPU, from the medians of the samples.
+fn print_import(label: &str, (bare_parse, import): &(Samples, Samples)) {
+    let ((p, p_cpu), (i, i_cpu)) = (median(bare_parse), median(import));
+    println!(
+        "import roster ({label}): calamine bare parse {:.3} s, import (dry run, to NewStaff) {:.3} s, ratio {:.2}x (target <= 1.30x); CPU {p_cpu:.3} s vs {i_cpu:.3} s, ratio {:.2}x",
+        p.as_secs_f64(),
+        i.as_secs_f64(),
+        i.as_secs_f64() / p.as_secs_f64(),
+        i_cpu / p_cpu.max(1e-9),
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let roster_t = Template::get("staff-roster").expect("template");
+    let roster = roster_rows();
+    // Our own export of the roster (inline strings), and the same cells saved the way Excel and
+    // WPS save them (a shared-strings table): officers import both kinds.
+    let roster_path = dir.path().join("roster-100k.xlsx");
+    write_xlsx(&roster_t, &roster, &roster_path).expect("roster file");
+    let shared_path = dir.path().join("roster-100k-shared-strings.xlsx");
+    bare_write(&roster_t, &bare_cells(&roster_t, &roster), &shared_path, Strings::Shared);
+    drop(roster);
+    let desk = desk_with_departments();
+    let inline = import_group(c, "import_roster_100k", &roster_path, &desk);
+    let shared = import_group(c, "import_roster_100k_shared_strings", &shared_path, &desk);
 
     let credit_t = Template::get("credit-list").expect("template");
     let rows = credit_rows();
@@ -269,7 +310,9 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("export_credits_100k");
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     g.bench_function("rust_xlsxwriter_bare_write", |b| {
-        b.iter_custom(|iters| timed(&bare_write_s, iters, || bare_write(&credit_t, &cells, &out)))
+        b.iter_custom(|iters| {
+            timed(&bare_write_s, iters, || bare_write(&credit_t, &cells, &out, Strings::Inline))
+        })
     });
     g.bench_function("export", |b| {
         b.iter_custom(|iters| {
@@ -295,21 +338,12 @@ fn benches(c: &mut Criterion) {
     let full = start.elapsed();
     assert_eq!((r.imported, staff::count(&d).expect("count")), (ROWS, ROWS as i64));
 
-    let ((p, p_cpu), (i, i_cpu)) = (median(&bare_parse), median(&import));
     let ((w, _), (e, _)) = (median(&bare_write_s), median(&export));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("\n=== cmedesk-sheets, {ROWS} rows (medians of the samples above) ===");
-    println!(
-        "import roster: calamine bare parse {:.3} s, import (dry run, to NewStaff) {:.3} s, ratio {:.2}x (target <= 1.30x)",
-        p.as_secs_f64(),
-        i.as_secs_f64(),
-        i.as_secs_f64() / p.as_secs_f64()
-    );
-    println!(
-        "import roster CPU (both threads): bare parse {p_cpu:.3} s, import {i_cpu:.3} s, ratio {:.2}x; load average {}",
-        i_cpu / p_cpu.max(1e-9),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    print_import("inline strings, our export", &inline);
+    print_import("shared strings, as Excel/WPS save", &shared);
+    println!("load average {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     println!(
         "export credits: bare rust_xlsxwriter write {:.3} s, export {:.3} s, ratio {:.2}x (target <= 1.20x)",
         w.as_secs_f64(),

@@ -1,5 +1,6 @@
-//! Where a 100,000-row roster import spends its time, phase by phase (a profiling aid for the
-//! criterion benchmark): `cargo run --release -p cmedesk-sheets --example import_phases`.
+//! A 100,000-row roster import against calamine's bare parse of the same file, the two measured
+//! in turn so a noisy machine shifts both alike (a quicker aid than the criterion benchmark, for
+//! profiling): `cargo run --release -p cmedesk-sheets --example import_phases [REPETITIONS]`.
 
 use std::{hint::black_box, time::Instant};
 
@@ -53,7 +54,9 @@ fn main() {
         departments::add(&mut desk, &actor, NewDepartment { name: format!("科室{i}"), ..Default::default() })
             .expect("dept");
     }
-    for _ in 0..3 {
+    let reps: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let (mut bares, mut imports, mut bare_cpu, mut import_cpu) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..reps {
         let c0 = cpu();
         let s = Instant::now();
         let Sheets::Xlsx(mut wb) = open_workbook_auto(&path).expect("open") else { panic!() };
@@ -65,26 +68,47 @@ fn main() {
         drop(cells);
         let bare = s.elapsed();
         let c1 = cpu();
+        // The import's own path, as the criterion bench runs it: each person built as its row
+        // completes (parse_streaming), then the inputs handed over.
         let s = Instant::now();
         let sheet = read::open(&path).expect("open");
         let opened = s.elapsed();
-        let mut parsed =
-            read::parse(&t, &sheet, actor.today(), &Default::default(), &mut |_, _| {}).expect("p");
+        let mut roster = domain::StaffInputs::new(&desk, &t).expect("roster");
+        let parsed = read::parse_streaming(
+            &t,
+            &sheet,
+            actor.today(),
+            &Default::default(),
+            &mut |_, _| {},
+            &mut |r, p| roster.take(r, p),
+        )
+        .expect("parse");
         let parse = s.elapsed();
-        let inputs = domain::staff_inputs(&desk, &t, &mut parsed).expect("inputs");
-        let domain_t = s.elapsed();
+        let inputs = roster.finish();
+        assert_eq!(inputs.len(), rows);
         drop(inputs);
         drop(parsed);
         let dropped = s.elapsed();
         let c2 = cpu();
-        println!("cpu: bare {:.2}  import {:.2}", c1 - c0, c2 - c1);
         println!(
-            "bare {:.3}  open {:.3}  parse {:.3}  +domain {:.3}  +drop {:.3}",
+            "bare {:.3} s ({:.2} CPU)  import: open {:.3}  parse+domain {:.3}  +drop {:.3} s ({:.2} CPU)",
             bare.as_secs_f64(),
+            c1 - c0,
             opened.as_secs_f64(),
             parse.as_secs_f64(),
-            domain_t.as_secs_f64(),
-            dropped.as_secs_f64()
+            dropped.as_secs_f64(),
+            c2 - c1
         );
+        bares.push(bare.as_secs_f64());
+        imports.push(dropped.as_secs_f64());
+        bare_cpu.push(c1 - c0);
+        import_cpu.push(c2 - c1);
     }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (b, i) = (median(&mut bares), median(&mut imports));
+    let (bc, ic) = (median(&mut bare_cpu), median(&mut import_cpu));
+    println!("median: bare {b:.3} s, import {i:.3} s, ratio {:.2}x; CPU ratio {:.2}x", i / b, ic / bc);
 }

@@ -59,7 +59,8 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
     let mut inputs = StaffInputs::new(desk, template)?;
     let mut records = std::mem::take(&mut parsed.records);
     for record in &mut records {
-        inputs.take(record, parsed);
+        // Kept in `parsed` either way: the caller reads how many rows were clean.
+        let _taken = inputs.take(record, parsed);
     }
     parsed.records = records;
     Ok(inputs.finish())
@@ -69,12 +70,57 @@ pub fn staff_inputs(desk: &Desk, template: &Template, parsed: &mut Parsed) -> Re
 /// each person while the next rows are still being parsed.
 pub struct StaffInputs<'d> {
     desk: &'d Desk,
-    template: &'d Template,
     /// Looked up once per name: a roster names a dozen departments over thousands of rows.
     departments_by_name: HashMap<String, std::result::Result<String, String>>,
     /// ID number → name of everyone already on the roster.
     existing: HashMap<String, String>,
+    /// The template's column of each roster field, looked up once, not once per row.
+    columns: RosterColumns,
     out: Vec<(u32, NewStaff)>,
+}
+
+/// Indices into a record's values of the roster fields (`None`: the template lacks the field).
+struct RosterColumns {
+    name: Option<usize>,
+    gender: Option<usize>,
+    id_number: Option<usize>,
+    card_no: Option<usize>,
+    department: Option<usize>,
+    title: Option<usize>,
+    title_level: Option<usize>,
+    profession: Option<usize>,
+    phone: Option<usize>,
+    status: Option<usize>,
+}
+
+impl RosterColumns {
+    fn of(template: &Template) -> Self {
+        let at = |field: &str| template.column(field).map(|(i, _)| i);
+        RosterColumns {
+            name: at("name"),
+            gender: at("gender"),
+            id_number: at("id_number"),
+            card_no: at("card_no"),
+            department: at("department"),
+            title: at("title"),
+            title_level: at("title_level"),
+            profession: at("profession"),
+            phone: at("phone"),
+            status: at("status"),
+        }
+    }
+}
+
+/// Moves the text of value `i` out of a record (each field is read once).
+fn take_text(record: &mut Record, i: Option<usize>) -> Option<String> {
+    let v = record.values.get_mut(i?)?;
+    match std::mem::replace(v, Value::Empty) {
+        Value::Text(s) => Some(s),
+        other => {
+            *v = other;
+            None
+        }
+    }
 }
 
 impl<'d> StaffInputs<'d> {
@@ -83,16 +129,17 @@ impl<'d> StaffInputs<'d> {
             .into_iter()
             .map(|r| (r.staff.id_number, r.staff.name))
             .collect();
-        Ok(StaffInputs { desk, template, departments_by_name: HashMap::new(), existing, out: Vec::new() })
+        let columns = RosterColumns::of(template);
+        Ok(StaffInputs { desk, departments_by_name: HashMap::new(), existing, columns, out: Vec::new() })
     }
 
-    /// Turns one record into an input, or rejects its row in `parsed`. Moves values out of it.
-    pub fn take(&mut self, record: &mut Record, parsed: &mut Parsed) {
-        let (desk, template) = (self.desk, self.template);
+    /// Turns one record into an input, or rejects its row in `parsed`. Moves values out of the
+    /// record, so returns `false`: nothing of it is worth keeping (see [`crate::read::Sink`]).
+    pub fn take(&mut self, record: &mut Record, parsed: &mut Parsed) -> bool {
+        let (desk, cols) = (self.desk, &self.columns);
         let row = record.row;
-        let mut f = Fields { template, record };
         let mut ok = true;
-        let department = f.text("department").unwrap_or_default();
+        let department = take_text(record, cols.department).unwrap_or_default();
         let department_id = match self.departments_by_name.get(&department) {
             Some(known) => known.clone(),
             None => {
@@ -110,10 +157,10 @@ impl<'d> StaffInputs<'d> {
                 String::new()
             }
         };
-        let id_number = f.text("id_number").unwrap_or_default();
-        let gender = f.text("gender").as_deref().and_then(Gender::parse);
+        let id_number = take_text(record, cols.id_number).unwrap_or_default();
+        let gender = take_text(record, cols.gender).as_deref().and_then(Gender::parse);
         // The ID was validated while cleaning; only its gender is compared here.
-        if let (Some(given), Some(from_id)) = (gender, f.record.id_gender)
+        if let (Some(given), Some(from_id)) = (gender, record.id_gender)
             && given != from_id
         {
             let e = id_number::IdNumberError::GenderMismatch { from_id, given };
@@ -124,7 +171,7 @@ impl<'d> StaffInputs<'d> {
             parsed.reject(row, Some("id_number"), format!("身份证号已在人员库中（{name}）"));
             ok = false;
         }
-        let card_key = match f.text("card_no") {
+        let card_key = match take_text(record, cols.card_no) {
             Some(c) => match cards::normalize_key(&c) {
                 Ok(k) => Some(k),
                 Err(e) => {
@@ -135,25 +182,25 @@ impl<'d> StaffInputs<'d> {
             },
             None => None,
         };
-        if !ok {
-            return;
+        if ok {
+            self.out.push((
+                row,
+                NewStaff {
+                    name: take_text(record, cols.name).unwrap_or_default(),
+                    gender,
+                    id_number,
+                    department_id,
+                    title: take_text(record, cols.title),
+                    title_level: take_text(record, cols.title_level).as_deref().and_then(TitleLevel::parse),
+                    profession: take_text(record, cols.profession),
+                    phone: take_text(record, cols.phone),
+                    status: take_text(record, cols.status).as_deref().and_then(StaffStatus::parse),
+                    note: None,
+                    card_key,
+                },
+            ));
         }
-        self.out.push((
-            row,
-            NewStaff {
-                name: f.text("name").unwrap_or_default(),
-                gender,
-                id_number,
-                department_id,
-                title: f.text("title"),
-                title_level: f.text("title_level").as_deref().and_then(TitleLevel::parse),
-                profession: f.text("profession"),
-                phone: f.text("phone"),
-                status: f.text("status").as_deref().and_then(StaffStatus::parse),
-                note: None,
-                card_key,
-            },
-        ));
+        false
     }
 
     /// The inputs of every row taken and not rejected, with their sheet rows.

@@ -134,7 +134,7 @@ pub fn import(
         return import_remote(desk, actor, template, path, opts, progress);
     }
     let sheet = read::open(path)?;
-    let (mut parsed, imported) = match target {
+    let (mut parsed, ready, imported) = match target {
         Target::Staff => {
             // Each person is built as its row completes, while the XML of the next rows is parsed.
             let mut roster = domain::StaffInputs::new(desk, template)?;
@@ -149,7 +149,7 @@ pub fn import(
             }
             let (rows, people): (Vec<u32>, Vec<_>) = inputs.into_iter().unzip();
             let imported = commit(&mut parsed, &rows, staff::add_many(desk, actor, people).map(|v| v.len()))?;
-            (parsed, imported)
+            (parsed, ready, imported)
         }
         Target::ApprovedProject => {
             let mut parsed = read::parse(template, &sheet, actor.today(), &opts.read, progress)?;
@@ -164,11 +164,10 @@ pub fn import(
                 &rows,
                 approved_projects::add_many(desk, actor, projects).map(|v| v.len()),
             )?;
-            (parsed, imported)
+            (parsed, ready, imported)
         }
         Target::RemoteLearning => unreachable!("handled above"),
     };
-    let ready = parsed.records.len();
     finish(&sheet, &mut parsed, opts, ready, imported)
 }
 
@@ -271,7 +270,7 @@ fn finish(
         unmapped: parsed.unmapped.clone(),
         dry_run: opts.dry_run,
         imported,
-        ready: if parsed.rejected.is_empty() { ready } else { ready.min(parsed.records.len()) },
+        ready,
         data_rows: parsed.data_rows,
         skipped_blank: parsed.skipped_blank,
         skipped_notes: parsed.skipped_notes,

@@ -7,6 +7,7 @@
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod first_rows;
 pub mod import;
 pub mod mappings;
 pub mod read;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{
     error::{Result, SheetsError},
+    first_rows::FirstRows,
     template::{Template, fold_header},
     value::{self, Value, cell_str, column_letter, data_ref},
 };
@@ -52,6 +53,35 @@ enum Source {
     // Boxed: the reader holds the shared strings and styles tables.
     Xlsx(Box<RefCell<Xlsx<BufReader<File>>>>),
     Range(Range<Data>),
+}
+
+/// Cells per batch handed from the parsing thread to the cleaning one.
+const BATCH_CELLS: usize = 8_192;
+/// Batches parsed ahead of the cleaning.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A run of streamed cells, in sheet order, with the text of their inline strings.
+#[derive(Default)]
+struct CellBatch<'a> {
+    /// (0-based row, 0-based column, value).
+    cells: Vec<(u32, u32, Slot<'a>)>,
+    /// The inline strings of `cells`, one after another.
+    text: String,
+}
+
+enum Slot<'a> {
+    /// An inline string: `text[start..end]` of its batch.
+    Text(u32, u32),
+    /// Anything else: a number, a date, a shared string (a borrow into the workbook's table).
+    Value(DataRef<'a>),
+}
+
+impl CellBatch<'_> {
+    fn push_text(&mut self, row: u32, col: u32, s: &str) {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        self.cells.push((row, col, Slot::Text(start, self.text.len() as u32)));
+    }
 }
 
 /// Opens `.xlsx`, `.xls`, `.xlsm`, `.ods`, and returns the first worksheet that holds cells.
@@ -123,10 +153,13 @@ impl Sheet {
     /// second thread while `f` cleans the cells already read on this one: parsing and cleaning
     /// cost about the same, so a big import takes about as long as calamine's parse alone.
     ///
-    /// Cells cross over in batches without a copy: a shared string stays a borrow into the
-    /// workbook's string table (which outlives both threads), and an inline string calamine
-    /// already allocated is moved, not cloned (calamine's `Cell` only lends its value, so a
-    /// batch is handed over as a `Range`, whose cells can be taken out).
+    /// Cells cross over in batches that go back and forth, so that neither thread allocates
+    /// in the steady state. The parsing thread copies the text of an inline string into the
+    /// batch's one text buffer and drops calamine's `String` at once, on the thread that
+    /// allocated it (as calamine's own loop does): handing a million small strings to the other
+    /// thread to free made glibc's allocator lock its arena on every one, and the parse — the
+    /// import's critical path — ran 30% slower for it. A shared string stays a borrow into the
+    /// workbook's string table, which outlives both threads.
     fn for_each_cell_pipelined(&self, f: &mut dyn FnMut(u32, u32, DataRef<'_>)) -> Result<()> {
         let Source::Xlsx(x) = &self.source else {
             return self.for_each_cell(&mut |r, c, v| {
@@ -134,46 +167,38 @@ impl Sheet {
                 ControlFlow::Continue(())
             });
         };
-        /// Cells per batch, and the most cells a batch's bounding box may cover (a stray cell far
-        /// to the right must not make a batch's dense range huge: such a batch is sent early).
-        const BATCH: usize = 8_192;
-        const MAX_AREA: u64 = 8 * BATCH as u64;
         let mut x = x.borrow_mut();
         let x: &mut Xlsx<BufReader<File>> = &mut x;
         let name = self.name.as_str();
         let read_err =
             |e: calamine::XlsxError| SheetsError::Read { path: name.to_string(), reason: e.to_string() };
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(4);
+            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<CellBatch<'_>>(BATCHES_IN_FLIGHT);
+            let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<CellBatch<'_>>(BATCHES_IN_FLIGHT + 1);
             let parse = move || -> Result<()> {
                 // The reader borrows the workbook for as long as `x` does, so the shared strings
                 // its cells point to stay valid on the cleaning side too. (Moving `x` in first
                 // makes this a one-shot closure, so the borrow may outlive the call.)
                 let x = x;
                 let mut cells = x.worksheet_cells_reader(name).map_err(read_err)?;
-                let mut batch = Vec::with_capacity(BATCH);
-                let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
+                let mut batch = CellBatch::default();
                 while let Some(c) = cells.next_cell().map_err(read_err)? {
-                    if matches!(c.get_value(), DataRef::Empty) {
-                        continue;
-                    }
                     let (r, col) = c.get_position();
-                    let (nr0, nr1, nc0, nc1) = (r0.min(r), r1.max(r), c0.min(col), c1.max(col));
-                    let area = u64::from(nr1 - nr0 + 1) * u64::from(nc1 - nc0 + 1);
-                    if !batch.is_empty() && (batch.len() == BATCH || area > MAX_AREA) {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if tx.send(Range::from_sparse(full)).is_err() {
-                            // The reading side stopped: nothing more is wanted.
+                    match c.get_value() {
+                        DataRef::Empty => continue,
+                        DataRef::String(s) => batch.push_text(r, col, s),
+                        other => batch.cells.push((r, col, Slot::Value(other.clone()))),
+                    }
+                    if batch.cells.len() == BATCH_CELLS {
+                        let next = empty_rx.try_recv().unwrap_or_default();
+                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                            // The cleaning side stopped: nothing more is wanted.
                             return Ok(());
                         }
-                        (r0, r1, c0, c1) = (r, r, col, col);
-                    } else {
-                        (r0, r1, c0, c1) = (nr0, nr1, nc0, nc1);
                     }
-                    batch.push(c);
                 }
-                if !batch.is_empty() {
-                    let _ = tx.send(Range::from_sparse(batch));
+                if !batch.cells.is_empty() {
+                    let _ = full_tx.send(batch);
                 }
                 Ok(())
             };
@@ -181,17 +206,19 @@ impl Sheet {
                 .name("xlsx-parse".into())
                 .spawn_scoped(scope, parse)
                 .map_err(|e| SheetsError::Read { path: name.to_string(), reason: e.to_string() })?;
-            for mut range in rx {
-                let Some((row0, col0)) = range.start() else { continue };
-                let (h, w) = range.get_size();
-                for r in 0..h {
-                    for c in 0..w {
-                        let v = std::mem::take(&mut range[(r, c)]);
-                        if !matches!(v, DataRef::Empty) {
-                            f(row0 + r as u32, col0 + c as u32, v);
+            for mut batch in full_rx {
+                for (r, c, slot) in batch.cells.drain(..) {
+                    let v = match slot {
+                        Slot::Text(start, end) => {
+                            DataRef::SharedString(&batch.text[start as usize..end as usize])
                         }
-                    }
+                        Slot::Value(v) => v,
+                    };
+                    f(r, c, v);
                 }
+                batch.text.clear();
+                // Back to the parser for reuse; when it has enough in hand, this one just goes.
+                let _ = empty_tx.try_send(batch);
             }
             parser.join().unwrap_or_else(|_| {
                 Err(SheetsError::Read { path: name.to_string(), reason: "reader thread panicked".into() })
@@ -512,14 +539,14 @@ impl Row {
 /// Reads the data rows below the header as the cells stream in.
 struct RowReader<'t, 's> {
     template: &'t Template,
-    /// Takes each good record the moment its row is complete, before it is kept.
-    sink: &'s mut dyn FnMut(&mut Record, &mut Parsed),
+    /// Takes each good record the moment its row is complete; says whether to keep it.
+    sink: &'s mut Sink<'s>,
     today: NaiveDate,
     parsed: Parsed,
     /// Sheet column → index in `parsed.mapping`.
     by_col: Vec<Option<usize>>,
-    /// Unique columns: template index, the cleaned key → the first row that had it.
-    firsts: Vec<(usize, HashMap<String, u32>)>,
+    /// Unique columns: template index, and the first row of every key seen in it.
+    firsts: Vec<(usize, FirstRows)>,
     row: Row,
     header: u32,
     total: usize,
@@ -607,31 +634,26 @@ impl RowReader<'_, '_> {
             }
         }
         for (ti, seen) in &mut self.firsts {
-            if let Some(key) = row.values[*ti].text() {
-                let key = if key.bytes().any(|b| b.is_ascii_lowercase()) {
-                    key.to_ascii_uppercase()
-                } else {
-                    key.to_string()
-                };
-                match seen.get(&key) {
-                    Some(first) => {
-                        bad = true;
-                        let m = parsed.mapping.iter().find(|m| m.template_index == *ti);
-                        let reason =
-                            format!("{}「{key}」与第{first}行重复", self.template.columns[*ti].header);
-                        parsed.rejected.push(rejection(excel_row, m, reason));
-                    }
-                    None => {
-                        seen.insert(key, excel_row);
-                    }
-                }
+            if let Some(key) = row.values[*ti].text()
+                && let Some(first) = seen.first_or_insert(key, excel_row)
+            {
+                bad = true;
+                let m = parsed.mapping.iter().find(|m| m.template_index == *ti);
+                let key = key.to_ascii_uppercase();
+                let reason = format!("{}「{key}」与第{first}行重复", self.template.columns[*ti].header);
+                parsed.rejected.push(rejection(excel_row, m, reason));
             }
         }
         if !bad {
-            let values = std::mem::replace(&mut row.values, vec![Value::Empty; self.template.columns.len()]);
-            let mut record = Record { row: excel_row, values, id_gender: row.id_gender };
-            (self.sink)(&mut record, parsed);
-            parsed.records.push(record);
+            let mut record =
+                Record { row: excel_row, values: std::mem::take(&mut row.values), id_gender: row.id_gender };
+            if (self.sink)(&mut record, parsed) {
+                parsed.records.push(record);
+                row.values = vec![Value::Empty; self.template.columns.len()];
+            } else {
+                // Taken: its buffer serves the next row (`Row::reset` empties it).
+                row.values = record.values;
+            }
         }
     }
 }
@@ -645,21 +667,24 @@ pub fn parse(
     opts: &ReadOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Parsed> {
-    parse_streaming(template, sheet, today, opts, progress, &mut |_, _| {})
+    parse_streaming(template, sheet, today, opts, progress, &mut |_, _| true)
 }
 
-/// Like [`parse`], and hands each good record to `sink` the moment its row is complete (before it
-/// is kept in [`Parsed::records`]; the sink may move values out of it and reject the row in
-/// `Parsed`). The sink runs on the thread that cleans cells while the XML of the next rows is
-/// still being parsed on the other: an import's turning records into core inputs overlaps the
-/// parse instead of following it.
-pub fn parse_streaming(
+/// What [`parse_streaming`] hands each good record to: it may move values out of the record and
+/// reject the row in `Parsed`, and returns whether [`Parsed::records`] should keep the record.
+pub type Sink<'s> = dyn FnMut(&mut Record, &mut Parsed) -> bool + 's;
+
+/// Like [`parse`], and hands each good record to `sink` the moment its row is complete. The sink
+/// runs on the thread that cleans cells while the XML of the next rows is still being parsed on
+/// the other: an import's turning records into core inputs overlaps the parse instead of
+/// following it. A record the sink has taken is not kept (its buffer serves the next row).
+pub fn parse_streaming<'s>(
     template: &Template,
     sheet: &Sheet,
     today: NaiveDate,
     opts: &ReadOptions,
     progress: &mut dyn FnMut(usize, usize),
-    sink: &mut dyn FnMut(&mut Record, &mut Parsed),
+    sink: &'s mut Sink<'s>,
 ) -> Result<Parsed> {
     let head = sheet.head(HEADER_SCAN_ROWS)?;
     let (header, mapping, unmapped) = find_header(template, &head, opts)?;
@@ -674,7 +699,7 @@ pub fn parse_streaming(
     let firsts = mapping
         .iter()
         .filter(|m| template.columns[m.template_index].unique)
-        .map(|m| (m.template_index, HashMap::with_capacity(total)))
+        .map(|m| (m.template_index, FirstRows::with_capacity(total)))
         .collect();
     let mut reader = RowReader {
         template,
