@@ -67,11 +67,11 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
     if new_data_key {
         let part = sibling(&path, ".rekey.part");
         let _ = std::fs::remove_file(&part);
-        let page_size = match &old {
-            Some(_) => store::cipher_page_size(desk.conn()).unwrap_or(store::CIPHER_PAGE_SIZE),
-            None => store::CIPHER_PAGE_SIZE,
+        let profile = match &old {
+            Some(_) => store::cipher_profile(desk.conn()).unwrap_or(store::CIPHER),
+            None => store::CIPHER,
         };
-        export(desk.conn(), &part, &key, page_size)?;
+        export(desk.conn(), &part, &key, profile)?;
         let copied = match check_copy(&part, &key) {
             Ok(c) => c,
             Err(e) => {
@@ -124,17 +124,21 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
 }
 
 /// `sqlcipher_export` of everything `conn` sees (WAL included) into a new file under `key`.
-fn export(conn: &Connection, target: &Path, key: &DataKey, page_size: u32) -> Result<()> {
+fn export(conn: &Connection, target: &Path, key: &DataKey, profile: store::CipherProfile) -> Result<()> {
     // The desk's connection may not create files (no SQLITE_OPEN_CREATE), and ATTACH inherits
     // that: an empty file is an empty database to SQLite, keyed by the ATTACH.
     std::fs::File::create(target)
         .map_err(|e| CoreError::Corrupt(format!("creating {}: {e}", target.display())))?;
     let target_sql = target.display().to_string().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH DATABASE '{target_sql}' AS rekeyed KEY {};", key.sql_literal()))?;
-    // An attached database takes SQLCipher's default page size, not ours: name it. A desk from
-    // before `CIPHER_PAGE_SIZE` keeps its 4 KiB pages, so its older backups (page copies, which
-    // SQLite's backup API only makes between equal page sizes) still restore into it.
-    conn.execute_batch(&format!("PRAGMA rekeyed.cipher_page_size = {page_size};"))?;
+    // An attached database takes SQLCipher's defaults, not ours: name the desk's profile. A desk
+    // made before `store::CIPHER` keeps its own (4 KiB pages for the oldest), so its older
+    // backups (page copies, which SQLite's backup API only makes between equal page sizes)
+    // still restore into it.
+    let store::CipherProfile { page_size, hmac } = profile;
+    conn.execute_batch(&format!(
+        "PRAGMA rekeyed.cipher_page_size = {page_size}; PRAGMA rekeyed.cipher_hmac_algorithm = {hmac};"
+    ))?;
     let exported = conn.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()));
     conn.execute_batch("DETACH DATABASE rekeyed;")?;
     exported?;

@@ -200,10 +200,10 @@ fn copy_to(
 ) -> Result<Manifest> {
     let mut copy = Connection::open(target)?;
     if let Some(key) = key {
-        // SQLite's backup API copies pages as they are: the copy takes the desk's page size
-        // (16 KiB, or 4 KiB for a desk from before `CIPHER_PAGE_SIZE`).
-        let page_size = store::cipher_page_size(desk.conn()).unwrap_or(store::CIPHER_PAGE_SIZE);
-        store::key_with(&copy, "main", key, page_size)?;
+        // SQLite's backup API copies pages as they are: the copy takes the desk's cipher profile
+        // (`store::CIPHER`, or an older one for a desk made before it).
+        let profile = store::cipher_profile(desk.conn()).unwrap_or(store::CIPHER);
+        store::key_with(&copy, "main", key, profile)?;
     }
     {
         let backup = rusqlite::backup::Backup::new(desk.conn(), &mut copy)?;
