@@ -862,6 +862,137 @@ mod tests {
         assert!(!sql.contains(" IN ("), "no IN list left in staff's CHECKs: {sql}");
     }
 
+    /// Migration 0010 rebuilds swipes, credits, annual reviews and operators (CHECKs without IN
+    /// lists): every row and every reference survive, swipes stay immutable, the rules still
+    /// hold, and no CHECK anywhere in the schema uses an IN list any more.
+    #[test]
+    fn migration_10_rebuilds_the_remaining_tables_and_keeps_the_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let before = MIGRATIONS.iter().position(|(n, _)| n.starts_with("0010_")).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
+        )
+        .unwrap();
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().take(before) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
+                params![i as i64 + 1, name, sha256_hex(sql.as_bytes())],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO departments(id, name, created_at, updated_at) VALUES ('d1', '内科', 't', 't');
+             INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, status,
+                               created_at, updated_at)
+             VALUES ('s1', '王芳', 'female', '11010519491231002X', '1949-12-31', 'd1', 'active', 't', 't');
+             INSERT INTO terminals(id, kind, name, created_at, updated_at)
+             VALUES ('t1', 'ic-reader', '门口', 't', 't');
+             INSERT INTO swipes(id, terminal_id, terminal_seq, source, card_key, staff_id, swiped_at,
+                                received_at, status)
+             VALUES ('w1', 't1', 1, 'terminal', 'ic:1234', 's1', '2026-05-01T08:00:00+08:00', 't',
+                     'accepted');
+             INSERT INTO swipes(id, terminal_id, terminal_seq, source, card_key, staff_id, swiped_at,
+                                received_at, status, duplicate_of)
+             VALUES ('w2', 't1', 2, 'terminal', 'ic:1234', 's1', '2026-05-01T08:00:30+08:00', 't',
+                     'duplicate', 'w1');
+             INSERT INTO credits(id, staff_id, cme_year, rule_set, activity_date, source,
+                                 activity_name, category, class, credits_x100, hours_x100, subject,
+                                 issuer, review_status, created_at, updated_at)
+             VALUES ('c1', 's1', 2026, 'national-2024', '2026-05-01', 'manual', '病例讨论',
+                     'case_discussion', 'II', 250, 300, 'professional', '医院', 'pending', 't', 't');
+             INSERT INTO manual_credits(credit_id, form_json, trail_json) VALUES ('c1', '{}', '[]');
+             INSERT INTO annual_reviews(staff_id, cme_year, marked_at, marked_by, compliance,
+                                        credits_x100, hours_x100)
+             VALUES ('s1', 2026, 't', 'admin', 'non_compliant', 250, 300);
+             INSERT INTO users(username, display_name, role, department_id, password_hash,
+                               created_at, updated_at)
+             VALUES ('mishu', '科室秘书', 'department_secretary', 'd1', 'x', 't', 't');",
+        )
+        .unwrap();
+        drop(conn);
+        let desk = Desk::open(&path).unwrap();
+        let c = desk.conn();
+        let swipes: String = c
+            .query_row(
+                "SELECT group_concat(id || source || status || ifnull(duplicate_of, '-'), ',')
+                 FROM (SELECT * FROM swipes ORDER BY id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(swipes, "w1terminalaccepted-,w2terminalduplicatew1");
+        let credit: String = c
+            .query_row(
+                "SELECT cr.source || cr.class || cr.subject || cr.review_status || cr.credits_x100
+                 FROM credits cr JOIN manual_credits m ON m.credit_id = cr.id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(credit, "manualIIprofessionalpending250");
+        let refused = |sql: &str| c.execute(sql, []).is_err();
+        assert!(refused("UPDATE swipes SET card_key = 'ic:9'"), "swipes stay immutable");
+        assert!(refused("DELETE FROM swipes"), "swipes stay immutable");
+        let swipe = |id: &str, source: &str, status: &str| {
+            format!(
+                "INSERT INTO swipes(id, terminal_id, source, card_key, swiped_at, received_at, status)
+                 VALUES ('{id}', 't1', '{source}', 'ic:5', 't', 't', '{status}')"
+            )
+        };
+        assert!(refused(&swipe("w3", "phone", "accepted")));
+        assert!(refused(&swipe("w3", "qr", "maybe")));
+        assert!(!refused(&swipe("w3", "qr", "unknown_card")));
+        assert!(refused(
+            "INSERT INTO swipes(id, terminal_id, source, card_key, swiped_at, received_at, status)
+                         VALUES ('w4', 'nowhere', 'qr', 'ic:5', 't', 't', 'accepted')"
+        ));
+        assert!(refused("UPDATE credits SET review_status = 'lost'"));
+        assert!(refused("UPDATE credits SET source = 'gift'"));
+        assert!(refused("UPDATE credits SET class = 'III'"));
+        assert!(refused("DELETE FROM credits"), "manual_credits still refers to credits");
+        assert!(!refused("UPDATE credits SET review_status = 'approved', class = NULL"));
+        assert!(refused("UPDATE annual_reviews SET compliance = 'almost'"));
+        assert!(refused("UPDATE annual_reviews SET bureau_result = 'maybe'"));
+        assert!(!refused("UPDATE annual_reviews SET compliance = 'exempt', bureau_result = 'passed'"));
+        assert!(refused("UPDATE users SET role = 'root'"));
+        assert!(refused("UPDATE users SET department_id = 'nowhere'"));
+        let marked: String = c
+            .query_row(
+                "SELECT r.compliance || r.bureau_result || u.role FROM annual_reviews r, users u
+                 WHERE u.username = 'mishu'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(marked, "exemptpasseddepartment_secretary");
+        // SQLite compares an IN list of one or two constants in place; only sync_conflicts has
+        // one (resolution: two values).
+        let with_in_lists: Vec<String> = c
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '% IN (%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(with_in_lists, ["sync_conflicts"], "CHECKs with IN lists of three or more left");
+        let objects: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('swipes_project_time',
+                 'swipes_card_time', 'swipes_are_immutable_update', 'swipes_are_immutable_delete',
+                 'credits_staff_year', 'credits_year', 'credits_project')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(objects, 7, "every index and trigger is made again");
+    }
+
     /// Migration 0004 rebuilds the outbox without the op_id index and keeps every row as it was.
     #[test]
     fn migration_4_keeps_the_outbox_rows() {

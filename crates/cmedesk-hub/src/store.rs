@@ -267,6 +267,9 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// The SQLite hub database.
+/// How long a hub process waits for another's transaction before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct SqliteStore {
     conn: Connection,
     replica: Replica,
@@ -278,11 +281,32 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the hub database and rebuilds the merged data from the log.
+    ///
+    /// Several processes may open a new file at once (`cmedesk-hub admin` run in parallel, a
+    /// second server). SQLite waits for a lock through the busy timeout almost everywhere, but a
+    /// few steps of the very first opens — switching a fresh file to WAL, building the WAL index
+    /// another process is building too — answer "database is locked" at once; those are tried
+    /// again, for as long as the busy timeout would have waited.
     pub fn open(path: &Path) -> Result<SqliteStore, HubError> {
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match SqliteStore::open_once(path) {
+                Err(HubError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<SqliteStore, HubError> {
         let conn = Connection::open(path)?;
         // Other processes write the file too (`cmedesk-hub admin`, a second server): wait for
         // their short transactions instead of failing with "database is locked".
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
