@@ -806,14 +806,11 @@ mod tests {
         }
     }
 
-    /// Migration 0009 rebuilds staff (CHECKs without IN lists): every row and every reference
-    /// to it survive, and the rules still hold (statuses, title levels, foreign keys).
-    #[test]
-    fn migration_9_rebuilds_staff_and_keeps_the_rules() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("d.db");
-        let before = MIGRATIONS.iter().position(|(n, _)| n.starts_with("0009_")).unwrap();
-        let conn = Connection::open(&path).unwrap();
+    /// A plaintext desk file at `path` with every migration before the one named `prefix…`
+    /// applied and recorded, as an older version left it (foreign keys on).
+    fn migrated_up_to(path: &Path, prefix: &str) -> Connection {
+        let before = MIGRATIONS.iter().position(|(n, _)| n.starts_with(prefix)).unwrap();
+        let conn = Connection::open(path).unwrap();
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; CREATE TABLE schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
@@ -827,6 +824,16 @@ mod tests {
             )
             .unwrap();
         }
+        conn
+    }
+
+    /// Migration 0009 rebuilds staff (CHECKs without IN lists): every row and every reference
+    /// to it survive, and the rules still hold (statuses, title levels, foreign keys).
+    #[test]
+    fn migration_9_rebuilds_staff_and_keeps_the_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let conn = migrated_up_to(&path, "0009_");
         conn.execute_batch(
             "INSERT INTO departments(id, name, created_at, updated_at) VALUES ('d1', '内科', 't', 't');
              INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, title_level,
@@ -864,26 +871,12 @@ mod tests {
 
     /// Migration 0010 rebuilds swipes, credits, annual reviews and operators (CHECKs without IN
     /// lists): every row and every reference survive, swipes stay immutable, the rules still
-    /// hold, and no CHECK anywhere in the schema uses an IN list any more.
+    /// hold, and no CHECK in the schema uses an IN list of three or more values any more.
     #[test]
     fn migration_10_rebuilds_the_remaining_tables_and_keeps_the_rules() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.db");
-        let before = MIGRATIONS.iter().position(|(n, _)| n.starts_with("0010_")).unwrap();
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; CREATE TABLE schema_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL) STRICT",
-        )
-        .unwrap();
-        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().take(before) {
-            conn.execute_batch(sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
-                params![i as i64 + 1, name, sha256_hex(sql.as_bytes())],
-            )
-            .unwrap();
-        }
+        let conn = migrated_up_to(&path, "0010_");
         conn.execute_batch(
             "INSERT INTO departments(id, name, created_at, updated_at) VALUES ('d1', '内科', 't', 't');
              INSERT INTO staff(id, name, gender, id_number, birth_date, department_id, status,
