@@ -398,19 +398,33 @@ pub fn credit_rows(
     template: &Template,
     year: Option<i32>,
     department: Option<&str>,
+    person: Option<&str>,
 ) -> Result<Vec<Vec<Value>>> {
     let department_id = match department {
         Some(d) => Some(departments::resolve(desk, d)?.id),
         None => None,
     };
-    let people: HashMap<String, (String, String)> =
-        staff::list(desk, &StaffFilter { department_id, ..StaffFilter::default() })?
+    // One person (个人学分's export): only their credits, whatever their department.
+    let person = match person.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(staff::resolve(desk, p)?),
+        None => None,
+    };
+    let people: HashMap<String, (String, String)> = match &person {
+        Some(row) => {
+            HashMap::from([(row.staff.id.clone(), (row.staff.name.clone(), row.staff.id_number.clone()))])
+        }
+        None => staff::list(desk, &StaffFilter { department_id, ..StaffFilter::default() })?
             .into_iter()
             .map(|r| (r.staff.id, (r.staff.name, r.staff.id_number)))
-            .collect();
+            .collect(),
+    };
     let credits = cmedesk_core::credits::store::list(
         desk,
-        &cmedesk_core::credits::store::CreditFilter { cme_year: year, ..Default::default() },
+        &cmedesk_core::credits::store::CreditFilter {
+            cme_year: year,
+            staff_id: person.map(|row| row.staff.id),
+            ..Default::default()
+        },
     )?;
     Ok(credits
         .into_iter()

@@ -35,12 +35,14 @@ pub fn exportable(template: &Template) -> bool {
 }
 
 /// What an export covers: `year` filters the approved list and the credit list (and is needed by
-/// the reports), `department` the roster, the credit list and the reports, `project` (id or
-/// 项目编号) names the project of a 考勤明细.
+/// the reports), `department` the roster, the credit list and the reports, `staff` (id, ID
+/// number or card key) the credit list to one person (个人学分), `project` (id or 项目编号) names
+/// the project of a 考勤明细.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExportScope<'a> {
     pub year: Option<i32>,
     pub department: Option<&'a str>,
+    pub staff: Option<&'a str>,
     pub project: Option<&'a str>,
 }
 
@@ -60,11 +62,11 @@ fn export_rows(
     template: &Template,
     scope: &ExportScope<'_>,
 ) -> Result<Vec<Vec<Value>>> {
-    let ExportScope { year, department, project } = *scope;
+    let ExportScope { year, department, staff, project } = *scope;
     Ok(match (template.target, template.name.as_str()) {
         (Some(template::Target::Staff), _) => domain::staff_rows(desk, template, department)?,
         (Some(template::Target::ApprovedProject), _) => domain::approved_rows(desk, template, year)?,
-        (None, "credit-list") => domain::credit_rows(desk, template, year, department)?,
+        (None, "credit-list") => domain::credit_rows(desk, template, year, department, staff)?,
         (None, "compliance-report") => reports::compliance_rows(desk, template, year, department)?,
         (None, "annual-review") => reports::annual_review_rows(desk, template, year, department)?,
         (None, "attendance-detail") => reports::attendance_rows(desk, template, project)?,

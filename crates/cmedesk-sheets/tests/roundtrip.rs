@@ -359,6 +359,17 @@ fn credit_list_export_from_the_core_reads_back() {
         .rows,
         0
     );
+    // 个人学分's export: one person (named by ID number here), only their credit.
+    let one = &people[1];
+    let one_path = dir.path().join("one.xlsx");
+    let scope = ExportScope { year: Some(2026), staff: Some(&one.staff.id_number), ..Default::default() };
+    assert_eq!(export(&d, &t, &scope, &one_path).unwrap().rows, 1);
+    let parsed = read_back(&t, &one_path);
+    assert_eq!(parsed.records[0].values[col("name")], Value::Text(one.staff.name.clone()));
+    assert_eq!(parsed.records[0].values[col("activity")], Value::Text("基层医院慢病管理研究之二".into()));
+    let nobody = ExportScope { staff: Some("nobody"), ..Default::default() };
+    let e = export(&d, &t, &nobody, &dir.path().join("x.xlsx")).unwrap_err();
+    assert_eq!(e.code(), "NOT_FOUND");
 }
 
 /// The national list's own columns (no 学时): hours come from 学分 at the year's participant

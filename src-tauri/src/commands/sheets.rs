@@ -158,16 +158,29 @@ pub async fn import_sheet(
     .map_err(|e| ApiError::new("JOB_FAILED", format!("导入任务异常终止：{e}")))?
 }
 
-/// Exports a template from the desk; ID numbers masked unless `full_id` (needs the permission,
-/// and the view is written to the audit log first).
+/// What a page's 导出 Excel covers (see `cmedesk_sheets::ExportScope`); blank means unset.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ExportFilter {
+    year: Option<i32>,
+    department: Option<String>,
+    staff: Option<String>,
+    project: Option<String>,
+}
+
+/// A filter value, or none when it is blank.
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Exports a template from the desk for the page's `filter`; ID numbers masked unless `full_id`
+/// (needs the permission, and the view is written to the audit log first).
 #[tauri::command]
 pub async fn export_sheet(
     state: State<'_, AppState>,
     template: String,
     path: String,
-    year: Option<i32>,
-    department: Option<String>,
-    project: Option<String>,
+    filter: ExportFilter,
     full_id: bool,
 ) -> ApiResult<Exported> {
     let out = Path::new(path.trim()).to_path_buf();
@@ -178,9 +191,10 @@ pub async fn export_sheet(
         let t = Template::get(&template).map_err(api)?;
         let view = if full_id { privacy::reveal(desk, actor, "导出表格")? } else { IdView::Masked };
         let scope = cmedesk_sheets::ExportScope {
-            year,
-            department: department.as_deref().filter(|d| !d.trim().is_empty()),
-            project: project.as_deref(),
+            year: filter.year,
+            department: set(&filter.department),
+            staff: set(&filter.staff),
+            project: set(&filter.project),
         };
         cmedesk_sheets::export_for_view(desk, &t, &scope, &out, &view).map_err(api)
     })

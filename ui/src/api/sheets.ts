@@ -40,8 +40,7 @@ export const importSheet = (args: {
 export const exportSheet = (args: {
   template: string;
   path: string;
-  year: number | null;
-  department: string | null;
-  project: string | null;
+  /** What the export covers (blank: unset). */
+  filter: { year: number | null; department: string | null; staff: string | null; project: string | null };
   fullId: boolean;
 }) => call<SheetExported>("export_sheet", args);

@@ -19,7 +19,7 @@ describe("导出 Excel button", () => {
     expect(calls[0]).toMatchObject({ cmd: "plugin:dialog|save", args: { options: { title: "保存为", defaultPath: "科室达标统计-2026.xlsx" } } });
     expect(calls[1]).toEqual({
       cmd: "export_sheet",
-      args: { template: "compliance-report", path: "/home/科教科/科室达标统计-2026.xlsx", year: 2026, department: null, project: null, fullId: false },
+      args: { template: "compliance-report", path: "/home/科教科/科室达标统计-2026.xlsx", filter: { year: 2026, department: null, staff: null, project: null }, fullId: false },
     });
   });
 
@@ -49,6 +49,6 @@ describe("导出 Excel button", () => {
     fireEvent.click(await screen.findByTestId("x-full"));
     await screen.findByText("已导出 42 行到 /tmp/名单.xlsx");
     expect(calls[0].args.options).toMatchObject({ defaultPath: "人员名单-内科_心血管内科.xlsx" });
-    expect(calls[1].args).toEqual({ template: "staff-roster", path: "/tmp/名单.xlsx", year: null, department: "d-1", project: null, fullId: true });
+    expect(calls[1].args).toEqual({ template: "staff-roster", path: "/tmp/名单.xlsx", filter: { year: null, department: "d-1", staff: null, project: null }, fullId: true });
   });
 });

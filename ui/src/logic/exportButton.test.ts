@@ -13,13 +13,13 @@ describe("export button logic", () => {
     expect(exportArgs("credit-list", " /tmp/a.xlsx ", { year: 2026, department: " d-1 " }, false)).toEqual({
       template: "credit-list",
       path: "/tmp/a.xlsx",
-      year: 2026,
-      department: "d-1",
-      project: null,
+      filter: { year: 2026, department: "d-1", staff: null, project: null },
       fullId: false,
     });
-    expect(exportArgs("staff-roster", "/tmp/b.xlsx", {}, true)).toMatchObject({ year: null, department: null, fullId: true });
-    expect(exportArgs("attendance-detail", "/tmp/c.xlsx", { project: " 2026-02-11-360(省) " }, false)).toMatchObject({ project: "2026-02-11-360(省)", year: null });
+    expect(exportArgs("staff-roster", "/tmp/b.xlsx", {}, true)).toMatchObject({ filter: { year: null, department: null }, fullId: true });
+    expect(exportArgs("attendance-detail", "/tmp/c.xlsx", { project: " 2026-02-11-360(省) " }, false)).toMatchObject({ filter: { project: "2026-02-11-360(省)", year: null } });
+    // 个人学分: one person's credit list, not their department's.
+    expect(exportArgs("credit-list", "/tmp/d.xlsx", { year: 2026, staff: "s-7" }, false)).toMatchObject({ filter: { staff: "s-7", department: null, year: 2026 } });
   });
   it("offers full ID numbers to admins and officers only", () => {
     expect(["admin", "officer", "department_secretary", "viewer"].map(mayExportFullIds)).toEqual([true, true, false, false]);

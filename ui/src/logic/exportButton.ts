@@ -15,6 +15,8 @@ export interface ExportFilter {
   year?: number | null;
   /** Department id (or name / path): that department and below. */
   department?: string | null;
+  /** One person's staff id (the credit list of 个人学分). */
+  staff?: string | null;
   /** A project's 项目编号 or id (考勤明细). */
   project?: string | null;
 }
@@ -23,9 +25,12 @@ export function exportArgs(template: string, path: string, filter: ExportFilter,
   return {
     template,
     path: path.trim(),
-    year: filter.year ?? null,
-    department: filter.department?.trim() || null,
-    project: filter.project?.trim() || null,
+    filter: {
+      year: filter.year ?? null,
+      department: filter.department?.trim() || null,
+      staff: filter.staff?.trim() || null,
+      project: filter.project?.trim() || null,
+    },
     fullId,
   };
 }

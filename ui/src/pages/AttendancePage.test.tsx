@@ -43,9 +43,7 @@ describe("考勤分析", () => {
     expect(calls.find((c) => c.cmd === "export_sheet")?.args).toEqual({
       template: "attendance-detail",
       path: "/tmp/考勤明细.xlsx",
-      year: null,
-      department: null,
-      project: ANALYSIS.project.code,
+      filter: { year: null, department: null, staff: null, project: ANALYSIS.project.code },
       fullId: false,
     });
     // An officer may take the full ID numbers the platform needs (logged by the core).

@@ -5,6 +5,7 @@ import { Alert, App, Button, Card, Checkbox, Form, Input, InputNumber, Select, T
 import { PathField, XLSX } from "../components/PathField";
 import { exportSheet, listSheetTemplates, type SheetExported, type TemplateInfo } from "../api/sheets";
 import { errorText } from "../api/errors";
+import { exportArgs } from "../logic/exportButton";
 
 interface ExportForm {
   template: string;
@@ -32,14 +33,7 @@ export default function ExportPage() {
     setError(null);
     setDone(null);
     try {
-      const r = await exportSheet({
-        template: v.template,
-        path: v.path.trim(),
-        year: v.year ?? null,
-        department: v.department?.trim() || null,
-        project: v.project?.trim() || null,
-        fullId: v.fullId,
-      });
+      const r = await exportSheet(exportArgs(v.template, v.path, { year: v.year, department: v.department, project: v.project }, v.fullId));
       setDone(r);
       message.success(`已导出 ${r.rows} 行`);
     } catch (e) {

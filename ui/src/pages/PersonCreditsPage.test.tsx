@@ -1,6 +1,6 @@
 // 个人学分: the person's credits with how each counted, the result and the gap.
 import { describe, expect, it } from "vitest";
-import { screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import PersonCreditsPage from "./PersonCreditsPage";
 import { mockCommands } from "../test/ipc";
 import { renderPage } from "../test/render";
@@ -29,5 +29,26 @@ describe("个人学分", () => {
     expect(screen.getByText("审核状态为未审核")).toBeTruthy();
     expect(screen.getByText("项目授分")).toBeTruthy();
     expect(calls.find((c) => c.cmd === "person_credits")?.args).toEqual({ staffId: "s-0", year: new Date().getFullYear() });
+  });
+
+  it("exports the chosen person's credit list, not their department's", async () => {
+    const roster = staffRows(3);
+    const calls = mockCommands({
+      list_staff: () => roster,
+      person_credits: () => ({ report: report([person("s-1", "d-xnk")]), credits: [stored({})] }),
+      "plugin:dialog|save": (args: unknown) => `/tmp/${(args as { options: { defaultPath: string } }).options.defaultPath}`,
+      export_sheet: () => ({ path: "/tmp/学分明细.xlsx", rows: 1, constant_memory: false }),
+    });
+    renderPage(<PersonCreditsPage changes={0} />);
+    await pickOption("person-staff", `${roster[1].name}（${roster[1].department_name}）`, screen.getByTestId);
+    await screen.findByTestId("person-status");
+    fireEvent.click(screen.getByTestId("person-export"));
+    await screen.findByText("已导出 1 行到 /tmp/学分明细.xlsx");
+    const year = new Date().getFullYear();
+    expect(calls.find((c) => c.cmd === "export_sheet")?.args).toMatchObject({
+      template: "credit-list",
+      path: `/tmp/学分明细-${year}-${roster[1].name}.xlsx`,
+      filter: { year, department: null, staff: "s-1", project: null },
+    });
   });
 });

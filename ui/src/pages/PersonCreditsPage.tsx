@@ -37,13 +37,13 @@ export default function PersonCreditsPage({ changes, role = "viewer" }: { change
       <Space style={{ marginBottom: 12 }} wrap>
         <StaffSelect testId="person-staff" roster={roster} value={staffId} onChange={setStaffId} width={300} />
         <YearInput testId="person-year" value={year} onChange={setYear} />
-        {/* The credit list is filtered by year and department: the chosen person's department. */}
+        {/* The chosen person's credit list of the year; with nobody chosen, the whole hospital's. */}
         <ExportExcelButton
           testId="person-export"
           template="credit-list"
           title="学分明细"
-          filter={{ year, department: staffId ? roster.get(staffId)?.department_id ?? null : null }}
-          nameParts={[year, staffId ? roster.get(staffId)?.department_name : "全院"]}
+          filter={{ year, staff: staffId ?? null }}
+          nameParts={[year, staffId ? roster.get(staffId)?.name : "全院"]}
           fullIdAllowed={mayExportFullIds(role)}
         />
       </Space>

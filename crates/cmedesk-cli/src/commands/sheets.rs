@@ -45,6 +45,9 @@ pub struct ExportArgs {
     /// Only this department and below (staff-roster, credit-list, compliance-report, annual-review; id, name or path)
     #[arg(long)]
     department: Option<String>,
+    /// Only this person's credits (credit-list; id, ID number or card key)
+    #[arg(long)]
+    staff: Option<String>,
     /// The project of attendance-detail (考勤明细): its 项目编号 or id
     #[arg(long)]
     project: Option<String>,
@@ -181,6 +184,7 @@ pub fn export(ctx: &mut Context, a: ExportArgs) -> Result<Reply> {
     let scope = cmedesk_sheets::ExportScope {
         year: a.year,
         department: a.department.as_deref(),
+        staff: a.staff.as_deref(),
         project: a.project.as_deref(),
     };
     let out = cmedesk_sheets::export_for_view(desk, &template, &scope, &a.out, &view)?;
