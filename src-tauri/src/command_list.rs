@@ -53,6 +53,7 @@ const COMMANDS: &[&str] = &[
     "review_credit",
     "compliance_report",
     "person_credits",
+    "revoke_credit",
     "annual_review_status",
     "set_review_deadline",
     "annual_review_person",

@@ -93,6 +93,7 @@ pub fn run() {
             commands::credits::review_credit,
             commands::credits::compliance_report,
             commands::credits::person_credits,
+            commands::credits::revoke_credit,
             commands::credits::annual_review_status,
             commands::credits::set_review_deadline,
             commands::credits::annual_review_person,

@@ -162,6 +162,18 @@ pub async fn person_credits(
     })
 }
 
+/// Revokes a stored credit (granted by mistake, entered twice): the record stays, marked with
+/// the reason, and no longer counts. Closed years and person-years marked for the bureau refuse.
+#[tauri::command]
+pub async fn revoke_credit(
+    state: State<'_, AppState>,
+    credit_id: String,
+    reason: String,
+) -> ApiResult<StoredCredit> {
+    let book = book()?;
+    state.write(|desk, actor| Ok(store::revoke(desk, actor, &book, &credit_id, &reason)?))
+}
+
 #[tauri::command]
 pub async fn annual_review_status(
     state: State<'_, AppState>,

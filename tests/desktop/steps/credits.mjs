@@ -1,7 +1,7 @@
 // Credits flow on the demo hospital (issue 5's pages): 达标统计 baseline → 考勤分析 of a held
 // project with swipes → 授分 preview then grant (twice: nothing new) → 个人学分 shows the credit →
 // 学分录入 with a field error first, then with evidence → 学分审核 approve → 达标统计 changed,
-// drill-down to a department's people.
+// drill-down to a department's people → 个人学分 撤销 of the manual credit.
 export const NAME = "credits";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -158,5 +158,28 @@ export async function run({ s, step, shots, metrics, tmp }) {
     await shots.take(s, "credits-compliance-drill");
     metrics.credits = { ...m.attendance, before: m.before, after };
     console.log(`     credits: ${m.attendance.valid} valid, ${m.attendance.invalid} invalid; hospital counted credits ${m.before} → ${after}`);
+  });
+
+  await step("个人学分: 撤销 the approved manual credit with a reason; it stays listed, no longer counted", async () => {
+    await click(s, tid("menu-person_credits"));
+    await s.find(tid("person-credits-page"));
+    await searchPick(s, "person-staff", m.person.name, `${m.person.name}（${m.person.dept}）`);
+    await s.find(tid("person-summary"), 20000);
+    await waitText(s, activity, 20000);
+    const before = Number(await (await s.find(tid("person-total-credits"))).text());
+    const revoke = await s.find(`xpath://div[@data-testid='person-credits']//tr[contains(@class,'ant-table-row') and .//td[contains(.,${JSON.stringify(activity)})]]//button[starts-with(@data-testid,'revoke-')]`);
+    await clickEl(s, revoke);
+    await fill(s, "revoke-reason", "重复录入");
+    await click(s, tid("revoke-confirm"));
+    assert.match(await toast(s, /已撤销/), new RegExp(`已撤销：${activity}`));
+    const after = await s.waitFor(async () => {
+      const t = Number(await (await s.find(tid("person-total-credits"))).text());
+      return t < before ? t : null;
+    }, "the person's counted credits to fall", 20000);
+    // The paper was worth 2 credits; the person's counted total falls by what it counted for.
+    assert.ok(after <= before - 1, `counted ${before} → ${after}`);
+    console.log(`     个人学分 after 撤销: counted credits ${before} → ${after}`);
+    await waitText(s, "已撤销：重复录入");
+    await shots.take(s, "credits-person-revoked");
   });
 }

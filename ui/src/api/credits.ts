@@ -51,6 +51,8 @@ export const complianceReport = (year: number, departmentId: string | null) =>
   call<ComplianceReport>("compliance_report", { year, departmentId });
 export const personCredits = (staffId: string, year: number) =>
   call<PersonCredits | null>("person_credits", { staffId, year });
+/** Revokes a stored credit with the reason (the record stays, marked, and no longer counts). */
+export const revokeCredit = (creditId: string, reason: string) => call<StoredCredit>("revoke_credit", { creditId, reason });
 export const annualReviewStatus = (year: number, departmentId: string | null) =>
   call<YearStatus>("annual_review_status", { year, departmentId });
 export const setReviewDeadline = (year: number, date: string) => call<ReviewCalendar>("set_review_deadline", { year, date });

@@ -156,3 +156,6 @@ export function departmentRows(report: ComplianceReport, names: Map<string, stri
     }))
     .sort((a, b) => a.rate_percent - b.rate_percent || a.name.localeCompare(b.name, "zh"));
 }
+
+/** Roles that may revoke a stored credit (the core checks the permission again). */
+export const mayRevokeCredits = (role: string) => role === "admin" || role === "officer";

@@ -51,4 +51,40 @@ describe("个人学分", () => {
       filter: { year, department: null, staff: "s-1", project: null },
     });
   });
+
+  it("revokes a credit with a reason, then shows it revoked", async () => {
+    const roster = staffRows(3);
+    let revoked = false;
+    const credits = () => [stored({}, revoked ? "重复授分" : null), stored({ id: "c-2", activity_name: "论文", credits: 1 })];
+    const calls = mockCommands({
+      list_staff: () => roster,
+      person_credits: () => ({ report: report([person("s-0", "d-xnk")]), credits: credits() }),
+      revoke_credit: () => {
+        revoked = true;
+        return credits()[0];
+      },
+    });
+    renderPage(<PersonCreditsPage changes={0} role="officer" />);
+    await pickOption("person-staff", `${roster[0].name}（${roster[0].department_name}）`, screen.getByTestId);
+    fireEvent.click(await screen.findByTestId("revoke-c-1"));
+    const confirm = await screen.findByTestId("revoke-confirm");
+    expect((confirm as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(screen.getByTestId("revoke-reason"), { target: { value: " 重复授分 " } });
+    fireEvent.click(screen.getByTestId("revoke-confirm"));
+    expect(await screen.findByText("已撤销：重复授分")).toBeTruthy();
+    expect(calls.find((c) => c.cmd === "revoke_credit")?.args).toEqual({ creditId: "c-1", reason: "重复授分" });
+    expect(calls.filter((c) => c.cmd === "person_credits")).toHaveLength(2);
+    expect(screen.queryByTestId("revoke-c-1")).toBeNull();
+    expect(screen.getByTestId("revoke-c-2")).toBeTruthy();
+  });
+
+  it("offers no 撤销 to a viewer", async () => {
+    const roster = staffRows(3);
+    mockCommands({ list_staff: () => roster, person_credits: () => ({ report: report([person("s-0", "d-xnk")]), credits: [stored({})] }) });
+    renderPage(<PersonCreditsPage changes={0} role="viewer" />);
+    await pickOption("person-staff", `${roster[0].name}（${roster[0].department_name}）`, screen.getByTestId);
+    await screen.findByTestId("person-status");
+    expect(screen.queryByTestId("revoke-c-1")).toBeNull();
+  });
 });
+

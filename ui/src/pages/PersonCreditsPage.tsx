@@ -1,10 +1,11 @@
 // 个人学分: one person's credits of a CME year, how each counted (and why not), the result under the
 // year's rule set and the gap to each requirement.
 import { useEffect, useState } from "react";
-import { Alert, Descriptions, Space, Table, Tag, Typography } from "antd";
-import { personCredits, type PersonCredits } from "../api/credits";
+import { Alert, App, Button, Descriptions, Input, Modal, Space, Table, Tag, Typography, type ButtonProps } from "antd";
+import { personCredits, revokeCredit, type PersonCredits } from "../api/credits";
+import type { StoredCredit } from "../bindings/StoredCredit";
 import { errorText } from "../api/errors";
-import { COMPLIANCE_STATUS, CREDIT_SOURCE, gapText, notCountedText, REVIEW_STATUS } from "../logic/credits";
+import { COMPLIANCE_STATUS, CREDIT_SOURCE, gapText, mayRevokeCredits, notCountedText, REVIEW_STATUS } from "../logic/credits";
 import { StaffSelect, thisYear, useRoster, YearInput } from "./credits/pickers";
 import { ExportExcelButton } from "../components/ExportExcelButton";
 import { mayExportFullIds } from "../logic/exportButton";
@@ -17,6 +18,13 @@ export default function PersonCreditsPage({ changes, role = "viewer" }: { change
   const [year, setYear] = useState(thisYear());
   const [data, setData] = useState<PersonCredits | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  // 撤销: the credit being revoked, the reason typed, and a reload once it is done.
+  const { message } = App.useApp();
+  const [revoking, setRevoking] = useState<StoredCredit | null>(null);
+  const [reason, setReason] = useState("");
+  const [revokeError, setRevokeError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
     if (!staffId) return;
@@ -27,7 +35,27 @@ export default function PersonCreditsPage({ changes, role = "viewer" }: { change
       },
       (e) => setError(errorText(e)),
     );
-  }, [staffId, year, changes]);
+  }, [staffId, year, changes, reloads]);
+
+  const startRevoke = (c: StoredCredit) => {
+    setRevoking(c);
+    setReason("");
+    setRevokeError(null);
+  };
+  const confirmRevoke = async () => {
+    if (!revoking) return;
+    setBusy(true);
+    try {
+      await revokeCredit(revoking.id, reason.trim());
+      message.success(`已撤销：${revoking.activity_name}`);
+      setRevoking(null);
+      setReloads((n) => n + 1);
+    } catch (e) {
+      setRevokeError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const person = data?.report.people[0];
   const decisions = new Map((person?.decisions ?? []).map((d) => [d.credit_id, d]));
@@ -87,10 +115,46 @@ export default function PersonCreditsPage({ changes, role = "viewer" }: { change
                   return d?.reason ? notCountedText(d.reason) : "";
                 },
               },
+              ...(mayRevokeCredits(role)
+                ? [
+                    {
+                      title: "操作",
+                      render: (_: unknown, c: StoredCredit) =>
+                        c.revoked_at ? null : (
+                          <Button size="small" danger data-testid={`revoke-${c.id}`} onClick={() => startRevoke(c)}>
+                            撤销
+                          </Button>
+                        ),
+                    },
+                  ]
+                : []),
             ]}
           />
         </>
       )}
+      <Modal
+        open={revoking !== null}
+        title="撤销学分"
+        okText="撤销"
+        cancelText="取消"
+        okButtonProps={{ danger: true, disabled: !reason.trim(), loading: busy, "data-testid": "revoke-confirm" } as ButtonProps}
+        onOk={confirmRevoke}
+        onCancel={() => setRevoking(null)}
+        destroyOnHidden
+      >
+        <Typography.Paragraph>
+          「{revoking?.activity_name}」{revoking?.credits} 学分：撤销后不再计入达标；记录保留，注明原因，写入操作日志。
+        </Typography.Paragraph>
+        <Input.TextArea
+          data-testid="revoke-reason"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          placeholder="撤销原因（必填），如：重复授分"
+          maxLength={200}
+          autoSize={{ minRows: 2 }}
+        />
+        {revokeError && <Alert type="error" showIcon message={revokeError} style={{ marginTop: 12 }} />}
+      </Modal>
     </div>
   );
 }
