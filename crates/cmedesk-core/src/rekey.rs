@@ -65,7 +65,7 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
 
     let counts = backup::row_counts(desk.conn())?;
     if new_data_key {
-        let part = sibling(&path, ".rekey.part");
+        let part = store::sibling(&path, ".rekey.part");
         let _ = std::fs::remove_file(&part);
         let profile = match &old {
             Some(_) => store::cipher_profile(desk.conn()).unwrap_or(store::CIPHER),
@@ -88,7 +88,7 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
         // Closing the desk checkpoints its WAL into the old file; a WAL still there means
         // another process has the desk open, and its writes would be lost by the swap.
         drop(desk);
-        let wal = sibling(&path, "-wal");
+        let wal = store::sibling(&path, "-wal");
         if std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false) {
             let _ = std::fs::remove_file(&part);
             return Err(CoreError::Conflict {
@@ -102,7 +102,7 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
         db_key::write_lines(&key_file, &both)?;
         std::fs::rename(&part, &path)
             .map_err(|e| CoreError::Corrupt(format!("swapping in the re-encrypted file: {e}")))?;
-        let _ = std::fs::remove_file(sibling(&path, "-shm"));
+        let _ = std::fs::remove_file(store::sibling(&path, "-shm"));
         sync_dir(&path);
     } else {
         drop(desk);
@@ -124,7 +124,12 @@ pub fn rekey(desk: Desk, actor: &Actor, plan: &RekeyPlan) -> Result<(Desk, Rekey
 }
 
 /// `sqlcipher_export` of everything `conn` sees (WAL included) into a new file under `key`.
-fn export(conn: &Connection, target: &Path, key: &DataKey, profile: store::CipherProfile) -> Result<()> {
+pub(crate) fn export(
+    conn: &Connection,
+    target: &Path,
+    key: &DataKey,
+    profile: store::CipherProfile,
+) -> Result<()> {
     // The desk's connection may not create files (no SQLITE_OPEN_CREATE), and ATTACH inherits
     // that: an empty file is an empty database to SQLite, keyed by the ATTACH.
     std::fs::File::create(target)
@@ -153,12 +158,6 @@ fn check_copy(part: &Path, key: &DataKey) -> Result<std::collections::BTreeMap<S
         return Err(CoreError::Corrupt(format!("the re-encrypted copy fails integrity_check: {integrity}")));
     }
     backup::row_counts(&conn)
-}
-
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_os_string();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 fn sync_dir(path: &Path) {

@@ -412,14 +412,47 @@ impl Desk {
     /// Overwrites this database with the contents of `backup` (SQLite's backup API, page by page),
     /// the backup unlocked from its own key file (it may predate a rekey).
     pub(crate) fn restore_from(&mut self, backup: &Path) -> Result<()> {
-        let (src, _) = open_connection(backup, OpenFlags::SQLITE_OPEN_READ_ONLY, &self.unlock)?;
+        let (src, converted) = self.pages_to_restore(backup)?;
         {
             let copy = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
             copy.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
         }
+        // Closed before a converted copy is removed (Windows keeps an open file).
+        drop(src);
+        drop(converted);
         // A backup from an older version is brought up to this one.
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut self.conn)
+    }
+
+    /// A connection to the pages a restore copies into this desk: the backup itself, or, when
+    /// it was made with another cipher profile, a converted copy. SQLite's backup API copies pages
+    /// only between files of one page layout (page size, and the bytes each page reserves for its
+    /// MAC); a new install restoring the old computer's backup (HMAC-SHA512, or 4 KiB pages) gets
+    /// the backup exported first into a file next to the desk with the desk's key and profile.
+    fn pages_to_restore(&self, backup: &Path) -> Result<(Connection, Option<TempFile>)> {
+        let (src, src_key) = open_connection(backup, OpenFlags::SQLITE_OPEN_READ_ONLY, &self.unlock)?;
+        let (Some((desk_key, _)), Some((src_key, _)), Some(profile), Some(desk_path)) =
+            (&self.key, src_key, cipher_profile(&self.conn), &self.path)
+        else {
+            return Ok((src, None));
+        };
+        if cipher_profile(&src) == Some(profile) {
+            return Ok((src, None));
+        }
+        drop(src);
+        // sqlcipher_export needs a writable connection; the backup itself is never opened for
+        // writing, so its pages are read from a copy.
+        let readable = TempFile(sibling(desk_path, ".restore-source.part"));
+        std::fs::copy(backup, &readable.0)
+            .map_err(|e| CoreError::Corrupt(format!("copying {}: {e}", backup.display())))?;
+        let converted = TempFile(sibling(desk_path, ".restore.part"));
+        let _ = std::fs::remove_file(&converted.0);
+        let conn = open_keyed(&readable.0, OpenFlags::SQLITE_OPEN_READ_WRITE, &src_key)?;
+        crate::rekey::export(&conn, &converted.0, desk_key, profile)?;
+        drop(conn);
+        drop(readable);
+        Ok((open_keyed(&converted.0, OpenFlags::SQLITE_OPEN_READ_ONLY, desk_key)?, Some(converted)))
     }
 
     pub(crate) fn reload_site_id(&mut self) -> Result<()> {
@@ -585,6 +618,24 @@ impl Change<'_> {
     }
 }
 
+/// A working file removed when dropped (with its WAL and shared-memory files).
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(sibling(&self.0, suffix));
+        }
+    }
+}
+
+/// `path` with `suffix` appended to its file name.
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 /// Applies embedded migrations not yet applied; refuses a database that is newer than this build
 /// or whose applied migrations differ from the embedded ones.
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -744,7 +795,9 @@ mod tests {
     /// HMAC-SHA256) — the desk, its backup, a rekeyed copy —, named on every keyed open and
     /// attach, and each opens again with its rows. Desks made before (16 KiB with HMAC-SHA512,
     /// and SQLCipher's defaults) still open, back up, restore and rekey, and keep their profile
-    /// so their older backups stay restorable. SQLCipher's memory wiping is off.
+    /// so their older backups stay restorable; a new desk restores an older desk's backup (a
+    /// converted copy, removed afterwards) and keeps its own profile. SQLCipher's memory wiping
+    /// is off.
     #[test]
     fn encrypted_files_use_the_current_cipher_profile_and_older_desks_still_open() {
         let dir = tempfile::tempdir().unwrap();
@@ -803,6 +856,19 @@ mod tests {
                 assert_eq!(profile_of(file), legacy, "{file:?}");
             }
             assert_eq!(count(&old), 40);
+
+            // A new install restores the old desk's backup (a replaced computer).
+            let fresh = dir.path().join(format!("fresh-{i}.db"));
+            let mut desk = Desk::create(&fresh).unwrap();
+            crate::backup::restore(&mut desk, &admin, &copy).unwrap();
+            assert!(crate::audit_log::verify(&desk).unwrap().intact);
+            assert_eq!(crate::staff::count(&desk).unwrap(), 40);
+            drop(desk);
+            assert_eq!(count(&fresh), 40);
+            assert_eq!(profile_of(&fresh), CIPHER, "the new desk keeps its own profile");
+            for working in [".restore.part", ".restore-source.part"] {
+                assert!(!sibling(&fresh, working).exists(), "{working} removed");
+            }
         }
     }
 
