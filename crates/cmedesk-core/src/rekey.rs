@@ -140,10 +140,7 @@ pub(crate) fn export(
     // made before `store::CIPHER` keeps its own (4 KiB pages for the oldest), so its older
     // backups (page copies, which SQLite's backup API only makes between equal page sizes)
     // still restore into it.
-    let store::CipherProfile { page_size, hmac } = profile;
-    conn.execute_batch(&format!(
-        "PRAGMA rekeyed.cipher_page_size = {page_size}; PRAGMA rekeyed.cipher_hmac_algorithm = {hmac};"
-    ))?;
+    store::name_profile(conn, "rekeyed", profile)?;
     let exported = conn.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()));
     conn.execute_batch("DETACH DATABASE rekeyed;")?;
     exported?;

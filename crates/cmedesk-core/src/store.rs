@@ -63,9 +63,10 @@ pub struct CipherProfile {
 ///   for detecting a changed page.
 pub const CIPHER: CipherProfile = CipherProfile { page_size: 16384, hmac: "HMAC_SHA256" };
 
-/// Profiles of desks made before [`CIPHER`], newest first: 16 KiB pages with SQLCipher's
-/// HMAC-SHA512 (sessions 5 to 7), and SQLCipher's defaults (session 4).
-const LEGACY_CIPHERS: [CipherProfile; 2] = [
+/// Every profile desks were ever made with, newest first: [`CIPHER`], then 16 KiB pages with
+/// SQLCipher's HMAC-SHA512 (sessions 5 to 7), then SQLCipher's defaults (session 4).
+const CIPHERS: [CipherProfile; 3] = [
+    CIPHER,
     CipherProfile { page_size: 16384, hmac: "HMAC_SHA512" },
     CipherProfile { page_size: 4096, hmac: "HMAC_SHA512" },
 ];
@@ -138,7 +139,7 @@ pub fn connect(path: &Path) -> Result<Connection> {
 /// connection.
 pub(crate) fn open_keyed(path: &Path, flags: OpenFlags, key: &DataKey) -> Result<Connection> {
     let mut last = None;
-    for profile in std::iter::once(CIPHER).chain(LEGACY_CIPHERS) {
+    for profile in CIPHERS {
         let conn = Connection::open_with_flags(path, flags)?;
         key_with(&conn, "main", key, profile)?;
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
@@ -160,11 +161,15 @@ pub(crate) fn key_new_file(conn: &Connection, key: &DataKey) -> Result<()> {
 pub(crate) fn key_with(conn: &Connection, db: &str, key: &DataKey, profile: CipherProfile) -> Result<()> {
     // A wrong key is our refusal to report (DB_KEY_WRONG), not SQLCipher's lines on stderr.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    conn.execute_batch(&format!("PRAGMA {db}.key = {};", key.sql_literal()))?;
+    name_profile(conn, db, profile)
+}
+
+/// Names `profile` for schema `db` of `conn`, keyed but not read yet (an open, an attach).
+pub(crate) fn name_profile(conn: &Connection, db: &str, profile: CipherProfile) -> Result<()> {
     let CipherProfile { page_size, hmac } = profile;
     conn.execute_batch(&format!(
-        "PRAGMA {db}.key = {}; PRAGMA {db}.cipher_page_size = {page_size};
-         PRAGMA {db}.cipher_hmac_algorithm = {hmac};",
-        key.sql_literal()
+        "PRAGMA {db}.cipher_page_size = {page_size}; PRAGMA {db}.cipher_hmac_algorithm = {hmac};"
     ))?;
     Ok(())
 }
@@ -177,7 +182,7 @@ pub(crate) fn cipher_profile(conn: &Connection) -> Option<CipherProfile> {
     };
     let page_size: u32 = pragma("cipher_page_size")?.parse().ok()?;
     let hmac = pragma("cipher_hmac_algorithm")?;
-    std::iter::once(CIPHER).chain(LEGACY_CIPHERS).find(|p| p.page_size == page_size && p.hmac == hmac)
+    CIPHERS.into_iter().find(|p| p.page_size == page_size && p.hmac == hmac)
 }
 
 /// Rows written since the last checkpoint before the background checkpointer is woken: about
@@ -836,7 +841,7 @@ mod tests {
         assert!(crate::backup::verify(&copy).unwrap().ok);
 
         // Desks keyed the ways earlier versions made them.
-        for (i, legacy) in LEGACY_CIPHERS.into_iter().enumerate() {
+        for (i, legacy) in CIPHERS[1..].iter().copied().enumerate() {
             let old = dir.path().join(format!("old-{i}.db"));
             let key = DataKey::random().unwrap();
             let line = KeyLine::seal(&key, None).unwrap();

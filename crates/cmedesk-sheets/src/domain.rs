@@ -35,14 +35,7 @@ impl Fields<'_> {
     }
     /// Moves the text out (each field is read once; moving spares a copy per cell).
     fn text(&mut self, field: &str) -> Option<String> {
-        let i = self.template.column(field)?.0;
-        match std::mem::replace(&mut self.record.values[i], Value::Empty) {
-            Value::Text(s) => Some(s),
-            other => {
-                self.record.values[i] = other;
-                None
-            }
-        }
+        take_text(self.record, self.template.column(field).map(|(i, _)| i))
     }
     fn number(&self, field: &str) -> Option<f64> {
         match self.get(field) {
@@ -111,7 +104,7 @@ impl RosterColumns {
     }
 }
 
-/// Moves the text of value `i` out of a record (each field is read once).
+/// Moves the text of value `i` out of a record, leaving it empty (each field is read once).
 fn take_text(record: &mut Record, i: Option<usize>) -> Option<String> {
     let v = record.values.get_mut(i?)?;
     match std::mem::replace(v, Value::Empty) {

@@ -144,7 +144,7 @@ pub fn create_with(
     }
     // Written beside the target and renamed only once verified: a crash (or kill -9) mid-copy
     // leaves a `.part` file that no listing takes for a backup, never a half backup.
-    let part = part_path(target);
+    let part = store::sibling(target, ".part");
     let _ = std::fs::remove_file(&part);
     let key = desk.key().map(|(k, _)| k);
     let manifest = copy_to(desk, actor, &part, key, trigger, progress)?;
@@ -181,12 +181,6 @@ fn open_part(part: &Path, key: Option<&DataKey>) -> Result<Connection> {
         Some(key) => store::open_keyed(part, OpenFlags::SQLITE_OPEN_READ_ONLY, key)?,
         None => Connection::open_with_flags(part, OpenFlags::SQLITE_OPEN_READ_ONLY)?,
     })
-}
-
-fn part_path(target: &Path) -> std::path::PathBuf {
-    let mut name = target.file_name().unwrap_or_default().to_os_string();
-    name.push(".part");
-    target.with_file_name(name)
 }
 
 /// The online copy with its manifest, written to `target`.
